@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.23;
+
+interface ITokenAI  {
+    function name() external view returns (string memory);
+    function symbol() external view returns (string memory);
+    function decimals() external view returns (uint8);
+    function totalSupply() external view returns (uint256);
+    function balanceOf(address account) external view returns (uint256);
+    function transfer(address to, uint256 value) external returns (bool);
+    function allowance(address owner, address spender) external view returns (uint256);
+    function approve(address spender, uint256 value) external returns (bool);
+    function transferFrom(address from, address to, uint256 value) external returns (bool);
+    function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
+    function nonces(address owner) external view returns (uint256);
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
+    function mint(address to, uint256 value) external;
+    function burn(uint256 value) external;
+    function burnFrom(address account, uint256 value) external;
+    function setMinter(address minter, bool enabled) external;
+    function isMinter(address account) external view returns (bool);
+    function pause() external;
+    function unpause() external;
+    function paused() external view returns (bool);
+    function owner() external view returns (address);
+    function pendingOwner() external view returns (address);
+    function transferOwnership(address new_owner) external;
+    function acceptOwnership() external;
+    function renounceOwnership() external;
+
+    error ERC20InsufficientBalance(address, uint256, uint256);
+    error ERC20InvalidSender(address);
+    error ERC20InvalidReceiver(address);
+    error ERC20InsufficientAllowance(address, uint256, uint256);
+    error ERC20InvalidApprover(address);
+    error ERC20InvalidSpender(address);
+    error ERC2612ExpiredSignature(uint256);
+    error ERC2612InvalidSigner(address, address);
+    error UnauthorizedMinter(address);
+    error EnforcedPause();
+    error ExpectedPause();
+    error OwnableUnauthorizedAccount(address);
+    error OwnableInvalidOwner(address);
+
+    event Approval(address indexed owner, address indexed spender, uint256 value);
+    event MinterSet(address indexed minter, bool enabled);
+    event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    event Paused(address account);
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    event Unpaused(address account);
+}

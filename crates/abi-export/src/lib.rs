@@ -1,0 +1,123 @@
+//! Prints a Stylus contract's complete ABI, as a Solidity interface and as a
+//! JSON ABI, for `cargo stylus export-abi` and `scripts/build`.
+//!
+//! stylus-sdk 0.9 generates the interface's functions (from the contract's
+//! `#[public] impl`) and errors (from its error enum), but no events: a
+//! contract has no way to declare what it emits. Each contract therefore
+//! passes the events it emits, and this crate writes them into the interface.
+//! It also drops `error Panic(uint256)`: the contracts revert with Solidity's
+//! built-in panic on overflow, and solc never declares its built-ins either.
+//! The JSON ABI is parsed from the finished interface, so both always agree.
+
+use std::fmt;
+
+use alloy_json_abi::{Event, JsonAbi};
+
+/// The built-in errors a Solidity ABI never declares.
+const BUILTIN_ERRORS: [&str; 2] = ["error Panic(uint256);", "error Error(string);"];
+
+/// Licence and pragma of the printed interface, as in the spec files.
+const HEADER: &str = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.23;\n";
+
+/// A formatter of generated Solidity: `GenerateAbi::fmt_abi` or
+/// `GenerateAbi::fmt_constructor_signature` of the contract's entrypoint.
+/// Taken as plain functions so that this crate does not turn on
+/// stylus-sdk's `export-abi` feature for the whole workspace.
+pub type Formatter = fn(&mut fmt::Formatter<'_>) -> fmt::Result;
+
+/// What stylus-sdk generates for a contract.
+#[derive(Clone, Copy)]
+pub struct Generated {
+    /// `<Contract as GenerateAbi>::fmt_abi`.
+    pub interface: Formatter,
+    /// `<Contract as GenerateAbi>::fmt_constructor_signature`.
+    pub constructor: Formatter,
+}
+
+struct Printer(Formatter);
+
+impl fmt::Display for Printer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+/// The contract's Solidity interface: the SDK's functions and errors, the
+/// given events, without built-in errors.
+#[must_use]
+pub fn solidity_interface(generated: Generated, events: &[Event]) -> String {
+    let generated = Printer(generated.interface).to_string();
+    let mut lines: Vec<String> = Vec::new();
+    for line in generated.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || BUILTIN_ERRORS.contains(&trimmed) {
+            continue;
+        }
+        // A blank line between the functions and the errors.
+        if trimmed.starts_with("error ") && !lines.last().is_some_and(|l| l.contains("error ")) {
+            lines.push(String::new());
+        }
+        if trimmed == "}" {
+            lines.push(String::new());
+            let mut declarations: Vec<String> = events
+                .iter()
+                .map(|event| format!("    {};", event.full_signature()))
+                .collect();
+            declarations.sort();
+            lines.extend(declarations);
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    format!("{HEADER}\n{}\n", lines.join("\n"))
+}
+
+/// The constructor's Solidity signature, e.g. `constructor(address owner)`.
+#[must_use]
+pub fn constructor_signature(generated: Generated) -> String {
+    Printer(generated.constructor).to_string().trim().to_owned()
+}
+
+/// The JSON ABI of the interface and constructor.
+///
+/// # Errors
+///
+/// When a declaration of the interface is not valid human-readable ABI.
+pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, String> {
+    let interface = solidity_interface(generated, events);
+    let constructor = constructor_signature(generated);
+    let declarations = interface
+        .lines()
+        .map(str::trim)
+        .filter(|line| {
+            ["function ", "event ", "error "]
+                .iter()
+                .any(|kind| line.starts_with(kind))
+        })
+        .map(|line| line.trim_end_matches(';').to_owned())
+        .chain((!constructor.is_empty()).then_some(constructor));
+    let declarations: Vec<String> = declarations.collect();
+    JsonAbi::parse(declarations.iter().map(String::as_str)).map_err(|err| err.to_string())
+}
+
+/// The contract binary's `main` under the `export-abi` feature.
+///
+/// Arguments: none or `abi` print the Solidity interface (what
+/// `cargo stylus export-abi` expects), `constructor` the constructor
+/// signature, `json` the JSON ABI.
+pub fn export(generated: Generated, events: &[Event]) {
+    let command = std::env::args().nth(1).unwrap_or_default();
+    match command.as_str() {
+        "constructor" => println!("{}", constructor_signature(generated)),
+        "json" | "--json" => match json_abi(generated, events) {
+            Ok(abi) => println!(
+                "{}",
+                serde_json::to_string_pretty(&abi).expect("a JSON ABI always serializes")
+            ),
+            Err(err) => {
+                eprintln!("abi-export: {err}");
+                std::process::exit(1);
+            }
+        },
+        _ => print!("{}", solidity_interface(generated, events)),
+    }
+}

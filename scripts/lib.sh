@@ -1,0 +1,48 @@
+# Shared helpers for the project's scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The pinned channel, read from rust-toolchain.toml so there is one source.
+TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
+# Deployable contracts: crate name and the name its ABI files carry.
+CONTRACTS=("token-ai:TokenAI")
+# A Stylus program deploys as one fragment up to this many compressed bytes.
+MAX_COMPRESSED=24576
+ARTIFACTS="$ROOT/artifacts"
+WASM_OPT="$ROOT/tools/node_modules/.bin/wasm-opt"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Installs the pinned toolchain with what the wasm build needs (rustup
+# installs nothing by itself here: RUSTUP_AUTO_INSTALL=0).
+ensure_toolchain() {
+  command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
+  if ! rustup run "$TOOLCHAIN" rustc --print target-list >/dev/null 2>&1 ||
+     ! rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' ||
+     ! rustup target list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    say "installing Rust $TOOLCHAIN with rust-src, rustfmt, clippy and the wasm32 target"
+    rustup toolchain install "$TOOLCHAIN" --profile minimal \
+      --component rust-src,rustfmt,clippy --target wasm32-unknown-unknown >&2
+  fi
+}
+
+# Installs the npm build tools (binaryen's wasm-opt) pinned by tools/package-lock.json.
+ensure_tools() {
+  command -v node >/dev/null || die "node is required (for wasm-opt and brotli sizing)"
+  if [ ! -x "$WASM_OPT" ]; then
+    say "installing npm build tools into tools/node_modules"
+    (cd "$ROOT/tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+}
+
+# Brotli-compressed size (quality 11, 4 MiB window: what cargo-stylus uses).
+compressed_size() {
+  node -e '
+    const zlib = require("zlib");
+    const wasm = require("fs").readFileSync(process.argv[1]);
+    const c = zlib.constants;
+    const out = zlib.brotliCompressSync(wasm, { params: {
+      [c.BROTLI_PARAM_QUALITY]: 11, [c.BROTLI_PARAM_LGWIN]: 22 } });
+    console.log(out.length);' "$1"
+}

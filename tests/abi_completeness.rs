@@ -1,0 +1,94 @@
+//! The generated ABI (`abi/*.json`, written by `scripts/build` from the
+//! contracts' own `export-abi`) must list exactly the functions, events and
+//! errors of the spec interfaces: same selectors, same topics, same
+//! mutability and outputs, nothing missing, nothing extra.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use alloy_json_abi::JsonAbi;
+use alloy_sol_types::sol;
+
+sol!(
+    #[sol(abi)]
+    "../spec/ITokenAI.sol"
+);
+
+/// One comparable line per ABI item, keyed by selector or topic.
+fn items(abi: &JsonAbi) -> BTreeMap<String, String> {
+    let mut items = BTreeMap::new();
+    for f in abi.functions() {
+        let outputs: Vec<String> = f
+            .outputs
+            .iter()
+            .map(|p| p.selector_type().into_owned())
+            .collect();
+        items.insert(
+            format!("function {}", f.selector()),
+            format!(
+                "{} {:?} returns ({})",
+                f.signature(),
+                f.state_mutability,
+                outputs.join(",")
+            ),
+        );
+    }
+    for e in abi.events() {
+        let indexed: Vec<bool> = e.inputs.iter().map(|p| p.indexed).collect();
+        items.insert(
+            format!("event {}", e.selector()),
+            format!(
+                "{} indexed {:?} anonymous {}",
+                e.signature(),
+                indexed,
+                e.anonymous
+            ),
+        );
+    }
+    for e in abi.errors() {
+        items.insert(format!("error {}", e.selector()), e.signature());
+    }
+    items
+}
+
+fn generated(name: &str) -> JsonAbi {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../abi")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err}; run scripts/build first", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+fn assert_same(name: &str, spec: &JsonAbi) {
+    let (want, got) = (items(spec), items(&generated(name)));
+    let missing: Vec<_> = want
+        .iter()
+        .filter(|(k, v)| got.get(*k) != Some(v))
+        .collect();
+    let extra: Vec<_> = got
+        .iter()
+        .filter(|(k, v)| want.get(*k) != Some(v))
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{name}: the generated ABI differs from the spec\n  spec only: {missing:#?}\n  generated only: {extra:#?}"
+    );
+    assert!(
+        want.len() > 40,
+        "{name}: the spec parsed to only {} items",
+        want.len()
+    );
+}
+
+#[test]
+fn token_ai_abi_matches_spec() {
+    assert_same("TokenAI", &ITokenAI::abi::contract());
+}
+
+#[test]
+fn comparison_catches_a_missing_function() {
+    let spec = ITokenAI::abi::contract();
+    let mut trimmed = generated("TokenAI");
+    trimmed.functions.remove("permit");
+    assert_ne!(items(&spec), items(&trimmed));
+}

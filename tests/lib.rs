@@ -1,0 +1,2 @@
+//! Suite-level tests live beside this file, one integration test each:
+//! `abi_completeness` compares the generated ABI with the spec.
