@@ -5,7 +5,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # The pinned channel, read from rust-toolchain.toml so there is one source.
 TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
 # Deployable contracts: crate name and the name its ABI files carry.
-CONTRACTS=("token-ai:TokenAI")
+CONTRACTS=("token-ai:TokenAI" "aat:AAT")
 # A Stylus program deploys as one fragment up to this many compressed bytes.
 MAX_COMPRESSED=24576
 ARTIFACTS="$ROOT/artifacts"

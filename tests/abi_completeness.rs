@@ -12,6 +12,10 @@ sol!(
     #[sol(abi)]
     "../spec/ITokenAI.sol"
 );
+sol!(
+    #[sol(abi)]
+    "../spec/IAAT.sol"
+);
 
 /// One comparable line per ABI item, keyed by selector or topic.
 fn items(abi: &JsonAbi) -> BTreeMap<String, String> {
@@ -83,6 +87,11 @@ fn assert_same(name: &str, spec: &JsonAbi) {
 #[test]
 fn token_ai_abi_matches_spec() {
     assert_same("TokenAI", &ITokenAI::abi::contract());
+}
+
+#[test]
+fn aat_abi_matches_spec() {
+    assert_same("AAT", &IAAT::abi::contract());
 }
 
 #[test]

@@ -1,0 +1,201 @@
+//! The lean ERC-1155 core: one balance-update path that every mint, burn,
+//! transfer, reclaim and swap leg goes through, operator authorization, the
+//! receiver acceptance checks the standard requires of safe transfers, and
+//! the two calls AAT makes to TokenAI. Calldata is laid out by hand
+//! (`codec`) for the same size reason as the router.
+
+use alloy_primitives::{b256, Address, B256, U256};
+use stylus_sdk::prelude::*;
+
+use crate::{
+    codec::{push_bytes, push_u256_array, words, Word},
+    error::{Error, Panic},
+    AAT,
+    IAAT::{
+        ERC1155InsufficientBalance, ERC1155InvalidReceiver, ERC1155InvalidSender,
+        ERC1155MissingApprovalForAll,
+    },
+};
+
+/// `mint(address,uint256)` on TokenAI.
+pub(crate) const TOKEN_AI_MINT: [u8; 4] = [0x40, 0xc1, 0x0f, 0x19];
+/// `burnFrom(address,uint256)` on TokenAI.
+pub(crate) const TOKEN_AI_BURN_FROM: [u8; 4] = [0x79, 0xcc, 0x67, 0x90];
+
+/// `onERC1155Received(address,address,uint256,uint256,bytes)`'s selector: the
+/// answer of a receiver that accepts.
+const ACCEPT_SINGLE: [u8; 4] = [0xf2, 0x3a, 0x6e, 0x61];
+/// `onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)`'s selector.
+const ACCEPT_BATCH: [u8; 4] = [0xbc, 0x19, 0x7c, 0x81];
+/// `keccak256("")`: the code hash of an account without code.
+const EMPTY_CODE_HASH: B256 =
+    b256!("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+
+impl AAT {
+    /// `operator` may move `owner`'s tokens: it is the owner or approved.
+    pub(crate) fn check_authorized(&self, owner: Address, operator: Address) -> Result<(), Error> {
+        if owner != operator && !self.is_approved_for_all(owner, operator) {
+            return Err(ERC1155MissingApprovalForAll { operator, owner }.into());
+        }
+        Ok(())
+    }
+
+    /// The checks every safe transfer makes before its ids: not paused, the
+    /// caller authorized, neither end the zero address.
+    pub(crate) fn check_transfer(
+        &self,
+        operator: Address,
+        from: Address,
+        to: Address,
+    ) -> Result<(), Error> {
+        self.when_not_paused()?;
+        self.check_authorized(from, operator)?;
+        if to.is_zero() {
+            return Err(ERC1155InvalidReceiver { receiver: to }.into());
+        }
+        if from.is_zero() {
+            return Err(ERC1155InvalidSender { sender: from }.into());
+        }
+        Ok(())
+    }
+
+    /// The only balance update: `from` zero mints, `to` zero burns, else
+    /// moves. Keeps `totalSupply(id)` equal to the sum of the id's balances,
+    /// so a recipient's balance cannot overflow once the supply did not.
+    pub(crate) fn move_tokens(
+        &mut self,
+        id: U256,
+        from: Address,
+        to: Address,
+        value: U256,
+    ) -> Result<(), Error> {
+        if from.is_zero() {
+            let supply = self.supply.get(id);
+            self.supply
+                .setter(id)
+                .set(supply.checked_add(value).ok_or_else(Panic::overflow)?);
+        } else {
+            let balance = self.balances.get(id).get(from);
+            let Some(rest) = balance.checked_sub(value) else {
+                return Err(ERC1155InsufficientBalance {
+                    sender: from,
+                    balance,
+                    needed: value,
+                    tokenId: id,
+                }
+                .into());
+            };
+            self.balances.setter(id).setter(from).set(rest);
+        }
+        if to.is_zero() {
+            let supply = self.supply.get(id);
+            self.supply
+                .setter(id)
+                .set(supply.checked_sub(value).ok_or_else(Panic::overflow)?);
+        } else {
+            let balance = self.balances.get(id).get(to);
+            self.balances
+                .setter(id)
+                .setter(to)
+                .set(balance.checked_add(value).ok_or_else(Panic::overflow)?);
+        }
+        Ok(())
+    }
+
+    fn has_code(&self, account: Address) -> bool {
+        let hash = self.vm().code_hash(account);
+        !hash.is_zero() && hash != EMPTY_CODE_HASH
+    }
+
+    /// Asks a contract recipient to accept a single transfer: anything but
+    /// the acceptance selector reverts `ERC1155InvalidReceiver(to)`; a
+    /// receiver's own revert reason is passed up.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn accept_single(
+        &mut self,
+        operator: Address,
+        from: Address,
+        to: Address,
+        id: U256,
+        value: U256,
+        data: &[u8],
+    ) -> Result<(), Error> {
+        if !self.has_code(to) {
+            return Ok(());
+        }
+        let mut calldata = ACCEPT_SINGLE.to_vec();
+        calldata.extend(words(&[
+            operator.word(),
+            from.word(),
+            id.word(),
+            value.word(),
+            U256::from(160).word(),
+        ]));
+        push_bytes(&mut calldata, data);
+        self.ask_receiver(to, &calldata, ACCEPT_SINGLE)
+    }
+
+    /// Asks a contract recipient to accept a batch transfer.
+    pub(crate) fn accept_batch(
+        &mut self,
+        operator: Address,
+        from: Address,
+        to: Address,
+        ids: &[U256],
+        values: &[U256],
+        data: &[u8],
+    ) -> Result<(), Error> {
+        if !self.has_code(to) {
+            return Ok(());
+        }
+        let values_at = 160 + 32 * (1 + ids.len());
+        let data_at = values_at + 32 * (1 + values.len());
+        let mut calldata = ACCEPT_BATCH.to_vec();
+        calldata.extend(words(&[
+            operator.word(),
+            from.word(),
+            U256::from(160).word(),
+            U256::from(values_at).word(),
+            U256::from(data_at).word(),
+        ]));
+        push_u256_array(&mut calldata, ids);
+        push_u256_array(&mut calldata, values);
+        push_bytes(&mut calldata, data);
+        self.ask_receiver(to, &calldata, ACCEPT_BATCH)
+    }
+
+    // stylus-sdk 0.9's `call` is deprecated in favour of an API that is not
+    // yet released; `sol_interface!` itself still calls it.
+    #[allow(deprecated)]
+    fn ask_receiver(&mut self, to: Address, calldata: &[u8], accept: [u8; 4]) -> Result<(), Error> {
+        match stylus_sdk::call::call(&mut *self, to, calldata) {
+            Ok(answer)
+                if answer.len() == 32
+                    && answer[..4] == accept
+                    && answer[4..].iter().all(|b| *b == 0) =>
+            {
+                Ok(())
+            }
+            Err(stylus_sdk::call::Error::Revert(reason)) if !reason.is_empty() => {
+                Err(Error::External(reason))
+            }
+            _ => Err(ERC1155InvalidReceiver { receiver: to }.into()),
+        }
+    }
+
+    /// Calls `selector(account, value)` on TokenAI (`mint` or `burnFrom`),
+    /// passing up its revert data unchanged.
+    #[allow(deprecated)]
+    pub(crate) fn call_token_ai(
+        &mut self,
+        selector: [u8; 4],
+        account: Address,
+        value: U256,
+    ) -> Result<(), Error> {
+        let mut calldata = selector.to_vec();
+        calldata.extend(words(&[account.word(), value.word()]));
+        let token_ai = self.token_ai.get();
+        stylus_sdk::call::call(&mut *self, token_ai, &calldata)?;
+        Ok(())
+    }
+}
