@@ -7,9 +7,8 @@ use stylus_sdk::abi::GenerateAbi;
 
 use crate::{AAT, IAAT};
 
-/// Every event AAT emits. `Paused`/`Unpaused` and the ownership events are
-/// emitted by OpenZeppelin's `Pausable` and `Ownable2Step` with these same
-/// signatures.
+/// Every event AAT emits (`events` and `access` encode them by hand; the
+/// tests compare each with alloy's encoding of these same types).
 #[must_use]
 pub fn events() -> Vec<Event> {
     vec![

@@ -13,7 +13,6 @@ use alloc::vec::Vec;
 use alloy_sol_types::SolError;
 
 use crate::codec::{self, Word};
-use openzeppelin_stylus::{access::ownable, utils::pausable};
 
 use crate::IAAT::{
     ERC1155InsufficientBalance, ERC1155InvalidArrayLength, ERC1155InvalidOperator,
@@ -116,27 +115,7 @@ errors! {
     Panic(Panic),
 }
 
-impl From<ownable::Error> for Error {
-    fn from(err: ownable::Error) -> Self {
-        match err {
-            ownable::Error::UnauthorizedAccount(e) => {
-                OwnableUnauthorizedAccount { account: e.account }.into()
-            }
-            ownable::Error::InvalidOwner(e) => OwnableInvalidOwner { owner: e.owner }.into(),
-        }
-    }
-}
-
-impl From<pausable::Error> for Error {
-    fn from(err: pausable::Error) -> Self {
-        match err {
-            pausable::Error::EnforcedPause(_) => EnforcedPause {}.into(),
-            pausable::Error::ExpectedPause(_) => ExpectedPause {}.into(),
-        }
-    }
-}
-
-// sol_interface! in stylus-sdk 0.9 still returns the deprecated call error.
+// stylus-sdk 0.9's `call` still returns the deprecated call error.
 #[allow(deprecated)]
 impl From<stylus_sdk::call::Error> for Error {
     /// A failed call to another contract: its revert data, unchanged (a

@@ -11,7 +11,8 @@
 //! keeps its balance update private and authorizes only the owner or an
 //! operator, while reclaim (the pool moves a holder's tokens), consumption
 //! (burn plus fee) and swap (two legs with fees) must all go through one update
-//! path under the access policy. Ownership and pausing are OpenZeppelin's.
+//! path under the access policy. Ownership and pausing are this crate's own
+//! too (`access`, where the reason is given).
 //!
 //! The external interface is routed by hand (`router`), not by stylus-sdk's
 //! `#[public]`: with the SDK's generated router and alloy's generic ABI codec
@@ -24,20 +25,17 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, FixedBytes, U256};
-use openzeppelin_stylus::{
-    access::ownable_two_step::{IOwnable2Step, Ownable2Step},
-    utils::{IPausable, Pausable},
-};
 use stylus_sdk::{
     prelude::*,
     storage::{
-        StorageAddress, StorageBool, StorageBytes, StorageFixedBytes, StorageMap, StorageU16,
-        StorageU256, StorageU64,
+        StorageAddress, StorageB256, StorageBool, StorageFixedBytes, StorageMap, StorageU16,
+        StorageU256, StorageU32, StorageU64,
     },
 };
 
 #[cfg(feature = "export-abi")]
 pub mod abi;
+mod access;
 pub mod codec;
 mod erc1155;
 pub mod error;
@@ -123,16 +121,18 @@ pub struct AAT {
     /// id → total supply.
     supply: StorageMap<U256, StorageU256>,
     types: StorageMap<U256, TokenTypeStorage>,
-    /// The URI template, as the bytes it was set with.
-    uri: StorageBytes,
+    /// The URI template's length in bytes.
+    uri_len: StorageU32,
+    /// The URI template in 32-byte words, by index (no `StorageBytes`: its
+    /// 256-bit slot arithmetic pulls kilobytes of division into the wasm).
+    uri_words: StorageMap<u32, StorageB256>,
     minters: StorageMap<Address, StorageBool>,
     /// model → TokenAI base units per AAT unit.
     prices: StorageMap<FixedBytes<16>, StorageU256>,
     fee_bps: StorageU16,
     treasury: StorageAddress,
     token_ai: StorageAddress,
-    ownership: Ownable2Step,
-    pausable: Pausable,
+    access: access::Access,
 }
 
 /// The external functions, in the order of `IAAT.sol`; `router` decodes
@@ -150,11 +150,11 @@ impl AAT {
         if token_ai.is_zero() || treasury.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        self.ownership.constructor(initial_owner)?;
+        self.access.init(initial_owner)?;
         self.token_ai.set(token_ai);
         self.treasury.set(treasury);
         self.emit_treasury_set(treasury);
-        self.uri.set_bytes(uri);
+        self.store_uri(uri);
         Ok(())
     }
 
@@ -258,14 +258,20 @@ impl AAT {
     /// The EIP-1155 URI template, the same for every id (clients substitute
     /// `{id}`).
     pub fn uri(&self, _id: U256) -> Vec<u8> {
-        self.uri.get_bytes()
+        let len = self.uri_len.get().to::<u32>();
+        let mut uri = Vec::with_capacity(len as usize + 31);
+        for index in 0..len.div_ceil(32) {
+            uri.extend_from_slice(self.uri_words.get(index).as_slice());
+        }
+        uri.truncate(len as usize);
+        uri
     }
 
     /// Owner only. Emits `URI(newUri, 0)`: id 0 stands for the template of
     /// every id (no policy hashes to 0).
     pub fn set_uri(&mut self, new_uri: &[u8]) -> Result<(), Error> {
         self.only_owner()?;
-        self.uri.set_bytes(new_uri);
+        self.store_uri(new_uri);
         self.emit_uri(new_uri, U256::ZERO);
         Ok(())
     }
@@ -574,48 +580,58 @@ impl AAT {
     }
 
     pub fn pause(&mut self) -> Result<(), Error> {
-        self.only_owner()?;
-        Ok(self.pausable.pause()?)
+        self.access.pause()
     }
 
     pub fn unpause(&mut self) -> Result<(), Error> {
-        self.only_owner()?;
-        Ok(self.pausable.unpause()?)
+        self.access.unpause()
     }
 
     pub fn paused(&self) -> bool {
-        self.pausable.paused()
+        self.access.paused()
     }
 
     pub fn owner(&self) -> Address {
-        self.ownership.owner()
+        self.access.owner()
     }
 
     pub fn pending_owner(&self) -> Address {
-        self.ownership.pending_owner()
+        self.access.pending_owner()
     }
 
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        Ok(self.ownership.transfer_ownership(new_owner)?)
+        self.access.transfer_ownership(new_owner)
     }
 
     pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        Ok(self.ownership.accept_ownership()?)
+        self.access.accept_ownership()
     }
 
     pub fn renounce_ownership(&mut self) -> Result<(), Error> {
-        Ok(self.ownership.renounce_ownership()?)
+        self.access.renounce_ownership()
     }
 }
 
 /// Issuance, policy checks and the fee hook.
 impl AAT {
     fn only_owner(&self) -> Result<(), Error> {
-        Ok(self.ownership.ownable.only_owner()?)
+        self.access.only_owner()
     }
 
     fn when_not_paused(&self) -> Result<(), Error> {
-        Ok(self.pausable.when_not_paused()?)
+        self.access.when_not_paused()
+    }
+
+    /// Stores the URI template word by word.
+    fn store_uri(&mut self, uri: &[u8]) {
+        // Calldata cannot come near 4 GiB; the cast cannot truncate.
+        self.uri_len
+            .set(alloy_primitives::Uint::from(uri.len() as u32));
+        for (index, chunk) in (0u32..).zip(uri.chunks(32)) {
+            let mut word = alloy_primitives::B256::ZERO;
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.uri_words.setter(index).set(word);
+        }
     }
 
     /// The policy of an id that exists, else `UnknownToken`.

@@ -119,8 +119,8 @@ pub const CONSTRUCTOR: &str =
 enum Failure {
     /// The calldata does not decode: revert without data, as Solidity does.
     Malformed,
-    /// The function reverted.
-    Reverted(Error),
+    /// The function reverted with this (encoded) error.
+    Reverted(Vec<u8>),
 }
 
 impl From<Malformed> for Failure {
@@ -131,7 +131,7 @@ impl From<Malformed> for Failure {
 
 impl From<Error> for Failure {
     fn from(err: Error) -> Self {
-        Failure::Reverted(err)
+        Failure::Reverted(err.into())
     }
 }
 
@@ -139,7 +139,7 @@ impl From<Failure> for Vec<u8> {
     fn from(failure: Failure) -> Self {
         match failure {
             Failure::Malformed => Vec::new(),
-            Failure::Reverted(err) => err.into(),
+            Failure::Reverted(data) => data,
         }
     }
 }
