@@ -1,4 +1,4 @@
-//! EIP-712 hashing for EIP-2612 permits.
+//! EIP-712 hashing for EIP-2612 permits, and the ecrecover precompile's input.
 //!
 //! OpenZeppelin's `Erc20Permit` fixes the domain name at compile time
 //! (`IEip712::NAME`), while TokenAI takes its name in the constructor; wallets
@@ -58,6 +58,32 @@ pub fn permit_preimage(
     buf
 }
 
+/// The ecrecover precompile.
+pub const ECRECOVER: Address = Address::with_last_byte(1);
+
+/// Half the order of secp256k1: a canonical signature's `s` is at most this.
+pub const HALF_ORDER: U256 = alloy_primitives::uint!(
+    0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256
+);
+
+/// `v` is 27 or 28 and `s` in the lower half order (EIP-2): the one form of
+/// a signature that is accepted, so no second form can replay it.
+#[must_use]
+pub fn is_canonical(v: u8, s: B256) -> bool {
+    (v == 27 || v == 28) && U256::from_be_bytes(s.0) <= HALF_ORDER
+}
+
+/// The precompile's input: `hash ‖ v ‖ r ‖ s`, each a 32-byte word.
+#[must_use]
+pub fn ecrecover_input(hash: B256, v: u8, r: B256, s: B256) -> [u8; 128] {
+    let mut buf = [0u8; 128];
+    buf[..32].copy_from_slice(hash.as_slice());
+    buf[63] = v;
+    buf[64..96].copy_from_slice(r.as_slice());
+    buf[96..].copy_from_slice(s.as_slice());
+    buf
+}
+
 /// `"\x19\x01" ‖ domainSeparator ‖ structHash`, the preimage of the digest
 /// the owner signs.
 #[must_use]
@@ -76,6 +102,32 @@ mod tests {
     use alloy_sol_types::SolValue;
 
     use super::*;
+
+    #[test]
+    fn canonical_signatures() {
+        let low = B256::from(HALF_ORDER);
+        let high = B256::from(HALF_ORDER + U256::from(1));
+        assert!(is_canonical(27, low) && is_canonical(28, B256::ZERO));
+        assert!(!is_canonical(27, high));
+        assert!(!is_canonical(0, low) && !is_canonical(1, low) && !is_canonical(29, low));
+        let input = ecrecover_input(
+            B256::repeat_byte(1),
+            28,
+            B256::repeat_byte(2),
+            B256::repeat_byte(3),
+        );
+        assert_eq!(
+            input.as_slice(),
+            (
+                B256::repeat_byte(1),
+                U256::from(28),
+                B256::repeat_byte(2),
+                B256::repeat_byte(3)
+            )
+                .abi_encode()
+                .as_slice()
+        );
+    }
 
     #[test]
     fn type_hashes_match_their_strings() {

@@ -10,9 +10,11 @@
 //! `Erc20::_approve` is private (permit must set an allowance for a signer who
 //! is not the caller), `Erc20::_update` panics on supply overflow where this
 //! suite reverts with a reason, and OpenZeppelin's permit fixes the EIP-712
-//! name at compile time. Ownership (`Ownable2Step`), pausing (`Pausable`),
-//! metadata (`Erc20Metadata`) and signature recovery (`ecdsa`) are
-//! OpenZeppelin's.
+//! name at compile time. Ownership (`Ownable2Step`), pausing (`Pausable`)
+//! and metadata (`Erc20Metadata`) are OpenZeppelin's. Signature recovery is
+//! not (`eip712::recover_signer`): OpenZeppelin 0.3.0's `ecdsa` slices the
+//! precompile's output unchecked, so a signature the precompile rejects
+//! (empty output) traps the program instead of reverting with a reason.
 //!
 //! Every external function is declared in this crate's own `#[public] impl`,
 //! not through `#[implements]` traits: stylus-sdk 0.9's `export-abi` omits
@@ -26,7 +28,7 @@ use alloy_primitives::{Address, B256, U256};
 use openzeppelin_stylus::{
     access::ownable_two_step::{IOwnable2Step, Ownable2Step},
     token::erc20::extensions::{Erc20Metadata, IErc20Metadata},
-    utils::{cryptography::ecdsa, IPausable, Pausable},
+    utils::{IPausable, Pausable},
 };
 use stylus_sdk::{
     prelude::*,
@@ -188,7 +190,7 @@ impl TokenAI {
             self.domain_separator(),
             struct_hash,
         ));
-        let signer = ecdsa::recover(&*self, digest, v, r, s).unwrap_or(Address::ZERO);
+        let signer = self.recover_signer(digest, v, r, s);
         if signer != owner {
             return Err(ERC2612InvalidSigner { signer, owner }.into());
         }
@@ -297,6 +299,22 @@ impl TokenAI {
 }
 
 impl TokenAI {
+    /// The address that signed `digest`, or the zero address when the
+    /// signature is malformed, malleable (`s` in the upper half order, as
+    /// EIP-2 forbids) or rejected by the ecrecover precompile.
+    // stylus-sdk 0.9's `static_call` is deprecated for an API not yet released.
+    #[allow(deprecated)]
+    fn recover_signer(&self, digest: B256, v: u8, r: B256, s: B256) -> Address {
+        if !eip712::is_canonical(v, s) {
+            return Address::ZERO;
+        }
+        let input = eip712::ecrecover_input(digest, v, r, s);
+        match stylus_sdk::call::static_call(self, eip712::ECRECOVER, &input) {
+            Ok(output) if output.len() == 32 => Address::from_slice(&output[12..]),
+            _ => Address::ZERO,
+        }
+    }
+
     /// A holder-to-holder move: neither end may be the zero address.
     fn transfer_between(&mut self, from: Address, to: Address, value: U256) -> Result<(), Error> {
         if from.is_zero() {
