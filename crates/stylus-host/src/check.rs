@@ -1,0 +1,242 @@
+//! The checks a Stylus chain applies to a program before activation that can
+//! be made locally (Nitro's published limits): one memory of at most 128
+//! pages, `user_entrypoint: (i32) -> i32` and `memory` exported, no start
+//! function, imports only from the host's `vm_hooks`, no floating point, and
+//! the section and size limits. Not a substitute for `cargo stylus check`
+//! against a node: it cannot know the chain's own current parameters.
+
+use std::io::Write;
+
+use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
+
+/// A program deploys as one fragment up to this many compressed bytes.
+pub const MAX_COMPRESSED: usize = 24 * 1024;
+/// And up to this many uncompressed bytes.
+pub const MAX_RAW: usize = 128 * 1024;
+
+/// The 42 functions a Stylus host provides, module `vm_hooks`.
+pub const VM_HOOKS: [&str; 42] = [
+    "read_args",
+    "write_result",
+    "exit_early",
+    "storage_load_bytes32",
+    "storage_cache_bytes32",
+    "storage_flush_cache",
+    "transient_load_bytes32",
+    "transient_store_bytes32",
+    "call_contract",
+    "delegate_call_contract",
+    "static_call_contract",
+    "create1",
+    "create2",
+    "read_return_data",
+    "return_data_size",
+    "emit_log",
+    "account_balance",
+    "account_code",
+    "account_code_size",
+    "account_codehash",
+    "evm_gas_left",
+    "evm_ink_left",
+    "block_basefee",
+    "chainid",
+    "block_coinbase",
+    "block_gas_limit",
+    "block_number",
+    "block_timestamp",
+    "contract_address",
+    "math_div",
+    "math_mod",
+    "math_pow",
+    "math_add_mod",
+    "math_mul_mod",
+    "msg_reentrant",
+    "msg_sender",
+    "msg_value",
+    "native_keccak256",
+    "tx_gas_price",
+    "tx_ink_price",
+    "tx_origin",
+    "pay_for_memory_grow",
+];
+
+/// Brotli-compresses like cargo-stylus (quality 11, 4 MiB window).
+#[must_use]
+pub fn compress(wasm: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        writer
+            .write_all(wasm)
+            .expect("writing to a Vec cannot fail");
+    }
+    out
+}
+
+/// Why a program would not activate.
+pub type CheckError = String;
+
+/// Runs every local pre-activation check.
+///
+/// # Errors
+///
+/// The first rule the program breaks.
+pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
+    if wasm.len() > MAX_RAW {
+        return Err(format!("{} bytes uncompressed, over {MAX_RAW}", wasm.len()));
+    }
+    let compressed = compress(wasm).len();
+    if compressed > MAX_COMPRESSED {
+        return Err(format!(
+            "{compressed} bytes compressed, over {MAX_COMPRESSED}"
+        ));
+    }
+    let mut memories = 0;
+    let mut entrypoint = false;
+    let mut memory_export = false;
+    let mut function_types = Vec::new();
+    let mut functions: Vec<u32> = Vec::new();
+    let mut imported_functions = 0u32;
+    let mut entrypoint_index = None;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for ty in group.map_err(|e| e.to_string())?.into_types() {
+                        function_types.push(ty.unwrap_func().clone());
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader {
+                    let import = import.map_err(|e| e.to_string())?;
+                    if import.module != "vm_hooks" || !VM_HOOKS.contains(&import.name) {
+                        return Err(format!(
+                            "import {}::{} is not a Stylus host function",
+                            import.module, import.name
+                        ));
+                    }
+                    match import.ty {
+                        TypeRef::Func(_) => imported_functions += 1,
+                        _ => return Err(format!("import {} is not a function", import.name)),
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    functions.push(ty.map_err(|e| e.to_string())?);
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let memory = memory.map_err(|e| e.to_string())?;
+                    memories += 1;
+                    if memory.initial > 128 {
+                        return Err(format!("memory of {} pages, over 128", memory.initial));
+                    }
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(|e| e.to_string())?;
+                    match (export.name, export.kind) {
+                        ("user_entrypoint", ExternalKind::Func) => {
+                            entrypoint = true;
+                            entrypoint_index = Some(export.index);
+                        }
+                        ("memory", ExternalKind::Memory) => memory_export = true,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::StartSection { .. } => return Err("a start function".into()),
+            Payload::CodeSectionEntry(body) => {
+                for local in body.get_locals_reader().map_err(|e| e.to_string())? {
+                    let (_, ty) = local.map_err(|e| e.to_string())?;
+                    if matches!(ty, ValType::F32 | ValType::F64) {
+                        return Err("a floating-point local".into());
+                    }
+                }
+                let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+                while !ops.eof() {
+                    let op = ops.read().map_err(|e| e.to_string())?;
+                    if is_float(&op) {
+                        return Err(format!("floating-point instruction {op:?}"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if memories != 1 {
+        return Err(format!("{memories} memories, not exactly one"));
+    }
+    if !entrypoint || !memory_export {
+        return Err("user_entrypoint or memory not exported".into());
+    }
+    let index = entrypoint_index.unwrap_or_default();
+    let ty = index
+        .checked_sub(imported_functions)
+        .and_then(|i| functions.get(i as usize))
+        .and_then(|t| function_types.get(*t as usize))
+        .ok_or("user_entrypoint is not a function of the program")?;
+    if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
+        return Err(format!("user_entrypoint has type {ty:?}, not (i32) -> i32"));
+    }
+    Ok(())
+}
+
+fn is_float(op: &Operator<'_>) -> bool {
+    let name = format!("{op:?}");
+    name.starts_with("F32")
+        || name.starts_with("F64")
+        || name.contains("Convert") && name.contains('F')
+        || name.contains("Trunc") && name.contains('F')
+        || name.contains("Demote")
+        || name.contains("Promote")
+        || name.contains("Reinterpret")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module importing `module::name` as a `() -> ()` function.
+    fn importing(module: &str, name: &str) -> Vec<u8> {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend([1, 4, 1, 0x60, 0, 0]); // type section: () -> ()
+        let mut import = vec![1, module.len() as u8];
+        import.extend(module.as_bytes());
+        import.push(name.len() as u8);
+        import.extend(name.as_bytes());
+        import.extend([0, 0]); // a function of type 0
+        wasm.push(2);
+        wasm.push(import.len() as u8);
+        wasm.extend(import);
+        wasm
+    }
+
+    #[test]
+    fn foreign_imports_are_named() {
+        let err = check(&importing("env", "abort")).unwrap_err();
+        assert!(err.contains("env::abort"), "{err}");
+        let err = check(&importing("vm_hooks", "make_money")).unwrap_err();
+        assert!(err.contains("vm_hooks::make_money"), "{err}");
+    }
+
+    #[test]
+    fn a_module_without_memory_or_entrypoint_is_refused() {
+        let err = check(&importing("vm_hooks", "read_args")).unwrap_err();
+        assert!(err.contains("memories"), "{err}");
+    }
+
+    #[test]
+    fn compressed_size_is_brotli() {
+        let wasm = vec![0u8; 100_000];
+        let compressed = compress(&wasm);
+        assert!(compressed.len() < 100);
+        let mut out = Vec::new();
+        brotli::BrotliDecompress(&mut compressed.as_slice(), &mut out).unwrap();
+        assert_eq!(out, wasm);
+    }
+}
