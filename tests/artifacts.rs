@@ -3,170 +3,10 @@
 //! (`crates/stylus-host`) and reached only through ABI-encoded calldata
 //! generated from the spec interfaces.
 
-use std::path::PathBuf;
-
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_signer::SignerSync;
-use alloy_sol_types::{eip712_domain, SolStruct};
-use alloy_sol_types::{sol, SolCall, SolEvent, SolInterface, SolValue};
-use stylus_host::{Host, Log, Outcome};
-
-sol!(
-    #[sol(all_derives, abi)]
-    "../spec/ITokenAI.sol"
-);
-sol!(
-    #[sol(all_derives)]
-    "../spec/IAAT.sol"
-);
-sol! {
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
-
-const NOW: u64 = 1_735_689_600;
-const GPT_PRICE: u64 = 1_000;
-
-fn artifact(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../artifacts")
-        .join(name);
-    std::fs::read(&path)
-        .unwrap_or_else(|err| panic!("{}: {err}; run scripts/build first", path.display()))
-}
-
-fn addr(n: u8) -> Address {
-    Address::with_last_byte(n)
-}
-
-const OPERATOR: Address = Address::with_last_byte(0xA0);
-const TREASURY: Address = Address::with_last_byte(0xA1);
-const GATEWAY: Address = Address::with_last_byte(0xA2);
-
-fn b16(name: &str) -> FixedBytes<16> {
-    let mut bytes = [0u8; 16];
-    bytes[..name.len()].copy_from_slice(name.as_bytes());
-    FixedBytes(bytes)
-}
-
-fn u(n: u64) -> U256 {
-    U256::from(n)
-}
-
-/// The deployed suite.
-struct Suite {
-    host: Host,
-    token: Address,
-    aat: Address,
-}
-
-impl Suite {
-    fn new() -> Self {
-        let mut host = Host::new();
-        let token = host
-            .deploy(
-                &artifact("token-ai.wasm"),
-                OPERATOR,
-                &("TokenAI".to_string(), "TAI".to_string(), OPERATOR).abi_encode_params(),
-            )
-            .unwrap_or_else(|err| panic!("TokenAI deploys: {err:?} {:?}", host.last_trap()));
-        let aat = host
-            .deploy(
-                &artifact("aat.wasm"),
-                OPERATOR,
-                &(
-                    token,
-                    TREASURY,
-                    "https://aat.example/{id}.json".to_string(),
-                    OPERATOR,
-                )
-                    .abi_encode_params(),
-            )
-            .expect("AAT deploys");
-        let mut suite = Suite { host, token, aat };
-        suite.ok(
-            OPERATOR,
-            token,
-            ITokenAI::setMinterCall {
-                minter: aat,
-                enabled: true,
-            },
-        );
-        suite.ok(
-            OPERATOR,
-            token,
-            ITokenAI::setMinterCall {
-                minter: GATEWAY,
-                enabled: true,
-            },
-        );
-        suite.ok(
-            OPERATOR,
-            aat,
-            IAAT::setMinterCall {
-                minter: GATEWAY,
-                enabled: true,
-            },
-        );
-        suite.ok(
-            OPERATOR,
-            aat,
-            IAAT::setModelPriceCall {
-                model: b16("GPT-4-turbo"),
-                tokenAIPerUnit: u(GPT_PRICE),
-            },
-        );
-        suite.ok(OPERATOR, aat, IAAT::setFeeBpsCall { feeBps: 200 });
-        suite
-    }
-
-    fn send<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Outcome {
-        self.host.call(from, to, &call.abi_encode())
-    }
-
-    /// A call that must succeed; returns its decoded return value.
-    fn ok<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> C::Return {
-        let outcome = self.send(from, to, call);
-        let data = outcome
-            .result
-            .unwrap_or_else(|data| panic!("{} reverted: {}", C::SIGNATURE, hex(&data)));
-        C::abi_decode_returns(&data, true).unwrap_or_else(|err| panic!("{}: {err}", C::SIGNATURE))
-    }
-
-    fn token_balance(&mut self, who: Address) -> U256 {
-        self.ok(who, self.token, ITokenAI::balanceOfCall { account: who })
-            ._0
-    }
-
-    fn aat_balance(&mut self, who: Address, id: U256) -> U256 {
-        self.ok(who, self.aat, IAAT::balanceOfCall { account: who, id })
-            ._0
-    }
-}
-
-fn hex(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn aat_error(outcome: &Outcome) -> IAAT::IAATErrors {
-    let data = outcome.result.as_ref().expect_err("the call should revert");
-    IAAT::IAATErrors::abi_decode(data, true)
-        .unwrap_or_else(|err| panic!("revert data {} is no IAAT error: {err}", hex(data)))
-}
-
-fn events<E: SolEvent>(logs: &[Log], from: Address) -> Vec<E> {
-    logs.iter()
-        .filter(|log| log.address == from && log.topics.first() == Some(&E::SIGNATURE_HASH))
-        .map(|log| {
-            E::decode_raw_log(log.topics.iter().copied(), &log.data, true).expect("the log decodes")
-        })
-        .collect()
-}
+use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};
+use suite_tests::*;
 
 #[test]
 fn both_programs_pass_the_pre_activation_checks() {
@@ -186,41 +26,6 @@ fn token_ai_answers_its_metadata() {
     );
     assert_eq!(s.ok(addr(1), s.aat, IAAT::tokenAICall {})._0, s.token);
     assert_eq!(s.token_balance(addr(1)), U256::ZERO);
-}
-
-fn gpt() -> FixedBytes<16> {
-    b16("GPT-4-turbo")
-}
-
-fn cs101() -> FixedBytes<16> {
-    b16("CS101-Fall2024")
-}
-
-impl Suite {
-    #[allow(clippy::too_many_arguments)]
-    fn mint(
-        &mut self,
-        to: Address,
-        pool: Address,
-        model: FixedBytes<16>,
-        scope: FixedBytes<16>,
-        expiration: u64,
-        reclaimable: bool,
-        tradable: bool,
-        amount: u64,
-    ) -> U256 {
-        let call = IAAT::mintCall {
-            to,
-            originPool: pool,
-            model,
-            scope,
-            expiration,
-            reclaimable,
-            tradable,
-            amount: u(amount),
-        };
-        self.ok(GATEWAY, self.aat, call).id
-    }
 }
 
 #[test]
@@ -755,4 +560,14 @@ fn random_calldata_never_traps() {
             hex(&calldata)
         );
     }
+}
+
+#[test]
+fn the_cost_report_runs() {
+    let table = cost::report();
+    let rows = table
+        .lines()
+        .filter(|l| l.starts_with("TokenAI ") || l.starts_with("AAT "))
+        .count();
+    assert_eq!(rows, 15, "{table}");
 }

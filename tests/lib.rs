@@ -1,3 +1,220 @@
 //! Suite-level tests live beside this file, one integration test each:
 //! `abi_completeness` compares the generated ABI with the spec; `flows` runs
-//! the product's end-to-end flows with TokenAI and AAT both live.
+//! the product's end-to-end flows with TokenAI and AAT both live (motsu);
+//! `artifacts` runs the same flows on the deployable wasm in the in-process
+//! Stylus host, and `cost_report` measures each operation there.
+//!
+//! This library is the harness the artifact tests and the cost report share:
+//! the spec's types, the deployed suite, and decoding helpers.
+
+pub mod cost;
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, FixedBytes, U256};
+use alloy_sol_types::{sol, SolCall, SolEvent, SolInterface, SolValue};
+use stylus_host::{Host, Log, Outcome};
+
+sol!(
+    #[sol(all_derives, abi)]
+    "../spec/ITokenAI.sol"
+);
+sol!(
+    #[sol(all_derives)]
+    "../spec/IAAT.sol"
+);
+sol! {
+    /// EIP-2612's signed message.
+    #[derive(Debug)]
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+pub const NOW: u64 = 1_735_689_600;
+pub const GPT_PRICE: u64 = 1_000;
+
+pub fn artifact(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../artifacts")
+        .join(name);
+    std::fs::read(&path)
+        .unwrap_or_else(|err| panic!("{}: {err}; run scripts/build first", path.display()))
+}
+
+pub fn addr(n: u8) -> Address {
+    Address::with_last_byte(n)
+}
+
+pub const OPERATOR: Address = Address::with_last_byte(0xA0);
+pub const TREASURY: Address = Address::with_last_byte(0xA1);
+pub const GATEWAY: Address = Address::with_last_byte(0xA2);
+
+pub fn b16(name: &str) -> FixedBytes<16> {
+    let mut bytes = [0u8; 16];
+    bytes[..name.len()].copy_from_slice(name.as_bytes());
+    FixedBytes(bytes)
+}
+
+pub fn u(n: u64) -> U256 {
+    U256::from(n)
+}
+
+/// The deployed suite.
+pub struct Suite {
+    pub host: Host,
+    pub token: Address,
+    pub aat: Address,
+}
+
+impl Default for Suite {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Suite {
+    /// Deploys TokenAI and AAT from `artifacts/` and wires them: AAT and the
+    /// gateway are TokenAI minters, the gateway an AAT minter, GPT priced
+    /// at `GPT_PRICE`, a 2% fee.
+    #[must_use]
+    pub fn new() -> Self {
+        let mut host = Host::new();
+        let token = host
+            .deploy(
+                &artifact("token-ai.wasm"),
+                OPERATOR,
+                &("TokenAI".to_string(), "TAI".to_string(), OPERATOR).abi_encode_params(),
+            )
+            .unwrap_or_else(|err| panic!("TokenAI deploys: {err:?} {:?}", host.last_trap()));
+        let aat = host
+            .deploy(
+                &artifact("aat.wasm"),
+                OPERATOR,
+                &(
+                    token,
+                    TREASURY,
+                    "https://aat.example/{id}.json".to_string(),
+                    OPERATOR,
+                )
+                    .abi_encode_params(),
+            )
+            .expect("AAT deploys");
+        let mut suite = Suite { host, token, aat };
+        suite.ok(
+            OPERATOR,
+            token,
+            ITokenAI::setMinterCall {
+                minter: aat,
+                enabled: true,
+            },
+        );
+        suite.ok(
+            OPERATOR,
+            token,
+            ITokenAI::setMinterCall {
+                minter: GATEWAY,
+                enabled: true,
+            },
+        );
+        suite.ok(
+            OPERATOR,
+            aat,
+            IAAT::setMinterCall {
+                minter: GATEWAY,
+                enabled: true,
+            },
+        );
+        suite.ok(
+            OPERATOR,
+            aat,
+            IAAT::setModelPriceCall {
+                model: b16("GPT-4-turbo"),
+                tokenAIPerUnit: u(GPT_PRICE),
+            },
+        );
+        suite.ok(OPERATOR, aat, IAAT::setFeeBpsCall { feeBps: 200 });
+        suite
+    }
+
+    pub fn send<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> Outcome {
+        self.host.call(from, to, &call.abi_encode())
+    }
+
+    /// A call that must succeed; returns its decoded return value.
+    pub fn ok<C: SolCall>(&mut self, from: Address, to: Address, call: C) -> C::Return {
+        let outcome = self.send(from, to, call);
+        let data = outcome
+            .result
+            .unwrap_or_else(|data| panic!("{} reverted: {}", C::SIGNATURE, hex(&data)));
+        C::abi_decode_returns(&data, true).unwrap_or_else(|err| panic!("{}: {err}", C::SIGNATURE))
+    }
+
+    pub fn token_balance(&mut self, who: Address) -> U256 {
+        self.ok(who, self.token, ITokenAI::balanceOfCall { account: who })
+            ._0
+    }
+
+    pub fn aat_balance(&mut self, who: Address, id: U256) -> U256 {
+        self.ok(who, self.aat, IAAT::balanceOfCall { account: who, id })
+            ._0
+    }
+}
+
+pub fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn aat_error(outcome: &Outcome) -> IAAT::IAATErrors {
+    let data = outcome.result.as_ref().expect_err("the call should revert");
+    IAAT::IAATErrors::abi_decode(data, true)
+        .unwrap_or_else(|err| panic!("revert data {} is no IAAT error: {err}", hex(data)))
+}
+
+pub fn events<E: SolEvent>(logs: &[Log], from: Address) -> Vec<E> {
+    logs.iter()
+        .filter(|log| log.address == from && log.topics.first() == Some(&E::SIGNATURE_HASH))
+        .map(|log| {
+            E::decode_raw_log(log.topics.iter().copied(), &log.data, true).expect("the log decodes")
+        })
+        .collect()
+}
+
+pub fn gpt() -> FixedBytes<16> {
+    b16("GPT-4-turbo")
+}
+
+pub fn cs101() -> FixedBytes<16> {
+    b16("CS101-Fall2024")
+}
+
+impl Suite {
+    #[allow(clippy::too_many_arguments)]
+    pub fn mint(
+        &mut self,
+        to: Address,
+        pool: Address,
+        model: FixedBytes<16>,
+        scope: FixedBytes<16>,
+        expiration: u64,
+        reclaimable: bool,
+        tradable: bool,
+        amount: u64,
+    ) -> U256 {
+        let call = IAAT::mintCall {
+            to,
+            originPool: pool,
+            model,
+            scope,
+            expiration,
+            reclaimable,
+            tradable,
+            amount: u(amount),
+        };
+        self.ok(GATEWAY, self.aat, call).id
+    }
+}

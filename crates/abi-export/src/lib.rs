@@ -121,3 +121,51 @@ pub fn export(generated: Generated, events: &[Event]) {
         _ => print!("{}", solidity_interface(generated, events)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn interface(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "interface IThing  {{\n    function get(uint256 id) external view returns (uint256);\n\n    error Gone(uint256);\n\n    error Panic(uint256);\n}}\n"
+        )
+    }
+
+    fn constructor(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "constructor(address owner)")
+    }
+
+    const GENERATED: Generated = Generated {
+        interface,
+        constructor,
+    };
+
+    #[test]
+    fn events_are_added_and_builtins_dropped() {
+        let event = Event::parse("event Moved(address indexed from, uint256 value)").unwrap();
+        let text = solidity_interface(GENERATED, &[event]);
+        assert!(text.starts_with(HEADER));
+        assert!(text.contains("    error Gone(uint256);"));
+        assert!(!text.contains("Panic"));
+        let moved = text
+            .find("event Moved(address indexed from, uint256 value);")
+            .unwrap();
+        assert!(
+            moved < text.rfind('}').unwrap(),
+            "events go inside the interface"
+        );
+    }
+
+    #[test]
+    fn the_json_abi_has_every_item() {
+        let event = Event::parse("event Moved(address indexed from, uint256 value)").unwrap();
+        let abi = json_abi(GENERATED, &[event]).unwrap();
+        assert_eq!(abi.functions().count(), 1);
+        assert_eq!(abi.errors().count(), 1);
+        assert_eq!(abi.events().count(), 1);
+        assert!(abi.events().next().unwrap().inputs[0].indexed);
+        assert_eq!(abi.constructor().unwrap().inputs[0].ty, "address");
+    }
+}
