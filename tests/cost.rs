@@ -26,7 +26,10 @@ use stylus_host::Stats;
 /// through 670 (loads) and 765 (branches) to 3800 (`call`). 500 ink per
 /// fuel is a deliberately rough, conservative blend.
 pub const INK_PER_FUEL: u64 = 500;
-/// Ink per host call: the order of the same table's host I/O base cost.
+/// Ink per host call: an assumed flat base charge for a host I/O (the order
+/// of Nitro's hostio base cost as we recall it; not checked here against the
+/// published table, whose host I/O prices vary per function). Host calls are
+/// a small part of every row: the estimate is dominated by storage.
 pub const INK_PER_HOST_CALL: u64 = 8_400;
 /// Stylus's ink per gas.
 pub const INK_PER_GAS: u64 = 10_000;
