@@ -4,26 +4,15 @@
 use aat::{policy, AAT, IAAT, RECLAIM_ALL};
 use alloy_primitives::{uint, Address, FixedBytes, U256};
 use alloy_signer::SignerSync;
-use alloy_sol_types::{eip712_domain, sol, SolError, SolStruct};
+use alloy_sol_types::{eip712_domain, SolError, SolStruct};
 use motsu::prelude::*;
+use suite_tests::{b16, u, Permit, NOW};
 use token_ai::{ITokenAI, TokenAI};
 
-/// motsu's fixed `block.timestamp` (2025-01-01T00:00:00Z).
-const NOW: u64 = 1_735_689_600;
 const SEMESTER: u64 = 120 * 86_400;
 /// 0.002 TokenAI per GPT unit.
 const GPT_PRICE: U256 = uint!(2_000_000_000_000_000_U256);
 const ONE_TOKEN_AI: U256 = uint!(1_000_000_000_000_000_000_U256);
-
-fn b16(name: &str) -> FixedBytes<16> {
-    let mut bytes = [0u8; 16];
-    bytes[..name.len()].copy_from_slice(name.as_bytes());
-    FixedBytes(bytes)
-}
-
-fn u(n: u64) -> U256 {
-    U256::from(n)
-}
 
 /// The operator's deployment: TokenAI, AAT wired as its minter, a deposit
 /// gateway minting TokenAI and a fiat gateway minting AAT, GPT priced, 2% fee.
@@ -160,16 +149,6 @@ fn institution_flow(
         aat.sender(university).total_supply(id),
         u(1_000_000 - 40_800)
     );
-}
-
-sol! {
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
 }
 
 #[motsu::test]
