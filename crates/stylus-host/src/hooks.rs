@@ -56,12 +56,28 @@ pub(crate) fn execute(
     calldata: Vec<u8>,
     is_static: bool,
     depth: usize,
+    stack: Vec<Address>,
+) -> core::result::Result<Vec<u8>, Vec<u8>> {
+    run(shared, to, to, sender, calldata, is_static, depth, stack)
+}
+
+/// Runs the program at `code` in the storage and identity of `contract`
+/// (the same address but for a delegate call).
+#[allow(clippy::too_many_arguments)]
+fn run(
+    shared: &Rc<Shared>,
+    code: Address,
+    to: Address,
+    sender: Address,
+    calldata: Vec<u8>,
+    is_static: bool,
+    depth: usize,
     mut stack: Vec<Address>,
 ) -> core::result::Result<Vec<u8>, Vec<u8>> {
-    if to == ECRECOVER {
+    if code == ECRECOVER {
         return Ok(ecrecover(&calldata));
     }
-    let Some(module) = shared.programs.borrow().get(&to).cloned() else {
+    let Some(module) = shared.programs.borrow().get(&code).cloned() else {
         // A call to an account without a program succeeds and returns nothing.
         return Ok(Vec::new());
     };
@@ -135,27 +151,39 @@ fn ecrecover(input: &[u8]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// How a program calls out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallKind {
+    Call,
+    Static,
+    /// The callee's code in the caller's storage, identity and sender.
+    Delegate,
+}
+
 fn call_out(
     mut caller: Caller<'_, Frame>,
     contract: i32,
     calldata: i32,
     len: i32,
-    is_static: bool,
+    kind: CallKind,
     ret_len: i32,
 ) -> Result<i32> {
     count(&caller);
-    let to = read_address(&caller, contract)?;
+    let code = read_address(&caller, contract)?;
     let data = read(&caller, calldata, len as u32 as usize)?;
     let frame = caller.data();
-    let (shared, sender, depth, stack) = (
+    let (shared, depth, stack) = (
         Rc::clone(&frame.shared),
-        frame.contract,
         frame.depth + 1,
         frame.stack.clone(),
     );
-    let is_static = is_static || frame.is_static;
+    let is_static = kind == CallKind::Static || frame.is_static;
+    let (to, sender) = match kind {
+        CallKind::Delegate => (frame.contract, frame.sender),
+        _ => (code, frame.contract),
+    };
     shared.journal.borrow_mut().stats.calls += 1;
-    let result = execute(&shared, to, sender, data, is_static, depth, stack);
+    let result = run(&shared, code, to, sender, data, is_static, depth, stack);
     let (status, data) = match result {
         Ok(data) => (0, data),
         Err(data) => (1, data),
@@ -311,7 +339,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                 "value transfers are not supported by this harness",
             ));
         }
-        call_out(c, to, data, len, false, ret)
+        call_out(c, to, data, len, CallKind::Call, ret)
     });
     hook!("static_call_contract", |c: Caller<'_, Frame>,
                                    to: i32,
@@ -320,16 +348,16 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                    _gas: i64,
                                    ret: i32|
      -> Result<i32> {
-        call_out(c, to, data, len, true, ret)
+        call_out(c, to, data, len, CallKind::Static, ret)
     });
-    hook!("delegate_call_contract", |_c: Caller<'_, Frame>,
-                                     _to: i32,
-                                     _data: i32,
-                                     _len: i32,
+    hook!("delegate_call_contract", |c: Caller<'_, Frame>,
+                                     to: i32,
+                                     data: i32,
+                                     len: i32,
                                      _gas: i64,
-                                     _ret: i32|
+                                     ret: i32|
      -> Result<i32> {
-        Err(Error::new("delegate_call is not supported by this harness"))
+        call_out(c, to, data, len, CallKind::Delegate, ret)
     });
     hook!("create1", |_c: Caller<'_, Frame>,
                       _code: i32,
