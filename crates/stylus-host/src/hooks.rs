@@ -86,18 +86,7 @@ fn run(
     }
     let snapshot = shared.world.borrow().clone();
     stack.push(to);
-    let frame = Frame {
-        shared: Rc::clone(shared),
-        contract: to,
-        sender,
-        value: U256::ZERO,
-        args: calldata,
-        result: Vec::new(),
-        return_data: Vec::new(),
-        is_static,
-        depth,
-        stack,
-    };
+    let frame = Frame::new(shared, to, sender, calldata, is_static, depth, stack);
     let mut store = Store::new(&shared.engine, frame);
     store.set_fuel(FUEL).expect("fuel metering is on");
     let outcome = shared

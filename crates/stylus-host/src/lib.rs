@@ -129,6 +129,32 @@ pub(crate) struct Frame {
     pub stack: Vec<Address>,
 }
 
+impl Frame {
+    /// A call of `contract` by `sender` with `args`, not yet run.
+    pub(crate) fn new(
+        shared: &Rc<Shared>,
+        contract: Address,
+        sender: Address,
+        args: Vec<u8>,
+        is_static: bool,
+        depth: usize,
+        stack: Vec<Address>,
+    ) -> Self {
+        Frame {
+            shared: Rc::clone(shared),
+            contract,
+            sender,
+            value: U256::ZERO,
+            args,
+            result: Vec::new(),
+            return_data: Vec::new(),
+            is_static,
+            depth,
+            stack,
+        }
+    }
+}
+
 /// The harness: programs, their storage, and the block context.
 pub struct Host {
     shared: Rc<Shared>,
@@ -217,7 +243,8 @@ impl Host {
         // Unknown imports fail here, naming the import.
         let mut store = Store::new(
             &self.shared.engine,
-            self.frame(
+            Frame::new(
+                &self.shared,
                 Address::ZERO,
                 Address::ZERO,
                 Vec::new(),
@@ -244,29 +271,6 @@ impl Host {
             return Err(DeployError::Constructor(data));
         }
         Ok(address)
-    }
-
-    fn frame(
-        &self,
-        contract: Address,
-        sender: Address,
-        args: Vec<u8>,
-        is_static: bool,
-        depth: usize,
-        stack: Vec<Address>,
-    ) -> Frame {
-        Frame {
-            shared: Rc::clone(&self.shared),
-            contract,
-            sender,
-            value: U256::ZERO,
-            args,
-            result: Vec::new(),
-            return_data: Vec::new(),
-            is_static,
-            depth,
-            stack,
-        }
     }
 
     /// Runs a transaction: `from` calls `to` with `calldata`. A revert rolls
