@@ -73,6 +73,25 @@ pub fn compress(wasm: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Brotli-decompresses a deployed program, refusing one that inflates past
+/// `MAX_RAW` bytes (a chain would not activate it either).
+///
+/// # Errors
+///
+/// Corrupt brotli data, or more than `MAX_RAW` bytes.
+pub fn decompress(compressed: &[u8]) -> Result<Vec<u8>, CheckError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    brotli::Decompressor::new(compressed, 4096)
+        .take(MAX_RAW as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("not brotli: {e}"))?;
+    if out.len() > MAX_RAW {
+        return Err(format!("over {MAX_RAW} bytes uncompressed"));
+    }
+    Ok(out)
+}
+
 /// Why a program would not activate.
 pub type CheckError = String;
 

@@ -1,18 +1,197 @@
-//! The `vm_hooks` host functions and call execution.
+//! The `vm_hooks` host functions, over an `Env`, with ink metering.
+//!
+//! Ink is metered through wasmi's fuel: a call starts with its gas limit
+//! turned into fuel, instructions burn fuel as they run, and each host
+//! function burns the ink Nitro charges for it (plus the EVM gas of what it
+//! does: storage, logs, calls) as fuel too. Running out is out of ink: the
+//! call fails and uses all its gas, as on chain.
+//!
+//! Host-I/O prices are Nitro's (`crates/arbutil/src/pricing.rs` and
+//! `crates/arbitrator/stylus/src/host.rs`, as summarized in
+//! STYLUS-NOTES.md "Stylus pricing"); the instruction price is the blend
+//! `INK_PER_FUEL` (see there).
 
-use std::rc::Rc;
+use core::ptr::NonNull;
 
-use alloy_primitives::{keccak256, Address, PrimitiveSignature, B256, U256};
-use wasmi::{Caller, Engine, Error, Extern, Linker, Memory, Store};
+use alloy_primitives::{keccak256, Address, B256, U256};
+use wasmi::{Caller, Engine, Error, Extern, Linker, Memory, Module, Store};
 
-use crate::{Frame, Log, Shared, ECRECOVER};
+use crate::runtime::{
+    CallKind, Env, Exit, Message, OutCall, OutCreate, RunOutcome, INK_PER_FUEL, INK_PER_GAS,
+};
+use crate::Log;
 
-/// Calls nest at most this deep, as on chain.
-const MAX_DEPTH: usize = 1024;
-/// Fuel for one call: far more than any test needs, a bound on runaway loops.
-const FUEL: u64 = 1 << 40;
+/// Every host function's base price (Nitro `HOSTIO_INK`).
+const HOSTIO_INK: u64 = 8_400;
+/// `storage_load_bytes32` and `storage_cache_bytes32`, besides the EVM gas.
+const STORAGE_INK: u64 = 18_480;
+/// `storage_flush_cache` and `emit_log`'s base.
+const FLUSH_INK: u64 = 68_073;
+/// `call_contract` and its variants, besides the EVM call gas.
+const CALL_INK: u64 = 83_193;
+/// `msg_sender`.
+const SENDER_INK: u64 = 13_440;
+/// `account_codehash` and the other account look-ups.
+const ACCOUNT_INK: u64 = 78_153;
+/// `native_keccak256`: base and per 32-byte word.
+const KECCAK_INK: u64 = 121_800;
+const KECCAK_WORD_INK: u64 = 21_000;
+/// EVM gas of a memory page grown past the free ones (Stylus `page_gas`).
+const PAGE_GAS: u64 = 1_000;
+/// EVM log prices (yellow paper): base, per topic, per data byte.
+const LOG_GAS: u64 = 375;
+const LOG_TOPIC_GAS: u64 = 375;
+const LOG_DATA_GAS: u64 = 8;
+
+/// Ink to read `len` bytes out of the program's memory.
+fn read_price(len: usize) -> u64 {
+    16_381 + 55 * (len as u64).saturating_sub(32)
+}
+
+/// Ink to write `len` bytes into the program's memory.
+fn write_price(len: usize) -> u64 {
+    5_040 + 30 * (len as u64).saturating_sub(32)
+}
 
 type Result<T> = core::result::Result<T, Error>;
+
+/// One executing call: the store data of a program instance.
+pub(crate) struct Frame {
+    /// The chain, valid while `run` executes this frame (see `run`).
+    env: Option<NonNull<dyn Env>>,
+    msg: Message,
+    result: Vec<u8>,
+    return_data: Vec<u8>,
+    /// Fuel burned by host functions (the rest was burned by instructions).
+    charged: u64,
+    host_calls: u64,
+    out_of_ink: bool,
+}
+
+impl Frame {
+    /// A frame with no chain, for instantiating a module at load time.
+    pub(crate) fn detached() -> Self {
+        Frame {
+            env: None,
+            msg: Message::default(),
+            result: Vec::new(),
+            return_data: Vec::new(),
+            charged: 0,
+            host_calls: 0,
+            out_of_ink: false,
+        }
+    }
+}
+
+/// Runs one call of `module` in a fresh instance.
+pub(crate) fn run(
+    engine: &Engine,
+    linker: &Linker<Frame>,
+    module: &Module,
+    env: &mut dyn Env,
+    message: Message,
+) -> RunOutcome {
+    let budget = message
+        .gas_limit
+        .saturating_mul(INK_PER_GAS)
+        .checked_div(INK_PER_FUEL)
+        .unwrap_or(0);
+    let len = message.args.len();
+    let env: NonNull<dyn Env + '_> = NonNull::from(env);
+    // SAFETY: the pointer is only dereferenced by host functions of the store
+    // created here, which is dropped before this function returns, so it never
+    // outlives the `&mut dyn Env` it came from; wasmi requires `'static` store
+    // data, hence the erased lifetime. Nested calls re-enter `run` through the
+    // same `Env`, never while a reference from this frame is live.
+    let env: NonNull<dyn Env + 'static> = unsafe { core::mem::transmute(env) };
+    let frame = Frame {
+        env: Some(env),
+        msg: message,
+        ..Frame::detached()
+    };
+    let mut store = Store::new(engine, frame);
+    let _ = store.set_fuel(budget);
+    let outcome = linker
+        .instantiate_and_start(&mut store, module)
+        .and_then(|instance| instance.get_typed_func::<i32, i32>(&store, "user_entrypoint"))
+        .and_then(|entry| entry.call(&mut store, len as i32));
+    let used = budget - store.get_fuel().unwrap_or(0);
+    let frame = store.into_data();
+    let fuel = used.saturating_sub(frame.charged);
+    let mut exit = match outcome {
+        Ok(0) => Exit::Success,
+        Ok(_) => Exit::Revert,
+        Err(err) => match err.i32_exit_status() {
+            Some(0) => Exit::Success,
+            Some(_) => Exit::Revert,
+            None if frame.out_of_ink || err.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) => {
+                Exit::OutOfInk
+            }
+            None => Exit::Trap(err.to_string()),
+        },
+    };
+    if frame.out_of_ink {
+        exit = Exit::OutOfInk;
+    }
+    let gas_used = if exit == Exit::OutOfInk {
+        frame.msg.gas_limit
+    } else {
+        (used.saturating_mul(INK_PER_FUEL)).div_ceil(INK_PER_GAS)
+    };
+    let output = match exit {
+        Exit::Success | Exit::Revert => frame.result,
+        Exit::Trap(_) | Exit::OutOfInk => Vec::new(),
+    };
+    RunOutcome {
+        exit,
+        output,
+        gas_used: gas_used.min(frame.msg.gas_limit),
+        fuel,
+        host_calls: frame.host_calls,
+    }
+}
+
+fn env<'a>(caller: &Caller<'_, Frame>) -> Result<&'a mut dyn Env> {
+    let ptr = caller
+        .data()
+        .env
+        .ok_or_else(|| Error::new("no chain at load time"))?;
+    // SAFETY: see `run`: the env outlives the store, and no other reference
+    // to it is live while a host function of this frame runs.
+    Ok(unsafe { &mut *ptr.as_ptr() })
+}
+
+fn out_of_ink(caller: &mut Caller<'_, Frame>) -> Error {
+    caller.data_mut().out_of_ink = true;
+    let _ = caller.set_fuel(0);
+    Error::new("out of ink")
+}
+
+/// Burns `ink` for a host function.
+fn charge(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
+    let fuel = ink.div_ceil(INK_PER_FUEL);
+    let left = caller.get_fuel().unwrap_or(0);
+    if left < fuel {
+        return Err(out_of_ink(caller));
+    }
+    let _ = caller.set_fuel(left - fuel);
+    caller.data_mut().charged += fuel;
+    Ok(())
+}
+
+fn charge_gas(caller: &mut Caller<'_, Frame>, gas: u64) -> Result<()> {
+    charge(caller, gas.saturating_mul(INK_PER_GAS))
+}
+
+/// Counts a host call and burns its ink.
+fn hostio(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
+    caller.data_mut().host_calls += 1;
+    charge(caller, ink)
+}
+
+fn gas_left(caller: &Caller<'_, Frame>) -> u64 {
+    caller.get_fuel().unwrap_or(0).saturating_mul(INK_PER_FUEL) / INK_PER_GAS
+}
 
 fn memory(caller: &Caller<'_, Frame>) -> Result<Memory> {
     caller
@@ -43,176 +222,108 @@ fn read_address(caller: &Caller<'_, Frame>, ptr: i32) -> Result<Address> {
     Ok(Address::from_slice(&read(caller, ptr, 20)?))
 }
 
-fn count(caller: &Caller<'_, Frame>) {
-    caller.data().shared.journal.borrow_mut().stats.host_calls += 1;
+fn read_u256(caller: &Caller<'_, Frame>, ptr: i32) -> Result<U256> {
+    Ok(U256::from_be_bytes(read_word(caller, ptr)?.0))
 }
 
-/// Runs `to` with `calldata` as a call from `sender`, in a fresh instance.
-/// A revert (or a trap) rolls back storage and logs.
-pub(crate) fn execute(
-    shared: &Rc<Shared>,
-    to: Address,
-    sender: Address,
-    calldata: Vec<u8>,
-    is_static: bool,
-    depth: usize,
-    stack: Vec<Address>,
-) -> core::result::Result<Vec<u8>, Vec<u8>> {
-    run(shared, to, to, sender, calldata, is_static, depth, stack)
-}
-
-/// Runs the program at `code` in the storage and identity of `contract`
-/// (the same address but for a delegate call).
+/// A call out: the 63/64 rule caps the gas, the callee's use is charged
+/// back, and its output becomes the return data.
 #[allow(clippy::too_many_arguments)]
-fn run(
-    shared: &Rc<Shared>,
-    code: Address,
-    to: Address,
-    sender: Address,
-    calldata: Vec<u8>,
-    is_static: bool,
-    depth: usize,
-    mut stack: Vec<Address>,
-) -> core::result::Result<Vec<u8>, Vec<u8>> {
-    if code == ECRECOVER {
-        return Ok(ecrecover(&calldata));
-    }
-    let Some(module) = shared.programs.borrow().get(&code).cloned() else {
-        // A call to an account without a program succeeds and returns nothing.
-        return Ok(Vec::new());
-    };
-    if depth >= MAX_DEPTH {
-        return Err(Vec::new());
-    }
-    let snapshot = shared.world.borrow().clone();
-    stack.push(to);
-    let frame = Frame::new(shared, to, sender, calldata, is_static, depth, stack);
-    let mut store = Store::new(&shared.engine, frame);
-    store.set_fuel(FUEL).expect("fuel metering is on");
-    let outcome = shared
-        .linker
-        .instantiate_and_start(&mut store, &module)
-        .and_then(|instance| instance.get_typed_func::<i32, i32>(&store, "user_entrypoint"))
-        .and_then(|entry| {
-            let len = store.data().args.len() as i32;
-            entry.call(&mut store, len)
-        });
-    let used = FUEL - store.get_fuel().unwrap_or(0);
-    shared.journal.borrow_mut().stats.fuel += used;
-    let status = match outcome {
-        Ok(status) => status,
-        Err(err) => err.i32_exit_status().unwrap_or_else(|| {
-            *shared.last_trap.borrow_mut() = Some(err.to_string());
-            1
-        }),
-    };
-    let result = std::mem::take(&mut store.data_mut().result);
-    if status == 0 {
-        Ok(result)
-    } else {
-        let mut world = shared.world.borrow_mut();
-        *world = snapshot;
-        Err(result)
-    }
-}
-
-/// The ecrecover precompile: the signer's address word, or nothing.
-fn ecrecover(input: &[u8]) -> Vec<u8> {
-    let mut data = [0u8; 128];
-    let n = input.len().min(128);
-    data[..n].copy_from_slice(&input[..n]);
-    let hash = B256::from_slice(&data[..32]);
-    let v = U256::from_be_slice(&data[32..64]);
-    let (r, s) = (
-        U256::from_be_slice(&data[64..96]),
-        U256::from_be_slice(&data[96..128]),
-    );
-    let parity = if v == U256::from(27) {
-        false
-    } else if v == U256::from(28) {
-        true
-    } else {
-        return Vec::new();
-    };
-    PrimitiveSignature::new(r, s, parity)
-        .recover_address_from_prehash(&hash)
-        .map(|address| address.into_word().to_vec())
-        .unwrap_or_default()
-}
-
-/// How a program calls out.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum CallKind {
-    Call,
-    Static,
-    /// The callee's code in the caller's storage, identity and sender.
-    Delegate,
-}
-
 fn call_out(
     mut caller: Caller<'_, Frame>,
     contract: i32,
     calldata: i32,
     len: i32,
+    value: U256,
+    gas: u64,
     kind: CallKind,
     ret_len: i32,
 ) -> Result<i32> {
-    count(&caller);
-    let code = read_address(&caller, contract)?;
     let data = read(&caller, calldata, len as u32 as usize)?;
-    let frame = caller.data();
-    let (shared, depth, stack) = (
-        Rc::clone(&frame.shared),
-        frame.depth + 1,
-        frame.stack.clone(),
-    );
-    let is_static = kind == CallKind::Static || frame.is_static;
-    let (to, sender) = match kind {
-        CallKind::Delegate => (frame.contract, frame.sender),
-        _ => (code, frame.contract),
+    hostio(&mut caller, CALL_INK + 2 * read_price(data.len()))?;
+    let code_address = read_address(&caller, contract)?;
+    let msg = &caller.data().msg;
+    let is_static = kind == CallKind::Static || msg.is_static;
+    if is_static && kind == CallKind::Call && !value.is_zero() {
+        return Err(Error::new("value transfer in a static call"));
+    }
+    let (target, sender, value) = match kind {
+        CallKind::Delegate => (msg.contract, msg.sender, msg.value),
+        _ => (code_address, msg.contract, value),
     };
-    shared.journal.borrow_mut().stats.calls += 1;
-    let result = run(&shared, code, to, sender, data, is_static, depth, stack);
-    let (status, data) = match result {
-        Ok(data) => (0, data),
-        Err(data) => (1, data),
-    };
-    write(&mut caller, ret_len, &(data.len() as u32).to_le_bytes())?;
-    caller.data_mut().return_data = data;
-    Ok(status)
+    let left = gas_left(&caller);
+    let gas = gas.min(left - left / 64);
+    let result = env(&caller)?.call(OutCall {
+        kind,
+        code_address,
+        target,
+        sender,
+        value,
+        data,
+        gas,
+        is_static,
+    });
+    charge_gas(&mut caller, result.gas_used)?;
+    write(
+        &mut caller,
+        ret_len,
+        &(result.data.len() as u32).to_le_bytes(),
+    )?;
+    caller.data_mut().return_data = result.data;
+    Ok(i32::from(!result.success))
 }
 
-fn touch(shared: &Shared, slot: (Address, B256), is_write: bool) {
-    let mut journal = shared.journal.borrow_mut();
-    if journal.touched.insert(slot) {
-        let original = shared
-            .world
-            .borrow()
-            .storage
-            .get(&slot)
-            .copied()
-            .unwrap_or_default();
-        journal.original.insert(slot, original);
-        if is_write {
-            journal.stats.cold_writes += 1;
-        } else {
-            journal.stats.cold_reads += 1;
-        }
-    } else if !is_write {
-        journal.stats.warm_reads += 1;
+/// `create1`/`create2`: the new address (zero on failure) and the return data.
+#[allow(clippy::too_many_arguments)]
+fn create(
+    mut caller: Caller<'_, Frame>,
+    code: i32,
+    len: i32,
+    endowment: i32,
+    salt: Option<i32>,
+    contract: i32,
+    ret_len: i32,
+) -> Result<()> {
+    if caller.data().msg.is_static {
+        return Err(Error::new("create in a static call"));
     }
-    if is_write {
-        journal.written.insert(slot);
-    }
+    let init_code = read(&caller, code, len as u32 as usize)?;
+    hostio(&mut caller, CALL_INK + 2 * read_price(init_code.len()))?;
+    let endowment = read_u256(&caller, endowment)?;
+    let salt = salt.map(|ptr| read_word(&caller, ptr)).transpose()?;
+    let left = gas_left(&caller);
+    let result = env(&caller)?.create(OutCreate {
+        creator: caller.data().msg.contract,
+        init_code,
+        endowment,
+        salt,
+        gas: left - left / 64,
+    });
+    charge_gas(&mut caller, result.gas_used)?;
+    let address = result.created.unwrap_or_default();
+    write(&mut caller, contract, address.as_slice())?;
+    write(
+        &mut caller,
+        ret_len,
+        &(result.data.len() as u32).to_le_bytes(),
+    )?;
+    caller.data_mut().return_data = result.data;
+    Ok(())
 }
 
 fn math(caller: &mut Caller<'_, Frame>, ptrs: &[i32], op: impl Fn(&[U256]) -> U256) -> Result<()> {
-    count(caller);
+    hostio(caller, HOSTIO_INK)?;
     let values = ptrs
         .iter()
-        .map(|p| read_word(caller, *p).map(|w| U256::from_be_bytes(w.0)))
+        .map(|p| read_u256(caller, *p))
         .collect::<Result<Vec<_>>>()?;
     write(caller, ptrs[0], &op(&values).to_be_bytes::<32>())
+}
+
+/// Writes a value the host produced (a word or an address), charging the base price.
+fn put(mut c: Caller<'_, Frame>, dest: i32, value: &[u8]) -> Result<()> {
+    hostio(&mut c, HOSTIO_INK)?;
+    write(&mut c, dest, value)
 }
 
 /// The linker with every `vm_hooks` function.
@@ -229,16 +340,16 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     hook!("read_args", |mut c: Caller<'_, Frame>,
                         dest: i32|
      -> Result<()> {
-        count(&c);
-        let args = c.data().args.clone();
+        let args = c.data().msg.args.clone();
+        hostio(&mut c, HOSTIO_INK + write_price(args.len()))?;
         write(&mut c, dest, &args)
     });
     hook!("write_result", |mut c: Caller<'_, Frame>,
                            ptr: i32,
                            len: i32|
      -> Result<()> {
-        count(&c);
         let data = read(&c, ptr, len as u32 as usize)?;
+        hostio(&mut c, HOSTIO_INK + 2 * read_price(data.len()))?;
         c.data_mut().result = data;
         Ok(())
     });
@@ -251,239 +362,266 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                    key: i32,
                                    dest: i32|
      -> Result<()> {
-        count(&c);
-        let slot = (c.data().contract, read_word(&c, key)?);
-        let shared = Rc::clone(&c.data().shared);
-        touch(&shared, slot, false);
-        let value = shared
-            .world
-            .borrow()
-            .storage
-            .get(&slot)
-            .copied()
-            .unwrap_or_default();
+        hostio(&mut c, STORAGE_INK)?;
+        let key = read_word(&c, key)?;
+        let contract = c.data().msg.contract;
+        let (value, gas) = env(&c)?.storage_load(contract, key);
+        charge_gas(&mut c, gas)?;
         write(&mut c, dest, value.as_slice())
     });
-    hook!("storage_cache_bytes32", |c: Caller<'_, Frame>,
+    hook!("storage_cache_bytes32", |mut c: Caller<'_, Frame>,
                                     key: i32,
                                     value: i32|
      -> Result<()> {
-        count(&c);
-        if c.data().is_static {
+        hostio(&mut c, STORAGE_INK)?;
+        if c.data().msg.is_static {
             return Err(Error::new("storage write in a static call"));
         }
-        let slot = (c.data().contract, read_word(&c, key)?);
-        let value = read_word(&c, value)?;
-        let shared = Rc::clone(&c.data().shared);
-        touch(&shared, slot, true);
-        shared.world.borrow_mut().storage.insert(slot, value);
-        Ok(())
+        let (key, value) = (read_word(&c, key)?, read_word(&c, value)?);
+        let contract = c.data().msg.contract;
+        // Written through at once: the gas Nitro charges at the flush is
+        // charged here, per slot, at the same EIP-2200 prices.
+        let gas = env(&c)?.storage_store(contract, key, value);
+        charge_gas(&mut c, gas)
     });
-    hook!(
-        "storage_flush_cache",
-        |c: Caller<'_, Frame>, _clear: i32| { count(&c) }
-    );
+    hook!("storage_flush_cache", |mut c: Caller<'_, Frame>,
+                                  _clear: i32|
+     -> Result<()> {
+        hostio(&mut c, FLUSH_INK)
+    });
     hook!("transient_load_bytes32", |mut c: Caller<'_, Frame>,
                                      key: i32,
                                      dest: i32|
      -> Result<()> {
-        count(&c);
-        let slot = (c.data().contract, read_word(&c, key)?);
-        let value = c
-            .data()
-            .shared
-            .journal
-            .borrow()
-            .transient
-            .get(&slot)
-            .copied()
-            .unwrap_or_default();
+        hostio(&mut c, HOSTIO_INK)?;
+        let key = read_word(&c, key)?;
+        let contract = c.data().msg.contract;
+        let value = env(&c)?.transient_load(contract, key);
+        // TLOAD's 100 gas.
+        charge_gas(&mut c, 100)?;
         write(&mut c, dest, value.as_slice())
     });
-    hook!("transient_store_bytes32", |c: Caller<'_, Frame>,
+    hook!("transient_store_bytes32", |mut c: Caller<'_, Frame>,
                                       key: i32,
                                       value: i32|
      -> Result<()> {
-        count(&c);
-        let slot = (c.data().contract, read_word(&c, key)?);
-        let value = read_word(&c, value)?;
-        c.data()
-            .shared
-            .journal
-            .borrow_mut()
-            .transient
-            .insert(slot, value);
-        Ok(())
+        hostio(&mut c, HOSTIO_INK)?;
+        if c.data().msg.is_static {
+            return Err(Error::new("transient write in a static call"));
+        }
+        let (key, value) = (read_word(&c, key)?, read_word(&c, value)?);
+        let contract = c.data().msg.contract;
+        env(&c)?.transient_store(contract, key, value);
+        // TSTORE's 100 gas.
+        charge_gas(&mut c, 100)
     });
     hook!("call_contract", |c: Caller<'_, Frame>,
                             to: i32,
                             data: i32,
                             len: i32,
                             value: i32,
-                            _gas: i64,
+                            gas: i64,
                             ret: i32|
      -> Result<i32> {
-        if !read_word(&c, value)?.is_zero() {
-            return Err(Error::new(
-                "value transfers are not supported by this harness",
-            ));
-        }
-        call_out(c, to, data, len, CallKind::Call, ret)
+        let value = read_u256(&c, value)?;
+        call_out(c, to, data, len, value, gas as u64, CallKind::Call, ret)
     });
     hook!("static_call_contract", |c: Caller<'_, Frame>,
                                    to: i32,
                                    data: i32,
                                    len: i32,
-                                   _gas: i64,
+                                   gas: i64,
                                    ret: i32|
      -> Result<i32> {
-        call_out(c, to, data, len, CallKind::Static, ret)
+        call_out(
+            c,
+            to,
+            data,
+            len,
+            U256::ZERO,
+            gas as u64,
+            CallKind::Static,
+            ret,
+        )
     });
     hook!("delegate_call_contract", |c: Caller<'_, Frame>,
                                      to: i32,
                                      data: i32,
                                      len: i32,
-                                     _gas: i64,
+                                     gas: i64,
                                      ret: i32|
      -> Result<i32> {
-        call_out(c, to, data, len, CallKind::Delegate, ret)
+        call_out(
+            c,
+            to,
+            data,
+            len,
+            U256::ZERO,
+            gas as u64,
+            CallKind::Delegate,
+            ret,
+        )
     });
-    hook!("create1", |_c: Caller<'_, Frame>,
-                      _code: i32,
-                      _len: i32,
-                      _endowment: i32,
-                      _contract: i32,
-                      _ret: i32|
+    hook!("create1", |c: Caller<'_, Frame>,
+                      code: i32,
+                      len: i32,
+                      endowment: i32,
+                      contract: i32,
+                      ret: i32|
      -> Result<()> {
-        Err(Error::new("create1 is not supported by this harness"))
+        create(c, code, len, endowment, None, contract, ret)
     });
-    hook!("create2", |_c: Caller<'_, Frame>,
-                      _code: i32,
-                      _len: i32,
-                      _endowment: i32,
-                      _salt: i32,
-                      _contract: i32,
-                      _ret: i32|
+    hook!("create2", |c: Caller<'_, Frame>,
+                      code: i32,
+                      len: i32,
+                      endowment: i32,
+                      salt: i32,
+                      contract: i32,
+                      ret: i32|
      -> Result<()> {
-        Err(Error::new("create2 is not supported by this harness"))
+        create(c, code, len, endowment, Some(salt), contract, ret)
     });
     hook!("read_return_data", |mut c: Caller<'_, Frame>,
                                dest: i32,
                                offset: i32,
                                size: i32|
      -> Result<i32> {
-        count(&c);
         let data = &c.data().return_data;
         let start = (offset as u32 as usize).min(data.len());
         let end = start.saturating_add(size as u32 as usize).min(data.len());
         let chunk = data[start..end].to_vec();
+        hostio(&mut c, HOSTIO_INK + write_price(chunk.len()))?;
         write(&mut c, dest, &chunk)?;
         Ok(chunk.len() as i32)
     });
-    hook!("return_data_size", |c: Caller<'_, Frame>| -> i32 {
-        count(&c);
-        c.data().return_data.len() as i32
-    });
-    hook!("emit_log", |c: Caller<'_, Frame>,
+    hook!(
+        "return_data_size",
+        |mut c: Caller<'_, Frame>| -> Result<i32> {
+            hostio(&mut c, HOSTIO_INK)?;
+            Ok(c.data().return_data.len() as i32)
+        }
+    );
+    hook!("emit_log", |mut c: Caller<'_, Frame>,
                        data: i32,
                        len: i32,
                        topics: i32|
      -> Result<()> {
-        count(&c);
-        if c.data().is_static {
+        if c.data().msg.is_static {
             return Err(Error::new("log in a static call"));
         }
         let bytes = read(&c, data, len as u32 as usize)?;
+        hostio(&mut c, FLUSH_INK + read_price(bytes.len()))?;
         let topics = topics as u32 as usize;
         if topics > 4 || bytes.len() < 32 * topics {
             return Err(Error::new("malformed log"));
         }
         let log = Log {
-            address: c.data().contract,
+            address: c.data().msg.contract,
             topics: bytes[..32 * topics]
                 .chunks(32)
                 .map(B256::from_slice)
                 .collect(),
             data: bytes[32 * topics..].to_vec(),
         };
-        let shared = &c.data().shared;
-        let mut journal = shared.journal.borrow_mut();
-        journal.stats.logs += 1;
-        journal.stats.log_topics += topics as u64;
-        journal.stats.log_bytes += log.data.len() as u64;
-        shared.world.borrow_mut().logs.push(log);
+        charge_gas(
+            &mut c,
+            LOG_GAS + LOG_TOPIC_GAS * topics as u64 + LOG_DATA_GAS * log.data.len() as u64,
+        )?;
+        env(&c)?.emit_log(log);
         Ok(())
     });
     hook!("account_balance", |mut c: Caller<'_, Frame>,
-                              _addr: i32,
+                              addr: i32,
                               dest: i32|
      -> Result<()> {
-        count(&c);
-        write(&mut c, dest, &[0u8; 32])
+        hostio(&mut c, ACCOUNT_INK)?;
+        let addr = read_address(&c, addr)?;
+        let (balance, gas) = env(&c)?.balance(addr);
+        charge_gas(&mut c, gas)?;
+        write(&mut c, dest, &balance.to_be_bytes::<32>())
     });
-    hook!("account_code", |_c: Caller<'_, Frame>,
-                           _addr: i32,
-                           _offset: i32,
-                           _size: i32,
-                           _dest: i32|
-     -> i32 { 0 });
-    hook!("account_code_size", |c: Caller<'_, Frame>,
+    hook!("account_code", |mut c: Caller<'_, Frame>,
+                           addr: i32,
+                           offset: i32,
+                           size: i32,
+                           dest: i32|
+     -> Result<i32> {
+        hostio(&mut c, ACCOUNT_INK)?;
+        let addr = read_address(&c, addr)?;
+        let (code, gas) = env(&c)?.code(addr);
+        charge_gas(&mut c, gas)?;
+        let start = (offset as u32 as usize).min(code.len());
+        let end = start.saturating_add(size as u32 as usize).min(code.len());
+        charge(&mut c, write_price(end - start))?;
+        write(&mut c, dest, &code[start..end])?;
+        Ok((end - start) as i32)
+    });
+    hook!("account_code_size", |mut c: Caller<'_, Frame>,
                                 addr: i32|
      -> Result<i32> {
-        count(&c);
+        hostio(&mut c, ACCOUNT_INK)?;
         let addr = read_address(&c, addr)?;
-        Ok(i32::from(
-            c.data().shared.programs.borrow().contains_key(&addr),
-        ))
+        let (code, gas) = env(&c)?.code(addr);
+        charge_gas(&mut c, gas)?;
+        Ok(code.len() as i32)
     });
     hook!("account_codehash", |mut c: Caller<'_, Frame>,
                                addr: i32,
                                dest: i32|
      -> Result<()> {
-        count(&c);
+        hostio(&mut c, ACCOUNT_INK)?;
         let addr = read_address(&c, addr)?;
-        let hash = if c.data().shared.programs.borrow().contains_key(&addr) {
-            keccak256(addr)
-        } else {
-            keccak256([])
-        };
+        let (hash, gas) = env(&c)?.code_hash(addr);
+        charge_gas(&mut c, gas)?;
         write(&mut c, dest, hash.as_slice())
     });
-    hook!("evm_gas_left", |_c: Caller<'_, Frame>| -> i64 {
-        30_000_000
+    hook!("evm_gas_left", |mut c: Caller<'_, Frame>| -> Result<i64> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(gas_left(&c) as i64)
     });
-    hook!("evm_ink_left", |_c: Caller<'_, Frame>| -> i64 {
-        300_000_000_000
+    hook!("evm_ink_left", |mut c: Caller<'_, Frame>| -> Result<i64> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(c.get_fuel().unwrap_or(0).saturating_mul(INK_PER_FUEL) as i64)
     });
-    hook!("block_basefee", |mut c: Caller<'_, Frame>,
+    hook!("block_basefee", |c: Caller<'_, Frame>,
                             dest: i32|
      -> Result<()> {
-        write(&mut c, dest, &[0u8; 32])
+        let fee = env(&c)?.block().basefee;
+        put(c, dest, &fee.to_be_bytes::<32>())
     });
-    hook!("chainid", |c: Caller<'_, Frame>| -> i64 {
-        c.data().shared.world.borrow().chain_id as i64
+    hook!("chainid", |mut c: Caller<'_, Frame>| -> Result<i64> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(env(&c)?.block().chain_id as i64)
     });
-    hook!("block_coinbase", |mut c: Caller<'_, Frame>,
+    hook!("block_coinbase", |c: Caller<'_, Frame>,
                              dest: i32|
      -> Result<()> {
-        write(&mut c, dest, &[0u8; 20])
+        let coinbase = env(&c)?.block().coinbase;
+        put(c, dest, coinbase.as_slice())
     });
-    hook!("block_gas_limit", |_c: Caller<'_, Frame>| -> i64 {
-        32_000_000
+    hook!(
+        "block_gas_limit",
+        |mut c: Caller<'_, Frame>| -> Result<i64> {
+            hostio(&mut c, HOSTIO_INK)?;
+            Ok(env(&c)?.block().gas_limit as i64)
+        }
+    );
+    hook!("block_number", |mut c: Caller<'_, Frame>| -> Result<i64> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(env(&c)?.block().number as i64)
     });
-    hook!("block_number", |c: Caller<'_, Frame>| -> i64 {
-        c.data().shared.world.borrow().block_number as i64
-    });
-    hook!("block_timestamp", |c: Caller<'_, Frame>| -> i64 {
-        count(&c);
-        c.data().shared.world.borrow().timestamp as i64
-    });
-    hook!("contract_address", |mut c: Caller<'_, Frame>,
+    hook!(
+        "block_timestamp",
+        |mut c: Caller<'_, Frame>| -> Result<i64> {
+            hostio(&mut c, HOSTIO_INK)?;
+            Ok(env(&c)?.block().timestamp as i64)
+        }
+    );
+    hook!("contract_address", |c: Caller<'_, Frame>,
                                dest: i32|
      -> Result<()> {
-        count(&c);
-        let address = c.data().contract;
-        write(&mut c, dest, address.as_slice())
+        let address = c.data().msg.contract;
+        put(c, dest, address.as_slice())
     });
     hook!("math_div", |mut c: Caller<'_, Frame>,
                        a: i32,
@@ -521,51 +659,58 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
      -> Result<()> {
         math(&mut c, &[a, b, n], |v| v[0].mul_mod(v[1], v[2]))
     });
-    hook!("msg_reentrant", |c: Caller<'_, Frame>| -> i32 {
-        count(&c);
-        let frame = c.data();
-        let outer = &frame.stack[..frame.stack.len().saturating_sub(1)];
-        i32::from(outer.contains(&frame.contract))
+    hook!("msg_reentrant", |mut c: Caller<'_, Frame>| -> Result<i32> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(i32::from(c.data().msg.reentrant))
     });
     hook!("msg_sender", |mut c: Caller<'_, Frame>,
                          dest: i32|
      -> Result<()> {
-        count(&c);
-        let sender = c.data().sender;
+        hostio(&mut c, SENDER_INK)?;
+        let sender = c.data().msg.sender;
         write(&mut c, dest, sender.as_slice())
     });
-    hook!("msg_value", |mut c: Caller<'_, Frame>,
+    hook!("msg_value", |c: Caller<'_, Frame>,
                         dest: i32|
      -> Result<()> {
-        count(&c);
-        let value = c.data().value;
-        write(&mut c, dest, &value.to_be_bytes::<32>())
+        let value = c.data().msg.value;
+        put(c, dest, &value.to_be_bytes::<32>())
     });
     hook!("native_keccak256", |mut c: Caller<'_, Frame>,
                                ptr: i32,
                                len: i32,
                                out: i32|
      -> Result<()> {
-        count(&c);
-        let hash = keccak256(read(&c, ptr, len as u32 as usize)?);
-        write(&mut c, out, hash.as_slice())
+        let data = read(&c, ptr, len as u32 as usize)?;
+        hostio(
+            &mut c,
+            KECCAK_INK + KECCAK_WORD_INK * (data.len() as u64).div_ceil(32),
+        )?;
+        write(&mut c, out, keccak256(data).as_slice())
     });
-    hook!("tx_gas_price", |mut c: Caller<'_, Frame>,
+    hook!("tx_gas_price", |c: Caller<'_, Frame>,
                            dest: i32|
      -> Result<()> {
-        write(&mut c, dest, &[0u8; 32])
+        let price = env(&c)?.block().gas_price;
+        put(c, dest, &price.to_be_bytes::<32>())
     });
-    hook!("tx_ink_price", |_c: Caller<'_, Frame>| -> i32 { 10_000 });
-    hook!("tx_origin", |mut c: Caller<'_, Frame>,
+    hook!("tx_ink_price", |mut c: Caller<'_, Frame>| -> Result<i32> {
+        hostio(&mut c, HOSTIO_INK)?;
+        Ok(INK_PER_GAS as i32)
+    });
+    hook!("tx_origin", |c: Caller<'_, Frame>,
                         dest: i32|
      -> Result<()> {
-        count(&c);
-        let origin = *c.data().shared.origin.borrow();
-        write(&mut c, dest, origin.as_slice())
+        let origin = env(&c)?.block().origin;
+        put(c, dest, origin.as_slice())
     });
-    hook!(
-        "pay_for_memory_grow",
-        |_c: Caller<'_, Frame>, _pages: i32| {}
-    );
+    hook!("pay_for_memory_grow", |mut c: Caller<'_, Frame>,
+                                  pages: i32|
+     -> Result<()> {
+        // A page past the two free ones costs `page_gas`; Nitro's exponential
+        // ramp for very large memories is left out (programs here stay small).
+        hostio(&mut c, HOSTIO_INK)?;
+        charge_gas(&mut c, PAGE_GAS * u64::from(pages as u16))
+    });
     l
 }

@@ -1,0 +1,210 @@
+//! Running one call of a Stylus program against a chain (`Env`): the
+//! interface between the `vm_hooks` host functions and whatever world the
+//! program lives in (the in-memory harness, or the devnode's revm state).
+
+use alloy_primitives::{Address, B256, U256};
+use wasmi::{Config, Engine, Linker, Module, Store};
+
+use crate::{check, hooks, CheckError, Log};
+
+/// Ink per unit of EVM gas (ArbWasm `inkPrice`, its default 10,000).
+pub const INK_PER_GAS: u64 = 10_000;
+
+/// Ink charged per unit of wasmi fuel.
+///
+/// Nitro meters each wasm opcode by the published table (`local.get` 75,
+/// `i32.add` 70, loads 670, stores 825, branches 765, `call` 3,800, 2,450
+/// per basic block). wasmi charges one unit of fuel per instruction of its
+/// own register-based instruction set, each of which stands for about two
+/// wasm opcodes (a `local.get` pair folds into the operands of the next
+/// one), with loads, stores, branches and calls in the mix. 500 ink per unit
+/// is that blend; it is an estimate, not per-opcode metering (see the
+/// devnode's README section on gas).
+pub const INK_PER_FUEL: u64 = 500;
+
+/// The block and transaction a call runs in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub number: u64,
+    pub timestamp: u64,
+    pub chain_id: u64,
+    pub basefee: U256,
+    pub coinbase: Address,
+    pub gas_limit: u64,
+    pub gas_price: U256,
+    pub origin: Address,
+}
+
+/// How a program calls out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    Call,
+    Static,
+    /// The callee's code in the caller's storage, identity and sender.
+    Delegate,
+}
+
+/// A call a program makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutCall {
+    pub kind: CallKind,
+    /// Whose code runs.
+    pub code_address: Address,
+    /// Whose storage and identity it runs in.
+    pub target: Address,
+    pub sender: Address,
+    /// Transferred for a call; the caller's own value, not transferred, for a delegate call.
+    pub value: U256,
+    pub data: Vec<u8>,
+    /// Gas the callee may use (already capped by the caller's 63/64 rule).
+    pub gas: u64,
+    pub is_static: bool,
+}
+
+/// A contract creation a program makes (`create1`, or `create2` with a salt).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutCreate {
+    pub creator: Address,
+    pub init_code: Vec<u8>,
+    pub endowment: U256,
+    pub salt: Option<B256>,
+    pub gas: u64,
+}
+
+/// What a call or creation returned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallResult {
+    pub success: bool,
+    /// Return data, or revert data.
+    pub data: Vec<u8>,
+    pub gas_used: u64,
+    /// The created contract's address, for a successful creation.
+    pub created: Option<Address>,
+}
+
+/// The chain a program runs on. Each method that an EVM opcode would charge
+/// for returns the EVM gas it costs (cold/warm, EIP-2200 store prices);
+/// the host adds the Stylus host-I/O ink on top.
+pub trait Env {
+    fn block(&self) -> BlockInfo;
+    fn storage_load(&mut self, contract: Address, key: B256) -> (B256, u64);
+    fn storage_store(&mut self, contract: Address, key: B256, value: B256) -> u64;
+    fn transient_load(&mut self, contract: Address, key: B256) -> B256;
+    fn transient_store(&mut self, contract: Address, key: B256, value: B256);
+    fn emit_log(&mut self, log: Log);
+    fn call(&mut self, call: OutCall) -> CallResult;
+    fn create(&mut self, create: OutCreate) -> CallResult;
+    fn balance(&mut self, account: Address) -> (U256, u64);
+    fn code(&mut self, account: Address) -> (Vec<u8>, u64);
+    fn code_hash(&mut self, account: Address) -> (B256, u64);
+}
+
+/// One call into a program.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Message {
+    /// Whose storage and identity the program runs in.
+    pub contract: Address,
+    pub sender: Address,
+    pub value: U256,
+    pub args: Vec<u8>,
+    pub is_static: bool,
+    /// Whether `contract` already has a call open further up the stack
+    /// (Nitro's `msg_reentrant`).
+    pub reentrant: bool,
+    pub gas_limit: u64,
+}
+
+/// How a call ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Success,
+    /// The program returned a non-zero status: revert with the output.
+    Revert,
+    /// The program trapped (or ran out of ink): revert with no data.
+    Trap(String),
+    /// It ran out of ink: all the gas is used.
+    OutOfInk,
+}
+
+/// The outcome of one call into a program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub exit: Exit,
+    /// The program's result (return or revert data); empty after a trap.
+    pub output: Vec<u8>,
+    /// Gas used by this call, callees included.
+    pub gas_used: u64,
+    /// wasmi fuel this call's own instructions used (callees not included).
+    pub fuel: u64,
+    /// Host functions this call invoked (callees not included).
+    pub host_calls: u64,
+}
+
+impl RunOutcome {
+    #[must_use]
+    pub fn is_success(&self) -> bool {
+        self.exit == Exit::Success
+    }
+}
+
+/// Why a program cannot run.
+#[derive(Debug)]
+pub enum LoadError {
+    /// It fails a pre-activation check.
+    Check(CheckError),
+    /// wasmi rejected it (an unknown import names itself here).
+    Load(String),
+}
+
+impl core::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LoadError::Check(err) => write!(f, "{err}"),
+            LoadError::Load(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+/// The wasm engine and the `vm_hooks` host functions, shared by every call.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<hooks::Frame>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    #[must_use]
+    pub fn new() -> Self {
+        let mut config = Config::default();
+        config.consume_fuel(true);
+        let engine = Engine::new(&config);
+        let linker = hooks::linker(&engine);
+        Runtime { engine, linker }
+    }
+
+    /// Checks a program as activation does and compiles it; an import the
+    /// host does not provide fails here, naming itself.
+    ///
+    /// # Errors
+    ///
+    /// A failed pre-activation check or a module wasmi rejects.
+    pub fn load(&self, wasm: &[u8]) -> Result<Module, LoadError> {
+        check(wasm).map_err(LoadError::Check)?;
+        let module = Module::new(&self.engine, wasm).map_err(|e| LoadError::Load(e.to_string()))?;
+        let mut store = Store::new(&self.engine, hooks::Frame::detached());
+        self.linker
+            .instantiate_and_start(&mut store, &module)
+            .map_err(|e| LoadError::Load(e.to_string()))?;
+        Ok(module)
+    }
+
+    /// Runs one call of `module` in a fresh instance, as a chain does.
+    pub fn run(&self, module: &Module, env: &mut dyn Env, message: Message) -> RunOutcome {
+        hooks::run(&self.engine, &self.linker, module, env, message)
+    }
+}
