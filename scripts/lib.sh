@@ -2,8 +2,13 @@
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# The pinned channel, read from rust-toolchain.toml so there is one source.
+# The host channel (tests, services, ABI export), read from rust-toolchain.toml
+# so there is one source.
 TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
+# The channel the deployable wasm is built with: OpenZeppelin Stylus 0.3.0's
+# pin. With `-Z build-std` and `panic_immediate_abort` it is what brings each
+# contract under the 24 KiB compressed limit (README, "Toolchain and size").
+WASM_TOOLCHAIN="nightly-2025-08-01"
 # Deployable contracts: crate name and the name its ABI files carry.
 CONTRACTS=("token-ai:TokenAI" "aat:AAT")
 # A Stylus program deploys as one fragment up to this many compressed bytes.
@@ -14,16 +19,23 @@ WASM_OPT="$ROOT/tools/node_modules/.bin/wasm-opt"
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Installs the pinned toolchain with what the wasm build needs (rustup
-# installs nothing by itself here: RUSTUP_AUTO_INSTALL=0).
+# Installs both pinned toolchains: the host one with rustfmt and clippy, the
+# wasm one with rust-src and the wasm32 target (rustup installs nothing by
+# itself here: RUSTUP_AUTO_INSTALL=0).
 ensure_toolchain() {
   command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
-  if ! rustup run "$TOOLCHAIN" rustc --print target-list >/dev/null 2>&1 ||
-     ! rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' ||
-     ! rustup target list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
-    say "installing Rust $TOOLCHAIN with rust-src, rustfmt, clippy and the wasm32 target"
-    rustup toolchain install "$TOOLCHAIN" --profile minimal \
-      --component rust-src,rustfmt,clippy --target wasm32-unknown-unknown >&2
+  if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1 ||
+     ! rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^clippy' ||
+     ! rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null | grep -q '^rustfmt'; then
+    say "installing Rust $TOOLCHAIN with rustfmt and clippy"
+    rustup toolchain install "$TOOLCHAIN" --profile minimal --component rustfmt,clippy >&2
+  fi
+  if ! rustup run "$WASM_TOOLCHAIN" rustc --print target-list >/dev/null 2>&1 ||
+     ! rustup component list --toolchain "$WASM_TOOLCHAIN" --installed 2>/dev/null | grep -q '^rust-src' ||
+     ! rustup target list --toolchain "$WASM_TOOLCHAIN" --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+    say "installing Rust $WASM_TOOLCHAIN with rust-src and the wasm32 target"
+    rustup toolchain install "$WASM_TOOLCHAIN" --profile minimal \
+      --component rust-src --target wasm32-unknown-unknown >&2
   fi
 }
 

@@ -1,0 +1,53 @@
+//! Takes StylusDeployer's creation code and the CREATE2 factory's keyless
+//! deployment transaction from cargo-stylus's own library, `stylus-tools`
+//! (pinned in Cargo.toml), whose source cargo has unpacked as a dependency:
+//! the module holding them is private, so it is read here rather than
+//! copied by hand. Genesis then checks that both land at their canonical
+//! addresses, which only the exact bytes can do.
+
+use std::{env, fs, path::PathBuf};
+
+/// Must equal the `stylus-tools` pin in Cargo.toml.
+const STYLUS_TOOLS: &str = "stylus-tools-0.10.10";
+const CONSTANTS: [&str; 2] = ["STYLUS_DEPLOYER", "CREATE2_FACTORY_RAW_TX"];
+
+fn registry_sources() -> Vec<PathBuf> {
+    let home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_default();
+    let Ok(entries) = fs::read_dir(home.join("registry").join("src")) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|e| e.path().join(STYLUS_TOOLS).join("src/devnet/bytecode.rs"))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// The concatenated string literals of `pub const NAME: &str = ...;`.
+fn constant(source: &str, name: &str) -> Option<String> {
+    let start = source.find(&format!("pub const {name}: &str"))?;
+    let body = &source[start..];
+    let body = &body[body.find('=')?..body.find(';')?];
+    let hex: String = body.split('"').skip(1).step_by(2).collect();
+    (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex)
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let sources = registry_sources();
+    let Some(path) = sources.first() else {
+        panic!("{STYLUS_TOOLS} is not unpacked in cargo's registry: run `cargo fetch`");
+    };
+    let source = fs::read_to_string(path).expect("stylus-tools' bytecode module reads");
+    let mut out = String::new();
+    for name in CONSTANTS {
+        let hex = constant(&source, name)
+            .unwrap_or_else(|| panic!("{} has no constant {name}", path.display()));
+        out.push_str(&format!("pub const {name}: &str = \"{hex}\";\n"));
+    }
+    let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("system.rs");
+    fs::write(dest, out).expect("OUT_DIR is writable");
+}

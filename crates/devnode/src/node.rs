@@ -1,0 +1,256 @@
+//! The running node: the chain on its own thread, the JSON-RPC server in
+//! front of it, the state file and the block timer.
+//!
+//! The chain is single-threaded (the wasm engine and revm's journal are
+//! not shared between threads): requests reach it as jobs on a channel and
+//! run one at a time, in order, which is also what makes each transaction
+//! atomic with respect to every other request.
+
+use std::{
+    fs,
+    io::{BufWriter, Write},
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    path::{Path, PathBuf},
+    sync::mpsc,
+    thread,
+    time::Duration,
+};
+
+use alloy::primitives::Address;
+use jsonrpsee::server::{Server, ServerConfig, ServerHandle};
+
+use crate::{
+    chain::{Chain, ChainConfig, ChainState},
+    error::RpcError,
+    rpc,
+};
+
+type Job = Box<dyn FnOnce(&mut Chain) + Send>;
+
+/// Stack for the chain thread: programs calling programs nest wasm
+/// interpreters and revm frames on it.
+const CHAIN_STACK: usize = 256 * 1024 * 1024;
+
+/// A way to run work on the chain's thread.
+#[derive(Clone)]
+pub struct Handle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Handle {
+    /// Runs `f` on the chain and returns what it returns.
+    ///
+    /// # Errors
+    ///
+    /// The chain has stopped.
+    pub async fn with<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Chain) -> R + Send + 'static,
+    ) -> Result<R, RpcError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |chain| {
+                let _ = tx.send(f(chain));
+            }))
+            .map_err(|_| RpcError::internal("the chain has stopped"))?;
+        rx.await
+            .map_err(|_| RpcError::internal("the chain has stopped"))
+    }
+}
+
+/// How the node runs.
+#[derive(Clone, Debug)]
+pub struct NodeConfig {
+    pub chain: ChainConfig,
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Where the state is kept across restarts; in memory only when `None`.
+    pub state: Option<PathBuf>,
+    /// Mine an empty block this often, besides one per transaction.
+    pub block_time: Option<Duration>,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            chain: ChainConfig::default(),
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8547,
+            state: None,
+            block_time: None,
+        }
+    }
+}
+
+/// A running devnode.
+pub struct Node {
+    addr: SocketAddr,
+    server: ServerHandle,
+    handle: Handle,
+    accounts: Vec<(Address, String)>,
+    chain_id: u64,
+    restored: bool,
+}
+
+/// Writes the state atomically: a temporary file, synced, renamed over the
+/// old one, and the directory synced, so a crash leaves the old state or
+/// the new one, never a torn file.
+///
+/// # Errors
+///
+/// The file system refused.
+pub fn save_state(state: &ChainState, path: &Path) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let file = fs::File::create(&tmp)?;
+    let mut writer = BufWriter::new(&file);
+    serde_json::to_writer(&mut writer, state)?;
+    writer.flush()?;
+    drop(writer);
+    file.sync_all()?;
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+fn open_chain(config: &NodeConfig) -> Result<(Chain, bool), String> {
+    if let Some(path) = &config.state {
+        if path.exists() {
+            let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let state: ChainState = serde_json::from_slice(&bytes)
+                .map_err(|e| format!("{}: not a devnode state file: {e}", path.display()))?;
+            if state.chain_id != config.chain.chain_id {
+                return Err(format!(
+                    "{} holds chain {}, not {}",
+                    path.display(),
+                    state.chain_id,
+                    config.chain.chain_id
+                ));
+            }
+            return Chain::restore(state, &config.chain).map(|c| (c, true));
+        }
+    }
+    Chain::new(&config.chain).map(|c| (c, false))
+}
+
+impl Node {
+    /// Starts the chain and the server.
+    ///
+    /// # Errors
+    ///
+    /// The state file cannot be read, genesis fails, or the address is taken.
+    pub async fn start(config: NodeConfig) -> Result<Node, String> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let (ready, started) = tokio::sync::oneshot::channel();
+        let chain_config = config.clone();
+        thread::Builder::new()
+            .name("chain".into())
+            .stack_size(CHAIN_STACK)
+            .spawn(move || {
+                let mut chain = match open_chain(&chain_config) {
+                    Ok((chain, restored)) => {
+                        let accounts = chain
+                            .dev_keys()
+                            .iter()
+                            .map(|k| (k.address(), format!("0x{}", hex::encode(k.to_bytes()))))
+                            .collect::<Vec<_>>();
+                        let _ = ready.send(Ok((accounts, chain.chain_id(), restored)));
+                        chain
+                    }
+                    Err(err) => {
+                        let _ = ready.send(Err(err));
+                        return;
+                    }
+                };
+                let mut saved = chain.version();
+                if let Some(path) = &chain_config.state {
+                    if let Err(err) = save_state(chain.state(), path) {
+                        tracing::error!("saving state to {}: {err}", path.display());
+                    }
+                }
+                while let Ok(job) = queue.recv() {
+                    job(&mut chain);
+                    if let Some(path) = &chain_config.state {
+                        if chain.version() != saved {
+                            saved = chain.version();
+                            if let Err(err) = save_state(chain.state(), path) {
+                                tracing::error!("saving state to {}: {err}", path.display());
+                            }
+                        }
+                    }
+                }
+            })
+            .map_err(|e| format!("starting the chain thread: {e}"))?;
+        let (accounts, chain_id, restored) = started
+            .await
+            .map_err(|_| "the chain thread stopped".to_string())??;
+        let handle = Handle { jobs };
+        let limits = ServerConfig::builder()
+            .max_request_body_size(64 * 1024 * 1024)
+            .max_response_body_size(64 * 1024 * 1024)
+            .build();
+        let server = Server::builder()
+            .set_config(limits)
+            .build(SocketAddr::new(config.host, config.port))
+            .await
+            .map_err(|e| format!("listening on {}:{}: {e}", config.host, config.port))?;
+        let addr = server.local_addr().map_err(|e| e.to_string())?;
+        let server = server.start(rpc::module(handle.clone()));
+        if let Some(interval) = config.block_time {
+            let timer = handle.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(interval);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    if timer.with(|chain| chain.mine(None)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(Node {
+            addr,
+            server,
+            handle,
+            accounts,
+            chain_id,
+            restored,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The HTTP endpoint (the same port answers WebSocket).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// The dev accounts with their private keys.
+    pub fn accounts(&self) -> &[(Address, String)] {
+        &self.accounts
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// Whether the state came from a state file.
+    pub fn restored(&self) -> bool {
+        self.restored
+    }
+
+    /// Stops the server; the chain thread ends when the last handle goes.
+    pub async fn stop(self) {
+        let _ = self.server.stop();
+        self.server.stopped().await;
+    }
+}

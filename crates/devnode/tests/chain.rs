@@ -1,0 +1,658 @@
+//! The devnode over JSON-RPC, driven by alloy only: the suite deployed
+//! through exactly the transactions cargo-stylus sends, the product's flows
+//! with signed raw transactions, activation, refusals, time and restarts.
+
+mod common;
+
+use alloy::{
+    consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy},
+    eips::Encodable2718,
+    network::{TransactionBuilder, TxSignerSync},
+    primitives::{keccak256, Address, Bytes, Signature, TxKind, U256},
+    providers::{ext::AnvilApi, Provider},
+    rpc::types::TransactionRequest,
+    sol_types::{SolError, SolInterface},
+};
+use common::*;
+use devnode::{program, NodeConfig};
+
+fn u(n: u64) -> U256 {
+    U256::from(n)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_suite_deploys_like_cargo_stylus_and_runs_the_institution_flow() {
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    let (uni, ada, alan) = (
+        signer(1).address(),
+        signer(2).address(),
+        signer(3).address(),
+    );
+    let (uni_client, ada_client) = (client(&node, 1), client(&node, 2));
+
+    assert_eq!(
+        read(&owner, suite.token, ITokenAI::nameCall {}).await,
+        "TokenAI"
+    );
+    assert_eq!(
+        read(&owner, suite.aat, IAAT::tokenAICall {}).await,
+        suite.token
+    );
+    assert!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::isMinterCall { account: suite.aat }
+        )
+        .await
+    );
+
+    // The owner lets itself mint and prices the model; the university pool
+    // receives scoped, non-tradable, reclaimable credits.
+    send(
+        &owner,
+        suite.aat,
+        IAAT::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        &owner,
+        suite.aat,
+        IAAT::setModelPriceCall {
+            model: b16("GPT-4-turbo"),
+            tokenAIPerUnit: u(1_000),
+        },
+    )
+    .await;
+    send(&owner, suite.aat, IAAT::setFeeBpsCall { feeBps: 200 }).await;
+    let now = node_time(&owner).await;
+    let expiration = now + 120 * 86_400;
+    let mint = IAAT::mintCall {
+        to: uni,
+        originPool: uni,
+        model: b16("GPT-4-turbo"),
+        scope: b16("CS101-Fall2024"),
+        expiration,
+        reclaimable: true,
+        tradable: false,
+        amount: u(10_000),
+    };
+    let receipt = send(&owner, suite.aat, mint).await;
+    assert!(receipt.status());
+    let created = events::<IAAT::TokenTypeCreated>(&receipt, suite.aat);
+    assert_eq!(created.len(), 1);
+    let id = created[0].id;
+    assert_eq!(
+        (created[0].originPool, created[0].expiration),
+        (uni, expiration)
+    );
+
+    for student in [ada, alan] {
+        let receipt = send(
+            &uni_client,
+            suite.aat,
+            IAAT::safeTransferFromCall {
+                from: uni,
+                to: student,
+                id,
+                value: u(1_000),
+                data: Bytes::new(),
+            },
+        )
+        .await;
+        assert!(receipt.status());
+    }
+    // Non-tradable: a student cannot pass credits on; the revert decodes to
+    // the spec's error through the node's error data.
+    let data = revert_data(
+        &ada_client,
+        ada,
+        suite.aat,
+        IAAT::safeTransferFromCall {
+            from: ada,
+            to: alan,
+            id,
+            value: u(1),
+            data: Bytes::new(),
+        },
+    )
+    .await;
+    assert_eq!(
+        IAAT::IAATErrors::abi_decode(&data).unwrap(),
+        IAAT::IAATErrors::TokenNotTradable(IAAT::TokenNotTradable { id })
+    );
+
+    // Ada uses 500 units: 2% fee burned in kind, its value minted to the
+    // treasury in TokenAI, Stylus calling Stylus over the shared journal.
+    let consume = IAAT::consumeCall {
+        holder: ada,
+        id,
+        amount: u(500),
+        model: b16("GPT-4-turbo"),
+        scope: b16("CS101-Fall2024"),
+    };
+    let receipt = send(&ada_client, suite.aat, consume.clone()).await;
+    assert!(receipt.status());
+    let consumed = events::<IAAT::Consumed>(&receipt, suite.aat);
+    assert_eq!(
+        (consumed[0].holder, consumed[0].amount, consumed[0].fee),
+        (ada, u(500), u(10))
+    );
+    let collected = events::<IAAT::FeeCollected>(&receipt, suite.aat);
+    assert_eq!(
+        (collected[0].tokenAIMinted, collected[0].treasury),
+        (u(10_000), suite.treasury)
+    );
+    let minted = events::<ITokenAI::Transfer>(&receipt, suite.token);
+    assert_eq!(
+        (minted[0].from, minted[0].to, minted[0].value),
+        (Address::ZERO, suite.treasury, u(10_000))
+    );
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::balanceOfCall {
+                account: suite.treasury
+            }
+        )
+        .await,
+        u(10_000)
+    );
+    assert_eq!(
+        read(&owner, suite.aat, IAAT::balanceOfCall { account: ada, id }).await,
+        u(490)
+    );
+    // Receipts and logs as clients read them: gas used, price, a found log.
+    assert!(receipt.gas_used > 21_000);
+    // Arbitrum charges the base fee and no tip.
+    assert_eq!(receipt.effective_gas_price, 100_000_000);
+    let logs = owner
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(suite.aat)
+                .event_signature(<IAAT::Consumed as alloy::sol_types::SolEvent>::SIGNATURE_HASH)
+                .from_block(0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(logs.len(), 1);
+
+    // The course ends: time moves past the expiration; holders can no longer
+    // use the credits and the pool reclaims what is left.
+    owner.anvil_increase_time(121 * 86_400).await.unwrap();
+    owner.evm_mine(None).await.unwrap();
+    assert!(read(&owner, suite.aat, IAAT::isExpiredCall { id }).await);
+    let data = revert_data(&ada_client, ada, suite.aat, consume).await;
+    assert_eq!(
+        IAAT::IAATErrors::abi_decode(&data).unwrap(),
+        IAAT::IAATErrors::TokenExpired(IAAT::TokenExpired { id, expiration })
+    );
+    let receipt = send(
+        &uni_client,
+        suite.aat,
+        IAAT::reclaimCall {
+            holder: ada,
+            id,
+            amount: U256::MAX,
+        },
+    )
+    .await;
+    assert!(receipt.status());
+    let reclaimed = events::<IAAT::Reclaimed>(&receipt, suite.aat);
+    assert_eq!((reclaimed[0].holder, reclaimed[0].amount), (ada, u(490)));
+    assert_eq!(
+        read(&owner, suite.aat, IAAT::balanceOfCall { account: uni, id }).await,
+        u(8_490)
+    );
+    node.stop().await;
+}
+
+async fn node_time(provider: &alloy::providers::DynProvider) -> u64 {
+    provider
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .unwrap()
+        .unwrap()
+        .header
+        .timestamp
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activation_charges_the_data_fee_refunds_the_rest_and_happens_once() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let wasm = artifact("token-ai.wasm");
+    let code = program::deployed_code(&wasm);
+    let receipt = provider
+        .send_transaction(TransactionRequest::default().with_deploy_code(program::init_code(&code)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let program = receipt.contract_address.unwrap();
+    assert_eq!(
+        provider.get_code_at(program).await.unwrap(),
+        Bytes::from(code.clone())
+    );
+    let codehash = keccak256(&code);
+
+    // Not activated yet: a call reverts with ArbWasm's ProgramNotActivated.
+    let data = revert_data(
+        &provider,
+        signer(0).address(),
+        program,
+        ITokenAI::nameCall {},
+    )
+    .await;
+    assert_eq!(
+        data.as_ref(),
+        ArbWasm::ProgramNotActivated {}.abi_encode().as_slice()
+    );
+    let arb_wasm = ArbWasm::new(ARB_WASM, &provider);
+    let err = arb_wasm.codehashVersion(codehash).call().await.unwrap_err();
+    assert_eq!(
+        err.as_decoded_error::<ArbWasm::ProgramNotActivated>(),
+        Some(ArbWasm::ProgramNotActivated {})
+    );
+
+    // Too little value: ProgramInsufficientValue(have, want).
+    let fee = data_fee(&provider, &code, program).await;
+    assert!(fee > U256::ZERO);
+    let err = arb_wasm
+        .activateProgram(program)
+        .value(fee - U256::from(1))
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_decoded_error::<ArbWasm::ProgramInsufficientValue>(),
+        Some(ArbWasm::ProgramInsufficientValue {
+            have: fee - U256::from(1),
+            want: fee
+        })
+    );
+
+    // Twice the fee: the excess comes back to the caller.
+    let me = signer(0).address();
+    let before = provider.get_balance(me).await.unwrap();
+    let receipt = arb_wasm
+        .activateProgram(program)
+        .value(fee * U256::from(2))
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(receipt.status());
+    let gas_cost = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    assert_eq!(
+        provider.get_balance(me).await.unwrap(),
+        before - fee - gas_cost
+    );
+    let activated = events::<ArbWasm::ProgramActivated>(&receipt, ARB_WASM);
+    assert_eq!(
+        (
+            activated[0].codehash,
+            activated[0].program,
+            activated[0].dataFee,
+            activated[0].version
+        ),
+        (codehash, program, fee, 2)
+    );
+    assert!(
+        receipt.gas_used > 1_659_168,
+        "activation's fixed gas is charged"
+    );
+    assert_eq!(arb_wasm.codehashVersion(codehash).call().await.unwrap(), 2);
+    assert_eq!(arb_wasm.programVersion(program).call().await.unwrap(), 2);
+    assert_eq!(arb_wasm.stylusVersion().call().await.unwrap(), 2);
+    assert_eq!(arb_wasm.inkPrice().call().await.unwrap(), 10_000);
+
+    // Once only.
+    let err = arb_wasm
+        .activateProgram(program)
+        .value(fee)
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_decoded_error::<ArbWasm::ProgramUpToDate>(),
+        Some(ArbWasm::ProgramUpToDate {})
+    );
+
+    // Activated, the program answers (its constructor never ran: empty name).
+    assert_eq!(read(&provider, program, ITokenAI::nameCall {}).await, "");
+
+    // Code that is not a Stylus program is refused.
+    let err = arb_wasm
+        .activateProgram(STYLUS_DEPLOYER)
+        .value(fee)
+        .call()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.as_decoded_error::<ArbWasm::ProgramNotWasm>(),
+        Some(ArbWasm::ProgramNotWasm {})
+    );
+    node.stop().await;
+}
+
+/// Signs `tx` with dev account `i`, encoded as `eth_sendRawTransaction` takes it.
+fn raw(mut tx: TxEip1559, i: usize) -> Bytes {
+    let signature = signer(i).sign_transaction_sync(&mut tx).unwrap();
+    TxEnvelope::from(tx.into_signed(signature))
+        .encoded_2718()
+        .into()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_raw_transactions_get_clear_errors_and_change_nothing() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let (me, you) = (signer(0).address(), signer(1).address());
+    let transfer = |nonce: u64| TxEip1559 {
+        chain_id: 412_346,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 1_000_000_000,
+        max_priority_fee_per_gas: 0,
+        to: TxKind::Call(you),
+        value: u(1),
+        ..TxEip1559::default()
+    };
+    // One good transaction, so that nonce 0 is used.
+    let hash = provider
+        .send_raw_transaction(&raw(transfer(0), 0))
+        .await
+        .unwrap();
+    hash.get_receipt().await.unwrap();
+
+    let block = provider.get_block_number().await.unwrap();
+    let balances = (
+        provider.get_balance(me).await.unwrap(),
+        provider.get_balance(you).await.unwrap(),
+    );
+    let poor = alloy::signers::local::PrivateKeySigner::random();
+    let mut poor_tx = transfer(0);
+    let poor_signature = poor.sign_transaction_sync(&mut poor_tx).unwrap();
+    let cases: Vec<(&str, Bytes)> = vec![
+        (
+            "invalid chain id",
+            raw(
+                TxEip1559 {
+                    chain_id: 1,
+                    ..transfer(1)
+                },
+                0,
+            ),
+        ),
+        (
+            "nonce too low",
+            raw(
+                TxEip1559 {
+                    value: u(2),
+                    ..transfer(0)
+                },
+                0,
+            ),
+        ),
+        ("already known", raw(transfer(0), 0)),
+        (
+            "intrinsic gas too low",
+            raw(
+                TxEip1559 {
+                    gas_limit: 20_000,
+                    ..transfer(1)
+                },
+                0,
+            ),
+        ),
+        (
+            "insufficient funds",
+            TxEnvelope::from(poor_tx.into_signed(poor_signature))
+                .encoded_2718()
+                .into(),
+        ),
+        (
+            "max fee per gas less than block base fee",
+            raw(
+                TxEip1559 {
+                    max_fee_per_gas: 1,
+                    ..transfer(1)
+                },
+                0,
+            ),
+        ),
+        ("invalid signature", {
+            let tx = transfer(1);
+            let bad = Signature::new(U256::ZERO, U256::ZERO, false);
+            TxEnvelope::from(tx.into_signed(bad)).encoded_2718().into()
+        }),
+        (
+            "invalid transaction encoding",
+            Bytes::from_static(&[0x02, 0xc0, 0x01]),
+        ),
+    ];
+    for (expected, bytes) in cases {
+        let err = provider.send_raw_transaction(&bytes).await.unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains(expected), "{expected}: got {message}");
+    }
+    // A legacy transaction is accepted too.
+    let mut legacy = TxLegacy {
+        chain_id: Some(412_346),
+        nonce: 1,
+        gas_price: 200_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(you),
+        value: u(1),
+        ..TxLegacy::default()
+    };
+    let signature = signer(0).sign_transaction_sync(&mut legacy).unwrap();
+    let bytes: Bytes = TxEnvelope::from(legacy.into_signed(signature))
+        .encoded_2718()
+        .into();
+    let mined = provider
+        .send_raw_transaction(&bytes)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(mined.status());
+    assert_eq!(provider.get_block_number().await.unwrap(), block + 1);
+    assert_eq!(provider.get_balance(you).await.unwrap(), balances.1 + u(1));
+    assert_eq!(
+        provider.get_balance(me).await.unwrap(),
+        balances.0 - u(1) - U256::from(mined.gas_used) * U256::from(mined.effective_gas_price)
+    );
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_with_a_state_file_keeps_every_balance_and_contract() {
+    let dir = std::env::temp_dir().join(format!("devnode-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    let _ = std::fs::remove_file(&path);
+    let config = NodeConfig {
+        state: Some(path.clone()),
+        ..NodeConfig::default()
+    };
+    let node = start(config.clone()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
+    let you = signer(1).address();
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::mintCall {
+            to: you,
+            value: u(42),
+        },
+    )
+    .await;
+    let block = owner.get_block_number().await.unwrap();
+    let balance = owner.get_balance(suite.owner).await.unwrap();
+    node.stop().await;
+
+    let node = start(config).await;
+    assert!(node.restored());
+    let owner = client(&node, 0);
+    assert_eq!(owner.get_block_number().await.unwrap(), block);
+    assert_eq!(owner.get_balance(suite.owner).await.unwrap(), balance);
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::balanceOfCall { account: you }
+        )
+        .await,
+        u(42)
+    );
+    // And the chain goes on from there.
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::mintCall {
+            to: you,
+            value: u(1),
+        },
+    )
+    .await;
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::balanceOfCall { account: you }
+        )
+        .await,
+        u(43)
+    );
+    node.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn snapshots_revert_state_and_unknown_methods_answer_method_not_found() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let you = signer(1).address();
+    let before = provider.get_balance(you).await.unwrap();
+    let id: U256 = provider
+        .raw_request("evm_snapshot".into(), ())
+        .await
+        .unwrap();
+    provider
+        .send_transaction(TransactionRequest::default().with_to(you).with_value(u(5)))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert_eq!(provider.get_balance(you).await.unwrap(), before + u(5));
+    let reverted: bool = provider
+        .raw_request("evm_revert".into(), (id,))
+        .await
+        .unwrap();
+    assert!(reverted);
+    assert_eq!(provider.get_balance(you).await.unwrap(), before);
+    provider.anvil_set_balance(you, u(7)).await.unwrap();
+    assert_eq!(provider.get_balance(you).await.unwrap(), u(7));
+    let err = provider
+        .raw_request::<_, serde_json::Value>("eth_noSuchMethod".into(), ())
+        .await
+        .unwrap_err();
+    assert_eq!(err.as_error_resp().unwrap().code, -32601);
+    assert_eq!(provider.get_chain_id().await.unwrap(), 412_346);
+    node.stop().await;
+}
+
+alloy::sol! {
+    interface Receiver {
+        error Refused(uint256 id);
+        function setRefuse(bool value) external;
+        function seenSupply() external view returns (uint256);
+        function reentryRefused() external view returns (bool);
+        function balanceVia(address program, address account) external view returns (uint256);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn evm_and_stylus_programs_call_each_other_both_ways() {
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    let someone = signer(2).address();
+    send(&owner, suite.token, ITokenAI::setMinterCall { minter: suite.owner, enabled: true }).await;
+    send(&owner, suite.token, ITokenAI::mintCall { to: someone, value: u(77) }).await;
+    send(&owner, suite.aat, IAAT::setMinterCall { minter: suite.owner, enabled: true }).await;
+    let mint = IAAT::mintCall {
+        to: suite.owner,
+        originPool: suite.owner,
+        model: b16("GPT-4-turbo"),
+        scope: b16("any"),
+        expiration: 0,
+        reclaimable: false,
+        tradable: true,
+        amount: u(100),
+    };
+    let receipt = send(&owner, suite.aat, mint).await;
+    let id = events::<IAAT::TokenTypeCreated>(&receipt, suite.aat)[0].id;
+
+    // The EVM fixture, compiled from tests/fixtures/Receiver.sol.
+    let bin = include_str!("fixtures/Receiver.bin").trim();
+    let mut creation = hex::decode(bin).expect("hex creation code");
+    creation.extend(alloy::sol_types::SolValue::abi_encode(&suite.token));
+    let receipt = owner
+        .send_transaction(TransactionRequest::default().with_deploy_code(creation))
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let receiver = receipt.contract_address.expect("the EVM contract deploys");
+
+    // EVM -> Stylus, from a call.
+    let via = read(&owner, receiver, Receiver::balanceViaCall { program: suite.token, account: someone }).await;
+    assert_eq!(via, u(77));
+
+    // Stylus -> EVM -> Stylus: AAT asks the EVM receiver to accept, which
+    // reads TokenAI, and tries AAT again mid-transfer: Nitro flags that call
+    // reentrant and the SDK's entrypoint refuses it.
+    let transfer = IAAT::safeTransferFromCall {
+        from: suite.owner,
+        to: receiver,
+        id,
+        value: u(5),
+        data: Bytes::new(),
+    };
+    let receipt = send(&owner, suite.aat, transfer.clone()).await;
+    assert!(receipt.status());
+    assert_eq!(read(&owner, receiver, Receiver::seenSupplyCall {}).await, u(77));
+    assert!(read(&owner, receiver, Receiver::reentryRefusedCall {}).await);
+    assert_eq!(read(&owner, suite.aat, IAAT::balanceOfCall { account: receiver, id }).await, u(5));
+
+    // An EVM revert passes through the Stylus program unchanged.
+    send(&owner, receiver, Receiver::setRefuseCall { value: true }).await;
+    let data = revert_data(&owner, suite.owner, suite.aat, transfer).await;
+    assert_eq!(data.as_ref(), Receiver::Refused { id }.abi_encode().as_slice());
+    node.stop().await;
+}
