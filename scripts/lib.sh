@@ -58,3 +58,9 @@ compressed_size() {
       [c.BROTLI_PARAM_QUALITY]: 11, [c.BROTLI_PARAM_LGWIN]: 22 } });
     console.log(out.length);' "$1"
 }
+
+# Unpacks the services workspace's pinned sources, stylus-tools included
+# (crates/devnode/build.rs reads StylusDeployer's bytes from it).
+fetch_services() {
+  (cd "$ROOT/crates" && cargo +"$TOOLCHAIN" fetch --locked >&2)
+}

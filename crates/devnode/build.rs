@@ -1,9 +1,10 @@
 //! Takes StylusDeployer's creation code and the CREATE2 factory's keyless
 //! deployment transaction from cargo-stylus's own library, `stylus-tools`
-//! (pinned in Cargo.toml), whose source cargo has unpacked as a dependency:
-//! the module holding them is private, so it is read here rather than
-//! copied by hand. Genesis then checks that both land at their canonical
-//! addresses, which only the exact bytes can do.
+//! (pinned in Cargo.toml and Cargo.lock), whose source `cargo fetch`
+//! unpacks: the module holding them is private, and compiling the crate
+//! would build wasmer for two constants, so its source is read here rather
+//! than the bytes copied by hand. Genesis then checks that both land at
+//! their canonical addresses, which only the exact bytes can do.
 
 use std::{env, fs, path::PathBuf};
 
@@ -39,7 +40,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let sources = registry_sources();
     let Some(path) = sources.first() else {
-        panic!("{STYLUS_TOOLS} is not unpacked in cargo's registry: run `cargo fetch`");
+        panic!(
+            "{STYLUS_TOOLS} is not unpacked in cargo's registry: run `cargo fetch` in crates/ \
+             (the scripts do), then build again"
+        );
     };
     let source = fs::read_to_string(path).expect("stylus-tools' bytecode module reads");
     let mut out = String::new();

@@ -1,21 +1,79 @@
 //! Arbitrum's precompiles that Stylus tooling touches: ArbWasm (activation
-//! and its read functions), ArbSys and ArbGasInfo. Their ABI is the one
-//! cargo-stylus's own library ships (`stylus_tools::precompiles`).
+//! and its read functions), ArbSys and ArbGasInfo, with the ABI Nitro
+//! publishes for them (`precompiles/ArbWasm.sol` and its siblings); the
+//! functions this devnode does not serve revert without data.
 //!
 //! Activation records live in the ArbWasm account's storage, one slot per
 //! code hash, so they are journaled, rolled back on revert and persisted
 //! with the rest of the state, as ArbOS keeps them in its own state.
 
-use alloy::sol_types::{SolCall, SolError, SolEvent, SolInterface};
+use alloy::{
+    primitives::address,
+    sol,
+    sol_types::{SolCall, SolError, SolEvent, SolInterface},
+};
 use revm::{
     context_interface::{Block, ContextTr, JournalTr},
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
     primitives::{keccak256, Address, Bytes, Log, B256, U256},
 };
-use stylus_tools::precompiles::{
-    addresses::{ARB_GAS_INFO, ARB_SYS, ARB_WASM},
-    ArbGasInfo, ArbSys, ArbWasm,
-};
+
+/// ArbSys, the system precompile.
+pub const ARB_SYS: Address = address!("0x0000000000000000000000000000000000000064");
+/// ArbGasInfo, gas prices.
+pub const ARB_GAS_INFO: Address = address!("0x000000000000000000000000000000000000006C");
+/// ArbWasm, Stylus activation.
+pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
+
+sol! {
+    interface ArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+        function codehashKeepalive(bytes32 codehash) external payable;
+        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
+        function programVersion(address program) external view returns (uint16 version);
+        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
+        function programMemoryFootprint(address program) external view returns (uint16 footprint);
+        function programTimeLeft(address program) external view returns (uint64 _secs);
+        function inkPrice() external view returns (uint32 price);
+        function maxStackDepth() external view returns (uint32 depth);
+        function freePages() external view returns (uint16 pages);
+        function pageGas() external view returns (uint16 gas);
+        function pageRamp() external view returns (uint64 ramp);
+        function pageLimit() external view returns (uint16 limit);
+        function minInitGas() external view returns (uint64 gas, uint64 cached);
+        function initCostScalar() external view returns (uint64 percent);
+        function expiryDays() external view returns (uint16 _days);
+        function keepaliveDays() external view returns (uint16 _days);
+        function blockCacheSize() external view returns (uint16 count);
+        function activationGas() external view returns (uint64 gas);
+        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
+        error ProgramNotWasm();
+        error ProgramNotActivated();
+        error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+
+    interface ArbSys {
+        function arbBlockNumber() external view returns (uint256);
+        function arbBlockHash(uint256 arbBlockNum) external view returns (bytes32);
+        function arbChainID() external view returns (uint256);
+        function arbOSVersion() external view returns (uint256);
+        function getStorageGasAvailable() external view returns (uint256);
+        function isTopLevelCall() external view returns (bool);
+        function wasMyCallersAddressAliased() external view returns (bool);
+    }
+
+    interface ArbGasInfo {
+        function getPricesInWei() external view returns (uint256, uint256, uint256, uint256, uint256, uint256);
+        function getMinimumGasPrice() external view returns (uint256);
+        function getL1BaseFeeEstimate() external view returns (uint256);
+        function getL1GasPriceEstimate() external view returns (uint256);
+        function getCurrentTxL1GasFees() external view returns (uint256);
+    }
+}
 
 use crate::{
     program,

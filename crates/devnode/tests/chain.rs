@@ -601,9 +601,33 @@ async fn evm_and_stylus_programs_call_each_other_both_ways() {
     let owner = client(&node, 0);
     let suite = deploy_suite(&owner).await;
     let someone = signer(2).address();
-    send(&owner, suite.token, ITokenAI::setMinterCall { minter: suite.owner, enabled: true }).await;
-    send(&owner, suite.token, ITokenAI::mintCall { to: someone, value: u(77) }).await;
-    send(&owner, suite.aat, IAAT::setMinterCall { minter: suite.owner, enabled: true }).await;
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::mintCall {
+            to: someone,
+            value: u(77),
+        },
+    )
+    .await;
+    send(
+        &owner,
+        suite.aat,
+        IAAT::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
     let mint = IAAT::mintCall {
         to: suite.owner,
         originPool: suite.owner,
@@ -631,7 +655,15 @@ async fn evm_and_stylus_programs_call_each_other_both_ways() {
     let receiver = receipt.contract_address.expect("the EVM contract deploys");
 
     // EVM -> Stylus, from a call.
-    let via = read(&owner, receiver, Receiver::balanceViaCall { program: suite.token, account: someone }).await;
+    let via = read(
+        &owner,
+        receiver,
+        Receiver::balanceViaCall {
+            program: suite.token,
+            account: someone,
+        },
+    )
+    .await;
     assert_eq!(via, u(77));
 
     // Stylus -> EVM -> Stylus: AAT asks the EVM receiver to accept, which
@@ -646,13 +678,30 @@ async fn evm_and_stylus_programs_call_each_other_both_ways() {
     };
     let receipt = send(&owner, suite.aat, transfer.clone()).await;
     assert!(receipt.status());
-    assert_eq!(read(&owner, receiver, Receiver::seenSupplyCall {}).await, u(77));
+    assert_eq!(
+        read(&owner, receiver, Receiver::seenSupplyCall {}).await,
+        u(77)
+    );
     assert!(read(&owner, receiver, Receiver::reentryRefusedCall {}).await);
-    assert_eq!(read(&owner, suite.aat, IAAT::balanceOfCall { account: receiver, id }).await, u(5));
+    assert_eq!(
+        read(
+            &owner,
+            suite.aat,
+            IAAT::balanceOfCall {
+                account: receiver,
+                id
+            }
+        )
+        .await,
+        u(5)
+    );
 
     // An EVM revert passes through the Stylus program unchanged.
     send(&owner, receiver, Receiver::setRefuseCall { value: true }).await;
     let data = revert_data(&owner, suite.owner, suite.aat, transfer).await;
-    assert_eq!(data.as_ref(), Receiver::Refused { id }.abi_encode().as_slice());
+    assert_eq!(
+        data.as_ref(),
+        Receiver::Refused { id }.abi_encode().as_slice()
+    );
     node.stop().await;
 }
