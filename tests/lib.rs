@@ -2,12 +2,10 @@
 //! `abi_completeness` compares the generated ABI with the spec; `flows` runs
 //! the product's end-to-end flows with TokenAI and AAT both live (motsu);
 //! `artifacts` runs the same flows on the deployable wasm in the in-process
-//! Stylus host, and `cost_report` measures each operation there.
+//! Stylus host. (The cost report runs on the devnode: crates/devnode.)
 //!
-//! This library is the harness the artifact tests and the cost report share:
-//! the spec's types, the deployed suite, and decoding helpers.
-
-pub mod cost;
+//! This library is the harness the artifact tests use: the spec's types, the
+//! deployed suite, and decoding helpers.
 
 use std::path::PathBuf;
 

@@ -170,11 +170,6 @@ pub fn activation(ctx: &mut DevContext, codehash: B256) -> Option<Activation> {
     Activation::unpack(word)
 }
 
-/// The version a code hash is activated at, if it is.
-pub fn program_version(ctx: &mut DevContext, codehash: B256) -> Option<u16> {
-    activation(ctx, codehash).map(|a| a.version)
-}
-
 /// `ProgramNotActivated()`, the revert of a call to a program not activated.
 pub fn program_not_activated() -> Bytes {
     ArbWasm::ProgramNotActivated {}.abi_encode().into()
@@ -188,7 +183,8 @@ fn ok(gas: Gas, output: Vec<u8>) -> InterpreterResult {
     }
 }
 
-fn out_of_gas(limit: u64) -> InterpreterResult {
+/// A call that used all its gas.
+pub fn out_of_gas(limit: u64) -> InterpreterResult {
     let mut gas = Gas::new(limit);
     gas.spend_all();
     InterpreterResult {

@@ -17,7 +17,6 @@
 use std::{cell::RefCell, collections::HashMap, convert::Infallible, rc::Rc};
 
 use revm::{
-    bytecode::Bytecode,
     context::{BlockEnv, CfgEnv, Evm, Journal, TxEnv},
     context_interface::{
         result::{EVMError, InvalidTransaction},
@@ -128,8 +127,13 @@ impl Arbitrum {
         code: &[u8],
     ) -> InterpreterResult {
         let mut gas = Gas::new(inputs.gas_limit);
-        if arbos::program_version(ctx, hash).is_none() {
+        let Some(activation) = arbos::activation(ctx, hash) else {
             return revert(gas, arbos::program_not_activated());
+        };
+        // Every call into a program pays its init gas (Nitro's, for a
+        // program that is not in the cache).
+        if !gas.record_regular_cost(activation.init_gas) {
+            return arbos::out_of_gas(inputs.gas_limit);
         }
         let module = match self.programs.module(hash, code) {
             Ok(module) => module,
@@ -154,7 +158,7 @@ impl Arbitrum {
             args,
             is_static: inputs.is_static,
             reentrant,
-            gas_limit: inputs.gas_limit,
+            gas_limit: gas.remaining(),
         };
         let mut env = ChainEnv {
             ctx,
@@ -481,9 +485,4 @@ pub fn revm_u256(value: stylus_host::U256) -> U256 {
 
 pub fn stylus_host_u256(value: U256) -> stylus_host::U256 {
     stylus_host::U256::from_be_bytes(value.to_be_bytes::<32>())
-}
-
-/// A contract's code as revm stores it.
-pub fn bytecode(code: Bytes) -> Bytecode {
-    Bytecode::new_raw(code)
 }

@@ -19,6 +19,8 @@ use alloy::{
 };
 use devnode::{program, Node, NodeConfig};
 
+pub mod cost;
+
 sol!(
     #[sol(rpc, all_derives)]
     "../../spec/ITokenAI.sol"

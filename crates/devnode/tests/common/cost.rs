@@ -1,0 +1,326 @@
+//! The cost report: each user-facing operation as a signed transaction on
+//! an in-process devnode, with its receipt's `gasUsed` split into the
+//! intrinsic 21,000, the calldata gas (EIP-2028: 16 per non-zero byte, 4 per
+//! zero byte) and the rest, the L2 execution gas. The `cost_report` bench
+//! prints it (`scripts/cost-report`); a test checks that it runs.
+
+use alloy::{
+    primitives::{Address, Bytes, FixedBytes, U256},
+    providers::DynProvider,
+    signers::SignerSync,
+    sol,
+    sol_types::{eip712_domain, SolCall, SolStruct},
+};
+use devnode::NodeConfig;
+
+use super::*;
+
+sol! {
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+struct Row {
+    label: String,
+    gas_used: u64,
+    calldata: u64,
+}
+
+struct Meter {
+    rows: Vec<Row>,
+}
+
+impl Meter {
+    async fn run<C: SolCall>(&mut self, label: &str, from: &DynProvider, to: Address, call: C) {
+        let calldata: u64 = call
+            .abi_encode()
+            .iter()
+            .map(|b| if *b == 0 { 4 } else { 16 })
+            .sum();
+        let receipt = send(from, to, call).await;
+        assert!(receipt.status(), "{label} reverted");
+        self.rows.push(Row {
+            label: label.to_owned(),
+            gas_used: receipt.gas_used,
+            calldata,
+        });
+    }
+}
+
+fn u(n: u64) -> U256 {
+    U256::from(n)
+}
+
+fn bytes16(s: &str) -> FixedBytes<16> {
+    b16(s)
+}
+
+/// Runs every measured operation on a fresh devnode and renders the table.
+pub async fn report() -> String {
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    let (alice_client, bob_client, uni_client) =
+        (client(&node, 1), client(&node, 2), client(&node, 3));
+    let (alice, bob, uni) = (
+        signer(1).address(),
+        signer(2).address(),
+        signer(3).address(),
+    );
+    let (token, aat) = (suite.token, suite.aat);
+    let gateway = suite.owner;
+    let gpt = bytes16("GPT-4-turbo");
+    let cs101 = bytes16("CS101-Fall2024");
+    let mut m = Meter { rows: Vec::new() };
+
+    send(
+        &owner,
+        token,
+        ITokenAI::setMinterCall {
+            minter: gateway,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        &owner,
+        aat,
+        IAAT::setMinterCall {
+            minter: gateway,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        &owner,
+        aat,
+        IAAT::setModelPriceCall {
+            model: gpt,
+            tokenAIPerUnit: u(1_000),
+        },
+    )
+    .await;
+    send(&owner, aat, IAAT::setFeeBpsCall { feeBps: 200 }).await;
+
+    // TokenAI.
+    m.run(
+        "TokenAI mint",
+        &owner,
+        token,
+        ITokenAI::mintCall {
+            to: alice,
+            value: u(1_000_000_000),
+        },
+    )
+    .await;
+    m.run(
+        "TokenAI transfer",
+        &alice_client,
+        token,
+        ITokenAI::transferCall {
+            to: bob,
+            value: u(1_000),
+        },
+    )
+    .await;
+    m.run(
+        "TokenAI approve",
+        &alice_client,
+        token,
+        ITokenAI::approveCall {
+            spender: bob,
+            value: u(5_000),
+        },
+    )
+    .await;
+    let deadline = U256::from(u64::MAX);
+    let permit = Permit {
+        owner: alice,
+        spender: aat,
+        value: u(100_000_000),
+        nonce: U256::ZERO,
+        deadline,
+    };
+    let domain = eip712_domain! { name: "TokenAI", version: "1", chain_id: 412_346, verifying_contract: token, };
+    let sig = signer(1)
+        .sign_hash_sync(&permit.eip712_signing_hash(&domain))
+        .expect("signs");
+    let call = ITokenAI::permitCall {
+        owner: alice,
+        spender: aat,
+        value: permit.value,
+        deadline,
+        v: 27 + u8::from(sig.v()),
+        r: sig.r().into(),
+        s: sig.s().into(),
+    };
+    m.run("TokenAI permit", &bob_client, token, call).await;
+    m.run(
+        "TokenAI burnFrom",
+        &bob_client,
+        token,
+        ITokenAI::burnFromCall {
+            account: alice,
+            value: u(1_000),
+        },
+    )
+    .await;
+
+    // AAT issuance and use.
+    let expiration = u64::MAX / 2;
+    let course = |amount: u64| IAAT::mintCall {
+        to: uni,
+        originPool: uni,
+        model: gpt,
+        scope: cs101,
+        expiration,
+        reclaimable: true,
+        tradable: false,
+        amount: u(amount),
+    };
+    m.run("AAT mint (new type)", &owner, aat, course(1_000_000))
+        .await;
+    m.run("AAT mint (existing type)", &owner, aat, course(1_000))
+        .await;
+    let id = read(
+        &owner,
+        aat,
+        IAAT::computeTokenIdCall {
+            originPool: uni,
+            model: gpt,
+            scope: cs101,
+            expiration,
+            reclaimable: true,
+            tradable: false,
+        },
+    )
+    .await;
+    let transfer = IAAT::safeTransferFromCall {
+        from: uni,
+        to: alice,
+        id,
+        value: u(10_000),
+        data: Bytes::new(),
+    };
+    m.run("AAT safeTransferFrom", &uni_client, aat, transfer)
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..10u8 {
+        let scope = bytes16(&format!("batch-{i}"));
+        let mint = IAAT::mintCall {
+            to: alice,
+            originPool: gateway,
+            model: gpt,
+            scope,
+            expiration: 0,
+            reclaimable: false,
+            tradable: true,
+            amount: u(1_000),
+        };
+        send(&owner, aat, mint).await;
+        ids.push(
+            read(
+                &owner,
+                aat,
+                IAAT::computeTokenIdCall {
+                    originPool: gateway,
+                    model: gpt,
+                    scope,
+                    expiration: 0,
+                    reclaimable: false,
+                    tradable: true,
+                },
+            )
+            .await,
+        );
+    }
+    for n in [1usize, 5, 10] {
+        let call = IAAT::safeBatchTransferFromCall {
+            from: alice,
+            to: bob,
+            ids: ids[..n].to_vec(),
+            values: vec![u(1); n],
+            data: Bytes::new(),
+        };
+        m.run(
+            &format!("AAT safeBatchTransferFrom x{n}"),
+            &alice_client,
+            aat,
+            call,
+        )
+        .await;
+    }
+    let consume = IAAT::consumeCall {
+        holder: alice,
+        id,
+        amount: u(500),
+        model: gpt,
+        scope: cs101,
+    };
+    m.run("AAT consume (with fee)", &alice_client, aat, consume)
+        .await;
+    let convert = IAAT::mintWithTokenAICall {
+        to: bob,
+        model: gpt,
+        scope: FixedBytes::ZERO,
+        expiration: 0,
+        reclaimable: false,
+        tradable: true,
+        amount: u(1_000),
+    };
+    m.run("AAT mintWithTokenAI", &alice_client, aat, convert)
+        .await;
+    m.run(
+        "AAT reclaim",
+        &uni_client,
+        aat,
+        IAAT::reclaimCall {
+            holder: alice,
+            id,
+            amount: u(1_000),
+        },
+    )
+    .await;
+    send(
+        &bob_client,
+        aat,
+        IAAT::setApprovalForAllCall {
+            operator: alice,
+            approved: true,
+        },
+    )
+    .await;
+    let swap = IAAT::swapCall {
+        partyA: alice,
+        idA: ids[9],
+        amountA: u(100),
+        partyB: bob,
+        idB: ids[0],
+        amountB: u(1),
+    };
+    m.run("AAT swap", &alice_client, aat, swap).await;
+    node.stop().await;
+
+    let mut table = format!(
+        "{:<30} {:>9} {:>9} {:>9} {:>10}\n",
+        "operation", "gasUsed", "intrinsic", "calldata", "execution"
+    );
+    for row in &m.rows {
+        let execution = row.gas_used.saturating_sub(21_000 + row.calldata);
+        table.push_str(&format!(
+            "{:<30} {:>9} {:>9} {:>9} {:>10}\n",
+            row.label, row.gas_used, 21_000, row.calldata, execution
+        ));
+    }
+    table.push_str(
+        "gasUsed: the devnode's receipt; execution = gasUsed - 21,000 - calldata (EIP-2028).\n\
+         Stylus prices: host I/O at Nitro's published ink prices, storage/logs/calls at EVM prices,\n\
+         per-call init gas, instructions at 500 ink per wasmi fuel unit (an estimate), 10,000 ink per gas.\n",
+    );
+    table
+}
