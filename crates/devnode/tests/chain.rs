@@ -715,3 +715,331 @@ async fn the_cost_report_runs_on_the_devnode() {
         .count();
     assert_eq!(rows, 15, "{table}");
 }
+
+alloy::sol! {
+    /// EIP-2612's signed message.
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
+}
+
+/// The owner prices the model, sets the 2% fee and may mint AAT and TokenAI.
+async fn open_for_business(owner: &alloy::providers::DynProvider, suite: &Suite) {
+    send(
+        owner,
+        suite.token,
+        ITokenAI::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        owner,
+        suite.aat,
+        IAAT::setMinterCall {
+            minter: suite.owner,
+            enabled: true,
+        },
+    )
+    .await;
+    send(
+        owner,
+        suite.aat,
+        IAAT::setModelPriceCall {
+            model: b16("GPT-4-turbo"),
+            tokenAIPerUnit: u(1_000),
+        },
+    )
+    .await;
+    send(owner, suite.aat, IAAT::setFeeBpsCall { feeBps: 200 }).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_company_converts_token_ai_through_a_relayed_permit() {
+    use alloy::{
+        signers::SignerSync,
+        sol_types::{eip712_domain, SolStruct},
+    };
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    open_for_business(&owner, &suite).await;
+    let (company, relayer, developer) = (signer(1), client(&node, 2), signer(3).address());
+    let company_client = client(&node, 1);
+    let gpt = b16("GPT-4-turbo");
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::mintCall {
+            to: company.address(),
+            value: u(10_000_000),
+        },
+    )
+    .await;
+    let cost = read(
+        &owner,
+        suite.aat,
+        IAAT::quoteTokenAICall {
+            model: gpt,
+            amount: u(2_500),
+        },
+    )
+    .await;
+    assert_eq!(cost, u(2_500_000));
+
+    // The company signs off-chain, in the domain the contract reports; the
+    // relayer pays the gas.
+    let separator = read(&owner, suite.token, ITokenAI::DOMAIN_SEPARATORCall {}).await;
+    let domain = eip712_domain! { name: "TokenAI", version: "1", chain_id: 412_346, verifying_contract: suite.token, };
+    assert_eq!(domain.separator(), separator);
+    let deadline = U256::from(u64::MAX);
+    let permit = Permit {
+        owner: company.address(),
+        spender: suite.aat,
+        value: cost,
+        nonce: U256::ZERO,
+        deadline,
+    };
+    let signature = company
+        .sign_hash_sync(&permit.eip712_signing_hash(&domain))
+        .unwrap();
+    let call = ITokenAI::permitCall {
+        owner: company.address(),
+        spender: suite.aat,
+        value: cost,
+        deadline,
+        v: 27 + u8::from(signature.v()),
+        r: signature.r().into(),
+        s: signature.s().into(),
+    };
+    let company_eth = owner.get_balance(company.address()).await.unwrap();
+    let receipt = send(&relayer, suite.token, call.clone()).await;
+    assert!(receipt.status());
+    assert_eq!(
+        owner.get_balance(company.address()).await.unwrap(),
+        company_eth,
+        "the company paid no gas"
+    );
+    let approval = events::<ITokenAI::Approval>(&receipt, suite.token);
+    assert_eq!(
+        (approval[0].owner, approval[0].spender, approval[0].value),
+        (company.address(), suite.aat, cost)
+    );
+    // A replay is refused with the spec's error.
+    let data = revert_data(&relayer, signer(2).address(), suite.token, call).await;
+    assert!(matches!(
+        ITokenAI::ITokenAIErrors::abi_decode(&data).unwrap(),
+        ITokenAI::ITokenAIErrors::ERC2612InvalidSigner(_)
+    ));
+
+    // The company converts TokenAI into tradable access for its developer.
+    let convert = IAAT::mintWithTokenAICall {
+        to: developer,
+        model: gpt,
+        scope: alloy::primitives::FixedBytes::ZERO,
+        expiration: 0,
+        reclaimable: false,
+        tradable: true,
+        amount: u(2_500),
+    };
+    let receipt = send(&company_client, suite.aat, convert).await;
+    assert!(receipt.status());
+    let id = events::<IAAT::TokenTypeCreated>(&receipt, suite.aat)[0].id;
+    assert_eq!(
+        read(
+            &owner,
+            suite.aat,
+            IAAT::balanceOfCall {
+                account: developer,
+                id
+            }
+        )
+        .await,
+        u(2_500)
+    );
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::balanceOfCall {
+                account: company.address()
+            }
+        )
+        .await,
+        u(7_500_000)
+    );
+    assert_eq!(
+        read(&owner, suite.token, ITokenAI::totalSupplyCall {}).await,
+        u(7_500_000),
+        "converted TokenAI is burned"
+    );
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::allowanceCall {
+                owner: company.address(),
+                spender: suite.aat
+            }
+        )
+        .await,
+        U256::ZERO
+    );
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_agents_swap_access_atomically_with_fees_on_both_legs() {
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    open_for_business(&owner, &suite).await;
+    let (vision_agent, text_agent) = (signer(1).address(), signer(2).address());
+    let (vision_client, text_client) = (client(&node, 1), client(&node, 2));
+    let (gpt, vision) = (b16("GPT-4-turbo"), b16("vision-xl"));
+    send(
+        &owner,
+        suite.aat,
+        IAAT::setModelPriceCall {
+            model: vision,
+            tokenAIPerUnit: u(5),
+        },
+    )
+    .await;
+    let mint = |to, model, amount| IAAT::mintCall {
+        to,
+        originPool: suite.owner,
+        model,
+        scope: alloy::primitives::FixedBytes::ZERO,
+        expiration: 0,
+        reclaimable: false,
+        tradable: true,
+        amount: u(amount),
+    };
+    let gpt_id = events::<IAAT::TokenTypeCreated>(
+        &send(&owner, suite.aat, mint(text_agent, gpt, 50_000)).await,
+        suite.aat,
+    )[0]
+    .id;
+    let vision_id = events::<IAAT::TokenTypeCreated>(
+        &send(&owner, suite.aat, mint(vision_agent, vision, 8_000)).await,
+        suite.aat,
+    )[0]
+    .id;
+    send(
+        &text_client,
+        suite.aat,
+        IAAT::setApprovalForAllCall {
+            operator: vision_agent,
+            approved: true,
+        },
+    )
+    .await;
+    let swap = IAAT::swapCall {
+        partyA: vision_agent,
+        idA: vision_id,
+        amountA: u(1_000),
+        partyB: text_agent,
+        idB: gpt_id,
+        amountB: u(20_000),
+    };
+    let receipt = send(&vision_client, suite.aat, swap).await;
+    assert!(receipt.status());
+    let balance = |account, id| read(&owner, suite.aat, IAAT::balanceOfCall { account, id });
+    assert_eq!(balance(text_agent, vision_id).await, u(980));
+    assert_eq!(balance(vision_agent, gpt_id).await, u(19_600));
+    assert_eq!(balance(text_agent, gpt_id).await, u(30_000));
+    assert_eq!(balance(vision_agent, vision_id).await, u(7_000));
+    assert_eq!(
+        read(
+            &owner,
+            suite.token,
+            ITokenAI::balanceOfCall {
+                account: suite.treasury
+            }
+        )
+        .await,
+        u(20 * 5 + 400 * 1_000)
+    );
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fee_that_cannot_be_minted_fails_the_whole_transaction() {
+    let node = start(NodeConfig::default()).await;
+    let owner = client(&node, 0);
+    let suite = deploy_suite(&owner).await;
+    open_for_business(&owner, &suite).await;
+    let user = signer(1).address();
+    let user_client = client(&node, 1);
+    let gpt = b16("GPT-4-turbo");
+    let mint = IAAT::mintCall {
+        to: user,
+        originPool: suite.owner,
+        model: gpt,
+        scope: alloy::primitives::FixedBytes::ZERO,
+        expiration: 0,
+        reclaimable: false,
+        tradable: true,
+        amount: u(10_000),
+    };
+    let id =
+        events::<IAAT::TokenTypeCreated>(&send(&owner, suite.aat, mint).await, suite.aat)[0].id;
+    // The owner revokes AAT's minter role: consuming would mint the fee's value.
+    send(
+        &owner,
+        suite.token,
+        ITokenAI::setMinterCall {
+            minter: suite.aat,
+            enabled: false,
+        },
+    )
+    .await;
+    let consume = IAAT::consumeCall {
+        holder: user,
+        id,
+        amount: u(5_000),
+        model: gpt,
+        scope: alloy::primitives::FixedBytes::ZERO,
+    };
+    // TokenAI's own error reaches the caller unchanged through AAT...
+    let data = revert_data(&user_client, user, suite.aat, consume.clone()).await;
+    assert_eq!(
+        ITokenAI::ITokenAIErrors::abi_decode(&data).unwrap(),
+        ITokenAI::ITokenAIErrors::UnauthorizedMinter(ITokenAI::UnauthorizedMinter {
+            account: suite.aat
+        })
+    );
+    // ... and a mined attempt reverts whole: nothing burned, nothing minted.
+    let request = TransactionRequest::default()
+        .with_to(suite.aat)
+        .with_input(Bytes::from(alloy::sol_types::SolCall::abi_encode(&consume)))
+        .with_gas_limit(2_000_000);
+    let receipt = user_client
+        .send_transaction(request)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    assert!(!receipt.status());
+    assert!(receipt.inner.logs().is_empty());
+    assert_eq!(
+        read(&owner, suite.aat, IAAT::balanceOfCall { account: user, id }).await,
+        u(10_000)
+    );
+    assert_eq!(
+        read(&owner, suite.aat, IAAT::totalSupplyCall { id }).await,
+        u(10_000)
+    );
+    assert_eq!(
+        read(&owner, suite.token, ITokenAI::totalSupplyCall {}).await,
+        U256::ZERO
+    );
+    node.stop().await;
+}
