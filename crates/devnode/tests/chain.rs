@@ -716,17 +716,6 @@ async fn the_cost_report_runs_on_the_devnode() {
     assert_eq!(rows, 15, "{table}");
 }
 
-alloy::sol! {
-    /// EIP-2612's signed message.
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
-
 /// The owner prices the model, sets the 2% fee and may mint AAT and TokenAI.
 async fn open_for_business(owner: &alloy::providers::DynProvider, suite: &Suite) {
     send(

@@ -8,22 +8,11 @@ use alloy::{
     primitives::{Address, Bytes, FixedBytes, U256},
     providers::DynProvider,
     signers::SignerSync,
-    sol,
     sol_types::{eip712_domain, SolCall, SolStruct},
 };
 use devnode::NodeConfig;
 
 use super::*;
-
-sol! {
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
 
 struct Row {
     label: String,

@@ -48,6 +48,15 @@ sol! {
         function deploy(bytes calldata bytecode, bytes calldata initData, uint256 initValue, bytes32 salt) public payable returns (address);
     }
     function stylus_constructor();
+
+    /// EIP-2612's signed message.
+    struct Permit {
+        address owner;
+        address spender;
+        uint256 value;
+        uint256 nonce;
+        uint256 deadline;
+    }
 }
 
 pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
