@@ -296,9 +296,6 @@ fn arb_wasm(
         Ok(call) => call,
         Err(_) => return revert(gas, Bytes::new()),
     };
-    if let C::activateProgram(call) = call {
-        return activate(arbitrum, ctx, inputs, call.program);
-    }
     if !gas.record_regular_cost(READ_GAS) {
         return out_of_gas(inputs.gas_limit);
     }
@@ -312,7 +309,8 @@ fn arb_wasm(
     };
     let not_activated = || program_not_activated();
     let output = match call {
-        C::activateProgram(_) => unreachable!("handled above"),
+        // Activation meters its own gas.
+        C::activateProgram(call) => return activate(arbitrum, ctx, inputs, call.program),
         C::stylusVersion(_) => ArbWasm::stylusVersionCall::abi_encode_returns(&STYLUS_VERSION),
         C::inkPrice(_) => ArbWasm::inkPriceCall::abi_encode_returns(&INK_PRICE),
         C::maxStackDepth(_) => ArbWasm::maxStackDepthCall::abi_encode_returns(&MAX_STACK_DEPTH),

@@ -229,10 +229,6 @@ impl Chain {
         &self.state.db
     }
 
-    pub fn db_mut(&mut self) -> &mut Db {
-        &mut self.state.db
-    }
-
     pub fn latest(&self) -> &BlockRecord {
         // Genesis is always there.
         self.state.blocks.last().expect("genesis block")
@@ -248,10 +244,6 @@ impl Chain {
 
     pub fn tx(&self, hash: B256) -> Option<&TxRecord> {
         self.tx_index.get(&hash).map(|&i| &self.state.txs[i])
-    }
-
-    pub fn txs(&self) -> &[TxRecord] {
-        &self.state.txs
     }
 
     pub fn account(&self, address: Address) -> AccountInfo {

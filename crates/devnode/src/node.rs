@@ -221,10 +221,6 @@ impl Node {
         })
     }
 
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// The HTTP endpoint (the same port answers WebSocket).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -75,10 +75,6 @@ pub struct Programs {
 }
 
 impl Programs {
-    pub fn runtime(&self) -> &Runtime {
-        &self.runtime
-    }
-
     /// The compiled module for `code` (a deployed program), cached by hash.
     pub fn module(&self, hash: B256, code: &[u8]) -> Result<stylus_host::Module, String> {
         if let Some(module) = self.modules.borrow().get(&hash) {
