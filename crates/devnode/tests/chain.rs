@@ -1032,3 +1032,30 @@ async fn a_fee_that_cannot_be_minted_fails_the_whole_transaction() {
     );
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_port_answers_over_websocket() {
+    use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
+    let node = start(NodeConfig::default()).await;
+    let url = node.url().replacen("http://", "ws://", 1);
+    let ws = WsClientBuilder::default()
+        .build(&url)
+        .await
+        .expect("a WebSocket connection");
+    let chain_id: String = ws.request("eth_chainId", rpc_params![]).await.unwrap();
+    assert_eq!(chain_id, "0x64aba");
+    let balance: U256 = ws
+        .request("eth_getBalance", rpc_params![signer(0).address(), "latest"])
+        .await
+        .unwrap();
+    assert_eq!(
+        balance,
+        U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64))
+    );
+    let err = ws
+        .request::<serde_json::Value, _>("eth_noSuchMethod", rpc_params![])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Method not found"), "{err}");
+    node.stop().await;
+}
