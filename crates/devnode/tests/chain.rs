@@ -581,6 +581,24 @@ async fn snapshots_revert_state_and_unknown_methods_answer_method_not_found() {
         .await
         .unwrap_err();
     assert_eq!(err.as_error_resp().unwrap().code, -32601);
+    // Malformed parameters and questions the node cannot answer get clear errors.
+    let err = provider
+        .raw_request::<_, U256>("eth_getBalance".into(), ("0xnot-an-address", "latest"))
+        .await
+        .unwrap_err();
+    let payload = err.as_error_resp().unwrap();
+    assert_eq!(payload.code, -32602);
+    assert!(
+        payload.message.contains("invalid parameters"),
+        "{}",
+        payload.message
+    );
+    provider.evm_mine(None).await.unwrap();
+    let err = provider
+        .raw_request::<_, U256>("eth_getBalance".into(), (you, "0x0"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is not kept"), "{err}");
     assert_eq!(provider.get_chain_id().await.unwrap(), 412_346);
     node.stop().await;
 }
