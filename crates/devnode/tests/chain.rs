@@ -1077,3 +1077,53 @@ async fn the_same_port_answers_over_websocket() {
     assert!(err.to_string().contains("Method not found"), "{err}");
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dev_accounts_send_unsigned_transactions_and_blocks_list_them() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let (me, you) = (signer(0).address(), signer(1).address());
+    let accounts = provider.get_accounts().await.unwrap();
+    assert_eq!(accounts.len(), 10);
+    assert_eq!((accounts[0], accounts[1]), (me, you));
+    // eth_sendTransaction: the node signs with the unlocked dev key.
+    let request = serde_json::json!({ "from": you, "to": me, "value": "0x7" });
+    let hash: alloy::primitives::B256 = provider
+        .raw_request("eth_sendTransaction".into(), (request,))
+        .await
+        .unwrap();
+    let receipt = provider
+        .get_transaction_receipt(hash)
+        .await
+        .unwrap()
+        .expect("mined");
+    assert!(receipt.status());
+    assert_eq!((receipt.from, receipt.to), (you, Some(me)));
+    let tx = provider
+        .get_transaction_by_hash(hash)
+        .await
+        .unwrap()
+        .expect("known");
+    assert_eq!(tx.block_number, receipt.block_number);
+    let block = provider
+        .get_block_by_hash(receipt.block_hash.unwrap())
+        .full()
+        .await
+        .unwrap()
+        .expect("the block");
+    assert_eq!(block.transactions.len(), 1);
+    assert_eq!(block.header.base_fee_per_gas, Some(100_000_000));
+    assert_eq!(block.transactions.hashes().next(), Some(hash));
+    // An account the node holds no key for cannot send unsigned.
+    let stranger =
+        serde_json::json!({ "from": Address::with_last_byte(9), "to": me, "value": "0x1" });
+    let err = provider
+        .raw_request::<_, alloy::primitives::B256>("eth_sendTransaction".into(), (stranger,))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("not an unlocked dev account"),
+        "{err}"
+    );
+    node.stop().await;
+}
