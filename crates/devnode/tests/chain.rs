@@ -1053,7 +1053,8 @@ async fn a_fee_that_cannot_be_minted_fails_the_whole_transaction() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_port_answers_over_websocket() {
-    use jsonrpsee::{core::client::ClientT, rpc_params, ws_client::WsClientBuilder};
+    use jsonrpsee::core::{client::ClientT, rpc_params};
+    use jsonrpsee_ws_client::WsClientBuilder;
     let node = start(NodeConfig::default()).await;
     let url = node.url().replacen("http://", "ws://", 1);
     let ws = WsClientBuilder::default()
