@@ -221,7 +221,7 @@ impl Host {
             },
         );
         self.stack.pop();
-        self.journal.stats.fuel += outcome.fuel;
+        self.journal.stats.ink += outcome.ink;
         self.journal.stats.host_calls += outcome.host_calls;
         match outcome.exit {
             Exit::Success => return Ok(outcome.output),

@@ -1,25 +1,23 @@
 //! The `vm_hooks` host functions, over an `Env`, with ink metering.
 //!
-//! Ink is metered through wasmi's fuel: a call starts with its gas limit
-//! turned into fuel, instructions burn fuel as they run, and each host
-//! function burns the ink Nitro charges for it (plus the EVM gas of what it
-//! does: storage, logs, calls) as fuel too. Running out is out of ink: the
-//! call fails and uses all its gas, as on chain.
+//! Ink is metered as Nitro meters it: a call starts with its gas limit in
+//! ink in the program's ink global (added by `meter`, which charges every
+//! basic block its opcodes' prices), and each host function takes the ink
+//! Nitro charges for it (plus the EVM gas of what it does: storage, logs,
+//! calls) from the same global. Running out is out of ink: the call fails
+//! and uses all its gas, as on chain.
 //!
 //! Host-I/O prices are Nitro's (`crates/arbutil/src/pricing.rs` and
 //! `crates/arbitrator/stylus/src/host.rs`, as summarized in
-//! STYLUS-NOTES.md "Stylus pricing"); the instruction price is the blend
-//! `INK_PER_FUEL` (see there).
+//! STYLUS-NOTES.md "Stylus pricing").
 
 use core::ptr::NonNull;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use wasmi::{Caller, Engine, Error, Extern, Linker, Memory, Module, Store};
+use wasmi::{Caller, Engine, Error, Extern, Global, Linker, Memory, Module, Store, Val};
 
-use crate::runtime::{
-    CallKind, Env, Exit, Message, OutCall, OutCreate, RunOutcome, INK_PER_FUEL, INK_PER_GAS,
-};
-use crate::Log;
+use crate::runtime::{CallKind, Env, Exit, Message, OutCall, OutCreate, RunOutcome, INK_PER_GAS};
+use crate::{meter, Log};
 
 /// Every host function's base price (Nitro `HOSTIO_INK`).
 const HOSTIO_INK: u64 = 8_400;
@@ -62,7 +60,9 @@ pub(crate) struct Frame {
     msg: Message,
     result: Vec<u8>,
     return_data: Vec<u8>,
-    /// Fuel burned by host functions (the rest was burned by instructions).
+    /// The program's ink-left global (see `meter`).
+    ink: Option<Global>,
+    /// Ink taken by host functions (the rest was used by instructions).
     charged: u64,
     host_calls: u64,
     out_of_ink: bool,
@@ -76,6 +76,7 @@ impl Frame {
             msg: Message::default(),
             result: Vec::new(),
             return_data: Vec::new(),
+            ink: None,
             charged: 0,
             host_calls: 0,
             out_of_ink: false,
@@ -94,8 +95,7 @@ pub(crate) fn run(
     let budget = message
         .gas_limit
         .saturating_mul(INK_PER_GAS)
-        .checked_div(INK_PER_FUEL)
-        .unwrap_or(0);
+        .min(i64::MAX as u64);
     let len = message.args.len();
     let env: NonNull<dyn Env + '_> = NonNull::from(env);
     // SAFETY: the pointer is only dereferenced by host functions of the store
@@ -110,33 +110,48 @@ pub(crate) fn run(
         ..Frame::detached()
     };
     let mut store = Store::new(engine, frame);
-    let _ = store.set_fuel(budget);
+    let mut globals = None;
     let outcome = linker
         .instantiate_and_start(&mut store, module)
-        .and_then(|instance| instance.get_typed_func::<i32, i32>(&store, "user_entrypoint"))
+        .and_then(|instance| {
+            let global = |name| {
+                instance
+                    .get_global(&store, name)
+                    .ok_or_else(|| Error::new("the program is not metered"))
+            };
+            let (ink, status) = (global(meter::INK_LEFT)?, global(meter::INK_STATUS)?);
+            ink.set(&mut store, Val::I64(budget as i64))
+                .map_err(|e| Error::new(e.to_string()))?;
+            store.data_mut().ink = Some(ink);
+            globals = Some((ink, status));
+            instance.get_typed_func::<i32, i32>(&store, "user_entrypoint")
+        })
         .and_then(|entry| entry.call(&mut store, len as i32));
-    let used = budget - store.get_fuel().unwrap_or(0);
+    let (left, exhausted) = match globals {
+        Some((ink, status)) => (
+            ink.get(&store).i64().unwrap_or(0).max(0) as u64,
+            status.get(&store).i32().unwrap_or(0) != 0,
+        ),
+        None => (budget, false),
+    };
     let frame = store.into_data();
-    let fuel = used.saturating_sub(frame.charged);
+    let used = budget.saturating_sub(left);
     let mut exit = match outcome {
         Ok(0) => Exit::Success,
         Ok(_) => Exit::Revert,
         Err(err) => match err.i32_exit_status() {
             Some(0) => Exit::Success,
             Some(_) => Exit::Revert,
-            None if frame.out_of_ink || err.as_trap_code() == Some(wasmi::TrapCode::OutOfFuel) => {
-                Exit::OutOfInk
-            }
             None => Exit::Trap(err.to_string()),
         },
     };
-    if frame.out_of_ink {
+    if frame.out_of_ink || exhausted {
         exit = Exit::OutOfInk;
     }
     let gas_used = if exit == Exit::OutOfInk {
         frame.msg.gas_limit
     } else {
-        (used.saturating_mul(INK_PER_FUEL)).div_ceil(INK_PER_GAS)
+        used.div_ceil(INK_PER_GAS)
     };
     let output = match exit {
         Exit::Success | Exit::Revert => frame.result,
@@ -146,7 +161,7 @@ pub(crate) fn run(
         exit,
         output,
         gas_used: gas_used.min(frame.msg.gas_limit),
-        fuel,
+        ink: used.saturating_sub(frame.charged),
         host_calls: frame.host_calls,
     }
 }
@@ -161,21 +176,39 @@ fn env<'a>(caller: &Caller<'_, Frame>) -> Result<&'a mut dyn Env> {
     Ok(unsafe { &mut *ptr.as_ptr() })
 }
 
+/// The ink left in the program's global.
+fn ink_left(caller: &Caller<'_, Frame>) -> u64 {
+    caller
+        .data()
+        .ink
+        .and_then(|ink| ink.get(caller).i64())
+        .map_or(0, |ink| ink.max(0) as u64)
+}
+
+fn set_ink(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
+    let global = caller
+        .data()
+        .ink
+        .ok_or_else(|| Error::new("the program is not metered"))?;
+    global
+        .set(&mut *caller, Val::I64(ink as i64))
+        .map_err(|e| Error::new(e.to_string()))
+}
+
 fn out_of_ink(caller: &mut Caller<'_, Frame>) -> Error {
     caller.data_mut().out_of_ink = true;
-    let _ = caller.set_fuel(0);
+    let _ = set_ink(caller, 0);
     Error::new("out of ink")
 }
 
-/// Burns `ink` for a host function.
+/// Takes `ink` for a host function.
 fn charge(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
-    let fuel = ink.div_ceil(INK_PER_FUEL);
-    let left = caller.get_fuel().unwrap_or(0);
-    if left < fuel {
+    let left = ink_left(caller);
+    if left < ink {
         return Err(out_of_ink(caller));
     }
-    let _ = caller.set_fuel(left - fuel);
-    caller.data_mut().charged += fuel;
+    set_ink(caller, left - ink)?;
+    caller.data_mut().charged += ink;
     Ok(())
 }
 
@@ -190,7 +223,7 @@ fn hostio(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
 }
 
 fn gas_left(caller: &Caller<'_, Frame>) -> u64 {
-    caller.get_fuel().unwrap_or(0).saturating_mul(INK_PER_FUEL) / INK_PER_GAS
+    ink_left(caller) / INK_PER_GAS
 }
 
 fn memory(caller: &Caller<'_, Frame>) -> Result<Memory> {
@@ -581,7 +614,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     });
     hook!("evm_ink_left", |mut c: Caller<'_, Frame>| -> Result<i64> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(c.get_fuel().unwrap_or(0).saturating_mul(INK_PER_FUEL) as i64)
+        Ok(ink_left(&c) as i64)
     });
     hook!("block_basefee", |c: Caller<'_, Frame>,
                             dest: i32|

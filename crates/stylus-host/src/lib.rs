@@ -18,6 +18,7 @@
 mod check;
 mod harness;
 mod hooks;
+mod meter;
 mod runtime;
 
 use alloy_primitives::keccak256;
@@ -26,7 +27,7 @@ pub use check::{check, compress, decompress, CheckError, MAX_COMPRESSED, MAX_RAW
 pub use harness::Host;
 pub use runtime::{
     BlockInfo, CallKind, CallResult, Env, Exit, LoadError, Message, OutCall, OutCreate, RunOutcome,
-    Runtime, INK_PER_FUEL, INK_PER_GAS,
+    Runtime, INK_PER_GAS,
 };
 pub use wasmi::Module;
 
@@ -51,9 +52,8 @@ pub struct Log {
 /// What one transaction did, for cost estimates.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// wasmi fuel consumed: about one unit per executed instruction of
-    /// wasmi's own instruction set (not wasm opcodes one for one).
-    pub fuel: u64,
+    /// Ink the programs' own instructions used, at Nitro's opcode prices.
+    pub ink: u64,
     pub cold_reads: u64,
     pub warm_reads: u64,
     /// Storage writes by kind, counted per slot at the end of the

@@ -5,22 +5,10 @@
 use alloy_primitives::{Address, B256, U256};
 use wasmi::{Config, Engine, Linker, Module, Store};
 
-use crate::{check, hooks, CheckError, Log};
+use crate::{check, hooks, meter, CheckError, Log};
 
 /// Ink per unit of EVM gas (ArbWasm `inkPrice`, its default 10,000).
 pub const INK_PER_GAS: u64 = 10_000;
-
-/// Ink charged per unit of wasmi fuel.
-///
-/// Nitro meters each wasm opcode by the published table (`local.get` 75,
-/// `i32.add` 70, loads 670, stores 825, branches 765, `call` 3,800, 2,450
-/// per basic block). wasmi charges one unit of fuel per instruction of its
-/// own register-based instruction set, each of which stands for about two
-/// wasm opcodes (a `local.get` pair folds into the operands of the next
-/// one), with loads, stores, branches and calls in the mix. 500 ink per unit
-/// is that blend; it is an estimate, not per-opcode metering (see the
-/// devnode's README section on gas).
-pub const INK_PER_FUEL: u64 = 500;
 
 /// The block and transaction a call runs in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -134,8 +122,9 @@ pub struct RunOutcome {
     pub output: Vec<u8>,
     /// Gas used by this call, callees included.
     pub gas_used: u64,
-    /// wasmi fuel this call's own instructions used (callees not included).
-    pub fuel: u64,
+    /// Ink this call's own instructions used (host functions and callees
+    /// not included).
+    pub ink: u64,
     /// Host functions this call invoked (callees not included).
     pub host_calls: u64,
 }
@@ -180,22 +169,24 @@ impl Default for Runtime {
 impl Runtime {
     #[must_use]
     pub fn new() -> Self {
-        let mut config = Config::default();
-        config.consume_fuel(true);
-        let engine = Engine::new(&config);
+        // Ink is metered in the program itself (`meter`), not by wasmi's fuel.
+        let engine = Engine::new(&Config::default());
         let linker = hooks::linker(&engine);
         Runtime { engine, linker }
     }
 
-    /// Checks a program as activation does and compiles it; an import the
-    /// host does not provide fails here, naming itself.
+    /// Checks a program as activation does, instruments it for ink metering
+    /// and compiles it; an import the host does not provide fails here,
+    /// naming itself.
     ///
     /// # Errors
     ///
     /// A failed pre-activation check or a module wasmi rejects.
     pub fn load(&self, wasm: &[u8]) -> Result<Module, LoadError> {
         check(wasm).map_err(LoadError::Check)?;
-        let module = Module::new(&self.engine, wasm).map_err(|e| LoadError::Load(e.to_string()))?;
+        let metered = meter::instrument(wasm).map_err(LoadError::Load)?;
+        let module =
+            Module::new(&self.engine, &metered).map_err(|e| LoadError::Load(e.to_string()))?;
         let mut store = Store::new(&self.engine, hooks::Frame::detached());
         self.linker
             .instantiate_and_start(&mut store, &module)

@@ -309,7 +309,7 @@ pub async fn report() -> String {
     table.push_str(
         "gasUsed: the devnode's receipt; execution = gasUsed - 21,000 - calldata (EIP-2028).\n\
          Stylus prices: host I/O at Nitro's published ink prices, storage/logs/calls at EVM prices,\n\
-         per-call init gas, instructions at 500 ink per wasmi fuel unit (an estimate), 10,000 ink per gas.\n",
+         per-call init gas, each wasm opcode at Nitro's pricing_v1 ink price per basic block, 10,000 ink per gas.\n",
     );
     table
 }

@@ -1,0 +1,353 @@
+//! Per-opcode ink metering, as Nitro meters a program.
+//!
+//! Before a program is loaded it is rewritten: two globals are added (the
+//! ink left, and an out-of-ink status) and exported to the host, and every
+//! basic block is preceded by a header that charges the block's ink (its
+//! opcodes' prices plus the header's own) and traps when too little is
+//! left. The prices are Nitro's `pricing_v1` table (the published "Gas and
+//! ink costs" opcode table); the host functions charge their own ink through
+//! the same global.
+
+use wasm_encoder::{
+    reencode::{self, Reencode},
+    BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, GlobalSection, GlobalType,
+    Instruction, ValType,
+};
+use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
+
+/// The exported global holding the ink left.
+pub(crate) const INK_LEFT: &str = "stylus_ink_left";
+/// The exported global set to 1 when a block ran out of ink.
+pub(crate) const INK_STATUS: &str = "stylus_ink_status";
+
+/// The ink price of `op` (Nitro's `pricing_v1`); `params` gives the number
+/// of parameters of a type, for `call_indirect`. Operators Stylus does not
+/// accept (floats, SIMD, ...) never reach here: the pre-activation check
+/// refuses them.
+fn price(op: &Operator<'_>, params: &[u64]) -> u64 {
+    use Operator::*;
+    match op {
+        Unreachable | Return | Nop | I32Const { .. } | I64Const { .. } => 1,
+        Drop => 9,
+        Block { .. } | Loop { .. } | Else | End => 1,
+        Br { .. } | BrIf { .. } | If { .. } => 765,
+        Select | TypedSelect { .. } => 1_250,
+        Call { .. } => 3_800,
+        LocalGet { .. } | LocalTee { .. } => 75,
+        LocalSet { .. } => 210,
+        GlobalGet { .. } => 225,
+        GlobalSet { .. } => 575,
+        I32Load { .. }
+        | I32Load8S { .. }
+        | I32Load8U { .. }
+        | I32Load16S { .. }
+        | I32Load16U { .. } => 670,
+        I64Load { .. }
+        | I64Load8S { .. }
+        | I64Load8U { .. }
+        | I64Load16S { .. }
+        | I64Load16U { .. }
+        | I64Load32S { .. }
+        | I64Load32U { .. } => 680,
+        I32Store { .. } | I32Store8 { .. } | I32Store16 { .. } => 825,
+        I64Store { .. } | I64Store8 { .. } | I64Store16 { .. } | I64Store32 { .. } => 950,
+        MemorySize { .. } => 3_000,
+        // Its pages are paid through `pay_for_memory_grow`.
+        MemoryGrow { .. } => 1,
+        I32Eqz | I32Eq | I32Ne | I32LtS | I32LtU | I32GtS | I32GtU | I32LeS | I32LeU | I32GeS
+        | I32GeU => 170,
+        I64Eqz | I64Eq | I64Ne | I64LtS | I64LtU | I64GtS | I64GtU | I64LeS | I64LeU | I64GeS
+        | I64GeU => 225,
+        I32Clz | I32Ctz | I64Clz | I64Ctz => 210,
+        I32Add | I32Sub => 70,
+        I32Mul | I64Mul => 160,
+        I32DivS | I32DivU | I32RemS | I32RemU => 1_120,
+        I32And | I32Or | I32Xor | I32Shl | I32ShrS | I32ShrU | I32Rotl | I32Rotr => 70,
+        I64Add | I64Sub => 100,
+        I64DivS | I64DivU | I64RemS | I64RemU => 1_270,
+        I64And | I64Or | I64Xor | I64Shl | I64ShrS | I64ShrU | I64Rotl | I64Rotr => 100,
+        I32Popcnt => 2_650,
+        I64Popcnt => 6_000,
+        I32WrapI64 | I64ExtendI32S | I64ExtendI32U => 100,
+        I32Extend8S | I32Extend16S | I64Extend8S | I64Extend16S | I64Extend32S => 100,
+        MemoryCopy { .. } | MemoryFill { .. } => 950,
+        BrTable { targets } => 2_400 + 325 * u64::from(targets.len()),
+        CallIndirect { type_index, .. } => {
+            13_610 + 650 * params.get(*type_index as usize).copied().unwrap_or(0)
+        }
+        // Anything else is refused by activation; priced out of reach.
+        _ => u64::MAX / 4,
+    }
+}
+
+/// Whether `op` ends a basic block (control flow leaves or may leave).
+fn ends_block(op: &Operator<'_>) -> bool {
+    use Operator::*;
+    matches!(
+        op,
+        Unreachable
+            | Block { .. }
+            | Loop { .. }
+            | If { .. }
+            | Else
+            | End
+            | Br { .. }
+            | BrIf { .. }
+            | BrTable { .. }
+            | Return
+            | Call { .. }
+            | CallIndirect { .. }
+            | ReturnCall { .. }
+            | ReturnCallIndirect { .. }
+    )
+}
+
+struct Meter {
+    /// Global indices of the ink left and the status.
+    ink: u32,
+    status: u32,
+    /// Parameter count of each type, for `call_indirect`'s price.
+    params: Vec<u64>,
+}
+
+impl Meter {
+    /// The header charging a block of `cost` ink (its own price included).
+    fn header(&self, cost: u64) -> Vec<Instruction<'static>> {
+        let header = |cost: u64| {
+            vec![
+                Instruction::GlobalGet(self.ink),
+                Instruction::I64Const(cost as i64),
+                Instruction::I64LtU,
+                Instruction::If(BlockType::Empty),
+                Instruction::I32Const(1),
+                Instruction::GlobalSet(self.status),
+                Instruction::Unreachable,
+                Instruction::End,
+                Instruction::GlobalGet(self.ink),
+                Instruction::I64Const(cost as i64),
+                Instruction::I64Sub,
+                Instruction::GlobalSet(self.ink),
+            ]
+        };
+        // The header's own price, by the same table.
+        let own: u64 = [225, 1, 225, 765, 1, 575, 1, 1, 225, 1, 100, 575]
+            .iter()
+            .sum();
+        header(cost.saturating_add(own))
+    }
+}
+
+impl Reencode for Meter {
+    type Error = std::convert::Infallible;
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut GlobalSection,
+        section: wasmparser::GlobalSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        reencode::utils::parse_global_section(self, globals, section)?;
+        let mutable = |val_type| GlobalType {
+            val_type,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(mutable(ValType::I64), &ConstExpr::i64_const(0));
+        globals.global(mutable(ValType::I32), &ConstExpr::i32_const(0));
+        Ok(())
+    }
+
+    fn parse_export_section(
+        &mut self,
+        exports: &mut ExportSection,
+        section: wasmparser::ExportSectionReader<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        reencode::utils::parse_export_section(self, exports, section)?;
+        exports.export(INK_LEFT, ExportKind::Global, self.ink);
+        exports.export(INK_STATUS, ExportKind::Global, self.status);
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: FunctionBody<'_>,
+    ) -> Result<(), reencode::Error<Self::Error>> {
+        let mut function = self.new_function_with_parsed_locals(&func)?;
+        let mut reader = func.get_operators_reader()?;
+        let mut block = Vec::new();
+        let mut cost = 0u64;
+        while !reader.eof() {
+            let op = reader.read()?;
+            cost = cost.saturating_add(price(&op, &self.params));
+            let end = ends_block(&op);
+            block.push(self.instruction(op)?);
+            if end {
+                for instruction in self.header(cost) {
+                    function.instruction(&instruction);
+                }
+                for instruction in block.drain(..) {
+                    function.instruction(&instruction);
+                }
+                cost = 0;
+            }
+        }
+        // A valid body ends with `end`, which flushed the last block.
+        for instruction in block.drain(..) {
+            function.instruction(&instruction);
+        }
+        code.function(&function);
+        Ok(())
+    }
+}
+
+/// `wasm` with ink metering. The program must have a global section (every
+/// program the Stylus SDK builds has its stack pointer there).
+///
+/// # Errors
+///
+/// A module that does not parse, or has no globals or exports to extend.
+pub(crate) fn instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    let mut imported_globals = 0u32;
+    let mut defined_globals = None;
+    let mut has_exports = false;
+    let mut params = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.map_err(|e| e.to_string())? {
+            Payload::TypeSection(types) => {
+                for ty in types.into_iter_err_on_gc_types() {
+                    params.push(ty.map_err(|e| e.to_string())?.params().len() as u64);
+                }
+            }
+            Payload::ImportSection(imports) => {
+                for import in imports {
+                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Global(_)) {
+                        imported_globals += 1;
+                    }
+                }
+            }
+            Payload::GlobalSection(globals) => defined_globals = Some(globals.count()),
+            Payload::ExportSection(_) => has_exports = true,
+            _ => {}
+        }
+    }
+    let defined = defined_globals.ok_or("a program without globals cannot be metered here")?;
+    if !has_exports {
+        return Err("a program without exports cannot be metered".into());
+    }
+    let ink = imported_globals + defined;
+    let mut meter = Meter {
+        ink,
+        status: ink + 1,
+        params,
+    };
+    let mut module = wasm_encoder::Module::new();
+    meter
+        .parse_core_module(&mut module, Parser::new(0), wasm)
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(module.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_encoder::{
+        BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection,
+        GlobalSection, GlobalType, Instruction as I, MemorySection, MemoryType, Module,
+        TypeSection, ValType,
+    };
+
+    use crate::{Exit, Host, Message, Runtime, INK_PER_GAS};
+
+    /// A program whose entrypoint counts its argument length down to zero.
+    fn countdown() -> Vec<u8> {
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], [ValType::I32]);
+        module.section(&types);
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        module.section(&functions);
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        module.section(&memories);
+        let mut globals = GlobalSection::new();
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i32_const(1024));
+        module.section(&globals);
+        let mut exports = ExportSection::new();
+        exports.export("user_entrypoint", ExportKind::Func, 0);
+        exports.export("memory", ExportKind::Memory, 0);
+        module.section(&exports);
+        let mut body = Function::new([]);
+        for instruction in [
+            I::Block(BlockType::Empty),
+            I::Loop(BlockType::Empty),
+            I::LocalGet(0),
+            I::I32Eqz,
+            I::BrIf(1),
+            I::LocalGet(0),
+            I::I32Const(1),
+            I::I32Sub,
+            I::LocalSet(0),
+            I::Br(0),
+            I::End,
+            I::End,
+            I::I32Const(0),
+            I::End,
+        ] {
+            body.instruction(&instruction);
+        }
+        let mut code = CodeSection::new();
+        code.function(&body);
+        module.section(&code);
+        module.finish()
+    }
+
+    #[test]
+    fn each_iteration_pays_its_opcodes_and_block_headers() {
+        let mut host = Host::new();
+        let program = host
+            .deploy(&countdown(), crate::Address::ZERO, &[])
+            .expect("it deploys");
+        let ink = |host: &mut Host, n: usize| {
+            let outcome = host.call(crate::Address::ZERO, program, &vec![0; n]);
+            assert_eq!(outcome.result, Ok(Vec::new()));
+            outcome.stats.ink
+        };
+        let (ten, twenty) = (ink(&mut host, 10), ink(&mut host, 20));
+        // Per iteration: [local.get 75, i32.eqz 170, br_if 765] and
+        // [local.get 75, i32.const 1, i32.sub 70, local.set 210, br 765],
+        // each behind a 2,695-ink header.
+        assert_eq!(
+            twenty - ten,
+            10 * ((75 + 170 + 765) + (75 + 1 + 70 + 210 + 765) + 2 * 2_695)
+        );
+    }
+
+    #[test]
+    fn a_program_out_of_ink_uses_all_its_gas() {
+        let runtime = Runtime::new();
+        let module = runtime.load(&countdown()).expect("it loads");
+        let mut host = Host::new();
+        let message = |gas_limit| Message {
+            args: vec![0; 1_000],
+            gas_limit,
+            ..Message::default()
+        };
+        let outcome = runtime.run(&module, &mut host, message(100));
+        assert_eq!((outcome.exit, outcome.gas_used), (Exit::OutOfInk, 100));
+        let outcome = runtime.run(&module, &mut host, message(10_000_000));
+        assert_eq!(outcome.exit, Exit::Success);
+        assert!(outcome.gas_used < 10_000_000);
+        assert_eq!(outcome.gas_used, outcome.ink.div_ceil(INK_PER_GAS));
+    }
+}
