@@ -31,7 +31,7 @@ use crate::{
     arbos,
     error::RpcError,
     genesis,
-    stylus::{evm, Arbitrum, Db, DevContext, DevHandler, Programs},
+    stylus::{evm, Arbitrum, Db, DevContext, DevError, DevHandler, Programs},
 };
 
 /// The block gas limit (Arbitrum's per-block speed limit is 32M; calls and
@@ -475,22 +475,9 @@ impl Chain {
         let mut transactions = Vec::new();
         let mut record = None;
         if let Some((envelope, from)) = tx {
-            let db = std::mem::replace(&mut self.state.db, CacheDB::new(EmptyDB::new()));
-            let mut ctx = self.context(db, number, timestamp);
-            ctx.tx = Self::tx_env(&envelope, from);
-            let arbitrum = self.arbitrum();
-            let mut evm = evm(&mut ctx, arbitrum);
-            let result = DevHandler::default().run(&mut evm);
-            let changes = ctx.journal_mut().finalize();
-            let result = match result {
-                Ok(result) => result,
-                Err(err) => {
-                    self.state.db = ctx.journaled_state.database;
-                    return Err(invalid(err));
-                }
-            };
-            ctx.db_mut().commit(changes);
-            self.state.db = ctx.journaled_state.database;
+            let result = self
+                .execute(number, timestamp, Self::tx_env(&envelope, from), false)
+                .map_err(invalid)?;
             let outcome = outcome(&result);
             let gas_price = effective_gas_price(&envelope);
             let logs: Vec<Log> = result.logs().to_vec();
@@ -577,20 +564,35 @@ impl Chain {
         to: TxKind,
         data: Bytes,
     ) -> Result<ExecutionResult, String> {
-        let db = std::mem::replace(&mut self.state.db, CacheDB::new(EmptyDB::new()));
-        let mut ctx = self.context(db, 0, self.latest().header.timestamp);
-        ctx.cfg.disable_base_fee = true;
-        ctx.cfg.disable_nonce_check = true;
-        let nonce = self.account(from).nonce;
-        ctx.tx = TxEnv {
+        let tx = TxEnv {
             caller: from,
             gas_limit: BLOCK_GAS_LIMIT,
             kind: to,
             data,
-            nonce,
+            nonce: self.account(from).nonce,
             chain_id: Some(self.state.chain_id),
             ..TxEnv::default()
         };
+        let timestamp = self.latest().header.timestamp;
+        self.execute(0, timestamp, tx, true)
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    /// Runs `tx` in block `number` at `timestamp` on the chain's state and
+    /// commits its changes unless it is invalid; a `system` transaction
+    /// (genesis) pays no fee and skips the nonce check.
+    fn execute(
+        &mut self,
+        number: u64,
+        timestamp: u64,
+        tx: TxEnv,
+        system: bool,
+    ) -> Result<ExecutionResult, DevError> {
+        let db = std::mem::replace(&mut self.state.db, CacheDB::new(EmptyDB::new()));
+        let mut ctx = self.context(db, number, timestamp);
+        ctx.cfg.disable_base_fee = system;
+        ctx.cfg.disable_nonce_check = system;
+        ctx.tx = tx;
         let arbitrum = self.arbitrum();
         let mut evm = evm(&mut ctx, arbitrum);
         let result = DevHandler::default().run(&mut evm);
@@ -599,7 +601,7 @@ impl Chain {
             ctx.db_mut().commit(changes);
         }
         self.state.db = ctx.journaled_state.database;
-        result.map_err(|e| format!("{e:?}"))
+        result
     }
 }
 
@@ -637,7 +639,7 @@ fn outcome(result: &ExecutionResult) -> CallOutcome {
 }
 
 /// A transaction revm's validation refused, as the error geth gives.
-fn invalid(err: EVMError<std::convert::Infallible, InvalidTransaction>) -> RpcError {
+fn invalid(err: DevError) -> RpcError {
     match err {
         EVMError::Transaction(err) => {
             let message = match &err {
