@@ -99,6 +99,29 @@ pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, Strin
     JsonAbi::parse(declarations.iter().map(String::as_str)).map_err(|err| err.to_string())
 }
 
+/// The selector-table entries (selector, declaration) whose declaration
+/// does not parse or has another selector, and the selectors listed twice:
+/// empty when a hand-written router dispatches exactly what it declares.
+#[must_use]
+pub fn selector_table_errors(tables: &[&[(u32, &str)]]) -> Vec<String> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (selector, declaration) in tables.iter().flat_map(|table| table.iter()) {
+        match alloy_json_abi::Function::parse(declaration) {
+            Ok(function) if u32::from_be_bytes(function.selector().0) == *selector => {}
+            Ok(function) => errors.push(format!(
+                "{declaration}: selector {selector:08x}, declared {}",
+                function.selector()
+            )),
+            Err(err) => errors.push(format!("{declaration}: {err}")),
+        }
+        if !seen.insert(*selector) {
+            errors.push(format!("{selector:08x} is listed twice"));
+        }
+    }
+    errors
+}
+
 /// The contract binary's `main` under the `export-abi` feature.
 ///
 /// Arguments: none or `abi` print the Solidity interface (what
@@ -156,6 +179,18 @@ mod tests {
             moved < text.rfind('}').unwrap(),
             "events go inside the interface"
         );
+    }
+
+    #[test]
+    fn selector_tables_are_checked() {
+        let transfer = "function transfer(address to, uint256 value) external returns (bool)";
+        assert!(selector_table_errors(&[&[(0xa9059cbb, transfer)]]).is_empty());
+        assert_eq!(selector_table_errors(&[&[(1, transfer)]]).len(), 1);
+        assert_eq!(
+            selector_table_errors(&[&[(0xa9059cbb, transfer)], &[(0xa9059cbb, transfer)]]).len(),
+            1
+        );
+        assert_eq!(selector_table_errors(&[&[(1, "function (")]]).len(), 1);
     }
 
     #[test]

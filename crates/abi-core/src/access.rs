@@ -1,0 +1,308 @@
+//! Two-step ownership, the emergency stop and the minter list both
+//! contracts share, with the functions, errors and events of OpenZeppelin's
+//! `Ownable2Step` and `Pausable`, and their routing (`route`).
+//!
+//! Written here rather than reused: openzeppelin-stylus 0.3.0 turns on
+//! alloy's `tiny-keccak` feature, and with it alloy replaces the host's
+//! native keccak by a software one for every storage-mapping slot of the
+//! whole program, which costs gas on every call and kilobytes of wasm.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::Address;
+use alloy_sol_types::SolEvent;
+use stylus_sdk::{
+    prelude::*,
+    storage::{StorageAddress, StorageBool, StorageMap},
+};
+
+use crate::{
+    codec::{words, Args, Word},
+    log,
+    router::{done, word, Failure},
+    Revert,
+};
+
+mod spec {
+    alloy_sol_types::sol! {
+        #[derive(Debug, PartialEq, Eq)]
+        error UnauthorizedMinter(address account);
+        #[derive(Debug, PartialEq, Eq)]
+        error EnforcedPause();
+        #[derive(Debug, PartialEq, Eq)]
+        error ExpectedPause();
+        #[derive(Debug, PartialEq, Eq)]
+        error OwnableUnauthorizedAccount(address account);
+        #[derive(Debug, PartialEq, Eq)]
+        error OwnableInvalidOwner(address owner);
+
+        #[derive(Debug, PartialEq, Eq)]
+        event MinterSet(address indexed minter, bool enabled);
+        #[derive(Debug, PartialEq, Eq)]
+        event Paused(address account);
+        #[derive(Debug, PartialEq, Eq)]
+        event Unpaused(address account);
+        #[derive(Debug, PartialEq, Eq)]
+        event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
+        #[derive(Debug, PartialEq, Eq)]
+        event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    }
+}
+/// The errors and events of this module, as both spec files declare them.
+pub use spec::{
+    EnforcedPause, ExpectedPause, MinterSet, OwnableInvalidOwner, OwnableUnauthorizedAccount,
+    OwnershipTransferStarted, OwnershipTransferred, Paused, UnauthorizedMinter, Unpaused,
+};
+
+mod encoding {
+    use super::spec::{
+        EnforcedPause, ExpectedPause, OwnableInvalidOwner, OwnableUnauthorizedAccount,
+        UnauthorizedMinter,
+    };
+    crate::errors! {
+        UnauthorizedMinter { account },
+        EnforcedPause {},
+        ExpectedPause {},
+        OwnableUnauthorizedAccount { account },
+        OwnableInvalidOwner { owner },
+    }
+}
+/// The signatures of this module's errors, for a contract's ABI export.
+pub use encoding::ERROR_SIGNATURES;
+
+/// The events this module emits, declared as in the spec files, for a
+/// contract's ABI export (a test ties each to its type above).
+pub const EVENT_DECLARATIONS: &[&str] = &[
+    "event MinterSet(address indexed minter, bool enabled)",
+    "event Paused(address account)",
+    "event Unpaused(address account)",
+    "event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner)",
+    "event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)",
+];
+
+crate::functions! {
+    SET_MINTER = "setMinter"(Address, bool)
+        => "function setMinter(address minter, bool enabled) external";
+    IS_MINTER = "isMinter"(Address)
+        => "function isMinter(address account) external view returns (bool)";
+    PAUSE = "pause"()
+        => "function pause() external";
+    UNPAUSE = "unpause"()
+        => "function unpause() external";
+    PAUSED = "paused"()
+        => "function paused() external view returns (bool)";
+    OWNER = "owner"()
+        => "function owner() external view returns (address)";
+    PENDING_OWNER = "pendingOwner"()
+        => "function pendingOwner() external view returns (address)";
+    TRANSFER_OWNERSHIP = "transferOwnership"(Address)
+        => "function transferOwnership(address newOwner) external";
+    ACCEPT_OWNERSHIP = "acceptOwnership"()
+        => "function acceptOwnership() external";
+    RENOUNCE_OWNERSHIP = "renounceOwnership"()
+        => "function renounceOwnership() external";
+}
+
+/// Owner, pending owner, the paused flag and the minters.
+#[storage]
+pub struct Access {
+    owner: StorageAddress,
+    pending_owner: StorageAddress,
+    paused: StorageBool,
+    minters: StorageMap<Address, StorageBool>,
+}
+
+impl Access {
+    /// Sets the first owner; the zero address is refused.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableInvalidOwner(0)`.
+    pub fn init(&mut self, owner: Address) -> Result<(), Revert> {
+        if owner.is_zero() {
+            return Err(OwnableInvalidOwner { owner }.into());
+        }
+        self.set_owner(owner);
+        Ok(())
+    }
+
+    /// Runs the administration function `selector` names; `Ok(None)` for
+    /// any other selector.
+    ///
+    /// # Errors
+    ///
+    /// Malformed calldata, or the function's revert.
+    pub fn route(&mut self, selector: u32, a: &mut Args<'_>) -> Result<Option<Vec<u8>>, Failure> {
+        Ok(Some(match selector {
+            SET_MINTER => done(self.set_minter(a.address()?, a.bool()?))?,
+            IS_MINTER => word(self.is_minter(a.address()?)),
+            PAUSE => done(self.pause())?,
+            UNPAUSE => done(self.unpause())?,
+            PAUSED => word(self.paused()),
+            OWNER => word(self.owner()),
+            PENDING_OWNER => word(self.pending_owner()),
+            TRANSFER_OWNERSHIP => done(self.transfer_ownership(a.address()?))?,
+            ACCEPT_OWNERSHIP => done(self.accept_ownership())?,
+            RENOUNCE_OWNERSHIP => done(self.renounce_ownership())?,
+            _ => return Ok(None),
+        }))
+    }
+
+    pub fn owner(&self) -> Address {
+        self.owner.get()
+    }
+
+    pub fn pending_owner(&self) -> Address {
+        self.pending_owner.get()
+    }
+
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)` unless the caller is the owner.
+    pub fn only_owner(&self) -> Result<(), Revert> {
+        let caller = self.vm().msg_sender();
+        if caller != self.owner.get() {
+            return Err(OwnableUnauthorizedAccount { account: caller }.into());
+        }
+        Ok(())
+    }
+
+    /// Owner only: names `new_owner` pending (the zero address cancels).
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`.
+    pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Revert> {
+        self.only_owner()?;
+        self.pending_owner.set(new_owner);
+        log::emit(
+            &[
+                OwnershipTransferStarted::SIGNATURE_HASH,
+                self.owner.get().word(),
+                new_owner.word(),
+            ],
+            &[],
+        );
+        Ok(())
+    }
+
+    /// The pending owner takes over.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)` unless the caller is pending.
+    pub fn accept_ownership(&mut self) -> Result<(), Revert> {
+        let caller = self.vm().msg_sender();
+        if caller != self.pending_owner.get() {
+            return Err(OwnableUnauthorizedAccount { account: caller }.into());
+        }
+        self.set_owner(caller);
+        Ok(())
+    }
+
+    /// Owner only: leaves the contract without owner, for good.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`.
+    pub fn renounce_ownership(&mut self) -> Result<(), Revert> {
+        self.only_owner()?;
+        self.set_owner(Address::ZERO);
+        Ok(())
+    }
+
+    fn set_owner(&mut self, owner: Address) {
+        let previous = self.owner.get();
+        self.owner.set(owner);
+        self.pending_owner.set(Address::ZERO);
+        log::emit(
+            &[
+                OwnershipTransferred::SIGNATURE_HASH,
+                previous.word(),
+                owner.word(),
+            ],
+            &[],
+        );
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    /// # Errors
+    ///
+    /// `EnforcedPause()` while paused.
+    pub fn when_not_paused(&self) -> Result<(), Revert> {
+        if self.paused.get() {
+            return Err(EnforcedPause {}.into());
+        }
+        Ok(())
+    }
+
+    /// Owner only.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `EnforcedPause()` when paused.
+    pub fn pause(&mut self) -> Result<(), Revert> {
+        self.only_owner()?;
+        self.when_not_paused()?;
+        self.set_paused(true, Paused::SIGNATURE_HASH);
+        Ok(())
+    }
+
+    /// Owner only.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `ExpectedPause()` unless paused.
+    pub fn unpause(&mut self) -> Result<(), Revert> {
+        self.only_owner()?;
+        if !self.paused.get() {
+            return Err(ExpectedPause {}.into());
+        }
+        self.set_paused(false, Unpaused::SIGNATURE_HASH);
+        Ok(())
+    }
+
+    fn set_paused(&mut self, paused: bool, event: alloy_primitives::B256) {
+        self.paused.set(paused);
+        log::emit(&[event], &words(&[self.vm().msg_sender().word()]));
+    }
+
+    /// Owner only. Emits `MinterSet`, also when nothing changes, so that
+    /// indexers see every decision.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`.
+    pub fn set_minter(&mut self, minter: Address, enabled: bool) -> Result<(), Revert> {
+        self.only_owner()?;
+        self.minters.setter(minter).set(enabled);
+        log::emit(
+            &[MinterSet::SIGNATURE_HASH, minter.word()],
+            &words(&[enabled.word()]),
+        );
+        Ok(())
+    }
+
+    pub fn is_minter(&self, account: Address) -> bool {
+        self.minters.get(account)
+    }
+
+    /// The caller, when it is a minter.
+    ///
+    /// # Errors
+    ///
+    /// `UnauthorizedMinter(caller)`.
+    pub fn only_minter(&self) -> Result<Address, Revert> {
+        let caller = self.vm().msg_sender();
+        if !self.minters.get(caller) {
+            return Err(UnauthorizedMinter { account: caller }.into());
+        }
+        Ok(caller)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,418 @@
+//! A small ABI codec for hand-written routers: calldata words in, return
+//! data, event data and revert data out. It replaces alloy's generic codec,
+//! whose per-signature monomorphizations alone would overflow the 24 KiB
+//! program limit. Decoding is strict, as Solidity's: an address, integer,
+//! bool or fixed-size bytes value with dirty padding, an offset or length out
+//! of range, or missing words make the call revert without data.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{Address, FixedBytes, B256, U256};
+
+/// Malformed calldata.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed;
+
+/// Reads ABI-encoded arguments (the calldata after the selector, or the
+/// inside of a dynamic value).
+pub struct Args<'a> {
+    data: &'a [u8],
+    next: usize,
+}
+
+fn zero(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| *b == 0)
+}
+
+impl<'a> Args<'a> {
+    #[must_use]
+    pub fn new(data: &'a [u8]) -> Self {
+        Args { data, next: 0 }
+    }
+
+    fn word_at(&self, at: usize) -> Result<&'a [u8; 32], Malformed> {
+        let end = at.checked_add(32).ok_or(Malformed)?;
+        self.data
+            .get(at..end)
+            .and_then(|w| w.try_into().ok())
+            .ok_or(Malformed)
+    }
+
+    /// The next head word.
+    fn word(&mut self) -> Result<&'a [u8; 32], Malformed> {
+        let word = self.word_at(self.next)?;
+        self.next += 32;
+        Ok(word)
+    }
+
+    /// The next head word, whose bytes before `clean_from` must be zero.
+    fn padded(&mut self, clean_from: usize) -> Result<&'a [u8; 32], Malformed> {
+        let word = self.word()?;
+        if !zero(&word[..clean_from]) {
+            return Err(Malformed);
+        }
+        Ok(word)
+    }
+
+    pub fn u256(&mut self) -> Result<U256, Malformed> {
+        Ok(U256::from_be_bytes(*self.word()?))
+    }
+
+    pub fn b256(&mut self) -> Result<B256, Malformed> {
+        Ok(B256::from(*self.word()?))
+    }
+
+    pub fn address(&mut self) -> Result<Address, Malformed> {
+        Ok(Address::from_slice(&self.padded(12)?[12..]))
+    }
+
+    pub fn bool(&mut self) -> Result<bool, Malformed> {
+        let word = self.padded(31)?;
+        match word[31] {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Malformed),
+        }
+    }
+
+    pub fn u8(&mut self) -> Result<u8, Malformed> {
+        Ok(self.padded(31)?[31])
+    }
+
+    pub fn u16(&mut self) -> Result<u16, Malformed> {
+        let word = self.padded(30)?;
+        Ok(u16::from_be_bytes([word[30], word[31]]))
+    }
+
+    pub fn u64(&mut self) -> Result<u64, Malformed> {
+        let word = self.padded(24)?;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&word[24..]);
+        Ok(u64::from_be_bytes(bytes))
+    }
+
+    /// A `bytesN` value: left-aligned, the rest of the word zero.
+    pub fn fixed<const N: usize>(&mut self) -> Result<FixedBytes<N>, Malformed> {
+        let word = self.word()?;
+        if N > 32 || !zero(&word[N..]) {
+            return Err(Malformed);
+        }
+        Ok(FixedBytes::from_slice(&word[..N]))
+    }
+
+    /// The position and element count of a dynamic value whose offset is
+    /// the next head word.
+    fn tail(&mut self, element_size: usize) -> Result<(usize, usize), Malformed> {
+        let offset = self.small(self.next)?;
+        self.next += 32;
+        let len = self.small(offset)?;
+        let start = offset.checked_add(32).ok_or(Malformed)?;
+        let size = len.checked_mul(element_size).ok_or(Malformed)?;
+        let end = start.checked_add(size).ok_or(Malformed)?;
+        if end > self.data.len() {
+            return Err(Malformed);
+        }
+        Ok((start, len))
+    }
+
+    /// A word at `at` that must be a small number (an offset or length).
+    fn small(&self, at: usize) -> Result<usize, Malformed> {
+        let word = self.word_at(at)?;
+        if !zero(&word[..28]) {
+            return Err(Malformed);
+        }
+        Ok(u32::from_be_bytes([word[28], word[29], word[30], word[31]]) as usize)
+    }
+
+    /// `bytes` or `string` (Solidity does not check strings for UTF-8).
+    pub fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
+        let (start, len) = self.tail(1)?;
+        Ok(&self.data[start..start + len])
+    }
+
+    /// An array of static elements `words` words long each: one `Args`
+    /// reading each element's words in turn.
+    pub fn array(&mut self, words: usize) -> Result<(usize, Args<'a>), Malformed> {
+        let (start, len) = self.tail(32 * words)?;
+        Ok((
+            len,
+            Args {
+                data: &self.data[start..start + 32 * words * len],
+                next: 0,
+            },
+        ))
+    }
+
+    pub fn u256_array(&mut self) -> Result<Vec<U256>, Malformed> {
+        let (len, mut items) = self.array(1)?;
+        (0..len).map(|_| items.u256()).collect()
+    }
+
+    pub fn address_array(&mut self) -> Result<Vec<Address>, Malformed> {
+        let (len, mut items) = self.array(1)?;
+        (0..len).map(|_| items.address()).collect()
+    }
+
+    /// `bytes[]`: each element's offset counts from the start of the
+    /// array's offset words.
+    pub fn bytes_array(&mut self) -> Result<Vec<&'a [u8]>, Malformed> {
+        let (start, len) = self.tail(32)?;
+        let mut inner = Args {
+            data: &self.data[start..],
+            next: 0,
+        };
+        (0..len).map(|_| inner.bytes()).collect()
+    }
+}
+
+/// The 32-byte word of a static value.
+pub trait Word {
+    fn word(&self) -> B256;
+}
+
+impl Word for U256 {
+    fn word(&self) -> B256 {
+        B256::from(self.to_be_bytes::<32>())
+    }
+}
+
+impl Word for B256 {
+    fn word(&self) -> B256 {
+        *self
+    }
+}
+
+impl Word for Address {
+    fn word(&self) -> B256 {
+        self.into_word()
+    }
+}
+
+/// The word of an unsigned integer of at most 64 bits: its big-endian
+/// bytes at the end of a zero word (cheaper in wasm than through `U256`).
+fn small_word(n: u64) -> B256 {
+    let mut word = B256::ZERO;
+    word[24..].copy_from_slice(&n.to_be_bytes());
+    word
+}
+
+impl Word for bool {
+    fn word(&self) -> B256 {
+        small_word(u64::from(*self))
+    }
+}
+
+impl Word for u8 {
+    fn word(&self) -> B256 {
+        small_word(u64::from(*self))
+    }
+}
+
+impl Word for u16 {
+    fn word(&self) -> B256 {
+        small_word(u64::from(*self))
+    }
+}
+
+impl Word for u64 {
+    fn word(&self) -> B256 {
+        small_word(*self)
+    }
+}
+
+impl Word for FixedBytes<16> {
+    fn word(&self) -> B256 {
+        let mut word = B256::ZERO;
+        word[..16].copy_from_slice(self.as_slice());
+        word
+    }
+}
+
+/// Static words laid end to end.
+#[must_use]
+pub fn words(words: &[B256]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 * words.len());
+    for word in words {
+        out.extend_from_slice(word.as_slice());
+    }
+    out
+}
+
+/// The word of a small number (an offset or a length).
+#[must_use]
+pub fn size_word(n: usize) -> B256 {
+    small_word(n as u64)
+}
+
+/// Appends the tail of a `bytes`/`string`: its length, then the bytes padded
+/// to whole words.
+pub fn push_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(size_word(bytes.len()).as_slice());
+    out.extend_from_slice(bytes);
+    out.resize(out.len() + (32 - bytes.len() % 32) % 32, 0);
+}
+
+/// Appends the tail of a `uint256[]`: its length, then the elements.
+pub fn push_u256_array(out: &mut Vec<u8>, values: &[U256]) {
+    out.extend_from_slice(size_word(values.len()).as_slice());
+    for value in values {
+        out.extend_from_slice(value.word().as_slice());
+    }
+}
+
+/// A single `bytes`/`string` value, ABI-encoded (as return or event data).
+#[must_use]
+pub fn encode_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = words(&[size_word(32)]);
+    push_bytes(&mut out, bytes);
+    out
+}
+
+/// Two `uint256[]` values, ABI-encoded (`TransferBatch` data).
+#[must_use]
+pub fn encode_two_arrays(first: &[U256], second: &[U256]) -> Vec<u8> {
+    let second_at = 64 + 32 * (1 + first.len());
+    let mut out = words(&[size_word(64), size_word(second_at)]);
+    push_u256_array(&mut out, first);
+    push_u256_array(&mut out, second);
+    out
+}
+
+/// One `uint256[]`, ABI-encoded (as return data).
+#[must_use]
+pub fn encode_array(values: &[U256]) -> Vec<u8> {
+    let mut out = words(&[size_word(32)]);
+    push_u256_array(&mut out, values);
+    out
+}
+
+/// Calldata of a call with static arguments, or the revert data of a
+/// custom error: the selector, then the words.
+#[must_use]
+pub fn selector_and_words(selector: [u8; 4], head: &[B256]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + 32 * head.len());
+    out.extend_from_slice(&selector);
+    for word in head {
+        out.extend_from_slice(word.as_slice());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{address, fixed_bytes};
+    use alloy_sol_types::{sol_data, SolType, SolValue};
+
+    use super::*;
+
+    #[test]
+    fn static_values_decode_and_dirty_padding_is_refused() {
+        let who = address!("00000000000000000000000000000000000000aa");
+        type Static = (
+            sol_data::Address,
+            sol_data::Bool,
+            sol_data::Uint<8>,
+            sol_data::Uint<16>,
+            sol_data::Uint<64>,
+            sol_data::Uint<256>,
+        );
+        let data = Static::abi_encode_params(&(who, true, 7u8, 513u16, u64::MAX, U256::MAX));
+        let mut a = Args::new(&data);
+        assert_eq!(a.address(), Ok(who));
+        assert_eq!(a.bool(), Ok(true));
+        assert_eq!(a.u8(), Ok(7));
+        assert_eq!(a.u16(), Ok(513));
+        assert_eq!(a.u64(), Ok(u64::MAX));
+        assert_eq!(a.u256(), Ok(U256::MAX));
+        assert_eq!(a.u256(), Err(Malformed), "no word left");
+
+        let mut dirty = [0u8; 32];
+        dirty[0] = 1;
+        for read in [
+            |a: &mut Args<'_>| a.address().map(drop),
+            |a: &mut Args<'_>| a.bool().map(drop),
+            |a: &mut Args<'_>| a.u8().map(drop),
+            |a: &mut Args<'_>| a.u16().map(drop),
+            |a: &mut Args<'_>| a.u64().map(drop),
+        ] {
+            assert_eq!(read(&mut Args::new(&dirty)), Err(Malformed));
+        }
+        let mut two = [0u8; 32];
+        two[31] = 2;
+        assert_eq!(Args::new(&two).bool(), Err(Malformed));
+        let mut tail_dirty = [0u8; 32];
+        tail_dirty[31] = 1;
+        assert_eq!(Args::new(&tail_dirty).fixed::<16>(), Err(Malformed));
+        let model = fixed_bytes!("4750542d340000000000000000000000");
+        assert_eq!(Args::new(&model.abi_encode()).fixed::<16>(), Ok(model));
+    }
+
+    #[test]
+    fn dynamic_values_decode_as_alloy_encodes_them() {
+        let items = vec![b"".to_vec(), b"one".to_vec(), vec![7u8; 65]];
+        let values = vec![U256::from(1), U256::MAX];
+        let data = (
+            alloy_primitives::Bytes::from(b"hello".to_vec()),
+            values.clone(),
+            items
+                .iter()
+                .cloned()
+                .map(alloy_primitives::Bytes::from)
+                .collect::<Vec<_>>(),
+        )
+            .abi_encode_params();
+        let mut a = Args::new(&data);
+        assert_eq!(a.bytes(), Ok(&b"hello"[..]));
+        assert_eq!(a.u256_array(), Ok(values));
+        let decoded = a.bytes_array().unwrap();
+        assert_eq!(decoded.len(), 3);
+        for (got, want) in decoded.iter().zip(&items) {
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn static_struct_arrays_read_word_by_word() {
+        type Pair = (sol_data::Address, sol_data::Uint<256>);
+        let pairs = vec![
+            (Address::with_last_byte(1), U256::from(10)),
+            (Address::with_last_byte(2), U256::from(20)),
+        ];
+        let data = <(sol_data::Array<Pair>,)>::abi_encode_params(&(pairs.clone(),));
+        let (len, mut items) = Args::new(&data).array(2).unwrap();
+        assert_eq!(len, 2);
+        for (who, value) in pairs {
+            assert_eq!(items.address(), Ok(who));
+            assert_eq!(items.u256(), Ok(value));
+        }
+    }
+
+    #[test]
+    fn lengths_and_offsets_out_of_range_are_refused() {
+        // Offset past the end, length past the end, offset too large to be small.
+        let mut data = words(&[size_word(64)]);
+        assert_eq!(Args::new(&data).bytes(), Err(Malformed));
+        data = words(&[size_word(32), size_word(33), B256::ZERO]);
+        assert_eq!(Args::new(&data).bytes(), Err(Malformed));
+        data = words(&[U256::MAX.word()]);
+        assert_eq!(Args::new(&data).u256_array(), Err(Malformed));
+        data = words(&[size_word(32), U256::from(u32::MAX).word()]);
+        assert_eq!(Args::new(&data).array(5).map(|(n, _)| n), Err(Malformed));
+    }
+
+    #[test]
+    fn encoders_equal_abi_encode() {
+        let values = [U256::from(3), U256::MAX];
+        assert_eq!(encode_array(&values), values.to_vec().abi_encode());
+        assert_eq!(
+            encode_two_arrays(&values, &values[..1]),
+            (values.to_vec(), values[..1].to_vec()).abi_encode_params()
+        );
+        for text in ["", "x", &"y".repeat(32), &"z".repeat(33)] {
+            assert_eq!(encode_bytes(text.as_bytes()), text.to_string().abi_encode());
+        }
+        let model = fixed_bytes!("4750542d340000000000000000000000");
+        assert_eq!(model.word().as_slice(), model.abi_encode().as_slice());
+        assert_eq!(7u8.word(), U256::from(7).word());
+    }
+}

@@ -1,0 +1,150 @@
+//! Who signed a digest: ECDSA through the ecrecover precompile, accepting
+//! only the canonical form of a signature (`v` 27 or 28, `s` in the lower
+//! half order, as EIP-2 requires), and ERC-1271 for signers with code (smart
+//! accounts), in the order OpenZeppelin's `SignatureChecker` uses.
+//!
+//! OpenZeppelin Stylus 0.3.0's `ecdsa` is not used: it slices the
+//! precompile's output unchecked, so a signature the precompile rejects
+//! (empty output) traps the program instead of reverting with a reason.
+
+use alloc::vec::Vec;
+
+use alloy_primitives::{b256, Address, B256, U256};
+use stylus_sdk::{call::RawCall, prelude::*};
+
+use crate::codec::{push_bytes, size_word, words, Word};
+
+/// The ecrecover precompile.
+pub const ECRECOVER: Address = Address::with_last_byte(1);
+
+/// Half the order of secp256k1: a canonical signature's `s` is at most this.
+pub const HALF_ORDER: U256 = alloy_primitives::uint!(
+    0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256
+);
+
+/// `isValidSignature(bytes32,bytes)`'s selector: what an ERC-1271 account
+/// answers (as the first word of its return data) for a valid signature.
+pub const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
+
+/// `keccak256("")`: the code hash of an account without code.
+pub const EMPTY_CODE_HASH: B256 =
+    b256!("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+
+/// `v` is 27 or 28 and `s` in the lower half order (EIP-2): the one form of
+/// a signature that is accepted, so no second form can replay it.
+#[must_use]
+pub fn is_canonical(v: u8, s: B256) -> bool {
+    (v == 27 || v == 28) && U256::from_be_bytes(s.0) <= HALF_ORDER
+}
+
+/// Whether `account` has code (a contract, or a smart account).
+///
+/// The free host function, not `.vm().code_hash`: see `log::emit`.
+#[must_use]
+#[allow(deprecated)]
+pub fn has_code(account: Address) -> bool {
+    let hash = account.code_hash();
+    !hash.is_zero() && hash != EMPTY_CODE_HASH
+}
+
+/// The address whose key signed `digest` as `(v, r, s)`, or the zero
+/// address when the signature is not canonical or the precompile rejects it.
+#[must_use]
+pub fn recover(digest: B256, v: u8, r: B256, s: B256) -> Address {
+    if !is_canonical(v, s) {
+        return Address::ZERO;
+    }
+    let input = words(&[digest, v.word(), r, s]);
+    // A static call to a precompile cannot touch this contract's storage, so
+    // the storage cache need not be flushed first.
+    match unsafe { RawCall::new_static().call(ECRECOVER, &input) } {
+        Ok(output) if output.len() == 32 => Address::from_slice(&output[12..]),
+        _ => Address::ZERO,
+    }
+}
+
+/// `signature` as `(v, r, s)` when it is 65 bytes `r ‖ s ‖ v`.
+#[must_use]
+pub fn split(signature: &[u8]) -> Option<(u8, B256, B256)> {
+    if signature.len() != 65 {
+        return None;
+    }
+    Some((
+        signature[64],
+        B256::from_slice(&signature[..32]),
+        B256::from_slice(&signature[32..64]),
+    ))
+}
+
+/// `r ‖ s ‖ v`: the `bytes` form of a `(v, r, s)` signature.
+#[must_use]
+pub fn join(v: u8, r: B256, s: B256) -> Vec<u8> {
+    let mut signature = Vec::with_capacity(65);
+    signature.extend_from_slice(r.as_slice());
+    signature.extend_from_slice(s.as_slice());
+    signature.push(v);
+    signature
+}
+
+/// Whether `signer` signed `digest`: a canonical 65-byte ECDSA signature by
+/// its key, or, when `signer` has code, its ERC-1271 `isValidSignature`
+/// answering the magic value in a whole first word. A revert, short or
+/// other return data is a refusal. The zero address never signs.
+pub fn is_valid(signer: Address, digest: B256, signature: &[u8]) -> bool {
+    if signer.is_zero() {
+        return false;
+    }
+    if let Some((v, r, s)) = split(signature) {
+        if recover(digest, v, r, s) == signer {
+            return true;
+        }
+    }
+    has_code(signer) && erc1271_accepts(signer, digest, signature)
+}
+
+fn erc1271_accepts(account: Address, digest: B256, signature: &[u8]) -> bool {
+    let mut calldata = ERC1271_MAGIC.to_vec();
+    calldata.extend(words(&[digest, size_word(64)]));
+    push_bytes(&mut calldata, signature);
+    let mut magic = B256::ZERO;
+    magic[..4].copy_from_slice(&ERC1271_MAGIC);
+    // The account may read this contract: flush the storage cache so that
+    // it sees the current state. A static call cannot change it.
+    let answer = unsafe {
+        RawCall::new_static()
+            .flush_storage_cache()
+            .call(account, &calldata)
+    };
+    matches!(answer, Ok(data) if data.len() >= 32 && data[..32] == magic[..])
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::keccak256;
+
+    use super::*;
+
+    #[test]
+    fn canonical_signatures() {
+        let low = B256::from(HALF_ORDER);
+        let high = B256::from(HALF_ORDER + U256::from(1));
+        assert!(is_canonical(27, low) && is_canonical(28, B256::ZERO));
+        assert!(!is_canonical(27, high));
+        assert!(!is_canonical(0, low) && !is_canonical(1, low) && !is_canonical(29, low));
+        assert_eq!(
+            ERC1271_MAGIC,
+            keccak256("isValidSignature(bytes32,bytes)")[..4]
+        );
+        assert_eq!(EMPTY_CODE_HASH, keccak256([]));
+    }
+
+    #[test]
+    fn split_and_join_are_inverse() {
+        let (r, s) = (B256::repeat_byte(2), B256::repeat_byte(3));
+        let joined = join(28, r, s);
+        assert_eq!(joined.len(), 65);
+        assert_eq!(split(&joined), Some((28, r, s)));
+        assert_eq!(split(&joined[..64]), None);
+        assert_eq!(split(&[0u8; 66]), None);
+    }
+}
