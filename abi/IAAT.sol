@@ -23,8 +23,6 @@ interface IAAT {
     function consume(address holder, uint256 id, uint256 amount, bytes16 model, bytes16 scope) external returns (uint256 fee);
     function reclaim(address holder, uint256 id, uint256 amount) external returns (uint256 reclaimed);
     function swap(address partyA, uint256 idA, uint256 amountA, address partyB, uint256 idB, uint256 amountB) external;
-    function setMinter(address minter, bool enabled) external;
-    function isMinter(address account) external view returns (bool);
     function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external;
     function modelPrice(bytes16 model) external view returns (uint256);
     function setFeeBps(uint16 feeBps) external;
@@ -33,6 +31,8 @@ interface IAAT {
     function setTreasury(address treasury) external;
     function treasury() external view returns (address);
     function tokenAI() external view returns (address);
+    function setMinter(address minter, bool enabled) external;
+    function isMinter(address account) external view returns (bool);
     function pause() external;
     function unpause() external;
     function paused() external view returns (bool);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.23;
 
-interface ITokenAI  {
+interface ITokenAI {
     function name() external view returns (string memory);
     function symbol() external view returns (string memory);
     function decimals() external view returns (uint8);
@@ -14,6 +14,14 @@ interface ITokenAI  {
     function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
     function nonces(address owner) external view returns (uint256);
     function DOMAIN_SEPARATOR() external view returns (bytes32);
+    function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions);
+    function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external;
+    function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes calldata signature) external;
+    function receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external;
+    function receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes calldata signature) external;
+    function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external;
+    function cancelAuthorization(address authorizer, bytes32 nonce, bytes calldata signature) external;
+    function authorizationState(address authorizer, bytes32 nonce) external view returns (bool);
     function mint(address to, uint256 value) external;
     function burn(uint256 value) external;
     function burnFrom(address account, uint256 value) external;
@@ -24,7 +32,7 @@ interface ITokenAI  {
     function paused() external view returns (bool);
     function owner() external view returns (address);
     function pendingOwner() external view returns (address);
-    function transferOwnership(address new_owner) external;
+    function transferOwnership(address newOwner) external;
     function acceptOwnership() external;
     function renounceOwnership() external;
 
@@ -36,6 +44,11 @@ interface ITokenAI  {
     error ERC20InvalidSpender(address);
     error ERC2612ExpiredSignature(uint256);
     error ERC2612InvalidSigner(address, address);
+    error AuthorizationNotYetValid(uint256);
+    error AuthorizationExpired(uint256);
+    error AuthorizationAlreadyUsed(address, bytes32);
+    error InvalidAuthorizationSignature(address);
+    error CallerMustBePayee(address, address);
     error UnauthorizedMinter(address);
     error EnforcedPause();
     error ExpectedPause();
@@ -43,6 +56,9 @@ interface ITokenAI  {
     error OwnableInvalidOwner(address);
 
     event Approval(address indexed owner, address indexed spender, uint256 value);
+    event AuthorizationCanceled(address indexed authorizer, bytes32 indexed nonce);
+    event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce);
+    event EIP712DomainChanged();
     event MinterSet(address indexed minter, bool enabled);
     event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);

@@ -101,3 +101,19 @@ fn comparison_catches_a_missing_function() {
     trimmed.functions.remove("permit");
     assert_ne!(items(&spec), items(&trimmed));
 }
+
+/// Each contract's selector tables tie every dispatched selector to the
+/// declaration its ABI export prints.
+#[test]
+fn every_routed_selector_is_its_declarations() {
+    for (name, tables) in [
+        (
+            "TokenAI",
+            [token_ai::router::FUNCTIONS, abi_core::access::FUNCTIONS],
+        ),
+        ("AAT", [aat::router::FUNCTIONS, abi_core::access::FUNCTIONS]),
+    ] {
+        let errors = abi_export::selector_table_errors(&tables);
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}

@@ -297,6 +297,135 @@ fn conversion_flow_with_a_real_permit() {
     );
 }
 
+/// x402's `exact` scheme on the artifact: the payer signs EIP-3009 typed
+/// data built from `eip712Domain()`'s answer, a facilitator submits it (the
+/// `bytes` form), the provider submits a receive (the `v, r, s` form);
+/// replays and early or late submissions revert with the spec's errors.
+#[test]
+fn x402_payments_with_transfer_and_receive_authorizations() {
+    let mut s = Suite::new();
+    let agent = motsu::prelude::Account::from_seed("agent");
+    let (provider, facilitator) = (addr(0x40), addr(0x41));
+    s.ok(
+        GATEWAY,
+        s.token,
+        ITokenAI::mintCall {
+            to: agent.address(),
+            value: u(1_000),
+        },
+    );
+    let token = s.token;
+    let domain = s.eip712_domain(token);
+    assert_eq!(
+        s.ok(facilitator, token, ITokenAI::DOMAIN_SEPARATORCall {})
+            ._0,
+        domain.separator()
+    );
+    let payment = TransferWithAuthorization {
+        from: agent.address(),
+        to: provider,
+        value: u(25),
+        validAfter: U256::ZERO,
+        validBefore: U256::from(NOW + 60),
+        nonce: B256::repeat_byte(0x51),
+    };
+    let signature = agent
+        .signer()
+        .sign_hash_sync(&payment.eip712_signing_hash(&domain))
+        .unwrap();
+    let call = ITokenAI::transferWithAuthorization_1Call {
+        from: payment.from,
+        to: payment.to,
+        value: payment.value,
+        validAfter: payment.validAfter,
+        validBefore: payment.validBefore,
+        nonce: payment.nonce,
+        signature: signature.as_bytes().to_vec().into(),
+    };
+    let out = s.send(facilitator, token, call.clone());
+    assert!(out.result.is_ok(), "{out:?}");
+    let used = events::<ITokenAI::AuthorizationUsed>(&out.logs, token);
+    assert_eq!(
+        (used[0].authorizer, used[0].nonce),
+        (agent.address(), payment.nonce)
+    );
+    let moved = events::<ITokenAI::Transfer>(&out.logs, token);
+    assert_eq!(
+        (moved[0].from, moved[0].to, moved[0].value),
+        (agent.address(), provider, u(25))
+    );
+    assert_eq!(s.token_balance(provider), u(25));
+    let replay = s.send(facilitator, token, call);
+    assert_eq!(
+        ITokenAI::ITokenAIErrors::abi_decode(replay.result.as_ref().unwrap_err(), true).unwrap(),
+        ITokenAI::ITokenAIErrors::AuthorizationAlreadyUsed(ITokenAI::AuthorizationAlreadyUsed {
+            authorizer: agent.address(),
+            nonce: payment.nonce
+        })
+    );
+
+    // A receive, valid from a minute on: too early, then in time, from the payee.
+    let receipt = ReceiveWithAuthorization {
+        from: agent.address(),
+        to: provider,
+        value: u(30),
+        validAfter: U256::from(NOW + 60),
+        validBefore: U256::from(NOW + 120),
+        nonce: B256::repeat_byte(0x52),
+    };
+    let signature = agent
+        .signer()
+        .sign_hash_sync(&receipt.eip712_signing_hash(&domain))
+        .unwrap();
+    let call = ITokenAI::receiveWithAuthorization_0Call {
+        from: receipt.from,
+        to: receipt.to,
+        value: receipt.value,
+        validAfter: receipt.validAfter,
+        validBefore: receipt.validBefore,
+        nonce: receipt.nonce,
+        v: 27 + u8::from(signature.v()),
+        r: signature.r().into(),
+        s: signature.s().into(),
+    };
+    let early = s.send(provider, token, call.clone());
+    assert_eq!(
+        ITokenAI::ITokenAIErrors::abi_decode(early.result.as_ref().unwrap_err(), true).unwrap(),
+        ITokenAI::ITokenAIErrors::AuthorizationNotYetValid(ITokenAI::AuthorizationNotYetValid {
+            validAfter: receipt.validAfter
+        })
+    );
+    s.host.set_timestamp(NOW + 61);
+    let stranger = s.send(facilitator, token, call.clone());
+    assert_eq!(
+        ITokenAI::ITokenAIErrors::abi_decode(stranger.result.as_ref().unwrap_err(), true).unwrap(),
+        ITokenAI::ITokenAIErrors::CallerMustBePayee(ITokenAI::CallerMustBePayee {
+            caller: facilitator,
+            payee: provider
+        })
+    );
+    s.ok(provider, token, call.clone());
+    assert_eq!(s.token_balance(provider), u(55));
+    s.host.set_timestamp(NOW + 120);
+    let late = s.send(provider, token, call);
+    assert!(matches!(
+        ITokenAI::ITokenAIErrors::abi_decode(late.result.as_ref().unwrap_err(), true).unwrap(),
+        ITokenAI::ITokenAIErrors::AuthorizationExpired(_)
+    ));
+    assert!(
+        s.ok(
+            provider,
+            token,
+            ITokenAI::authorizationStateCall {
+                authorizer: agent.address(),
+                nonce: receipt.nonce
+            }
+        )
+        ._0
+    );
+    assert_eq!(s.token_balance(agent.address()), u(1_000 - 55));
+}
+
 /// OpenZeppelin 0.3.0's `ecdsa` slices the precompile's output unchecked:
 /// with a signature the precompile rejects, it trapped. TokenAI must revert
 /// with the spec's error instead.

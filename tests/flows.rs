@@ -25,7 +25,7 @@ fn deploy(
 ) {
     token
         .sender(operator)
-        .constructor("TokenAI".into(), "TAI".into(), operator)
+        .constructor(b"TokenAI", b"TAI", operator)
         .motsu_unwrap();
     aat.sender(operator)
         .constructor(
@@ -37,13 +37,16 @@ fn deploy(
         .motsu_unwrap();
     token
         .sender(operator)
+        .access
         .set_minter(aat.address(), true)
         .motsu_unwrap();
     token
         .sender(operator)
+        .access
         .set_minter(gateway, true)
         .motsu_unwrap();
     aat.sender(operator)
+        .access
         .set_minter(gateway, true)
         .motsu_unwrap();
     aat.sender(operator)
@@ -361,9 +364,10 @@ fn failure_atomicity_when_the_fee_cannot_be_minted(
     // The operator revokes AAT's minter role on TokenAI: every fee-bearing call fails whole.
     token
         .sender(operator)
+        .access
         .set_minter(aat.address(), false)
         .motsu_unwrap();
-    let expected = aat::Error::External(
+    let expected = aat::Error::external(
         ITokenAI::UnauthorizedMinter {
             account: aat.address(),
         }

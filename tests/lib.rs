@@ -21,17 +21,7 @@ sol!(
     #[sol(all_derives)]
     "../spec/IAAT.sol"
 );
-sol! {
-    /// EIP-2612's signed message.
-    #[derive(Debug)]
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-}
+pub use abi_core::testing::{Permit, ReceiveWithAuthorization, TransferWithAuthorization};
 
 pub const NOW: u64 = 1_735_689_600;
 pub const GPT_PRICE: u64 = 1_000;
@@ -155,6 +145,21 @@ impl Suite {
     pub fn token_balance(&mut self, who: Address) -> U256 {
         self.ok(who, self.token, ITokenAI::balanceOfCall { account: who })
             ._0
+    }
+
+    /// The EIP-712 domain a contract declares through ERC-5267's
+    /// `eip712Domain()`, as an x402 client builds it (nothing assumed).
+    pub fn eip712_domain(&mut self, contract: Address) -> alloy_sol_types::Eip712Domain {
+        let answer = self.ok(addr(1), contract, ITokenAI::eip712DomainCall {});
+        assert_eq!(answer.fields.0, [0x0f], "name, version, chain id, contract");
+        assert!(answer.salt.is_zero() && answer.extensions.is_empty());
+        alloy_sol_types::Eip712Domain::new(
+            Some(answer.name.into()),
+            Some(answer.version.into()),
+            Some(answer.chainId),
+            Some(answer.verifyingContract),
+            None,
+        )
     }
 
     pub fn aat_balance(&mut self, who: Address, id: U256) -> U256 {

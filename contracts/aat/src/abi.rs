@@ -3,12 +3,12 @@
 
 use alloy_json_abi::Event;
 use alloy_sol_types::JsonAbiExt;
-use stylus_sdk::abi::GenerateAbi;
 
-use crate::{AAT, IAAT};
+use crate::IAAT;
 
-/// Every event AAT emits (`events` and `access` encode them by hand; the
-/// tests compare each with alloy's encoding of these same types).
+/// Every event AAT emits itself (`events` encodes them by hand; the tests
+/// compare each with alloy's encoding of these same types). The export adds
+/// those of `abi_core::access`.
 #[must_use]
 pub fn events() -> Vec<Event> {
     vec![
@@ -21,22 +21,8 @@ pub fn events() -> Vec<Event> {
         IAAT::FeeCollected::abi(),
         IAAT::Reclaimed::abi(),
         IAAT::Swapped::abi(),
-        IAAT::MinterSet::abi(),
         IAAT::ModelPriceSet::abi(),
         IAAT::FeeBpsSet::abi(),
         IAAT::TreasurySet::abi(),
-        IAAT::Paused::abi(),
-        IAAT::Unpaused::abi(),
-        IAAT::OwnershipTransferStarted::abi(),
-        IAAT::OwnershipTransferred::abi(),
     ]
-}
-
-/// Prints the ABI as the command line asks (see `abi_export::export`).
-pub fn export() {
-    let generated = abi_export::Generated {
-        interface: AAT::fmt_abi,
-        constructor: AAT::fmt_constructor_signature,
-    };
-    abi_export::export(generated, &events());
 }

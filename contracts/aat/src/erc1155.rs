@@ -2,14 +2,18 @@
 //! transfer, reclaim and swap leg goes through, operator authorization, the
 //! receiver acceptance checks the standard requires of safe transfers, and
 //! the two calls AAT makes to TokenAI. Calldata is laid out by hand
-//! (`codec`) for the same size reason as the router.
+//! (`abi_core::codec`) for the same size reason as the router.
 
-use alloy_primitives::{b256, Address, B256, U256};
-use stylus_sdk::prelude::*;
+use abi_core::{
+    call::call,
+    codec::{push_bytes, push_u256_array, selector_and_words, words, Word},
+    signature::has_code,
+    OrOverflow,
+};
+use alloy_primitives::{Address, U256};
 
 use crate::{
-    codec::{push_bytes, push_u256_array, words, Word},
-    error::{Error, Panic},
+    error::Error,
     AAT,
     IAAT::{
         ERC1155InsufficientBalance, ERC1155InvalidReceiver, ERC1155InvalidSender,
@@ -27,9 +31,6 @@ pub(crate) const TOKEN_AI_BURN_FROM: [u8; 4] = [0x79, 0xcc, 0x67, 0x90];
 const ACCEPT_SINGLE: [u8; 4] = [0xf2, 0x3a, 0x6e, 0x61];
 /// `onERC1155BatchReceived(address,address,uint256[],uint256[],bytes)`'s selector.
 const ACCEPT_BATCH: [u8; 4] = [0xbc, 0x19, 0x7c, 0x81];
-/// `keccak256("")`: the code hash of an account without code.
-const EMPTY_CODE_HASH: B256 =
-    b256!("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
 
 impl AAT {
     /// `operator` may move `owner`'s tokens: it is the owner or approved.
@@ -48,7 +49,7 @@ impl AAT {
         from: Address,
         to: Address,
     ) -> Result<(), Error> {
-        self.when_not_paused()?;
+        self.access.when_not_paused()?;
         self.check_authorized(from, operator)?;
         if to.is_zero() {
             return Err(ERC1155InvalidReceiver { receiver: to }.into());
@@ -73,7 +74,7 @@ impl AAT {
             let supply = self.supply.get(id);
             self.supply
                 .setter(id)
-                .set(supply.checked_add(value).ok_or_else(Panic::overflow)?);
+                .set(supply.checked_add(value).or_overflow()?);
         } else {
             let balance = self.balances.get(id).get(from);
             let Some(rest) = balance.checked_sub(value) else {
@@ -91,20 +92,15 @@ impl AAT {
             let supply = self.supply.get(id);
             self.supply
                 .setter(id)
-                .set(supply.checked_sub(value).ok_or_else(Panic::overflow)?);
+                .set(supply.checked_sub(value).or_overflow()?);
         } else {
             let balance = self.balances.get(id).get(to);
             self.balances
                 .setter(id)
                 .setter(to)
-                .set(balance.checked_add(value).ok_or_else(Panic::overflow)?);
+                .set(balance.checked_add(value).or_overflow()?);
         }
         Ok(())
-    }
-
-    fn has_code(&self, account: Address) -> bool {
-        let hash = self.vm().code_hash(account);
-        !hash.is_zero() && hash != EMPTY_CODE_HASH
     }
 
     /// Asks a contract recipient to accept a single transfer: anything but
@@ -120,7 +116,7 @@ impl AAT {
         value: U256,
         data: &[u8],
     ) -> Result<(), Error> {
-        if !self.has_code(to) {
+        if !has_code(to) {
             return Ok(());
         }
         let mut calldata = ACCEPT_SINGLE.to_vec();
@@ -145,7 +141,7 @@ impl AAT {
         values: &[U256],
         data: &[u8],
     ) -> Result<(), Error> {
-        if !self.has_code(to) {
+        if !has_code(to) {
             return Ok(());
         }
         let values_at = 160 + 32 * (1 + ids.len());
@@ -164,11 +160,8 @@ impl AAT {
         self.ask_receiver(to, &calldata, ACCEPT_BATCH)
     }
 
-    // stylus-sdk 0.9's `call` is deprecated in favour of an API that is not
-    // yet released; `sol_interface!` itself still calls it.
-    #[allow(deprecated)]
     fn ask_receiver(&mut self, to: Address, calldata: &[u8], accept: [u8; 4]) -> Result<(), Error> {
-        match stylus_sdk::call::call(&mut *self, to, calldata) {
+        match call(to, calldata) {
             Ok(answer)
                 if answer.len() == 32
                     && answer[..4] == accept
@@ -176,26 +169,21 @@ impl AAT {
             {
                 Ok(())
             }
-            Err(stylus_sdk::call::Error::Revert(reason)) if !reason.is_empty() => {
-                Err(Error::External(reason))
-            }
+            Err(reason) if !reason.is_empty() => Err(Error::external(reason)),
             _ => Err(ERC1155InvalidReceiver { receiver: to }.into()),
         }
     }
 
     /// Calls `selector(account, value)` on TokenAI (`mint` or `burnFrom`),
     /// passing up its revert data unchanged.
-    #[allow(deprecated)]
     pub(crate) fn call_token_ai(
         &mut self,
         selector: [u8; 4],
         account: Address,
         value: U256,
     ) -> Result<(), Error> {
-        let mut calldata = selector.to_vec();
-        calldata.extend(words(&[account.word(), value.word()]));
-        let token_ai = self.token_ai.get();
-        stylus_sdk::call::call(&mut *self, token_ai, &calldata)?;
+        let calldata = selector_and_words(selector, &[account.word(), value.word()]);
+        call(self.token_ai.get(), &calldata).map_err(Error::external)?;
         Ok(())
     }
 }

@@ -1,23 +1,19 @@
-//! Event emission, encoded by hand (`codec`): alloy's generic event encoding
-//! costs kilobytes of wasm per contract. Each function emits one event of
-//! `IAAT.sol`, topic for topic and word for word; the motsu tests compare
-//! every one with alloy's own encoding of the spec's event types.
+//! AAT's events, laid out by hand (`abi_core::log`): each function emits one
+//! event of `IAAT.sol`, topic for topic and word for word; the motsu tests
+//! compare every one with alloy's own encoding of the spec's event types.
 
-use alloc::vec::Vec;
-
+use abi_core::{
+    codec::{self, words, Word},
+    log,
+};
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::prelude::*;
 
-use crate::{
-    codec::{self, words, Word},
-    AAT, IAAT,
-};
+use crate::{AAT, IAAT};
 
 impl AAT {
     fn emit(&self, topics: &[B256], data: &[u8]) {
-        // Fails only for more than four topics, which no event here has.
-        let _ = self.vm().raw_log(topics, data);
+        log::emit(topics, data);
     }
 
     pub(crate) fn emit_transfer_single(
@@ -160,13 +156,6 @@ impl AAT {
         );
     }
 
-    pub(crate) fn emit_minter_set(&self, minter: Address, enabled: bool) {
-        self.emit(
-            &[IAAT::MinterSet::SIGNATURE_HASH, minter.word()],
-            &words(&[enabled.word()]),
-        );
-    }
-
     pub(crate) fn emit_model_price_set(&self, model: FixedBytes<16>, price: U256) {
         self.emit(
             &[IAAT::ModelPriceSet::SIGNATURE_HASH, model.word()],
@@ -182,9 +171,6 @@ impl AAT {
     }
 
     pub(crate) fn emit_treasury_set(&self, treasury: Address) {
-        self.emit(
-            &[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()],
-            &Vec::new(),
-        );
+        self.emit(&[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()], &[]);
     }
 }

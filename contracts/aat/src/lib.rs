@@ -11,39 +11,40 @@
 //! keeps its balance update private and authorizes only the owner or an
 //! operator, while reclaim (the pool moves a holder's tokens), consumption
 //! (burn plus fee) and swap (two legs with fees) must all go through one update
-//! path under the access policy. Ownership and pausing are this crate's own
-//! too (`access`, where the reason is given).
+//! path under the access policy.
 //!
-//! The external interface is routed by hand (`router`), not by stylus-sdk's
-//! `#[public]`: with the SDK's generated router and alloy's generic ABI codec
-//! the program measured 37.7 KB compressed, far over the 24 KiB limit. The
-//! router's selector table is also what the ABI export prints, so the
-//! exported ABI is exactly what the program answers.
+//! Built on the suite's lean ABI core (`abi_core`), as TokenAI is: the
+//! external interface is routed by hand (`router`), not by stylus-sdk's
+//! `#[public]` (with the SDK's generated router and alloy's generic ABI codec
+//! the program measured 37.7 KB compressed, far over the 24 KiB limit), and
+//! ownership, pause and minters are `abi_core::access` (OpenZeppelin's would
+//! turn every keccak of the program into software keccak). The router's
+//! selector table is also what the ABI export prints, so the exported ABI is
+//! exactly what the program answers.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 extern crate alloc;
 
 use alloc::vec::Vec;
 
+use abi_core::{access::Access, text::StoredBytes, OrOverflow};
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::{
     prelude::*,
     storage::{
-        StorageAddress, StorageB256, StorageBool, StorageFixedBytes, StorageMap, StorageU16,
-        StorageU256, StorageU32, StorageU64,
+        StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageU16, StorageU256,
+        StorageU64,
     },
 };
 
 #[cfg(feature = "export-abi")]
 pub mod abi;
-mod access;
-pub mod codec;
 mod erc1155;
 pub mod error;
 mod events;
 pub mod policy;
 pub mod router;
 
-pub use error::{Error, Panic};
+pub use error::Error;
 
 // The spec file is the single source of the events and errors: the contract
 // emits and reverts with exactly the types generated from it. The ABI export
@@ -68,7 +69,7 @@ pub use spec::IAAT;
 use IAAT::{
     ERC1155InvalidArrayLength, ERC1155InvalidOperator, ERC1155InvalidSender, ExcessiveFee,
     InvalidExpiration, ModelMismatch, NotOriginPool, NotReclaimable, PriceNotSet, ScopeMismatch,
-    TokenExpired, UnauthorizedMinter, UnknownToken, ZeroAddress, ZeroAmount,
+    TokenExpired, UnknownToken, ZeroAddress, ZeroAmount,
 };
 
 /// ERC-165 interface ids AAT supports.
@@ -121,18 +122,15 @@ pub struct AAT {
     /// id → total supply.
     supply: StorageMap<U256, StorageU256>,
     types: StorageMap<U256, TokenTypeStorage>,
-    /// The URI template's length in bytes.
-    uri_len: StorageU32,
-    /// The URI template in 32-byte words, by index (no `StorageBytes`: its
-    /// 256-bit slot arithmetic pulls kilobytes of division into the wasm).
-    uri_words: StorageMap<u32, StorageB256>,
-    minters: StorageMap<Address, StorageBool>,
+    /// The EIP-1155 URI template.
+    uri: StoredBytes,
     /// model → TokenAI base units per AAT unit.
     prices: StorageMap<FixedBytes<16>, StorageU256>,
     fee_bps: StorageU16,
     treasury: StorageAddress,
     token_ai: StorageAddress,
-    access: access::Access,
+    /// Ownership, pause and minters.
+    pub access: Access,
 }
 
 /// The external functions, in the order of `IAAT.sol`; `router` decodes
@@ -154,7 +152,7 @@ impl AAT {
         self.token_ai.set(token_ai);
         self.treasury.set(treasury);
         self.emit_treasury_set(treasury);
-        self.store_uri(uri);
+        self.uri.set(uri);
         Ok(())
     }
 
@@ -258,20 +256,14 @@ impl AAT {
     /// The EIP-1155 URI template, the same for every id (clients substitute
     /// `{id}`).
     pub fn uri(&self, _id: U256) -> Vec<u8> {
-        let len = self.uri_len.get().to::<u32>();
-        let mut uri = Vec::with_capacity(len as usize + 31);
-        for index in 0..len.div_ceil(32) {
-            uri.extend_from_slice(self.uri_words.get(index).as_slice());
-        }
-        uri.truncate(len as usize);
-        uri
+        self.uri.get()
     }
 
     /// Owner only. Emits `URI(newUri, 0)`: id 0 stands for the template of
     /// every id (no policy hashes to 0).
     pub fn set_uri(&mut self, new_uri: &[u8]) -> Result<(), Error> {
-        self.only_owner()?;
-        self.store_uri(new_uri);
+        self.access.only_owner()?;
+        self.uri.set(new_uri);
         self.emit_uri(new_uri, U256::ZERO);
         Ok(())
     }
@@ -340,10 +332,7 @@ impl AAT {
         tradable: bool,
         amount: U256,
     ) -> Result<U256, Error> {
-        let operator = self.vm().msg_sender();
-        if !self.minters.get(operator) {
-            return Err(UnauthorizedMinter { account: operator }.into());
-        }
+        let operator = self.access.only_minter()?;
         let policy = TokenType {
             model,
             scope,
@@ -391,7 +380,7 @@ impl AAT {
         if price.is_zero() {
             return Err(PriceNotSet { model }.into());
         }
-        Ok(amount.checked_mul(price).ok_or_else(Panic::overflow)?)
+        amount.checked_mul(price).or_overflow()
     }
 
     // ---- usage: burn on use, with the fee hook ----------------------------------
@@ -407,7 +396,7 @@ impl AAT {
         model: FixedBytes<16>,
         scope: FixedBytes<16>,
     ) -> Result<U256, Error> {
-        self.when_not_paused()?;
+        self.access.when_not_paused()?;
         let operator = self.vm().msg_sender();
         self.check_authorized(holder, operator)?;
         if amount.is_zero() {
@@ -431,7 +420,7 @@ impl AAT {
             .into());
         }
         let fee = policy::fee(amount, self.fee_bps.get().to());
-        let burned = amount.checked_add(fee).ok_or_else(Panic::overflow)?;
+        let burned = amount.checked_add(fee).or_overflow()?;
         self.move_tokens(id, holder, Address::ZERO, burned)?;
         self.emit_transfer_single(operator, holder, Address::ZERO, id, burned);
         self.emit_consumed(holder, id, operator, amount, fee);
@@ -445,7 +434,7 @@ impl AAT {
     /// (`RECLAIM_ALL` = the whole balance) of `id` from `holder` back to the
     /// pool. Returns the amount moved.
     pub fn reclaim(&mut self, holder: Address, id: U256, amount: U256) -> Result<U256, Error> {
-        self.when_not_paused()?;
+        self.access.when_not_paused()?;
         let pool = self.vm().msg_sender();
         let token = self.token_type(id)?;
         if pool != token.origin_pool {
@@ -486,7 +475,7 @@ impl AAT {
         id_b: U256,
         amount_b: U256,
     ) -> Result<(), Error> {
-        self.when_not_paused()?;
+        self.access.when_not_paused()?;
         let operator = self.vm().msg_sender();
         self.check_authorized(party_a, operator)?;
         self.check_authorized(party_b, operator)?;
@@ -511,17 +500,6 @@ impl AAT {
 
     // ---- administration ----------------------------------------------------------
 
-    pub fn set_minter(&mut self, minter: Address, enabled: bool) -> Result<(), Error> {
-        self.only_owner()?;
-        self.minters.setter(minter).set(enabled);
-        self.emit_minter_set(minter, enabled);
-        Ok(())
-    }
-
-    pub fn is_minter(&self, account: Address) -> bool {
-        self.minters.get(account)
-    }
-
     /// Owner only. A price of 0 unsets it (conversion then reverts
     /// `PriceNotSet`, and fees of that model mint nothing).
     pub fn set_model_price(
@@ -529,7 +507,7 @@ impl AAT {
         model: FixedBytes<16>,
         token_ai_per_unit: U256,
     ) -> Result<(), Error> {
-        self.only_owner()?;
+        self.access.only_owner()?;
         self.prices.setter(model).set(token_ai_per_unit);
         self.emit_model_price_set(model, token_ai_per_unit);
         Ok(())
@@ -540,7 +518,7 @@ impl AAT {
     }
 
     pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
-        self.only_owner()?;
+        self.access.only_owner()?;
         if fee_bps > policy::MAX_FEE_BPS {
             return Err(ExcessiveFee {
                 feeBps: fee_bps,
@@ -562,7 +540,7 @@ impl AAT {
     }
 
     pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
-        self.only_owner()?;
+        self.access.only_owner()?;
         if treasury.is_zero() {
             return Err(ZeroAddress {}.into());
         }
@@ -578,62 +556,10 @@ impl AAT {
     pub fn token_ai(&self) -> Address {
         self.token_ai.get()
     }
-
-    pub fn pause(&mut self) -> Result<(), Error> {
-        self.access.pause()
-    }
-
-    pub fn unpause(&mut self) -> Result<(), Error> {
-        self.access.unpause()
-    }
-
-    pub fn paused(&self) -> bool {
-        self.access.paused()
-    }
-
-    pub fn owner(&self) -> Address {
-        self.access.owner()
-    }
-
-    pub fn pending_owner(&self) -> Address {
-        self.access.pending_owner()
-    }
-
-    pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Error> {
-        self.access.transfer_ownership(new_owner)
-    }
-
-    pub fn accept_ownership(&mut self) -> Result<(), Error> {
-        self.access.accept_ownership()
-    }
-
-    pub fn renounce_ownership(&mut self) -> Result<(), Error> {
-        self.access.renounce_ownership()
-    }
 }
 
 /// Issuance, policy checks and the fee hook.
 impl AAT {
-    fn only_owner(&self) -> Result<(), Error> {
-        self.access.only_owner()
-    }
-
-    fn when_not_paused(&self) -> Result<(), Error> {
-        self.access.when_not_paused()
-    }
-
-    /// Stores the URI template word by word.
-    fn store_uri(&mut self, uri: &[u8]) {
-        // Calldata cannot come near 4 GiB; the cast cannot truncate.
-        self.uri_len
-            .set(alloy_primitives::Uint::from(uri.len() as u32));
-        for (index, chunk) in (0u32..).zip(uri.chunks(32)) {
-            let mut word = alloy_primitives::B256::ZERO;
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.uri_words.setter(index).set(word);
-        }
-    }
-
     /// The policy of an id that exists, else `UnknownToken`.
     fn token_type(&self, id: U256) -> Result<TokenType, Error> {
         let stored = self.types.get(id);
@@ -675,7 +601,7 @@ impl AAT {
 
     /// Everything issuance rejects before any state changes.
     fn check_issue(&self, to: Address, token: &TokenType, amount: U256) -> Result<(), Error> {
-        self.when_not_paused()?;
+        self.access.when_not_paused()?;
         if to.is_zero() || token.origin_pool.is_zero() {
             return Err(ZeroAddress {}.into());
         }
@@ -756,9 +682,7 @@ impl AAT {
         if fee.is_zero() {
             return Ok(());
         }
-        let value = fee
-            .checked_mul(self.prices.get(model))
-            .ok_or_else(Panic::overflow)?;
+        let value = fee.checked_mul(self.prices.get(model)).or_overflow()?;
         let treasury = self.treasury.get();
         if !value.is_zero() {
             self.call_token_ai(erc1155::TOKEN_AI_MINT, treasury, value)?;

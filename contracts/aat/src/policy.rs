@@ -2,7 +2,7 @@
 //! expiry, the transfer rule and fee arithmetic. Taking `now` as an argument
 //! lets tests cover both sides of every time boundary.
 
-use alloy_primitives::{b256, Address, FixedBytes, B256, U256};
+use alloy_primitives::{b256, keccak256, Address, FixedBytes, B256, U256};
 
 /// `keccak256("AAT.v1")`: the domain every token id is derived under.
 pub const ID_DOMAIN: B256 =
@@ -34,20 +34,9 @@ pub fn token_id(
     words[152..160].copy_from_slice(&expiration.to_be_bytes());
     words[191] = u8::from(reclaimable);
     words[223] = u8::from(tradable);
-    U256::from_be_bytes(keccak(&words).0)
-}
-
-/// The host's keccak in the program (a software keccak would add kilobytes);
-/// alloy's natively, where tests run without a Stylus host.
-#[cfg(target_arch = "wasm32")]
-fn keccak(bytes: &[u8]) -> B256 {
-    use stylus_sdk::prelude::*;
-    stylus_sdk::host::WasmVM {}.native_keccak256(bytes)
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn keccak(bytes: &[u8]) -> B256 {
-    alloy_primitives::keccak256(bytes)
+    // alloy's keccak is the host's in the program (stylus-sdk turns on
+    // alloy's `native-keccak`; nothing in this crate turns on a software one).
+    U256::from_be_bytes(keccak256(words).0)
 }
 
 /// Expired once `now` reaches `expiration`; 0 never expires.
@@ -69,35 +58,41 @@ pub fn may_move(tradable: bool, origin_pool: Address, from: Address, to: Address
     tradable || from == origin_pool || to == origin_pool
 }
 
-/// `amount * fee_bps / 10_000`, rounded down, exact for every `amount`
-/// (the product is formed in five 64-bit limbs, so it cannot overflow).
-/// Long division by the constant keeps ruint's generic 256-bit division,
-/// kilobytes of wasm, out of the program.
+/// `amount * fee_bps / 10_000`, rounded down, exact for every `amount`.
+/// The product is formed and divided in 32-bit digits with 64-bit
+/// arithmetic, which wasm has natively: ruint's 256-bit division and even
+/// `u128` division (a compiler builtin) would each add a kilobyte or more to
+/// the program.
 #[must_use]
 pub fn fee(amount: U256, fee_bps: u16) -> U256 {
-    let rate = u128::from(fee_bps.min(BPS));
-    let mut product = [0u64; 5];
-    let mut carry = 0u128;
-    for (limb, out) in amount.as_limbs().iter().zip(&mut product) {
-        let v = u128::from(*limb) * rate + carry;
-        *out = v as u64;
-        carry = v >> 64;
+    let rate = u64::from(fee_bps.min(BPS));
+    // amount * rate in nine 32-bit digits, least significant first.
+    let mut product = [0u64; 9];
+    let mut carry = 0u64;
+    for (i, limb) in amount.as_limbs().iter().enumerate() {
+        for (j, half) in [*limb & 0xffff_ffff, *limb >> 32].into_iter().enumerate() {
+            let v = half * rate + carry;
+            product[2 * i + j] = v & 0xffff_ffff;
+            carry = v >> 32;
+        }
     }
-    product[4] = carry as u64;
-    let mut quotient = [0u64; 5];
-    let mut rest = 0u128;
-    for i in (0..5).rev() {
-        let v = (rest << 64) | u128::from(product[i]);
-        quotient[i] = (v / u128::from(BPS)) as u64;
-        rest = v % u128::from(BPS);
+    product[8] = carry;
+    // Long division by 10,000 from the most significant digit; the
+    // remainder stays below 10,000, so `rest << 32 | digit` fits in 64 bits.
+    let mut rest = 0u64;
+    for digit in product.iter_mut().rev() {
+        let v = (rest << 32) | *digit;
+        *digit = v / u64::from(BPS);
+        rest = v % u64::from(BPS);
     }
-    // rate <= BPS, so the quotient fits in four limbs.
-    U256::from_limbs([quotient[0], quotient[1], quotient[2], quotient[3]])
+    // rate <= BPS, so the quotient fits in eight digits.
+    let limbs = core::array::from_fn(|i| product[2 * i] | (product[2 * i + 1] << 32));
+    U256::from_limbs(limbs)
 }
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{address, fixed_bytes, keccak256, U512};
+    use alloy_primitives::{address, fixed_bytes, U512};
     use alloy_sol_types::SolValue;
 
     use super::*;

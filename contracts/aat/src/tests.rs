@@ -4,6 +4,7 @@
 //! encoding too), access control, the router on spec-encoded calldata, and
 //! the invariants over random operation sequences.
 
+use abi_core::testing::{access_calls, assert_each_routed, call_router, Answer, Rng};
 use alloy_primitives::{uint, Address, FixedBytes, U256};
 use alloy_sol_types::SolError;
 use motsu::prelude::*;
@@ -18,9 +19,9 @@ use super::*;
 use crate::IAAT::{
     ApprovalForAll, Consumed, ERC1155InsufficientBalance, ERC1155InvalidReceiver,
     ERC1155MissingApprovalForAll, EnforcedPause, ExpectedPause, FeeBpsSet, FeeCollected,
-    ModelPriceSet, OwnableInvalidOwner, OwnableUnauthorizedAccount, OwnershipTransferStarted,
-    OwnershipTransferred, Paused, Reclaimed, Swapped, TokenNotTradable, TokenTypeCreated,
-    TransferBatch, TransferSingle, TreasurySet, Unpaused,
+    ModelPriceSet, OwnableInvalidOwner, OwnableUnauthorizedAccount, OwnershipTransferred, Paused,
+    Reclaimed, Swapped, TokenNotTradable, TokenTypeCreated, TransferBatch, TransferSingle,
+    TreasurySet, UnauthorizedMinter, Unpaused,
 };
 
 /// motsu's fixed `block.timestamp` (2025-01-01T00:00:00Z).
@@ -56,16 +57,20 @@ fn u(n: u64) -> U256 {
 fn deploy(token: &Contract<TokenAI>, aat: &Contract<AAT>, owner: Address, treasury: Address) {
     token
         .sender(owner)
-        .constructor("TokenAI".into(), "TAI".into(), owner)
+        .constructor(b"TokenAI", b"TAI", owner)
         .motsu_unwrap();
     aat.sender(owner)
         .constructor(token.address(), treasury, URI_TEMPLATE, owner)
         .motsu_unwrap();
     token
         .sender(owner)
+        .access
         .set_minter(aat.address(), true)
         .motsu_unwrap();
-    aat.sender(owner).set_minter(owner, true).motsu_unwrap();
+    aat.sender(owner)
+        .access
+        .set_minter(owner, true)
+        .motsu_unwrap();
     aat.sender(owner)
         .set_model_price(gpt(), PRICE)
         .motsu_unwrap();
@@ -149,7 +154,7 @@ type StorageU64Value = <StorageU64 as StorageType>::Wraps<'static>;
 
 /// The revert data of a TokenAI error, as AAT passes it up.
 fn token_ai_revert<E: SolError>(err: E) -> Error {
-    Error::External(err.abi_encode())
+    Error::external(err.abi_encode())
 }
 
 // ---- construction -----------------------------------------------------------
@@ -165,10 +170,10 @@ fn constructor_wires_token_ai_treasury_uri_and_owner(
     assert_eq!(aat.sender(owner).token_ai(), token.address());
     assert_eq!(aat.sender(owner).treasury(), treasury);
     assert_eq!(aat.sender(owner).uri(u(1)), URI_TEMPLATE);
-    assert_eq!(aat.sender(owner).owner(), owner);
-    assert_eq!(aat.sender(owner).pending_owner(), Address::ZERO);
+    assert_eq!(aat.sender(owner).access.owner(), owner);
+    assert_eq!(aat.sender(owner).access.pending_owner(), Address::ZERO);
     assert_eq!(aat.sender(owner).fee_bps(), FEE_BPS);
-    assert!(!aat.sender(owner).paused());
+    assert!(!aat.sender(owner).access.paused());
     aat.assert_emitted(&TreasurySet { treasury });
     aat.assert_emitted(&OwnershipTransferred {
         previousOwner: Address::ZERO,
@@ -775,7 +780,7 @@ fn contract_recipients_must_accept(
         aat.sender(alice)
             .safe_transfer_from(alice, to, id, u(1), &[])
             .motsu_unwrap_err(),
-        Error::External(b"not today".to_vec()),
+        Error::external(b"not today".to_vec()),
         "the receiver's reason is passed up"
     );
     assert_eq!(
@@ -994,6 +999,7 @@ fn a_failed_fee_mint_reverts_the_whole_consume(
 
     token
         .sender(owner)
+        .access
         .set_minter(aat.address(), false)
         .motsu_unwrap();
     let err = aat
@@ -1011,9 +1017,10 @@ fn a_failed_fee_mint_reverts_the_whole_consume(
 
     token
         .sender(owner)
+        .access
         .set_minter(aat.address(), true)
         .motsu_unwrap();
-    token.sender(owner).pause().motsu_unwrap();
+    token.sender(owner).access.pause().motsu_unwrap();
     let err = aat
         .sender(alice)
         .consume(alice, id, u(500), gpt(), FixedBytes::ZERO)
@@ -1157,7 +1164,11 @@ fn mint_with_token_ai_burns_the_quote(
     dev: Address,
 ) {
     deploy(&token, &aat, owner, treasury);
-    token.sender(owner).set_minter(owner, true).motsu_unwrap();
+    token
+        .sender(owner)
+        .access
+        .set_minter(owner, true)
+        .motsu_unwrap();
     let cost = aat
         .sender(company)
         .quote_token_ai(gpt(), u(1_000))
@@ -1227,7 +1238,7 @@ fn quotes_need_a_price_and_cannot_overflow(
         aat.sender(alice)
             .quote_token_ai(gpt(), U256::MAX)
             .motsu_unwrap_err(),
-        Panic::overflow().into()
+        Error::overflow()
     );
     assert_eq!(
         aat.sender(alice)
@@ -1408,7 +1419,7 @@ fn swap_is_all_or_nothing(
         "the first leg was undone"
     );
     assert_eq!(aat.sender(a).balance_of(b, free_a), U256::ZERO);
-    aat.sender(owner).pause().motsu_unwrap();
+    aat.sender(owner).access.pause().motsu_unwrap();
     assert_eq!(s(free_a, 1, free_b, 1), EnforcedPause {}.into());
 }
 
@@ -1427,6 +1438,7 @@ fn administration_is_owner_only_and_announced(
     let unauthorized: Error = OwnableUnauthorizedAccount { account: mallory }.into();
     assert_eq!(
         aat.sender(mallory)
+            .access
             .set_minter(mallory, true)
             .motsu_unwrap_err(),
         unauthorized
@@ -1445,26 +1457,39 @@ fn administration_is_owner_only_and_announced(
         aat.sender(mallory).set_treasury(mallory).motsu_unwrap_err(),
         unauthorized
     );
-    assert_eq!(aat.sender(mallory).pause().motsu_unwrap_err(), unauthorized);
+    assert_eq!(
+        aat.sender(mallory).access.pause().motsu_unwrap_err(),
+        unauthorized
+    );
     assert_eq!(
         aat.sender(mallory)
+            .access
             .transfer_ownership(mallory)
             .motsu_unwrap_err(),
         unauthorized
     );
     assert_eq!(
-        aat.sender(mallory).renounce_ownership().motsu_unwrap_err(),
+        aat.sender(mallory)
+            .access
+            .renounce_ownership()
+            .motsu_unwrap_err(),
         unauthorized
     );
 
-    aat.sender(owner).set_minter(mallory, true).motsu_unwrap();
+    aat.sender(owner)
+        .access
+        .set_minter(mallory, true)
+        .motsu_unwrap();
     aat.assert_emitted(&IAAT::MinterSet {
         minter: mallory,
         enabled: true,
     });
-    assert!(aat.sender(owner).is_minter(mallory));
-    aat.sender(owner).set_minter(mallory, false).motsu_unwrap();
-    assert!(!aat.sender(owner).is_minter(mallory));
+    assert!(aat.sender(owner).access.is_minter(mallory));
+    aat.sender(owner)
+        .access
+        .set_minter(mallory, false)
+        .motsu_unwrap();
+    assert!(!aat.sender(owner).access.is_minter(mallory));
 
     aat.sender(owner)
         .set_model_price(gpt(), u(9))
@@ -1515,14 +1540,14 @@ fn pause_stops_every_movement(
     let id = issue(&aat, owner, alice, Kind::course(uni), 100);
     let free = issue(&aat, owner, alice, Kind::tradable(owner), 100);
     assert_eq!(
-        aat.sender(owner).unpause().motsu_unwrap_err(),
+        aat.sender(owner).access.unpause().motsu_unwrap_err(),
         ExpectedPause {}.into()
     );
-    aat.sender(owner).pause().motsu_unwrap();
+    aat.sender(owner).access.pause().motsu_unwrap();
     aat.assert_emitted(&Paused { account: owner });
-    assert!(aat.sender(owner).paused());
+    assert!(aat.sender(owner).access.paused());
     assert_eq!(
-        aat.sender(owner).pause().motsu_unwrap_err(),
+        aat.sender(owner).access.pause().motsu_unwrap_err(),
         EnforcedPause {}.into()
     );
 
@@ -1569,46 +1594,36 @@ fn pause_stops_every_movement(
         paused
     );
 
-    aat.sender(owner).unpause().motsu_unwrap();
+    aat.sender(owner).access.unpause().motsu_unwrap();
     aat.assert_emitted(&Unpaused { account: owner });
     aat.sender(alice)
         .safe_transfer_from(alice, bob, free, u(1), &[])
         .motsu_unwrap();
 }
 
+/// The two steps themselves are `abi_core::access`'s (tested there): here,
+/// that the owner they name is the one who administers AAT.
 #[motsu::test]
-fn ownership_moves_in_two_steps(
+fn the_owner_governs_aat(
     token: Contract<TokenAI>,
     aat: Contract<AAT>,
     owner: Address,
     treasury: Address,
     heir: Address,
-    mallory: Address,
 ) {
     deploy(&token, &aat, owner, treasury);
-    aat.sender(owner).transfer_ownership(heir).motsu_unwrap();
-    aat.assert_emitted(&OwnershipTransferStarted {
-        previousOwner: owner,
-        newOwner: heir,
-    });
-    assert_eq!(aat.sender(owner).pending_owner(), heir);
+    aat.sender(owner)
+        .access
+        .transfer_ownership(heir)
+        .motsu_unwrap();
+    aat.sender(heir).access.accept_ownership().motsu_unwrap();
     assert_eq!(
-        aat.sender(mallory).accept_ownership().motsu_unwrap_err(),
-        OwnableUnauthorizedAccount { account: mallory }.into()
+        aat.sender(owner).set_fee_bps(0).motsu_unwrap_err(),
+        OwnableUnauthorizedAccount { account: owner }.into()
     );
-    aat.sender(heir).accept_ownership().motsu_unwrap();
-    aat.assert_emitted(&OwnershipTransferred {
-        previousOwner: owner,
-        newOwner: heir,
-    });
-    assert_eq!(aat.sender(heir).owner(), heir);
-    assert_eq!(aat.sender(heir).pending_owner(), Address::ZERO);
-    aat.sender(heir).renounce_ownership().motsu_unwrap();
-    aat.assert_emitted(&OwnershipTransferred {
-        previousOwner: heir,
-        newOwner: Address::ZERO,
-    });
-    assert_eq!(aat.sender(heir).owner(), Address::ZERO);
+    aat.sender(heir).set_fee_bps(0).motsu_unwrap();
+    aat.sender(heir).set_uri(b"ipfs://new/{id}").motsu_unwrap();
+    aat.sender(heir).access.renounce_ownership().motsu_unwrap();
     assert_eq!(
         aat.sender(heir).set_fee_bps(0).motsu_unwrap_err(),
         OwnableUnauthorizedAccount { account: heir }.into()
@@ -1618,13 +1633,8 @@ fn ownership_moves_in_two_steps(
 // ---- the router, on calldata encoded from the spec -------------------------------------
 
 /// Runs spec-encoded calldata through the router, as a transaction would.
-fn route(
-    aat: &Contract<AAT>,
-    caller: Address,
-    calldata: &[u8],
-) -> Option<Result<Vec<u8>, Vec<u8>>> {
-    let selector = u32::from_be_bytes(calldata[..4].try_into().unwrap());
-    aat.sender(caller).dispatch(selector, &calldata[4..])
+fn route(aat: &Contract<AAT>, caller: Address, calldata: &[u8]) -> Answer {
+    call_router(&mut *aat.sender(caller), calldata)
 }
 
 #[motsu::test]
@@ -1640,7 +1650,7 @@ fn every_spec_function_is_routed(
     deploy(&token, &aat, owner, treasury);
     let id = issue(&aat, owner, alice, Kind::tradable(owner), 100);
     let z16 = FixedBytes::<16>::ZERO;
-    let calls: Vec<Vec<u8>> = vec![
+    let calls: Vec<Vec<u8>> = [
         balanceOfCall { account: alice, id }.abi_encode(),
         balanceOfBatchCall {
             accounts: vec![alice],
@@ -1745,12 +1755,6 @@ fn every_spec_function_is_routed(
             amountB: u(1),
         }
         .abi_encode(),
-        setMinterCall {
-            minter: alice,
-            enabled: false,
-        }
-        .abi_encode(),
-        isMinterCall { account: owner }.abi_encode(),
         setModelPriceCall {
             model: gpt(),
             tokenAIPerUnit: PRICE,
@@ -1763,50 +1767,39 @@ fn every_spec_function_is_routed(
         setTreasuryCall { treasury }.abi_encode(),
         treasuryCall {}.abi_encode(),
         tokenAICall {}.abi_encode(),
-        pauseCall {}.abi_encode(),
-        unpauseCall {}.abi_encode(),
-        pausedCall {}.abi_encode(),
-        ownerCall {}.abi_encode(),
-        pendingOwnerCall {}.abi_encode(),
-        transferOwnershipCall { newOwner: owner }.abi_encode(),
-        acceptOwnershipCall {}.abi_encode(),
-        renounceOwnershipCall {}.abi_encode(),
-    ];
-    assert_eq!(calls.len(), router::FUNCTIONS.len());
-    for calldata in &calls {
-        let selector = u32::from_be_bytes(calldata[..4].try_into().unwrap());
-        assert!(
-            router::FUNCTIONS.iter().any(|(s, _)| *s == selector),
-            "{selector:08x} is not in the table"
-        );
-        // Owner calls for the admin functions, Alice for the rest: every
-        // call must reach its function (return or revert with a reason).
-        let caller = if {
-            use router::*;
-            [
-                SET_URI,
-                SET_MINTER,
-                SET_MODEL_PRICE,
-                SET_FEE_BPS,
-                SET_TREASURY,
-                PAUSE,
-                UNPAUSE,
-                TRANSFER_OWNERSHIP,
-                RENOUNCE_OWNERSHIP,
-            ]
-        }
-        .contains(&selector)
-        {
-            owner
-        } else {
-            alice
-        };
-        match route(&aat, caller, calldata) {
-            Some(Ok(_)) => {}
-            Some(Err(data)) => assert!(data.len() >= 4, "{selector:08x} reverted without a reason"),
-            None => panic!("{selector:08x} was not routed"),
-        }
-    }
+    ]
+    .into_iter()
+    .chain(access_calls(owner, alice))
+    .collect();
+    // Owner calls for the admin functions, Alice for the rest: every call
+    // must reach its function (return or revert with a reason).
+    let owner_only = {
+        use abi_core::access::*;
+        use router::*;
+        [
+            SET_URI,
+            SET_MINTER,
+            SET_MODEL_PRICE,
+            SET_FEE_BPS,
+            SET_TREASURY,
+            PAUSE,
+            UNPAUSE,
+            TRANSFER_OWNERSHIP,
+            RENOUNCE_OWNERSHIP,
+        ]
+    };
+    assert_each_routed(
+        &[router::FUNCTIONS, abi_core::access::FUNCTIONS],
+        &calls,
+        |selector, calldata| {
+            let caller = if owner_only.contains(&selector) {
+                owner
+            } else {
+                alice
+            };
+            route(&aat, caller, calldata)
+        },
+    );
 }
 
 #[motsu::test]
@@ -2003,29 +1996,11 @@ fn router_refuses_value(
     deploy(&token, &aat, owner, treasury);
     alice.fund(u(10));
     let calldata = IAAT::pausedCall {}.abi_encode();
-    let out = aat
-        .sender_and_value(alice, u(1))
-        .dispatch(u32::from_be_bytes(calldata[..4].try_into().unwrap()), &[]);
+    let out = call_router(&mut *aat.sender_and_value(alice, u(1)), &calldata);
     assert_eq!(out, Some(Err(Vec::new())), "no function is payable");
 }
 
 // ---- invariants over random operation sequences -----------------------------------------
-
-/// A deterministic xorshift generator: reproducible sequences.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// Over random sequences of every balance-moving operation, by random
 /// callers: each id's total supply equals the sum of its balances; the

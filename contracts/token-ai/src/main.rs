@@ -1,11 +1,4 @@
 //! `cargo stylus export-abi` entry point: prints TokenAI's ABI.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
 
-#[cfg(not(any(test, feature = "export-abi")))]
-#[no_mangle]
-pub extern "C" fn main() {}
-
-#[cfg(feature = "export-abi")]
-fn main() {
-    token_ai::abi::export();
-}
+abi_core::export_abi_main!(token_ai::TokenAI, token_ai::abi::events);

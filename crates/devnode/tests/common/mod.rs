@@ -57,6 +57,24 @@ sol! {
         uint256 nonce;
         uint256 deadline;
     }
+
+    /// EIP-3009's signed transfers (x402's `exact` scheme).
+    struct TransferWithAuthorization {
+        address from;
+        address to;
+        uint256 value;
+        uint256 validAfter;
+        uint256 validBefore;
+        bytes32 nonce;
+    }
+    struct ReceiveWithAuthorization {
+        address from;
+        address to;
+        uint256 value;
+        uint256 validAfter;
+        uint256 validBefore;
+        bytes32 nonce;
+    }
 }
 
 pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
