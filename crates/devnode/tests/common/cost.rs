@@ -160,6 +160,55 @@ pub async fn report() -> String {
     )
     .await;
 
+    // EIP-3009 (x402's `exact` scheme): Alice signs, a facilitator (the
+    // owner's key here) or the payee (Bob) submits.
+    let payment = TransferWithAuthorization {
+        from: alice,
+        to: bob,
+        value: u(1_000),
+        validAfter: U256::ZERO,
+        validBefore: deadline,
+        nonce: FixedBytes::repeat_byte(0x31),
+    };
+    let sig = signer(1)
+        .sign_hash_sync(&payment.eip712_signing_hash(&domain))
+        .expect("signs");
+    let call = ITokenAI::transferWithAuthorization_1Call {
+        from: alice,
+        to: bob,
+        value: payment.value,
+        validAfter: payment.validAfter,
+        validBefore: payment.validBefore,
+        nonce: payment.nonce,
+        signature: sig.as_bytes().to_vec().into(),
+    };
+    m.run("TokenAI transferWithAuthorization", &owner, token, call)
+        .await;
+    let receipt = ReceiveWithAuthorization {
+        from: alice,
+        to: bob,
+        value: u(1_000),
+        validAfter: U256::ZERO,
+        validBefore: deadline,
+        nonce: FixedBytes::repeat_byte(0x32),
+    };
+    let sig = signer(1)
+        .sign_hash_sync(&receipt.eip712_signing_hash(&domain))
+        .expect("signs");
+    let call = ITokenAI::receiveWithAuthorization_0Call {
+        from: alice,
+        to: bob,
+        value: receipt.value,
+        validAfter: receipt.validAfter,
+        validBefore: receipt.validBefore,
+        nonce: receipt.nonce,
+        v: 27 + u8::from(sig.v()),
+        r: sig.r().into(),
+        s: sig.s().into(),
+    };
+    m.run("TokenAI receiveWithAuthorization", &bob_client, token, call)
+        .await;
+
     // AAT issuance and use.
     let expiration = u64::MAX / 2;
     let course = |amount: u64| IAAT::mintCall {
@@ -296,13 +345,13 @@ pub async fn report() -> String {
     node.stop().await;
 
     let mut table = format!(
-        "{:<30} {:>9} {:>9} {:>9} {:>10}\n",
+        "{:<34} {:>9} {:>9} {:>9} {:>10}\n",
         "operation", "gasUsed", "intrinsic", "calldata", "execution"
     );
     for row in &m.rows {
         let execution = row.gas_used.saturating_sub(21_000 + row.calldata);
         table.push_str(&format!(
-            "{:<30} {:>9} {:>9} {:>9} {:>10}\n",
+            "{:<34} {:>9} {:>9} {:>9} {:>10}\n",
             row.label, row.gas_used, 21_000, row.calldata, execution
         ));
     }
