@@ -60,6 +60,7 @@ interface IAAT {
     error ZeroAddress();
     error PriceNotSet(bytes16);
     error ExcessiveFee(uint16, uint16);
+    error NotAContract(address);
     error UnauthorizedMinter(address);
     error EnforcedPause();
     error ExpectedPause();

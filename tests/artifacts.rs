@@ -426,6 +426,101 @@ fn x402_payments_with_transfer_and_receive_authorizations() {
     assert_eq!(s.token_balance(agent.address()), u(1_000 - 55));
 }
 
+/// The review's findings, on the built wasm: a codeless TokenAI refused, the
+/// fee rounded up, no ERC-5633 claim, no zero holder or party.
+#[test]
+fn aat_hardening_on_the_artifacts() {
+    let mut s = Suite::new();
+    let nobody = addr(0x77);
+    let refused = s.host.deploy(
+        &artifact("aat.wasm"),
+        OPERATOR,
+        &(nobody, TREASURY, "u".to_string(), OPERATOR).abi_encode_params(),
+    );
+    match refused {
+        Err(stylus_host::DeployError::Constructor(data)) => assert_eq!(
+            IAAT::IAATErrors::abi_decode(&data, true).unwrap(),
+            IAAT::IAATErrors::NotAContract(IAAT::NotAContract { account: nobody })
+        ),
+        other => panic!("a codeless TokenAI was accepted: {other:?}"),
+    }
+
+    let aat = s.aat;
+    for (id, supported) in [
+        ([0xd9, 0xb6, 0x7a, 0x26], true),
+        ([0x91, 0x1e, 0xc4, 0x70], false),
+    ] {
+        let answer = s.ok(
+            addr(1),
+            aat,
+            IAAT::supportsInterfaceCall {
+                interfaceId: id.into(),
+            },
+        );
+        assert_eq!(answer._0, supported, "{}", hex(&id));
+    }
+
+    // 2% of one unit is one unit: splitting a use into single units pays a
+    // unit each time.
+    let holder = addr(0x78);
+    let id = s.mint(
+        holder,
+        GATEWAY,
+        gpt(),
+        FixedBytes::ZERO,
+        0,
+        false,
+        true,
+        100,
+    );
+    let consume = IAAT::consumeCall {
+        holder,
+        id,
+        amount: u(1),
+        model: gpt(),
+        scope: FixedBytes::ZERO,
+    };
+    assert_eq!(s.ok(holder, aat, consume.clone()).fee, u(1));
+    let out = s.send(holder, aat, consume);
+    let collected = events::<IAAT::FeeCollected>(&out.logs, aat);
+    assert_eq!(
+        (collected[0].feeAmount, collected[0].tokenAIMinted),
+        (u(1), u(GPT_PRICE))
+    );
+    assert_eq!(s.aat_balance(holder, id), u(96));
+    assert_eq!(s.token_balance(TREASURY), u(2 * GPT_PRICE));
+
+    // An eth_call from the zero address consumes and swaps nothing.
+    let zero = IAAT::IAATErrors::ERC1155InvalidSender(IAAT::ERC1155InvalidSender {
+        sender: Address::ZERO,
+    });
+    let out = s.send(
+        Address::ZERO,
+        aat,
+        IAAT::consumeCall {
+            holder: Address::ZERO,
+            id,
+            amount: u(1),
+            model: gpt(),
+            scope: FixedBytes::ZERO,
+        },
+    );
+    assert_eq!(aat_error(&out), zero);
+    let out = s.send(
+        Address::ZERO,
+        aat,
+        IAAT::swapCall {
+            partyA: Address::ZERO,
+            idA: id,
+            amountA: u(1),
+            partyB: holder,
+            idB: id,
+            amountB: u(1),
+        },
+    );
+    assert_eq!(aat_error(&out), zero);
+}
+
 /// OpenZeppelin 0.3.0's `ecdsa` slices the precompile's output unchecked:
 /// with a signature the precompile rejects, it trapped. TokenAI must revert
 /// with the spec's error instead.

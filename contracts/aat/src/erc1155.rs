@@ -17,7 +17,7 @@ use crate::{
     AAT,
     IAAT::{
         ERC1155InsufficientBalance, ERC1155InvalidReceiver, ERC1155InvalidSender,
-        ERC1155MissingApprovalForAll,
+        ERC1155MissingApprovalForAll, NotAContract,
     },
 };
 
@@ -41,6 +41,16 @@ impl AAT {
         Ok(())
     }
 
+    /// Units leave only a real account: the zero address sends nothing (it
+    /// cannot sign or call, and authorization alone would let an
+    /// `eth_call` from address zero "consume" or "swap" its empty balance).
+    pub(crate) fn check_sender(sender: Address) -> Result<(), Error> {
+        if sender.is_zero() {
+            return Err(ERC1155InvalidSender { sender }.into());
+        }
+        Ok(())
+    }
+
     /// The checks every safe transfer makes before its ids: not paused, the
     /// caller authorized, neither end the zero address.
     pub(crate) fn check_transfer(
@@ -54,10 +64,7 @@ impl AAT {
         if to.is_zero() {
             return Err(ERC1155InvalidReceiver { receiver: to }.into());
         }
-        if from.is_zero() {
-            return Err(ERC1155InvalidSender { sender: from }.into());
-        }
-        Ok(())
+        Self::check_sender(from)
     }
 
     /// The only balance update: `from` zero mints, `to` zero burns, else
@@ -103,9 +110,11 @@ impl AAT {
         Ok(())
     }
 
-    /// Asks a contract recipient to accept a single transfer: anything but
-    /// the acceptance selector reverts `ERC1155InvalidReceiver(to)`; a
-    /// receiver's own revert reason is passed up.
+    /// Asks a contract recipient to accept a single transfer: an answer
+    /// whose first word is not the acceptance selector reverts
+    /// `ERC1155InvalidReceiver(to)` (longer return data is accepted, as
+    /// OpenZeppelin's Solidity decodes it); a receiver's own revert reason is
+    /// passed up.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn accept_single(
         &mut self,
@@ -163,9 +172,9 @@ impl AAT {
     fn ask_receiver(&mut self, to: Address, calldata: &[u8], accept: [u8; 4]) -> Result<(), Error> {
         match call(to, calldata) {
             Ok(answer)
-                if answer.len() == 32
+                if answer.len() >= 32
                     && answer[..4] == accept
-                    && answer[4..].iter().all(|b| *b == 0) =>
+                    && answer[4..32].iter().all(|b| *b == 0) =>
             {
                 Ok(())
             }
@@ -175,15 +184,21 @@ impl AAT {
     }
 
     /// Calls `selector(account, value)` on TokenAI (`mint` or `burnFrom`),
-    /// passing up its revert data unchanged.
+    /// passing up its revert data unchanged. A TokenAI without code is a
+    /// failure, `NotAContract(tokenAI)`, as for a Solidity high-level call
+    /// (the constructor checks it too; this is defence in depth).
     pub(crate) fn call_token_ai(
         &mut self,
         selector: [u8; 4],
         account: Address,
         value: U256,
     ) -> Result<(), Error> {
+        let token_ai = self.token_ai.get();
+        if !has_code(token_ai) {
+            return Err(NotAContract { account: token_ai }.into());
+        }
         let calldata = selector_and_words(selector, &[account.word(), value.word()]);
-        call(self.token_ai.get(), &calldata).map_err(Error::external)?;
+        call(token_ai, &calldata).map_err(Error::external)?;
         Ok(())
     }
 }

@@ -8,9 +8,9 @@
 use crate::IAAT::{
     ERC1155InsufficientBalance, ERC1155InvalidArrayLength, ERC1155InvalidOperator,
     ERC1155InvalidReceiver, ERC1155InvalidSender, ERC1155MissingApprovalForAll, EnforcedPause,
-    ExcessiveFee, ExpectedPause, InvalidExpiration, ModelMismatch, NotOriginPool, NotReclaimable,
-    OwnableInvalidOwner, OwnableUnauthorizedAccount, PriceNotSet, ScopeMismatch, TokenExpired,
-    TokenNotTradable, UnauthorizedMinter, UnknownToken, ZeroAddress, ZeroAmount,
+    ExcessiveFee, ExpectedPause, InvalidExpiration, ModelMismatch, NotAContract, NotOriginPool,
+    NotReclaimable, OwnableInvalidOwner, OwnableUnauthorizedAccount, PriceNotSet, ScopeMismatch,
+    TokenExpired, TokenNotTradable, UnauthorizedMinter, UnknownToken, ZeroAddress, ZeroAmount,
 };
 
 /// An AAT revert: its revert data.
@@ -35,6 +35,7 @@ abi_core::errors! {
     ZeroAddress {},
     PriceNotSet { model },
     ExcessiveFee { feeBps, maxFeeBps },
+    NotAContract { account },
     UnauthorizedMinter { account },
     EnforcedPause {},
     ExpectedPause {},
@@ -46,7 +47,7 @@ abi_core::errors! {
 mod tests {
     #[test]
     fn every_spec_error_is_declared() {
-        assert_eq!(super::ERROR_SIGNATURES.len(), 23);
+        assert_eq!(super::ERROR_SIGNATURES.len(), 24);
         for signature in abi_core::access::ERROR_SIGNATURES {
             assert!(super::ERROR_SIGNATURES.contains(signature), "{signature}");
         }

@@ -26,7 +26,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-use abi_core::{access::Access, text::StoredBytes, OrOverflow};
+use abi_core::{access::Access, signature::has_code, text::StoredBytes, OrOverflow};
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::{
     prelude::*,
@@ -68,8 +68,8 @@ mod spec {
 pub use spec::IAAT;
 use IAAT::{
     ERC1155InvalidArrayLength, ERC1155InvalidOperator, ERC1155InvalidSender, ExcessiveFee,
-    InvalidExpiration, ModelMismatch, NotOriginPool, NotReclaimable, PriceNotSet, ScopeMismatch,
-    TokenExpired, UnknownToken, ZeroAddress, ZeroAmount,
+    InvalidExpiration, ModelMismatch, NotAContract, NotOriginPool, NotReclaimable, PriceNotSet,
+    ScopeMismatch, TokenExpired, UnknownToken, ZeroAddress, ZeroAmount,
 };
 
 /// ERC-165 interface ids AAT supports.
@@ -80,7 +80,10 @@ pub mod interface_ids {
     pub const ERC1155: [u8; 4] = [0xd9, 0xb6, 0x7a, 0x26];
     /// ERC-1155 metadata URI.
     pub const ERC1155_METADATA_URI: [u8; 4] = [0x0e, 0x89, 0x34, 0x1c];
-    /// ERC-5633 composable soulbound.
+    /// ERC-5633 composable soulbound: deliberately not supported. ERC-5633
+    /// requires every transfer of a soulbound id between accounts to throw,
+    /// and non-tradable AAT ids still move to and from their origin pool,
+    /// and are reclaimed by it.
     pub const ERC5633: [u8; 4] = [0x91, 0x1e, 0xc4, 0x70];
 }
 
@@ -148,6 +151,12 @@ impl AAT {
         if token_ai.is_zero() || treasury.is_zero() {
             return Err(ZeroAddress {}.into());
         }
+        // A call to an account without code succeeds and returns nothing: a
+        // wrong TokenAI address would make `mintWithTokenAI` free and fees
+        // vanish.
+        if !has_code(token_ai) {
+            return Err(NotAContract { account: token_ai }.into());
+        }
         self.access.init(initial_owner)?;
         self.token_ai.set(token_ai);
         self.treasury.set(treasury);
@@ -156,7 +165,7 @@ impl AAT {
         Ok(())
     }
 
-    // ---- ERC-1155, metadata URI, ERC-165, ERC-5633 --------------------------
+    // ---- ERC-1155, metadata URI, ERC-165 --------------------------------------
 
     pub fn balance_of(&self, account: Address, id: U256) -> U256 {
         self.balances.get(id).get(account)
@@ -248,7 +257,6 @@ impl AAT {
             interface_ids::ERC165,
             interface_ids::ERC1155,
             interface_ids::ERC1155_METADATA_URI,
-            interface_ids::ERC5633,
         ]
         .contains(&interface_id.0)
     }
@@ -272,7 +280,9 @@ impl AAT {
         self.supply.get(id)
     }
 
-    /// ERC-5633: a non-tradable id is soulbound; an unknown id is not.
+    /// A non-tradable id is bound to its holders except for moves to and
+    /// from its origin pool (so not ERC-5633's soulbound; see
+    /// `interface_ids::ERC5633`); an unknown id is not.
     pub fn is_soulbound(&self, id: U256) -> bool {
         self.token_type(id).is_ok_and(|t| !t.tradable)
     }
@@ -398,6 +408,7 @@ impl AAT {
     ) -> Result<U256, Error> {
         self.access.when_not_paused()?;
         let operator = self.vm().msg_sender();
+        Self::check_sender(holder)?;
         self.check_authorized(holder, operator)?;
         if amount.is_zero() {
             return Err(ZeroAmount {}.into());
@@ -477,6 +488,8 @@ impl AAT {
     ) -> Result<(), Error> {
         self.access.when_not_paused()?;
         let operator = self.vm().msg_sender();
+        Self::check_sender(party_a)?;
+        Self::check_sender(party_b)?;
         self.check_authorized(party_a, operator)?;
         self.check_authorized(party_b, operator)?;
         if amount_a.is_zero() || amount_b.is_zero() {

@@ -58,7 +58,9 @@ pub fn may_move(tradable: bool, origin_pool: Address, from: Address, to: Address
     tradable || from == origin_pool || to == origin_pool
 }
 
-/// `amount * fee_bps / 10_000`, rounded down, exact for every `amount`.
+/// `ceil(amount * fee_bps / 10_000)`, exact for every `amount`: rounded up,
+/// so that splitting a use into small pieces cannot dodge the fee (it is
+/// zero only when `fee_bps` is).
 /// The product is formed and divided in 32-bit digits with 64-bit
 /// arithmetic, which wasm has natively: ruint's 256-bit division and even
 /// `u128` division (a compiler builtin) would each add a kilobyte or more to
@@ -85,9 +87,15 @@ pub fn fee(amount: U256, fee_bps: u16) -> U256 {
         *digit = v / u64::from(BPS);
         rest = v % u64::from(BPS);
     }
-    // rate <= BPS, so the quotient fits in eight digits.
+    // rate <= BPS, so the quotient fits in eight digits, and rounding up adds
+    // at most one to a quotient at most `amount`: no overflow either.
     let limbs = core::array::from_fn(|i| product[2 * i] | (product[2 * i + 1] << 32));
-    U256::from_limbs(limbs)
+    let quotient = U256::from_limbs(limbs);
+    if rest == 0 {
+        quotient
+    } else {
+        quotient.saturating_add(U256::from(1))
+    }
 }
 
 #[cfg(test)]
@@ -156,10 +164,24 @@ mod tests {
     }
 
     #[test]
-    fn fee_rounds_down_and_never_overflows() {
-        assert_eq!(fee(U256::from(999), 10), U256::ZERO);
+    fn fee_rounds_up_and_never_overflows() {
+        assert_eq!(fee(U256::from(1), 10), U256::from(1), "no use is free");
+        assert_eq!(fee(U256::from(999), 10), U256::from(1));
         assert_eq!(fee(U256::from(1000), 10), U256::from(1));
-        assert_eq!(fee(U256::from(12_345), 250), U256::from(308));
+        assert_eq!(fee(U256::from(1001), 10), U256::from(2));
+        assert_eq!(
+            fee(U256::from(49), 200),
+            U256::from(1),
+            "splitting cannot dodge it"
+        );
+        assert_eq!(fee(U256::from(12_345), 250), U256::from(309));
+        assert_eq!(fee(U256::ZERO, 1000), U256::ZERO);
+        assert_eq!(
+            fee(U256::from(777), 0),
+            U256::ZERO,
+            "zero only without a fee"
+        );
+        assert_eq!(fee(U256::MAX, 10_000), U256::MAX);
         let mut x = U256::from(0x1234_5678_9abc_def1u64);
         for step in 0..2000u32 {
             x = x
@@ -171,7 +193,8 @@ mod tests {
                 x
             };
             let bps = (step % 1001) as u16;
-            let exact = U512::from(amount) * U512::from(bps) / U512::from(10_000u32);
+            let exact = (U512::from(amount) * U512::from(bps) + U512::from(9_999u32))
+                / U512::from(10_000u32);
             assert_eq!(
                 U512::from(fee(amount, bps)),
                 exact,

@@ -9,7 +9,6 @@ use alloy_primitives::{uint, Address, FixedBytes, U256};
 use alloy_sol_types::SolError;
 use motsu::prelude::*;
 use stylus_sdk::{
-    abi::Bytes,
     prelude::*,
     storage::{StorageU64, StorageU8},
 };
@@ -179,6 +178,47 @@ fn constructor_wires_token_ai_treasury_uri_and_owner(
         previousOwner: Address::ZERO,
         newOwner: owner,
     });
+}
+
+/// A TokenAI address without code would make `mintWithTokenAI` free (a
+/// call to it "succeeds") and fees vanish: refused at construction, and
+/// every call to TokenAI checks it again.
+#[motsu::test]
+fn a_token_ai_without_code_is_refused(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    owner: Address,
+    treasury: Address,
+    nobody: Address,
+    student: Address,
+) {
+    assert_eq!(
+        aat.sender(owner)
+            .constructor(nobody, treasury, b"", owner)
+            .motsu_unwrap_err(),
+        NotAContract { account: nobody }.into()
+    );
+    deploy(&token, &aat, owner, treasury);
+    let id = issue(&aat, owner, student, Kind::tradable(owner), 1_000);
+    aat.sender(Address::ZERO).token_ai.set(nobody);
+    let refused: Error = NotAContract { account: nobody }.into();
+    assert_eq!(
+        aat.sender(student)
+            .consume(student, id, u(100), gpt(), FixedBytes::ZERO)
+            .motsu_unwrap_err(),
+        refused,
+        "the fee mint"
+    );
+    let k = Kind::tradable(student);
+    assert_eq!(
+        aat.sender(student)
+            .mint_with_token_ai(student, k.model, k.scope, 0, false, true, u(1))
+            .motsu_unwrap_err(),
+        refused,
+        "the TokenAI burn"
+    );
+    assert_eq!(aat.sender(student).balance_of(student, id), u(1_000));
+    assert_eq!(aat.sender(student).total_supply(k.id()), U256::ZERO);
 }
 
 #[motsu::test]
@@ -383,11 +423,13 @@ fn supports_exactly_its_interfaces(
     treasury: Address,
 ) {
     deploy(&token, &aat, owner, treasury);
-    for id in ["01ffc9a7", "d9b67a26", "0e89341c", "911ec470"] {
+    for id in ["01ffc9a7", "d9b67a26", "0e89341c"] {
         let id: FixedBytes<4> = id.parse().unwrap();
         assert!(aat.sender(owner).supports_interface(id), "{id}");
     }
-    for id in ["ffffffff", "00000000", "80ac58cd", "36372b07"] {
+    // Not ERC-5633 (911ec470): non-tradable ids still move to and from their
+    // pool, which ERC-5633 forbids.
+    for id in ["911ec470", "ffffffff", "00000000", "80ac58cd", "36372b07"] {
         assert!(
             !aat.sender(owner).supports_interface(id.parse().unwrap()),
             "{id}"
@@ -682,52 +724,77 @@ fn batch_transfer_checks_every_id(
 
 // ---- ERC-1155 receivers ----------------------------------------------------------------
 
-/// A contract recipient whose answer the test sets.
+/// A contract recipient whose raw answer the test sets (routed by
+/// `abi_core`, so that it can answer any bytes at all).
 #[storage]
 struct Receiver {
-    /// 0 accepts, 1 answers a wrong selector, 2 reverts with a reason, else reverts empty.
     mode: StorageU8,
 }
 
 unsafe impl TopLevelStorage for Receiver {}
 
-#[public]
+/// `Receiver`'s answers, by mode.
+mod answer {
+    /// The acceptance selector in a word of its own, exactly 32 bytes.
+    pub const ACCEPT: u8 = 0;
+    pub const WRONG_SELECTOR: u8 = 1;
+    /// Reverts with the reason `not today`.
+    pub const REASON: u8 = 2;
+    /// The acceptance word followed by one more word (64 bytes).
+    pub const ACCEPT_LONG: u8 = 3;
+    /// The acceptance selector and 27 zero bytes: one byte short of a word.
+    pub const SHORT: u8 = 4;
+    /// The acceptance selector with a non-zero byte in the rest of its word.
+    pub const DIRTY: u8 = 5;
+}
+
+impl abi_core::router::Contract for Receiver {
+    fn call(
+        &mut self,
+        selector: u32,
+        _: &mut abi_core::codec::Args<'_>,
+    ) -> abi_core::router::Routed {
+        let accept: [u8; 4] = match selector {
+            0xf23a6e61 => [0xf2, 0x3a, 0x6e, 0x61],
+            0xbc197c81 => [0xbc, 0x19, 0x7c, 0x81],
+            _ => return Ok(None),
+        };
+        let mut word = [0u8; 32];
+        word[..4].copy_from_slice(&accept);
+        let answer = match self.mode.get().to::<u8>() {
+            answer::ACCEPT => word.to_vec(),
+            answer::WRONG_SELECTOR => [0xde, 0xad, 0xbe, 0xef]
+                .into_iter()
+                .chain([0; 28])
+                .collect(),
+            answer::REASON => {
+                return Err(abi_core::router::Failure::Reverted(Error::external(
+                    b"not today".to_vec(),
+                )))
+            }
+            answer::ACCEPT_LONG => [word, [7; 32]].concat(),
+            answer::SHORT => word[..31].to_vec(),
+            _ => {
+                word[31] = 1;
+                word.to_vec()
+            }
+        };
+        Ok(Some(answer))
+    }
+
+    fn construct(
+        &mut self,
+        _: &mut abi_core::codec::Args<'_>,
+    ) -> Result<(), abi_core::router::Failure> {
+        Ok(())
+    }
+}
+
+abi_core::entrypoint!(Receiver);
+
 impl Receiver {
     fn set_mode(&mut self, mode: u8) {
         self.mode.set(alloy_primitives::Uint::from(mode));
-    }
-
-    fn answer(&self, accept: [u8; 4]) -> Result<FixedBytes<4>, Vec<u8>> {
-        match self.mode.get().to::<u8>() {
-            0 => Ok(FixedBytes(accept)),
-            1 => Ok(FixedBytes([0xde, 0xad, 0xbe, 0xef])),
-            2 => Err(b"not today".to_vec()),
-            _ => Err(Vec::new()),
-        }
-    }
-
-    #[selector(name = "onERC1155Received")]
-    fn on_erc1155_received(
-        &mut self,
-        _operator: Address,
-        _from: Address,
-        _id: U256,
-        _value: U256,
-        _data: Bytes,
-    ) -> Result<FixedBytes<4>, Vec<u8>> {
-        self.answer([0xf2, 0x3a, 0x6e, 0x61])
-    }
-
-    #[selector(name = "onERC1155BatchReceived")]
-    fn on_erc1155_batch_received(
-        &mut self,
-        _operator: Address,
-        _from: Address,
-        _ids: Vec<U256>,
-        _values: Vec<U256>,
-        _data: Bytes,
-    ) -> Result<FixedBytes<4>, Vec<u8>> {
-        self.answer([0xbc, 0x19, 0x7c, 0x81])
     }
 }
 
@@ -752,8 +819,29 @@ fn contract_recipients_must_accept(
         .motsu_unwrap();
     assert_eq!(aat.sender(alice).balance_of(to, id), u(3));
 
-    receiver.sender(alice).set_mode(1);
+    // Longer return data whose first word accepts is an acceptance, as
+    // OpenZeppelin's Solidity decodes it.
+    receiver.sender(alice).set_mode(answer::ACCEPT_LONG);
+    aat.sender(alice)
+        .safe_transfer_from(alice, to, id, u(1), &[])
+        .motsu_unwrap();
+    aat.sender(alice)
+        .safe_batch_transfer_from(alice, to, vec![id], vec![u(1)], &[])
+        .motsu_unwrap();
+    assert_eq!(aat.sender(alice).balance_of(to, id), u(5));
+
     let refused: Error = ERC1155InvalidReceiver { receiver: to }.into();
+    for mode in [answer::SHORT, answer::DIRTY] {
+        receiver.sender(alice).set_mode(mode);
+        assert_eq!(
+            aat.sender(alice)
+                .safe_transfer_from(alice, to, id, u(1), &[])
+                .motsu_unwrap_err(),
+            refused,
+            "mode {mode}"
+        );
+    }
+    receiver.sender(alice).set_mode(answer::WRONG_SELECTOR);
     assert_eq!(
         aat.sender(alice)
             .safe_transfer_from(alice, to, id, u(1), &[])
@@ -775,7 +863,7 @@ fn contract_recipients_must_accept(
     );
     // (An empty revert also maps to `ERC1155InvalidReceiver`, but motsu
     // rewrites empty revert data into a message, so it is not testable here.)
-    receiver.sender(alice).set_mode(2);
+    receiver.sender(alice).set_mode(answer::REASON);
     assert_eq!(
         aat.sender(alice)
             .safe_transfer_from(alice, to, id, u(1), &[])
@@ -785,7 +873,7 @@ fn contract_recipients_must_accept(
     );
     assert_eq!(
         aat.sender(alice).balance_of(to, id),
-        u(3),
+        u(5),
         "refused transfers moved nothing"
     );
 }
@@ -843,7 +931,35 @@ fn consume_burns_amount_and_fee_and_mints_fee_value_to_treasury(
         value: minted,
     });
 
-    // The holder itself may consume too; a fee that rounds to zero mints nothing.
+    // The holder itself may consume too. The fee rounds up: 1% of 99 is 1,
+    // and splitting a use into pieces of 1 pays a unit on each.
+    assert_eq!(
+        aat.sender(student)
+            .consume(student, id, u(99), gpt(), cs101())
+            .motsu_unwrap(),
+        u(1)
+    );
+    assert_eq!(
+        aat.sender(student)
+            .consume(student, id, u(1), gpt(), cs101())
+            .motsu_unwrap(),
+        u(1)
+    );
+    aat.assert_emitted(&FeeCollected {
+        id,
+        feeAmount: u(1),
+        tokenAIMinted: PRICE,
+        treasury,
+    });
+    assert_eq!(
+        aat.sender(student).balance_of(student, id),
+        u(4_950 - 100 - 2)
+    );
+    let minted = minted + u(2) * PRICE;
+    assert_eq!(token.sender(treasury).balance_of(treasury), minted);
+
+    // Without a fee nothing is burned or minted beyond the use itself.
+    aat.sender(owner).set_fee_bps(0).motsu_unwrap();
     let before = aat.all_events().len();
     assert_eq!(
         aat.sender(student)
@@ -857,6 +973,40 @@ fn consume_burns_amount_and_fee_and_mints_fee_value_to_treasury(
         "TransferSingle and Consumed, no FeeCollected"
     );
     assert_eq!(token.sender(treasury).balance_of(treasury), minted);
+}
+
+/// Authorization alone would let an `eth_call` from address zero consume
+/// or swap "for" the zero address (and report minted fee value).
+#[motsu::test]
+fn the_zero_address_neither_consumes_nor_swaps(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    owner: Address,
+    treasury: Address,
+    alice: Address,
+) {
+    deploy(&token, &aat, owner, treasury);
+    let id = issue(&aat, owner, alice, Kind::tradable(owner), 100);
+    let zero: Error = ERC1155InvalidSender {
+        sender: Address::ZERO,
+    }
+    .into();
+    assert_eq!(
+        aat.sender(Address::ZERO)
+            .consume(Address::ZERO, id, u(1), gpt(), FixedBytes::ZERO)
+            .motsu_unwrap_err(),
+        zero
+    );
+    for (a, b) in [(Address::ZERO, alice), (alice, Address::ZERO)] {
+        assert_eq!(
+            aat.sender(Address::ZERO)
+                .swap(a, id, u(1), b, id, u(1))
+                .motsu_unwrap_err(),
+            zero
+        );
+    }
+    assert_eq!(token.sender(treasury).balance_of(treasury), U256::ZERO);
+    assert_eq!(aat.sender(alice).total_supply(id), u(100));
 }
 
 #[motsu::test]
