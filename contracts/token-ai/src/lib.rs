@@ -22,7 +22,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-use abi_core::{access::Access, eip712, log, signature, text::StoredBytes, OrOverflow};
+use abi_core::{
+    access::Access, codec::Word, eip712, log, signature, text::StoredBytes, OrOverflow,
+};
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::{
@@ -211,9 +213,9 @@ impl TokenAI {
             PERMIT_TYPEHASH,
             owner.into_word(),
             spender.into_word(),
-            value.into(),
-            nonce.into(),
-            deadline.into(),
+            value.word(),
+            nonce.word(),
+            deadline.word(),
         ]);
         let signer = signature::recover(self.digest(struct_hash), v, r, s);
         if signer != owner {
@@ -329,7 +331,7 @@ impl TokenAI {
         }
         log::emit(
             &[Transfer::SIGNATURE_HASH, from.into_word(), to.into_word()],
-            &value.to_be_bytes::<32>(),
+            value.word().as_slice(),
         );
         Ok(())
     }
@@ -353,7 +355,7 @@ impl TokenAI {
                 owner.into_word(),
                 spender.into_word(),
             ],
-            &value.to_be_bytes::<32>(),
+            value.word().as_slice(),
         );
         Ok(())
     }

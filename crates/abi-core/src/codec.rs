@@ -20,8 +20,35 @@ pub struct Args<'a> {
     next: usize,
 }
 
-fn zero(bytes: &[u8]) -> bool {
-    bytes.iter().all(|b| *b == 0)
+/// The big-endian `u64` at `at` (at most 24) in `word`.
+fn read_u64(word: &[u8; 32], at: usize) -> u64 {
+    // Safe: `at + 8 <= 32`, and an unaligned read is allowed.
+    u64::from_be(unsafe { word.as_ptr().add(at.min(24)).cast::<u64>().read_unaligned() })
+}
+
+/// Whether the first `n` bytes of `word` are zero. Compared 8 bytes at a
+/// time: a byte loop is a metered basic block a byte.
+fn zero_prefix(word: &[u8; 32], n: usize) -> bool {
+    let mut at = 0;
+    while at + 8 <= n {
+        if read_u64(word, at) != 0 {
+            return false;
+        }
+        at += 8;
+    }
+    n == at || (read_u64(word, at) >> (8 * (8 - (n - at)))) == 0
+}
+
+/// A big-endian word as a `U256`, limb by limb: ruint's conversion loops
+/// over the bytes, a metered basic block each.
+#[must_use]
+pub fn u256_of(word: &[u8; 32]) -> U256 {
+    U256::from_limbs([
+        read_u64(word, 24),
+        read_u64(word, 16),
+        read_u64(word, 8),
+        read_u64(word, 0),
+    ])
 }
 
 impl<'a> Args<'a> {
@@ -48,14 +75,14 @@ impl<'a> Args<'a> {
     /// The next head word, whose bytes before `clean_from` must be zero.
     fn padded(&mut self, clean_from: usize) -> Result<&'a [u8; 32], Malformed> {
         let word = self.word()?;
-        if !zero(&word[..clean_from]) {
+        if !zero_prefix(word, clean_from) {
             return Err(Malformed);
         }
         Ok(word)
     }
 
     pub fn u256(&mut self) -> Result<U256, Malformed> {
-        Ok(U256::from_be_bytes(*self.word()?))
+        Ok(u256_of(self.word()?))
     }
 
     pub fn b256(&mut self) -> Result<B256, Malformed> {
@@ -85,16 +112,13 @@ impl<'a> Args<'a> {
     }
 
     pub fn u64(&mut self) -> Result<u64, Malformed> {
-        let word = self.padded(24)?;
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(&word[24..]);
-        Ok(u64::from_be_bytes(bytes))
+        Ok(read_u64(self.padded(24)?, 24))
     }
 
     /// A `bytesN` value: left-aligned, the rest of the word zero.
     pub fn fixed<const N: usize>(&mut self) -> Result<FixedBytes<N>, Malformed> {
         let word = self.word()?;
-        if N > 32 || !zero(&word[N..]) {
+        if N > 32 || word[N..].iter().any(|b| *b != 0) {
             return Err(Malformed);
         }
         Ok(FixedBytes::from_slice(&word[..N]))
@@ -118,7 +142,7 @@ impl<'a> Args<'a> {
     /// A word at `at` that must be a small number (an offset or length).
     fn small(&self, at: usize) -> Result<usize, Malformed> {
         let word = self.word_at(at)?;
-        if !zero(&word[..28]) {
+        if !zero_prefix(word, 28) {
             return Err(Malformed);
         }
         Ok(u32::from_be_bytes([word[28], word[29], word[30], word[31]]) as usize)
@@ -171,8 +195,13 @@ pub trait Word {
 }
 
 impl Word for U256 {
+    /// Limb by limb, as four big-endian `u64`s: ruint's conversion loops
+    /// over the bytes, a metered basic block each.
     fn word(&self) -> B256 {
-        B256::from(self.to_be_bytes::<32>())
+        let [l0, l1, l2, l3] = *self.as_limbs();
+        let big_endian = [l3.to_be(), l2.to_be(), l1.to_be(), l0.to_be()];
+        // Safe: [u64; 4] and [u8; 32] have one size and every bit pattern.
+        B256::new(unsafe { core::mem::transmute::<[u64; 4], [u8; 32]>(big_endian) })
     }
 }
 
@@ -398,6 +427,24 @@ mod tests {
         assert_eq!(Args::new(&data).u256_array(), Err(Malformed));
         data = words(&[size_word(32), U256::from(u32::MAX).word()]);
         assert_eq!(Args::new(&data).array(5).map(|(n, _)| n), Err(Malformed));
+    }
+
+    #[test]
+    fn limb_conversions_equal_ruints() {
+        let mut x = U256::from(0x0123_4567_89ab_cdefu64);
+        for step in 0..200u64 {
+            x = x.wrapping_mul(U256::from(6_364_136_223_846_793_005u64)) + U256::from(step);
+            assert_eq!(x.word().0, x.to_be_bytes::<32>());
+            assert_eq!(u256_of(&x.to_be_bytes::<32>()), x);
+        }
+        for n in 0..=32 {
+            assert!(zero_prefix(&[0u8; 32], n));
+            for dirty in 0..32 {
+                let mut word = [0u8; 32];
+                word[dirty] = 0x80;
+                assert_eq!(zero_prefix(&word, n), dirty >= n, "n {n} dirty {dirty}");
+            }
+        }
     }
 
     #[test]

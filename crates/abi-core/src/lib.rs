@@ -10,7 +10,8 @@
 //! - `access`: two-step ownership, pause and minters, with their routing;
 //! - `eip712` and `signature`: typed-data digests, ERC-5267, and who signed
 //!   a digest (ecrecover with low `s`, ERC-1271 for smart accounts);
-//! - `call`: calls to other contracts;
+//! - `call`: calls to other contracts; `slot`: raw storage slots; `cmp`:
+//!   comparisons without `memcmp`;
 //! - `text`: strings in storage.
 //!
 //! Everything here replaces a generic part (stylus-sdk's `#[public]` router,
@@ -22,12 +23,14 @@ extern crate alloc;
 
 pub mod access;
 pub mod call;
+pub mod cmp;
 pub mod codec;
 pub mod eip712;
 pub mod log;
 pub mod revert;
 pub mod router;
 pub mod signature;
+pub mod slot;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

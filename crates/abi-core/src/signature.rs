@@ -9,18 +9,20 @@
 
 use alloc::vec::Vec;
 
-use alloy_primitives::{b256, Address, B256, U256};
+use alloy_primitives::{b256, Address, B256};
 use stylus_sdk::{call::RawCall, prelude::*};
 
-use crate::codec::{push_bytes, size_word, words, Word};
+use crate::{
+    cmp,
+    codec::{push_bytes, size_word, words, Word},
+};
 
 /// The ecrecover precompile.
 pub const ECRECOVER: Address = Address::with_last_byte(1);
 
 /// Half the order of secp256k1: a canonical signature's `s` is at most this.
-pub const HALF_ORDER: U256 = alloy_primitives::uint!(
-    0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0_U256
-);
+pub const HALF_ORDER: B256 =
+    b256!("7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
 
 /// `isValidSignature(bytes32,bytes)`'s selector: what an ERC-1271 account
 /// answers (as the first word of its return data) for a valid signature.
@@ -34,16 +36,16 @@ pub const EMPTY_CODE_HASH: B256 =
 /// a signature that is accepted, so no second form can replay it.
 #[must_use]
 pub fn is_canonical(v: u8, s: B256) -> bool {
-    (v == 27 || v == 28) && U256::from_be_bytes(s.0) <= HALF_ORDER
+    // Big-endian words compare as their numbers.
+    (v == 27 || v == 28) && s.0 <= HALF_ORDER.0
 }
 
 /// Whether `account` has code (a contract, or a smart account).
 ///
-/// The free host function, not `.vm().code_hash`: see `log::emit`.
+/// Through `WasmVM`, not `.vm()`: see `log::emit`.
 #[must_use]
-#[allow(deprecated)]
 pub fn has_code(account: Address) -> bool {
-    let hash = account.code_hash();
+    let hash = stylus_sdk::host::WasmVM {}.code_hash(account);
     !hash.is_zero() && hash != EMPTY_CODE_HASH
 }
 
@@ -91,11 +93,11 @@ pub fn join(v: u8, r: B256, s: B256) -> Vec<u8> {
 /// answering the magic value in a whole first word. A revert, short or
 /// other return data is a refusal. The zero address never signs.
 pub fn is_valid(signer: Address, digest: B256, signature: &[u8]) -> bool {
-    if signer.is_zero() {
+    if cmp::is_null(&signer) {
         return false;
     }
     if let Some((v, r, s)) = split(signature) {
-        if recover(digest, v, r, s) == signer {
+        if cmp::same(&recover(digest, v, r, s), &signer) {
             return true;
         }
     }
@@ -120,14 +122,14 @@ fn erc1271_accepts(account: Address, digest: B256, signature: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::keccak256;
+    use alloy_primitives::{keccak256, U256};
 
     use super::*;
 
     #[test]
     fn canonical_signatures() {
-        let low = B256::from(HALF_ORDER);
-        let high = B256::from(HALF_ORDER + U256::from(1));
+        let low = HALF_ORDER;
+        let high = B256::from(U256::from_be_bytes(HALF_ORDER.0) + U256::from(1));
         assert!(is_canonical(27, low) && is_canonical(28, B256::ZERO));
         assert!(!is_canonical(27, high));
         assert!(!is_canonical(0, low) && !is_canonical(1, low) && !is_canonical(29, low));

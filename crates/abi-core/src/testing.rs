@@ -181,6 +181,19 @@ impl SmartAccount {
         self.mode.set(alloy_primitives::Uint::from(mode));
     }
 
+    /// Accepts ERC-1155 units, as smart accounts do.
+    #[selector(name = "onERC1155Received")]
+    pub fn on_erc1155_received(
+        &self,
+        _operator: Address,
+        _from: Address,
+        _id: alloy_primitives::U256,
+        _value: alloy_primitives::U256,
+        _data: Bytes,
+    ) -> FixedBytes<4> {
+        FixedBytes([0xf2, 0x3a, 0x6e, 0x61])
+    }
+
     #[selector(name = "isValidSignature")]
     pub fn is_valid_signature(
         &self,

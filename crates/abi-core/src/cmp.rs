@@ -1,0 +1,82 @@
+//! Comparisons of integers and addresses without `memcmp`. The compiler
+//! lowers `==` on byte arrays, and on ruint's `Uint` (an array of limbs), to
+//! a call to `memcmp`, which on wasm is a byte loop: a metered basic block a
+//! byte, about 90,000 ink to compare two words. These compare 8 bytes at a
+//! time. Use them where a contract compares per item of a batch.
+
+use alloy_primitives::{Address, U256};
+
+/// `x == 0`.
+#[must_use]
+pub fn is_zero(x: &U256) -> bool {
+    let [a, b, c, d] = *x.as_limbs();
+    a | b | c | d == 0
+}
+
+/// `x == y`.
+#[must_use]
+pub fn eq(x: &U256, y: &U256) -> bool {
+    let ([a, b, c, d], [e, f, g, h]) = (*x.as_limbs(), *y.as_limbs());
+    (a ^ e) | (b ^ f) | (c ^ g) | (d ^ h) == 0
+}
+
+/// An address as two `u64`s and a `u32` (native order: only compared).
+fn parts(address: &Address) -> (u64, u64, u32) {
+    let bytes = &address.0 .0;
+    // Safe: 8 + 8 + 4 bytes of a 20-byte array; unaligned reads are allowed.
+    unsafe {
+        let at = bytes.as_ptr();
+        (
+            at.cast::<u64>().read_unaligned(),
+            at.add(8).cast::<u64>().read_unaligned(),
+            at.add(16).cast::<u32>().read_unaligned(),
+        )
+    }
+}
+
+/// `a == b`.
+#[must_use]
+pub fn same(a: &Address, b: &Address) -> bool {
+    parts(a) == parts(b)
+}
+
+/// `a == address(0)`.
+#[must_use]
+pub fn is_null(a: &Address) -> bool {
+    parts(a) == (0, 0, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn they_agree_with_eq() {
+        let values = [
+            U256::ZERO,
+            U256::from(1),
+            U256::from(1) << 64,
+            U256::from(1) << 128,
+            U256::from(1) << 255,
+            U256::MAX,
+        ];
+        for x in &values {
+            assert_eq!(is_zero(x), x.is_zero());
+            for y in &values {
+                assert_eq!(eq(x, y), x == y);
+            }
+        }
+        let mut addresses = vec![Address::ZERO];
+        for byte in [0, 7, 8, 15, 16, 19] {
+            let mut a = [0u8; 20];
+            a[byte] = 1;
+            addresses.push(Address::from(a));
+        }
+        for a in &addresses {
+            assert_eq!(is_null(a), a.is_zero());
+            for b in &addresses {
+                assert_eq!(same(a, b), a == b);
+            }
+        }
+    }
+}
