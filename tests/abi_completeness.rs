@@ -106,14 +106,20 @@ fn comparison_catches_a_missing_function() {
 /// declaration its ABI export prints.
 #[test]
 fn every_routed_selector_is_its_declarations() {
-    for (name, tables) in [
+    let tables = [
         (
             "TokenAI",
             [token_ai::router::FUNCTIONS, abi_core::access::FUNCTIONS],
+            &[][..],
         ),
-        ("AAT", [aat::router::FUNCTIONS, abi_core::access::FUNCTIONS]),
-    ] {
-        let errors = abi_export::selector_table_errors(&tables);
+        (
+            "AAT",
+            [aat::router::FUNCTIONS, abi_core::access::FUNCTIONS],
+            &[aat::router::VOUCHER_STRUCT][..],
+        ),
+    ];
+    for (name, tables, structs) in tables {
+        let errors = abi_export::selector_table_errors(&tables, structs);
         assert!(errors.is_empty(), "{name}: {errors:#?}");
     }
 }

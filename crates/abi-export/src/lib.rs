@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use alloy_json_abi::{Event, JsonAbi};
+use alloy_json_abi::{Event, InternalType, JsonAbi, Param};
 
 /// The built-in errors a Solidity ABI never declares.
 const BUILTIN_ERRORS: [&str; 2] = ["error Panic(uint256);", "error Error(string);"];
@@ -77,6 +77,86 @@ pub fn constructor_signature(generated: Generated) -> String {
     Printer(generated.constructor).to_string().trim().to_owned()
 }
 
+/// A struct of the interface: its name, its members (type and name), and
+/// them as a human-readable tuple type, `tuple(address,...)` (alloy's
+/// parser takes no member names; `name_structs` adds them back).
+struct Struct {
+    name: String,
+    members: Vec<(String, String)>,
+    tuple: String,
+}
+
+/// The structs an interface declares, one `struct Name { type name; ... }`
+/// a line.
+fn structs(interface: &str) -> Vec<Struct> {
+    interface
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("struct "))
+        .filter_map(|rest| {
+            let (name, body) = rest.split_once('{')?;
+            let members: Vec<(String, String)> = body
+                .trim_end_matches('}')
+                .split(';')
+                .filter_map(|member| member.trim().split_once(' '))
+                .map(|(ty, name)| (ty.to_owned(), name.trim().to_owned()))
+                .collect();
+            let types: Vec<&str> = members.iter().map(|(ty, _)| ty.as_str()).collect();
+            Some(Struct {
+                name: name.trim().to_owned(),
+                tuple: format!("tuple({})", types.join(",")),
+                members,
+            })
+        })
+        .collect()
+}
+
+/// `declaration` with each parameter typed by a struct typed by its tuple,
+/// which human-readable ABI parsers understand.
+fn expand_structs(declaration: &str, structs: &[Struct]) -> String {
+    let mut out = declaration.to_owned();
+    for s in structs {
+        for opener in ["(", ", "] {
+            for suffix in ["[] ", " "] {
+                out = out.replace(
+                    &format!("{opener}{}{suffix}", s.name),
+                    &format!("{opener}{}{suffix}", s.tuple),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Gives each tuple parameter whose member types are a struct's the
+/// struct's member names and its name, as solc's JSON ABI does
+/// (`"internalType": "struct IAAT.Voucher"`), so that clients take it as an
+/// object with named fields and typed clients generate the struct by name.
+fn name_structs(params: &mut [Param], structs: &[Struct], contract: &str) {
+    for param in params {
+        let base = param.ty.trim_end_matches("[]");
+        if base == "tuple" {
+            let types: Vec<&str> = param.components.iter().map(|c| c.ty.as_str()).collect();
+            let found = structs.iter().find(|s| {
+                s.members
+                    .iter()
+                    .map(|(ty, _)| ty.as_str())
+                    .eq(types.iter().copied())
+            });
+            if let Some(found) = found {
+                for (component, (_, name)) in param.components.iter_mut().zip(&found.members) {
+                    component.name.clone_from(name);
+                }
+                let array = &param.ty[base.len()..];
+                param.internal_type = Some(InternalType::Struct {
+                    contract: Some(contract.to_owned()),
+                    ty: format!("{}{array}", found.name),
+                });
+            }
+        }
+        name_structs(&mut param.components, structs, contract);
+    }
+}
+
 /// The JSON ABI of the interface and constructor.
 ///
 /// # Errors
@@ -85,6 +165,7 @@ pub fn constructor_signature(generated: Generated) -> String {
 pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, String> {
     let interface = solidity_interface(generated, events);
     let constructor = constructor_signature(generated);
+    let structs = structs(&interface);
     let declarations = interface
         .lines()
         .map(str::trim)
@@ -93,21 +174,38 @@ pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, Strin
                 .iter()
                 .any(|kind| line.starts_with(kind))
         })
-        .map(|line| line.trim_end_matches(';').to_owned())
+        .map(|line| expand_structs(line.trim_end_matches(';'), &structs))
         .chain((!constructor.is_empty()).then_some(constructor));
     let declarations: Vec<String> = declarations.collect();
-    JsonAbi::parse(declarations.iter().map(String::as_str)).map_err(|err| err.to_string())
+    let mut abi =
+        JsonAbi::parse(declarations.iter().map(String::as_str)).map_err(|err| err.to_string())?;
+    let contract = interface
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("interface "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned();
+    for function in abi.functions.values_mut().flatten() {
+        name_structs(&mut function.inputs, &structs, &contract);
+        name_structs(&mut function.outputs, &structs, &contract);
+    }
+    Ok(abi)
 }
 
 /// The selector-table entries (selector, declaration) whose declaration
 /// does not parse or has another selector, and the selectors listed twice:
 /// empty when a hand-written router dispatches exactly what it declares.
+/// `struct_declarations` are the structs the declarations use.
 #[must_use]
-pub fn selector_table_errors(tables: &[&[(u32, &str)]]) -> Vec<String> {
+pub fn selector_table_errors(
+    tables: &[&[(u32, &str)]],
+    struct_declarations: &[&str],
+) -> Vec<String> {
+    let structs = structs(&struct_declarations.join("\n"));
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (selector, declaration) in tables.iter().flat_map(|table| table.iter()) {
-        match alloy_json_abi::Function::parse(declaration) {
+        match alloy_json_abi::Function::parse(&expand_structs(declaration, &structs)) {
             Ok(function) if u32::from_be_bytes(function.selector().0) == *selector => {}
             Ok(function) => errors.push(format!(
                 "{declaration}: selector {selector:08x}, declared {}",
@@ -184,13 +282,55 @@ mod tests {
     #[test]
     fn selector_tables_are_checked() {
         let transfer = "function transfer(address to, uint256 value) external returns (bool)";
-        assert!(selector_table_errors(&[&[(0xa9059cbb, transfer)]]).is_empty());
-        assert_eq!(selector_table_errors(&[&[(1, transfer)]]).len(), 1);
+        assert!(selector_table_errors(&[&[(0xa9059cbb, transfer)]], &[]).is_empty());
+        assert_eq!(selector_table_errors(&[&[(1, transfer)]], &[]).len(), 1);
         assert_eq!(
-            selector_table_errors(&[&[(0xa9059cbb, transfer)], &[(0xa9059cbb, transfer)]]).len(),
+            selector_table_errors(&[&[(0xa9059cbb, transfer)], &[(0xa9059cbb, transfer)]], &[])
+                .len(),
             1
         );
-        assert_eq!(selector_table_errors(&[&[(1, "function (")]]).len(), 1);
+        assert_eq!(selector_table_errors(&[&[(1, "function (")]], &[]).len(), 1);
+        // keccak("put((address,uint256)[])")[..4]
+        let put = "function put(Pair[] calldata pairs) external";
+        let pair = "struct Pair { address who; uint256 amount; }";
+        let selector = u32::from_be_bytes(
+            alloy_json_abi::Function::parse("function put((address,uint256)[] pairs)")
+                .unwrap()
+                .selector()
+                .0,
+        );
+        assert!(selector_table_errors(&[&[(selector, put)]], &[pair]).is_empty());
+        assert_eq!(selector_table_errors(&[&[(selector, put)]], &[]).len(), 1);
+    }
+
+    fn with_struct(f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "interface IBox {{\n    struct Pair {{ address who; uint256 amount; }}\n    function put(Pair calldata pair, Pair[] calldata pairs) external;\n}}\n"
+        )
+    }
+
+    #[test]
+    fn structs_become_named_tuples() {
+        let generated = Generated {
+            interface: with_struct,
+            constructor,
+        };
+        let abi = json_abi(generated, &[]).unwrap();
+        let put = &abi.function("put").unwrap()[0];
+        assert_eq!(
+            put.signature(),
+            "put((address,uint256),(address,uint256)[])"
+        );
+        assert_eq!(put.inputs[0].components[1].name, "amount");
+        assert_eq!(
+            put.inputs[0].internal_type.as_ref().unwrap().to_string(),
+            "struct IBox.Pair"
+        );
+        assert_eq!(
+            put.inputs[1].internal_type.as_ref().unwrap().to_string(),
+            "struct IBox.Pair[]"
+        );
     }
 
     #[test]
