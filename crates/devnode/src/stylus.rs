@@ -289,6 +289,9 @@ impl ChainEnv<'_> {
 const COLD_SLOAD: u64 = 2_100;
 const WARM_READ: u64 = 100;
 const COLD_ACCOUNT: u64 = 2_600;
+/// A call's value transfer, and the creation of its recipient (EIP-150).
+const CALL_VALUE: u64 = 9_000;
+const NEW_ACCOUNT: u64 = 25_000;
 /// EIP-2200 store prices.
 const SSTORE_SET: u64 = 20_000;
 const SSTORE_RESET: u64 = 2_900;
@@ -385,9 +388,24 @@ impl Env for ChainEnv<'_> {
         });
     }
 
+    /// A call out of a program costs what the EVM's CALL opcodes charge
+    /// besides the callee's own gas: the account access (EIP-2929 cold or
+    /// warm) and, for a value transfer, 9,000 (plus 25,000 to an account
+    /// that does not exist yet), as Nitro charges a program's calls.
     fn call(&mut self, call: OutCall) -> CallResult {
         let code_address = revm_address(call.code_address);
         let account = Self::db_ok(self.ctx.journal_mut().load_account_with_code(code_address));
+        let mut access = if account.is_cold {
+            COLD_ACCOUNT
+        } else {
+            WARM_READ
+        };
+        if call.kind == CallKind::Call && !call.value.is_zero() {
+            access += CALL_VALUE;
+            if account.data.is_empty() {
+                access += NEW_ACCOUNT;
+            }
+        }
         let hash = account.data.info.code_hash;
         let bytecode = account.data.info.code.clone().unwrap_or_default();
         let (scheme, value) = match call.kind {
@@ -412,7 +430,9 @@ impl Env for ChainEnv<'_> {
             is_static: call.is_static,
             charged_new_account_state_gas: false,
         };
-        self.frame(FrameInput::Call(Box::new(inputs)))
+        let mut result = self.frame(FrameInput::Call(Box::new(inputs)));
+        result.gas_used += access;
+        result
     }
 
     fn create(&mut self, create: OutCreate) -> CallResult {
