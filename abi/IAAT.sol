@@ -2,6 +2,7 @@
 pragma solidity ^0.8.23;
 
 interface IAAT {
+    struct Voucher { address holder; address provider; uint256 id; uint256 cumulativeAmount; uint64 deadline; }
     function balanceOf(address account, uint256 id) external view returns (uint256);
     function balanceOfBatch(address[] calldata accounts, uint256[] calldata ids) external view returns (uint256[] memory);
     function setApprovalForAll(address operator, bool approved) external;
@@ -23,6 +24,15 @@ interface IAAT {
     function consume(address holder, uint256 id, uint256 amount, bytes16 model, bytes16 scope) external returns (uint256 fee);
     function reclaim(address holder, uint256 id, uint256 amount) external returns (uint256 reclaimed);
     function swap(address partyA, uint256 idA, uint256 amountA, address partyB, uint256 idB, uint256 amountB) external;
+    function settle(Voucher calldata voucher, bytes calldata signature, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee);
+    function settleBatch(Voucher[] calldata vouchers, bytes[] calldata signatures, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee);
+    function settledAmount(address holder, address provider, uint256 id) external view returns (uint256);
+    function hashVoucher(Voucher calldata voucher) external view returns (bytes32);
+    function DOMAIN_SEPARATOR() external view returns (bytes32);
+    function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions);
+    function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt) external;
+    function closeChannel(address holder, address provider, uint256 id) external returns (uint256 returned);
+    function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt);
     function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external;
     function modelPrice(bytes16 model) external view returns (uint256);
     function setFeeBps(uint16 feeBps) external;
@@ -60,6 +70,12 @@ interface IAAT {
     error ZeroAddress();
     error PriceNotSet(bytes16);
     error ExcessiveFee(uint16, uint16);
+    error InvalidVoucherSignature(address);
+    error VoucherExpired(uint64);
+    error NotVoucherProvider(address, address);
+    error ChannelExpiryInvalid(uint64);
+    error ChannelNotClosable(address, uint64);
+    error NoChannel(address, address, uint256);
     error NotAContract(address);
     error UnauthorizedMinter(address);
     error EnforcedPause();
@@ -68,7 +84,10 @@ interface IAAT {
     error OwnableInvalidOwner(address);
 
     event ApprovalForAll(address indexed account, address indexed operator, bool approved);
+    event ChannelClosed(address indexed holder, address indexed provider, uint256 indexed id, uint256 returned);
+    event ChannelOpened(address indexed holder, address indexed provider, uint256 indexed id, uint256 locked, uint64 expiresAt);
     event Consumed(address indexed holder, uint256 indexed id, address indexed operator, uint256 amount, uint256 fee);
+    event EIP712DomainChanged();
     event FeeBpsSet(uint16 feeBps);
     event FeeCollected(uint256 indexed id, uint256 feeAmount, uint256 tokenAIMinted, address indexed treasury);
     event MinterSet(address indexed minter, bool enabled);
@@ -84,4 +103,6 @@ interface IAAT {
     event TreasurySet(address indexed treasury);
     event URI(string value, uint256 indexed id);
     event Unpaused(address account);
+    event VoucherRejected(address indexed holder, address indexed provider, uint256 indexed id, bytes reason);
+    event VoucherSettled(address indexed holder, address indexed provider, uint256 indexed id, uint256 cumulativeAmount, uint256 consumed, uint256 fee);
 }

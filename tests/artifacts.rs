@@ -426,6 +426,176 @@ fn x402_payments_with_transfer_and_receive_authorizations() {
     assert_eq!(s.token_balance(agent.address()), u(1_000 - 55));
 }
 
+/// Pay per use on the artifact: vouchers signed by alloy's signer in the
+/// domain `eip712Domain()` declares, a channel, `settle` and `settleBatch`
+/// (a forged voucher reported, not fatal), the spec's events and errors, and
+/// a channel closed by anyone once it has expired.
+#[test]
+fn vouchers_and_channels_on_the_artifacts() {
+    let mut s = Suite::new();
+    let aat = s.aat;
+    let (student, agent) = (
+        motsu::prelude::Account::from_seed("student"),
+        motsu::prelude::Account::from_seed("agent"),
+    );
+    let (provider, stranger) = (addr(0x50), addr(0x51));
+    let id = s.mint(
+        student.address(),
+        GATEWAY,
+        gpt(),
+        FixedBytes::ZERO,
+        0,
+        false,
+        true,
+        10_000,
+    );
+    s.mint(
+        agent.address(),
+        GATEWAY,
+        gpt(),
+        FixedBytes::ZERO,
+        0,
+        false,
+        true,
+        10_000,
+    );
+    let domain = s.eip712_domain(aat);
+    assert_eq!(
+        (domain.name.as_deref(), domain.version.as_deref()),
+        (Some("AAT"), Some("1"))
+    );
+    assert_eq!(
+        s.ok(addr(1), aat, IAAT::DOMAIN_SEPARATORCall {})._0,
+        domain.separator()
+    );
+    let sign = |holder: &motsu::prelude::Account, cumulative: u64| {
+        let voucher = IAAT::Voucher {
+            holder: holder.address(),
+            provider,
+            id,
+            cumulativeAmount: u(cumulative),
+            deadline: NOW + 3_600,
+        };
+        let signature = holder
+            .signer()
+            .sign_hash_sync(&voucher.eip712_signing_hash(&domain))
+            .unwrap();
+        (
+            voucher,
+            alloy_primitives::Bytes::from(signature.as_bytes().to_vec()),
+        )
+    };
+    let (v, _) = sign(&student, 1);
+    assert_eq!(
+        s.ok(addr(1), aat, IAAT::hashVoucherCall { voucher: v.clone() })
+            ._0,
+        v.eip712_signing_hash(&domain)
+    );
+
+    // The student locks 5,000 units for the provider.
+    let open = IAAT::openChannelCall {
+        provider,
+        id,
+        amount: u(5_000),
+        expiresAt: NOW + 600,
+    };
+    let out = s.send(student.address(), aat, open);
+    let opened = events::<IAAT::ChannelOpened>(&out.logs, aat);
+    assert_eq!(
+        (opened[0].locked, opened[0].expiresAt),
+        (u(5_000), NOW + 600)
+    );
+
+    // One settlement alone: 1,000 units and their 2% from the channel.
+    let (voucher, signature) = sign(&student, 1_000);
+    let call = IAAT::settleCall {
+        voucher,
+        signature,
+        model: gpt(),
+        scope: FixedBytes::ZERO,
+    };
+    let out = s.send(provider, aat, call.clone());
+    let settled = IAAT::settleCall::abi_decode_returns(out.result.as_ref().unwrap(), true).unwrap();
+    assert_eq!((settled.consumed, settled.fee), (u(1_000), u(20)));
+    let log = &events::<IAAT::VoucherSettled>(&out.logs, aat)[0];
+    assert_eq!(
+        (log.holder, log.cumulativeAmount, log.fee),
+        (student.address(), u(1_000), u(20))
+    );
+    assert_eq!(s.token_balance(TREASURY), u(20 * GPT_PRICE));
+    let out = s.send(stranger, aat, call);
+    assert_eq!(
+        aat_error(&out),
+        IAAT::IAATErrors::NotVoucherProvider(IAAT::NotVoucherProvider {
+            caller: stranger,
+            provider
+        })
+    );
+
+    // A batch: the student's next voucher, the agent's, and a forgery.
+    let (v1, s1) = sign(&student, 1_500);
+    let (v2, s2) = sign(&agent, 700);
+    let (forged, _) = sign(&agent, 9_000);
+    let (_, wrong) = sign(&student, 9_000);
+    let batch = IAAT::settleBatchCall {
+        vouchers: vec![v1, v2, forged.clone()],
+        signatures: vec![s1, s2, wrong],
+        model: gpt(),
+        scope: FixedBytes::ZERO,
+    };
+    let out = s.send(provider, aat, batch);
+    let totals =
+        IAAT::settleBatchCall::abi_decode_returns(out.result.as_ref().unwrap(), true).unwrap();
+    assert_eq!(
+        (totals.consumed, totals.fee),
+        (u(1_200), u(24)),
+        "500 + 700, 10 + 14"
+    );
+    let rejected = events::<IAAT::VoucherRejected>(&out.logs, aat);
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(
+        IAAT::IAATErrors::abi_decode(&rejected[0].reason, true).unwrap(),
+        IAAT::IAATErrors::InvalidVoucherSignature(IAAT::InvalidVoucherSignature {
+            holder: agent.address()
+        })
+    );
+    assert_eq!(
+        events::<IAAT::FeeCollected>(&out.logs, aat).len(),
+        1,
+        "one id, one fee event"
+    );
+    assert_eq!(s.token_balance(TREASURY), u(44 * GPT_PRICE));
+    assert_eq!(s.aat_balance(agent.address(), id), u(10_000 - 714));
+    let channel = s.ok(
+        addr(1),
+        aat,
+        IAAT::channelOfCall {
+            holder: student.address(),
+            provider,
+            id,
+        },
+    );
+    assert_eq!(channel.locked, u(5_000 - 1_020 - 510));
+
+    // Once expired, anyone closes the channel; the rest returns.
+    let close = IAAT::closeChannelCall {
+        holder: student.address(),
+        provider,
+        id,
+    };
+    let early = s.send(stranger, aat, close.clone());
+    assert!(matches!(
+        aat_error(&early),
+        IAAT::IAATErrors::ChannelNotClosable(_)
+    ));
+    s.host.set_timestamp(NOW + 600);
+    let out = s.send(stranger, aat, close);
+    let closed = events::<IAAT::ChannelClosed>(&out.logs, aat);
+    assert_eq!(closed[0].returned, u(3_470));
+    assert_eq!(s.aat_balance(student.address(), id), u(5_000 + 3_470));
+    assert_eq!(s.aat_balance(aat, id), U256::ZERO);
+}
+
 /// The review's findings, on the built wasm: a codeless TokenAI refused, the
 /// fee rounded up, no ERC-5633 claim, no zero holder or party.
 #[test]

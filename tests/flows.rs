@@ -393,3 +393,152 @@ fn failure_atomicity_when_the_fee_cannot_be_minted(
     assert_eq!(token.sender(user).total_supply(), U256::ZERO);
     assert_eq!(token.sender(user).balance_of(treasury), U256::ZERO);
 }
+
+/// A provider serves three holders over many requests, paid by vouchers:
+/// one through a channel, one from its balance, one smart account (ERC-1271),
+/// settling every tenth request in one batch. At the end everything owed is
+/// settled and every balance, the supply and the treasury add up.
+#[motsu::test]
+fn a_provider_is_paid_by_vouchers_over_many_requests(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    wallet: Contract<abi_core::testing::SmartAccount>,
+    operator: Address,
+    treasury: Address,
+    gateway: Address,
+    provider: Address,
+    student: Account,
+    agent: Account,
+    key: Account,
+) {
+    deploy(&token, &aat, operator, treasury, gateway);
+    let gpt = b16("GPT-4-turbo");
+    wallet.sender(operator).set_owner(key.address());
+    let holders = [student.address(), agent.address(), wallet.address()];
+    let signers = [&student, &agent, &key];
+    let id = aat
+        .sender(gateway)
+        .mint(
+            holders[0],
+            gateway,
+            gpt,
+            FixedBytes::ZERO,
+            0,
+            false,
+            true,
+            u(50_000),
+        )
+        .motsu_unwrap();
+    for holder in &holders[1..] {
+        aat.sender(gateway)
+            .mint(
+                *holder,
+                gateway,
+                gpt,
+                FixedBytes::ZERO,
+                0,
+                false,
+                true,
+                u(50_000),
+            )
+            .motsu_unwrap();
+    }
+    aat.sender(holders[0])
+        .open_channel(provider, id, u(30_000), NOW + 86_400)
+        .motsu_unwrap();
+    let answer = aat.sender(provider).eip712_domain();
+    let answer =
+        <IAAT::eip712DomainCall as alloy_sol_types::SolCall>::abi_decode_returns(&answer, true)
+            .unwrap();
+    let domain = alloy_sol_types::Eip712Domain::new(
+        Some(answer.name.into()),
+        Some(answer.version.into()),
+        Some(answer.chainId),
+        Some(answer.verifyingContract),
+        None,
+    );
+    // What each holder owes after each request, and the latest voucher.
+    let mut owed = [0u64; 3];
+    let mut latest: Vec<Option<(aat::vouchers::Voucher, Vec<u8>)>> = vec![None, None, None];
+    let (mut consumed_total, mut fee_total) = (U256::ZERO, U256::ZERO);
+    for request in 0..90u64 {
+        let who = (request % 3) as usize;
+        // Usage-based: each answer costs what its tokens cost.
+        owed[who] += 37 + request % 11;
+        let voucher = aat::vouchers::Voucher {
+            holder: holders[who],
+            provider,
+            id,
+            cumulative_amount: u(owed[who]),
+            deadline: NOW + 3_600,
+        };
+        let hash = IAAT::Voucher {
+            holder: voucher.holder,
+            provider,
+            id,
+            cumulativeAmount: voucher.cumulative_amount,
+            deadline: voucher.deadline,
+        }
+        .eip712_signing_hash(&domain);
+        let signature = signers[who].signer().sign_hash_sync(&hash).unwrap();
+        latest[who] = Some((voucher, signature.as_bytes().to_vec()));
+        if request % 10 == 9 {
+            let (vouchers, signatures): (Vec<_>, Vec<_>) = latest.iter().flatten().cloned().unzip();
+            let refs: Vec<&[u8]> = signatures.iter().map(Vec::as_slice).collect();
+            let (consumed, fee) = aat
+                .sender(provider)
+                .settle_batch(&vouchers, &refs, gpt, FixedBytes::ZERO)
+                .motsu_unwrap();
+            consumed_total += consumed;
+            fee_total += fee;
+        }
+    }
+    // Replaying the last batch settles nothing more.
+    let (vouchers, signatures): (Vec<_>, Vec<_>) = latest.iter().flatten().cloned().unzip();
+    let refs: Vec<&[u8]> = signatures.iter().map(Vec::as_slice).collect();
+    assert_eq!(
+        aat.sender(provider)
+            .settle_batch(&vouchers, &refs, gpt, FixedBytes::ZERO)
+            .motsu_unwrap(),
+        (U256::ZERO, U256::ZERO)
+    );
+    let total_owed: u64 = owed.iter().sum();
+    assert_eq!(consumed_total, u(total_owed));
+    for (i, holder) in holders.iter().enumerate() {
+        assert_eq!(
+            aat.sender(provider).settled_amount(*holder, provider, id),
+            u(owed[i])
+        );
+    }
+    // Fees rounded up per settlement: at least 2% of each holder's total.
+    for owed in owed {
+        assert!(fee_total >= policy::fee(u(owed), 200));
+    }
+    let (locked, _) = aat.sender(provider).channel_of(holders[0], provider, id);
+    let student_paid = u(30_000) - locked;
+    assert_eq!(
+        aat.sender(provider).balance_of(holders[0], id),
+        u(20_000),
+        "the student paid from its channel only"
+    );
+    let burned = consumed_total + fee_total;
+    let others_paid = u(100_000)
+        - aat.sender(provider).balance_of(holders[1], id)
+        - aat.sender(provider).balance_of(holders[2], id);
+    assert_eq!(student_paid + others_paid, burned);
+    assert_eq!(aat.sender(provider).total_supply(id), u(150_000) - burned);
+    assert_eq!(aat.sender(provider).balance_of(aat.address(), id), locked);
+    assert_eq!(
+        token.sender(treasury).balance_of(treasury),
+        fee_total * GPT_PRICE,
+        "the treasury holds the fees' value"
+    );
+    // The provider closes the channel; the rest returns to the student.
+    aat.sender(provider)
+        .close_channel(holders[0], provider, id)
+        .motsu_unwrap();
+    assert_eq!(
+        aat.sender(provider).balance_of(holders[0], id),
+        u(20_000) + locked
+    );
+}

@@ -78,12 +78,10 @@ impl AAT {
         value: U256,
     ) -> Result<(), Error> {
         if from.is_zero() {
-            let supply = self.supply.get(id);
-            self.supply
-                .setter(id)
-                .set(supply.checked_add(value).or_overflow()?);
+            let total = self.total_supply(id).checked_add(value).or_overflow()?;
+            self.set_total_supply(&id, &total);
         } else {
-            let balance = self.balances.get(id).get(from);
+            let balance = self.balance_of(from, id);
             let Some(rest) = balance.checked_sub(value) else {
                 return Err(ERC1155InsufficientBalance {
                     sender: from,
@@ -93,19 +91,14 @@ impl AAT {
                 }
                 .into());
             };
-            self.balances.setter(id).setter(from).set(rest);
+            self.set_balance(&id, &from, &rest);
         }
         if to.is_zero() {
-            let supply = self.supply.get(id);
-            self.supply
-                .setter(id)
-                .set(supply.checked_sub(value).or_overflow()?);
+            let total = self.total_supply(id).checked_sub(value).or_overflow()?;
+            self.set_total_supply(&id, &total);
         } else {
-            let balance = self.balances.get(id).get(to);
-            self.balances
-                .setter(id)
-                .setter(to)
-                .set(balance.checked_add(value).or_overflow()?);
+            let balance = self.balance_of(to, id).checked_add(value).or_overflow()?;
+            self.set_balance(&id, &to, &balance);
         }
         Ok(())
     }

@@ -6,11 +6,13 @@
 //! contract would (`abi_core::Revert::external`).
 
 use crate::IAAT::{
-    ERC1155InsufficientBalance, ERC1155InvalidArrayLength, ERC1155InvalidOperator,
-    ERC1155InvalidReceiver, ERC1155InvalidSender, ERC1155MissingApprovalForAll, EnforcedPause,
-    ExcessiveFee, ExpectedPause, InvalidExpiration, ModelMismatch, NotAContract, NotOriginPool,
-    NotReclaimable, OwnableInvalidOwner, OwnableUnauthorizedAccount, PriceNotSet, ScopeMismatch,
-    TokenExpired, TokenNotTradable, UnauthorizedMinter, UnknownToken, ZeroAddress, ZeroAmount,
+    ChannelExpiryInvalid, ChannelNotClosable, ERC1155InsufficientBalance,
+    ERC1155InvalidArrayLength, ERC1155InvalidOperator, ERC1155InvalidReceiver,
+    ERC1155InvalidSender, ERC1155MissingApprovalForAll, EnforcedPause, ExcessiveFee, ExpectedPause,
+    InvalidExpiration, InvalidVoucherSignature, ModelMismatch, NoChannel, NotAContract,
+    NotOriginPool, NotReclaimable, NotVoucherProvider, OwnableInvalidOwner,
+    OwnableUnauthorizedAccount, PriceNotSet, ScopeMismatch, TokenExpired, TokenNotTradable,
+    UnauthorizedMinter, UnknownToken, VoucherExpired, ZeroAddress, ZeroAmount,
 };
 
 /// An AAT revert: its revert data.
@@ -35,6 +37,12 @@ abi_core::errors! {
     ZeroAddress {},
     PriceNotSet { model },
     ExcessiveFee { feeBps, maxFeeBps },
+    InvalidVoucherSignature { holder },
+    VoucherExpired { deadline },
+    NotVoucherProvider { caller, provider },
+    ChannelExpiryInvalid { expiresAt },
+    ChannelNotClosable { caller, expiresAt },
+    NoChannel { holder, provider, id },
     NotAContract { account },
     UnauthorizedMinter { account },
     EnforcedPause {},
@@ -47,7 +55,7 @@ abi_core::errors! {
 mod tests {
     #[test]
     fn every_spec_error_is_declared() {
-        assert_eq!(super::ERROR_SIGNATURES.len(), 24);
+        assert_eq!(super::ERROR_SIGNATURES.len(), 30);
         for signature in abi_core::access::ERROR_SIGNATURES {
             assert!(super::ERROR_SIGNATURES.contains(signature), "{signature}");
         }

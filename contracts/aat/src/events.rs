@@ -173,4 +173,74 @@ impl AAT {
     pub(crate) fn emit_treasury_set(&self, treasury: Address) {
         self.emit(&[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()], &[]);
     }
+
+    pub(crate) fn emit_voucher_settled(
+        &self,
+        voucher: &crate::vouchers::Voucher,
+        consumed: U256,
+        fee: U256,
+    ) {
+        self.emit(
+            &[
+                IAAT::VoucherSettled::SIGNATURE_HASH,
+                voucher.holder.word(),
+                voucher.provider.word(),
+                voucher.id.word(),
+            ],
+            &words(&[
+                voucher.cumulative_amount.word(),
+                consumed.word(),
+                fee.word(),
+            ]),
+        );
+    }
+
+    pub(crate) fn emit_voucher_rejected(&self, voucher: &crate::vouchers::Voucher, reason: &[u8]) {
+        self.emit(
+            &[
+                IAAT::VoucherRejected::SIGNATURE_HASH,
+                voucher.holder.word(),
+                voucher.provider.word(),
+                voucher.id.word(),
+            ],
+            &codec::encode_bytes(reason),
+        );
+    }
+
+    pub(crate) fn emit_channel_opened(
+        &self,
+        holder: Address,
+        provider: Address,
+        id: U256,
+        locked: U256,
+        expires_at: u64,
+    ) {
+        self.emit(
+            &[
+                IAAT::ChannelOpened::SIGNATURE_HASH,
+                holder.word(),
+                provider.word(),
+                id.word(),
+            ],
+            &words(&[locked.word(), expires_at.word()]),
+        );
+    }
+
+    pub(crate) fn emit_channel_closed(
+        &self,
+        holder: Address,
+        provider: Address,
+        id: U256,
+        returned: U256,
+    ) {
+        self.emit(
+            &[
+                IAAT::ChannelClosed::SIGNATURE_HASH,
+                holder.word(),
+                provider.word(),
+                id.word(),
+            ],
+            &words(&[returned.word()]),
+        );
+    }
 }

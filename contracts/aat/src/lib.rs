@@ -30,19 +30,19 @@ use abi_core::{access::Access, signature::has_code, text::StoredBytes, OrOverflo
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::{
     prelude::*,
-    storage::{
-        StorageAddress, StorageBool, StorageFixedBytes, StorageMap, StorageU16, StorageU256,
-        StorageU64,
-    },
+    storage::{StorageAddress, StorageU16},
 };
 
 #[cfg(feature = "export-abi")]
 pub mod abi;
+mod channels;
 mod erc1155;
 pub mod error;
 mod events;
 pub mod policy;
+mod records;
 pub mod router;
+pub mod vouchers;
 
 pub use error::Error;
 
@@ -90,18 +90,6 @@ pub mod interface_ids {
 /// `type(uint256).max` as a reclaim amount: the holder's whole balance.
 pub const RECLAIM_ALL: U256 = U256::MAX;
 
-/// The stored policy of one token id (two storage slots).
-#[storage]
-pub struct TokenTypeStorage {
-    model: StorageFixedBytes<16>,
-    scope: StorageFixedBytes<16>,
-    expiration: StorageU64,
-    /// Never zero once the type exists: the existence flag.
-    origin_pool: StorageAddress,
-    reclaimable: StorageBool,
-    tradable: StorageBool,
-}
-
 /// A token type's policy, read out of storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenType {
@@ -118,22 +106,15 @@ pub struct TokenType {
 #[storage]
 #[allow(clippy::upper_case_acronyms)]
 pub struct AAT {
-    /// id → holder → balance.
-    balances: StorageMap<U256, StorageMap<Address, StorageU256>>,
-    /// holder → operator → approved.
-    operator_approvals: StorageMap<Address, StorageMap<Address, StorageBool>>,
-    /// id → total supply.
-    supply: StorageMap<U256, StorageU256>,
-    types: StorageMap<U256, TokenTypeStorage>,
     /// The EIP-1155 URI template.
     uri: StoredBytes,
-    /// model → TokenAI base units per AAT unit.
-    prices: StorageMap<FixedBytes<16>, StorageU256>,
     fee_bps: StorageU16,
     treasury: StorageAddress,
     token_ai: StorageAddress,
     /// Ownership, pause and minters.
     pub access: Access,
+    // Balances, supplies, approvals, token types, prices and pay accounts
+    // live in slots of their own (`records`).
 }
 
 /// The external functions, in the order of `IAAT.sol`; `router` decodes
@@ -167,10 +148,6 @@ impl AAT {
 
     // ---- ERC-1155, metadata URI, ERC-165 --------------------------------------
 
-    pub fn balance_of(&self, account: Address, id: U256) -> U256 {
-        self.balances.get(id).get(account)
-    }
-
     pub fn balance_of_batch(
         &self,
         accounts: Vec<Address>,
@@ -183,11 +160,11 @@ impl AAT {
             }
             .into());
         }
-        Ok(accounts
-            .iter()
-            .zip(&ids)
-            .map(|(account, id)| self.balance_of(*account, *id))
-            .collect())
+        let mut balances = Vec::with_capacity(ids.len());
+        for (account, id) in accounts.iter().zip(&ids) {
+            balances.push(self.balance_of(*account, *id));
+        }
+        Ok(balances)
     }
 
     pub fn set_approval_for_all(&mut self, operator: Address, approved: bool) -> Result<(), Error> {
@@ -195,16 +172,9 @@ impl AAT {
             return Err(ERC1155InvalidOperator { operator }.into());
         }
         let account = self.vm().msg_sender();
-        self.operator_approvals
-            .setter(account)
-            .setter(operator)
-            .set(approved);
+        self.set_approval(&account, &operator, approved);
         self.emit_approval_for_all(account, operator, approved);
         Ok(())
-    }
-
-    pub fn is_approved_for_all(&self, account: Address, operator: Address) -> bool {
-        self.operator_approvals.get(account).get(operator)
     }
 
     /// Moves `value` of `id` under the transfer policy, then asks a contract
@@ -276,10 +246,6 @@ impl AAT {
         Ok(())
     }
 
-    pub fn total_supply(&self, id: U256) -> U256 {
-        self.supply.get(id)
-    }
-
     /// A non-tradable id is bound to its holders except for moves to and
     /// from its origin pool (so not ERC-5633's soulbound; see
     /// `interface_ids::ERC5633`); an unknown id is not.
@@ -301,7 +267,7 @@ impl AAT {
     }
 
     pub fn exists(&self, id: U256) -> bool {
-        !self.types.get(id).origin_pool.get().is_zero()
+        self.stored_type(&id).is_some()
     }
 
     #[allow(clippy::type_complexity)]
@@ -386,7 +352,7 @@ impl AAT {
 
     /// `amount * modelPrice(model)` TokenAI base units.
     pub fn quote_token_ai(&self, model: FixedBytes<16>, amount: U256) -> Result<U256, Error> {
-        let price = self.prices.get(model);
+        let price = self.model_price(model);
         if price.is_zero() {
             return Err(PriceNotSet { model }.into());
         }
@@ -413,23 +379,7 @@ impl AAT {
         if amount.is_zero() {
             return Err(ZeroAmount {}.into());
         }
-        let token = self.live_token_type(id)?;
-        if token.model != model {
-            return Err(ModelMismatch {
-                id,
-                expected: token.model,
-                given: model,
-            }
-            .into());
-        }
-        if !token.scope.is_zero() && token.scope != scope {
-            return Err(ScopeMismatch {
-                id,
-                expected: token.scope,
-                given: scope,
-            }
-            .into());
-        }
+        let token = self.usable_token_type(id, model, scope)?;
         let fee = policy::fee(amount, self.fee_bps.get().to());
         let burned = amount.checked_add(fee).or_overflow()?;
         self.move_tokens(id, holder, Address::ZERO, burned)?;
@@ -521,13 +471,9 @@ impl AAT {
         token_ai_per_unit: U256,
     ) -> Result<(), Error> {
         self.access.only_owner()?;
-        self.prices.setter(model).set(token_ai_per_unit);
+        self.set_price(&model, &token_ai_per_unit);
         self.emit_model_price_set(model, token_ai_per_unit);
         Ok(())
-    }
-
-    pub fn model_price(&self, model: FixedBytes<16>) -> U256 {
-        self.prices.get(model)
     }
 
     pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
@@ -575,19 +521,8 @@ impl AAT {
 impl AAT {
     /// The policy of an id that exists, else `UnknownToken`.
     fn token_type(&self, id: U256) -> Result<TokenType, Error> {
-        let stored = self.types.get(id);
-        let origin_pool = stored.origin_pool.get();
-        if origin_pool.is_zero() {
-            return Err(UnknownToken { id }.into());
-        }
-        Ok(TokenType {
-            model: stored.model.get(),
-            scope: stored.scope.get(),
-            expiration: stored.expiration.get().to(),
-            origin_pool,
-            reclaimable: stored.reclaimable.get(),
-            tradable: stored.tradable.get(),
-        })
+        self.stored_type(&id)
+            .ok_or_else(|| UnknownToken { id }.into())
     }
 
     /// The policy of an id that exists and has not expired.
@@ -597,6 +532,35 @@ impl AAT {
             return Err(TokenExpired {
                 id,
                 expiration: token.expiration,
+            }
+            .into());
+        }
+        Ok(token)
+    }
+
+    /// The policy of an id that may pay for a use of `model` within `scope`:
+    /// it exists, has not expired, is for that model, and (when it is
+    /// scoped) for that scope.
+    fn usable_token_type(
+        &self,
+        id: U256,
+        model: FixedBytes<16>,
+        scope: FixedBytes<16>,
+    ) -> Result<TokenType, Error> {
+        let token = self.live_token_type(id)?;
+        if token.model != model {
+            return Err(ModelMismatch {
+                id,
+                expected: token.model,
+                given: model,
+            }
+            .into());
+        }
+        if !token.scope.is_zero() && token.scope != scope {
+            return Err(ScopeMismatch {
+                id,
+                expected: token.scope,
+                given: scope,
             }
             .into());
         }
@@ -648,15 +612,7 @@ impl AAT {
             token.tradable,
         );
         if !self.exists(id) {
-            let mut stored = self.types.setter(id);
-            stored.model.set(token.model);
-            stored.scope.set(token.scope);
-            stored
-                .expiration
-                .set(alloy_primitives::Uint::from(token.expiration));
-            stored.origin_pool.set(token.origin_pool);
-            stored.reclaimable.set(token.reclaimable);
-            stored.tradable.set(token.tradable);
+            self.store_type(&id, token);
             self.emit_token_type_created(id, token);
         }
         self.move_tokens(id, Address::ZERO, to, amount)?;
@@ -695,7 +651,7 @@ impl AAT {
         if fee.is_zero() {
             return Ok(());
         }
-        let value = fee.checked_mul(self.prices.get(model)).or_overflow()?;
+        let value = fee.checked_mul(self.model_price(model)).or_overflow()?;
         let treasury = self.treasury.get();
         if !value.is_zero() {
             self.call_token_ai(erc1155::TOKEN_AI_MINT, treasury, value)?;

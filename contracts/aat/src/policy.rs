@@ -36,7 +36,7 @@ pub fn token_id(
     words[223] = u8::from(tradable);
     // alloy's keccak is the host's in the program (stylus-sdk turns on
     // alloy's `native-keccak`; nothing in this crate turns on a software one).
-    U256::from_be_bytes(keccak256(words).0)
+    abi_core::codec::u256_of(&keccak256(words).0)
 }
 
 /// Expired once `now` reaches `expiration`; 0 never expires.
@@ -68,6 +68,12 @@ pub fn may_move(tradable: bool, origin_pool: Address, from: Address, to: Address
 #[must_use]
 pub fn fee(amount: U256, fee_bps: u16) -> U256 {
     let rate = u64::from(fee_bps.min(BPS));
+    // The common case, an amount below 2^50: the product fits in 64 bits.
+    let [low, rest @ ..] = *amount.as_limbs();
+    if rest == [0; 3] && low >> 50 == 0 {
+        let product = low * rate;
+        return U256::from(product.div_ceil(u64::from(BPS)));
+    }
     // amount * rate in nine 32-bit digits, least significant first.
     let mut product = [0u64; 9];
     let mut carry = 0u64;

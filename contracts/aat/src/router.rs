@@ -11,7 +11,21 @@ use abi_core::{
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::abi::Bytes;
 
-use crate::AAT;
+use crate::{vouchers::Voucher, AAT};
+
+/// `Voucher`'s ABI type, for selectors: `(address,address,uint256,uint256,uint64)`.
+type VoucherArg = (Address, Address, U256, U256, u64);
+
+/// A `Voucher`: five static words.
+fn voucher(a: &mut Args<'_>) -> Result<Voucher, abi_core::codec::Malformed> {
+    Ok(Voucher {
+        holder: a.address()?,
+        provider: a.address()?,
+        id: a.u256()?,
+        cumulative_amount: a.u256()?,
+        deadline: a.u64()?,
+    })
+}
 
 abi_core::functions! {
     BALANCE_OF = "balanceOf"(Address, U256)
@@ -56,6 +70,24 @@ abi_core::functions! {
         => "function reclaim(address holder, uint256 id, uint256 amount) external returns (uint256 reclaimed)";
     SWAP = "swap"(Address, U256, U256, Address, U256, U256)
         => "function swap(address partyA, uint256 idA, uint256 amountA, address partyB, uint256 idB, uint256 amountB) external";
+    SETTLE = "settle"(VoucherArg, Bytes, FixedBytes<16>, FixedBytes<16>)
+        => "function settle(Voucher calldata voucher, bytes calldata signature, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee)";
+    SETTLE_BATCH = "settleBatch"(Vec<VoucherArg>, Vec<Bytes>, FixedBytes<16>, FixedBytes<16>)
+        => "function settleBatch(Voucher[] calldata vouchers, bytes[] calldata signatures, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee)";
+    SETTLED_AMOUNT = "settledAmount"(Address, Address, U256)
+        => "function settledAmount(address holder, address provider, uint256 id) external view returns (uint256)";
+    HASH_VOUCHER = "hashVoucher"(VoucherArg)
+        => "function hashVoucher(Voucher calldata voucher) external view returns (bytes32)";
+    DOMAIN_SEPARATOR = "DOMAIN_SEPARATOR"()
+        => "function DOMAIN_SEPARATOR() external view returns (bytes32)";
+    EIP712_DOMAIN = "eip712Domain"()
+        => "function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions)";
+    OPEN_CHANNEL = "openChannel"(Address, U256, U256, u64)
+        => "function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt) external";
+    CLOSE_CHANNEL = "closeChannel"(Address, Address, U256)
+        => "function closeChannel(address holder, address provider, uint256 id) external returns (uint256 returned)";
+    CHANNEL_OF = "channelOf"(Address, Address, U256)
+        => "function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt)";
     SET_MODEL_PRICE = "setModelPrice"(FixedBytes<16>, U256)
         => "function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external";
     MODEL_PRICE = "modelPrice"(FixedBytes<16>)
@@ -73,6 +105,9 @@ abi_core::functions! {
     TOKEN_AI = "tokenAI"()
         => "function tokenAI() external view returns (address)";
 }
+
+/// The `Voucher` struct as the ABI export declares it.
+pub const VOUCHER_STRUCT: &str = "struct Voucher { address holder; address provider; uint256 id; uint256 cumulativeAmount; uint64 deadline; }";
 
 /// The constructor, as the ABI export prints it.
 pub const CONSTRUCTOR: &str =
@@ -153,6 +188,37 @@ impl Contract for AAT {
                 let (party_b, id_b, amount_b) = (a.address()?, a.u256()?, a.u256()?);
                 done(self.swap(party_a, id_a, amount_a, party_b, id_b, amount_b))?
             }
+            SETTLE | SETTLE_BATCH => {
+                // One voucher inline, or arrays of them and their signatures.
+                let single = selector == SETTLE;
+                let (vouchers, signatures) = if single {
+                    (vec![voucher(a)?], vec![a.bytes()?])
+                } else {
+                    let (count, mut items) = a.array(5)?;
+                    let mut vouchers = Vec::with_capacity(count);
+                    for _ in 0..count {
+                        vouchers.push(voucher(&mut items)?);
+                    }
+                    (vouchers, a.bytes_array()?)
+                };
+                let (model, scope) = (a.fixed()?, a.fixed()?);
+                let (consumed, fee) =
+                    self.settle_all(&vouchers, &signatures, model, scope, single)?;
+                words(&[consumed.word(), fee.word()])
+            }
+            SETTLED_AMOUNT => word(self.settled_amount(a.address()?, a.address()?, a.u256()?)),
+            HASH_VOUCHER => word(self.hash_voucher(&voucher(a)?)),
+            DOMAIN_SEPARATOR => word(self.domain_separator()),
+            EIP712_DOMAIN => self.eip712_domain(),
+            OPEN_CHANNEL => {
+                let (provider, id, amount) = (a.address()?, a.u256()?, a.u256()?);
+                done(self.open_channel(provider, id, amount, a.u64()?))?
+            }
+            CLOSE_CHANNEL => word(self.close_channel(a.address()?, a.address()?, a.u256()?)?),
+            CHANNEL_OF => {
+                let (locked, expires_at) = self.channel_of(a.address()?, a.address()?, a.u256()?);
+                words(&[locked.word(), expires_at.word()])
+            }
             SET_MODEL_PRICE => done(self.set_model_price(a.fixed()?, a.u256()?))?,
             MODEL_PRICE => word(self.model_price(a.fixed()?)),
             SET_FEE_BPS => done(self.set_fee_bps(a.u16()?))?,
@@ -179,7 +245,7 @@ abi_core::entrypoint!(AAT);
 abi_core::generate_abi!(
     AAT,
     "AAT",
-    structs: &[],
+    structs: &[VOUCHER_STRUCT],
     functions: &[FUNCTIONS, abi_core::access::FUNCTIONS],
     errors: crate::error::ERROR_SIGNATURES,
     constructor: CONSTRUCTOR,

@@ -8,10 +8,7 @@ use abi_core::testing::{access_calls, assert_each_routed, call_router, Answer, R
 use alloy_primitives::{uint, Address, FixedBytes, U256};
 use alloy_sol_types::SolError;
 use motsu::prelude::*;
-use stylus_sdk::{
-    prelude::*,
-    storage::{StorageU64, StorageU8},
-};
+use stylus_sdk::{prelude::*, storage::StorageU8};
 use token_ai::{ITokenAI, TokenAI};
 
 use super::*;
@@ -24,36 +21,41 @@ use crate::IAAT::{
 };
 
 /// motsu's fixed `block.timestamp` (2025-01-01T00:00:00Z).
-const NOW: u64 = 1_735_689_600;
-const DAY: u64 = 86_400;
+pub(crate) const NOW: u64 = 1_735_689_600;
+pub(crate) const DAY: u64 = 86_400;
 /// TokenAI base units per AAT unit of GPT.
-const PRICE: U256 = uint!(2_000_000_000_000_U256);
+pub(crate) const PRICE: U256 = uint!(2_000_000_000_000_U256);
 /// 1%.
-const FEE_BPS: u16 = 100;
+pub(crate) const FEE_BPS: u16 = 100;
 const URI_TEMPLATE: &[u8] = b"https://meta.example/aat/{id}.json";
 
 /// A `bytes16` name, ASCII right-padded with zeros.
-fn b16(name: &str) -> FixedBytes<16> {
+pub(crate) fn b16(name: &str) -> FixedBytes<16> {
     let mut bytes = [0u8; 16];
     bytes[..name.len()].copy_from_slice(name.as_bytes());
     FixedBytes(bytes)
 }
 
-fn gpt() -> FixedBytes<16> {
+pub(crate) fn gpt() -> FixedBytes<16> {
     b16("GPT-4-turbo")
 }
 
-fn cs101() -> FixedBytes<16> {
+pub(crate) fn cs101() -> FixedBytes<16> {
     b16("CS101-Fall2024")
 }
 
-fn u(n: u64) -> U256 {
+pub(crate) fn u(n: u64) -> U256 {
     U256::from(n)
 }
 
 /// Deploys TokenAI and AAT wired together: AAT is a TokenAI minter, `owner`
 /// an AAT minter, GPT priced, a 1% fee.
-fn deploy(token: &Contract<TokenAI>, aat: &Contract<AAT>, owner: Address, treasury: Address) {
+pub(crate) fn deploy(
+    token: &Contract<TokenAI>,
+    aat: &Contract<AAT>,
+    owner: Address,
+    treasury: Address,
+) {
     token
         .sender(owner)
         .constructor(b"TokenAI", b"TAI", owner)
@@ -78,18 +80,18 @@ fn deploy(token: &Contract<TokenAI>, aat: &Contract<AAT>, owner: Address, treasu
 
 /// A token policy under test.
 #[derive(Clone, Copy)]
-struct Kind {
-    pool: Address,
-    model: FixedBytes<16>,
-    scope: FixedBytes<16>,
-    expiration: u64,
-    reclaimable: bool,
-    tradable: bool,
+pub(crate) struct Kind {
+    pub(crate) pool: Address,
+    pub(crate) model: FixedBytes<16>,
+    pub(crate) scope: FixedBytes<16>,
+    pub(crate) expiration: u64,
+    pub(crate) reclaimable: bool,
+    pub(crate) tradable: bool,
 }
 
 impl Kind {
     /// Tradable GPT credit that never expires.
-    fn tradable(pool: Address) -> Self {
+    pub(crate) fn tradable(pool: Address) -> Self {
         Kind {
             pool,
             model: gpt(),
@@ -101,7 +103,7 @@ impl Kind {
     }
 
     /// A university's course credit: non-tradable, reclaimable, scoped, expiring.
-    fn course(pool: Address) -> Self {
+    pub(crate) fn course(pool: Address) -> Self {
         Kind {
             pool,
             model: gpt(),
@@ -112,7 +114,7 @@ impl Kind {
         }
     }
 
-    fn id(&self) -> U256 {
+    pub(crate) fn id(&self) -> U256 {
         policy::token_id(
             self.pool,
             self.model,
@@ -125,7 +127,13 @@ impl Kind {
 }
 
 /// Mints `amount` of `kind` to `to` through the fiat path.
-fn issue(aat: &Contract<AAT>, minter: Address, to: Address, kind: Kind, amount: u64) -> U256 {
+pub(crate) fn issue(
+    aat: &Contract<AAT>,
+    minter: Address,
+    to: Address,
+    kind: Kind,
+    amount: u64,
+) -> U256 {
     aat.sender(minter)
         .mint(
             to,
@@ -142,17 +150,15 @@ fn issue(aat: &Contract<AAT>, minter: Address, to: Address, kind: Kind, amount: 
 
 /// Moves the stored expiration of `id` to `at`: motsu's clock cannot move,
 /// so the token's expiration is moved to the instant under test instead.
-fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64) {
-    aat.sender(Address::ZERO)
-        .types
-        .setter(id)
-        .expiration
-        .set(StorageU64Value::from(at));
+pub(crate) fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64) {
+    let mut contract = aat.sender(Address::ZERO);
+    let mut token = contract.stored_type(&id).expect("the id exists");
+    token.expiration = at;
+    contract.store_type(&id, &token);
 }
-type StorageU64Value = <StorageU64 as StorageType>::Wraps<'static>;
 
 /// The revert data of a TokenAI error, as AAT passes it up.
-fn token_ai_revert<E: SolError>(err: E) -> Error {
+pub(crate) fn token_ai_revert<E: SolError>(err: E) -> Error {
     Error::external(err.abi_encode())
 }
 
@@ -1903,6 +1909,69 @@ fn every_spec_function_is_routed(
             partyB: owner,
             idB: id,
             amountB: u(1),
+        }
+        .abi_encode(),
+        settleCall {
+            voucher: IAAT::Voucher {
+                holder: alice,
+                provider: alice,
+                id,
+                cumulativeAmount: u(1),
+                deadline: u64::MAX,
+            },
+            signature: vec![0u8; 65].into(),
+            model: gpt(),
+            scope: z16,
+        }
+        .abi_encode(),
+        settleBatchCall {
+            vouchers: vec![IAAT::Voucher {
+                holder: alice,
+                provider: alice,
+                id,
+                cumulativeAmount: u(1),
+                deadline: u64::MAX,
+            }],
+            signatures: vec![vec![0u8; 65].into()],
+            model: gpt(),
+            scope: z16,
+        }
+        .abi_encode(),
+        settledAmountCall {
+            holder: alice,
+            provider: owner,
+            id,
+        }
+        .abi_encode(),
+        hashVoucherCall {
+            voucher: IAAT::Voucher {
+                holder: alice,
+                provider: alice,
+                id,
+                cumulativeAmount: u(1),
+                deadline: u64::MAX,
+            },
+        }
+        .abi_encode(),
+        DOMAIN_SEPARATORCall {}.abi_encode(),
+        eip712DomainCall {}.abi_encode(),
+        openChannelCall {
+            provider: owner,
+            id,
+            amount: u(1),
+            expiresAt: NOW + DAY,
+        }
+        .abi_encode(),
+        closeChannelCall {
+            holder: alice,
+            provider: owner,
+            id,
+        }
+        .abi_encode(),
+        channelOfCall {
+            holder: alice,
+            provider: owner,
+            id,
         }
         .abi_encode(),
         setModelPriceCall {

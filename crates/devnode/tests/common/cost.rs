@@ -5,8 +5,9 @@
 //! prints it (`scripts/cost-report`); a test checks that it runs.
 
 use alloy::{
+    network::EthereumWallet,
     primitives::{Address, Bytes, FixedBytes, U256},
-    providers::DynProvider,
+    providers::{DynProvider, Provider, ProviderBuilder},
     signers::SignerSync,
     sol_types::{eip712_domain, SolCall, SolStruct},
 };
@@ -39,6 +40,247 @@ impl Meter {
             calldata,
         });
     }
+}
+
+/// A holder of credits who pays by voucher, with a client of its own.
+struct Holder {
+    signer: alloy::signers::local::PrivateKeySigner,
+    client: DynProvider,
+}
+
+/// `count` holders with keys of their own, funded for gas, each given
+/// `units` of the tradable GPT credit `id` by the minter.
+async fn holders(
+    node: &devnode::Node,
+    minter: &DynProvider,
+    aat: Address,
+    gpt: FixedBytes<16>,
+    count: usize,
+    units: u64,
+) -> Vec<Holder> {
+    let mut out = Vec::new();
+    for i in 0..count {
+        let seed = alloy::primitives::keccak256(format!("voucher holder {i}"));
+        let signer = alloy::signers::local::PrivateKeySigner::from_bytes(&seed).expect("a key");
+        minter
+            .raw_request::<_, ()>(
+                "anvil_setBalance".into(),
+                (signer.address(), U256::from(10u64).pow(U256::from(18u64))),
+            )
+            .await
+            .expect("funds");
+        let mint = IAAT::mintCall {
+            to: signer.address(),
+            originPool: signer_address(minter).await,
+            model: gpt,
+            scope: FixedBytes::ZERO,
+            expiration: 0,
+            reclaimable: false,
+            tradable: true,
+            amount: u(units),
+        };
+        assert!(send(minter, aat, mint).await.status());
+        let client = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(node.url().parse().expect("a URL"))
+            .erased();
+        out.push(Holder { signer, client });
+    }
+    out
+}
+
+async fn signer_address(provider: &DynProvider) -> Address {
+    provider.get_accounts().await.expect("accounts")[0]
+}
+
+/// A voucher for `cumulative` units of `id`, signed by `holder` in the
+/// domain AAT declares through `eip712Domain()`.
+async fn voucher(
+    aat_client: &DynProvider,
+    aat: Address,
+    holder: &Holder,
+    provider: Address,
+    id: U256,
+    cumulative: u64,
+) -> (IAAT::Voucher, Bytes) {
+    let domain = read(aat_client, aat, IAAT::eip712DomainCall {}).await;
+    let domain = alloy::sol_types::Eip712Domain::new(
+        Some(domain.name.into()),
+        Some(domain.version.into()),
+        Some(domain.chainId),
+        Some(domain.verifyingContract),
+        None,
+    );
+    let voucher = IAAT::Voucher {
+        holder: holder.signer.address(),
+        provider,
+        id,
+        cumulativeAmount: u(cumulative),
+        deadline: u64::MAX,
+    };
+    let signature = holder
+        .signer
+        .sign_hash_sync(&voucher.eip712_signing_hash(&domain))
+        .expect("signs");
+    (voucher, signature.as_bytes().to_vec().into())
+}
+
+/// The pay-per-use rows: channels, single settlements and batches of 100
+/// vouchers from 100 holders, first-time and steady state, drawn from
+/// channels and from balances. Returns the per-voucher lines.
+async fn vouchers(
+    node: &devnode::Node,
+    m: &mut Meter,
+    minter: &DynProvider,
+    aat: Address,
+    gpt: FixedBytes<16>,
+) -> String {
+    const BATCH: usize = 100;
+    let (provider_client, provider) = (client(node, 4), signer(4).address());
+    let (other_client, other) = (client(node, 5), signer(5).address());
+    let id = read(
+        minter,
+        aat,
+        IAAT::computeTokenIdCall {
+            originPool: signer_address(minter).await,
+            model: gpt,
+            scope: FixedBytes::ZERO,
+            expiration: 0,
+            reclaimable: false,
+            tradable: true,
+        },
+    )
+    .await;
+    let people = holders(node, minter, aat, gpt, BATCH, 100_000).await;
+    let settle = |v: (IAAT::Voucher, Bytes)| IAAT::settleCall {
+        voucher: v.0,
+        signature: v.1,
+        model: gpt,
+        scope: FixedBytes::ZERO,
+    };
+    let first = &people[0];
+    let v = voucher(minter, aat, first, provider, id, 1_000).await;
+    m.run(
+        "AAT settle (first, from balance)",
+        &provider_client,
+        aat,
+        settle(v),
+    )
+    .await;
+    let v = voucher(minter, aat, first, provider, id, 2_000).await;
+    m.run(
+        "AAT settle (again, from balance)",
+        &provider_client,
+        aat,
+        settle(v),
+    )
+    .await;
+    let open = IAAT::openChannelCall {
+        provider,
+        id,
+        amount: u(10_000),
+        expiresAt: u64::MAX / 2,
+    };
+    m.run("AAT openChannel (new)", &first.client, aat, open.clone())
+        .await;
+    m.run("AAT openChannel (top-up)", &first.client, aat, open)
+        .await;
+    let v = voucher(minter, aat, first, provider, id, 3_000).await;
+    m.run(
+        "AAT settle (from channel)",
+        &provider_client,
+        aat,
+        settle(v),
+    )
+    .await;
+    let close = IAAT::closeChannelCall {
+        holder: first.signer.address(),
+        provider,
+        id,
+    };
+    m.run("AAT closeChannel", &provider_client, aat, close)
+        .await;
+
+    let batch = |vouchers: Vec<(IAAT::Voucher, Bytes)>| {
+        let (vouchers, signatures) = vouchers.into_iter().unzip();
+        IAAT::settleBatchCall {
+            vouchers,
+            signatures,
+            model: gpt,
+            scope: FixedBytes::ZERO,
+        }
+    };
+    let mut lines = String::new();
+    let mut row = |m: &mut Meter, label: &str| {
+        let gas = m.rows.last().expect("a row").gas_used;
+        lines.push_str(&format!(
+            "{label:<34} {:>9} per voucher (gasUsed / {BATCH})\n",
+            gas / BATCH as u64
+        ));
+    };
+    // First settlements with `other` (from balances), then steady ones.
+    let mut vs = Vec::new();
+    for p in &people {
+        vs.push(voucher(minter, aat, p, other, id, 100).await);
+    }
+    m.run(
+        "AAT settleBatch x100 (first)",
+        &other_client,
+        aat,
+        batch(vs),
+    )
+    .await;
+    row(m, "  settleBatch, first settlement");
+    let mut vs = Vec::new();
+    for p in &people {
+        vs.push(voucher(minter, aat, p, other, id, 200).await);
+    }
+    m.run(
+        "AAT settleBatch x100 (balances)",
+        &other_client,
+        aat,
+        batch(vs),
+    )
+    .await;
+    row(m, "  settleBatch, steady, balances");
+    // With `provider`: every holder locks units in a channel, has settled
+    // once, then settles again from the channel.
+    let mut vs = Vec::new();
+    for p in &people[1..] {
+        let open = IAAT::openChannelCall {
+            provider,
+            id,
+            amount: u(10_000),
+            expiresAt: u64::MAX / 2,
+        };
+        assert!(send(&p.client, aat, open).await.status());
+    }
+    let open = IAAT::openChannelCall {
+        provider,
+        id,
+        amount: u(10_000),
+        expiresAt: u64::MAX / 2,
+    };
+    assert!(send(&first.client, aat, open).await.status());
+    for (i, p) in people.iter().enumerate() {
+        let base = if i == 0 { 3_000 } else { 0 };
+        vs.push(voucher(minter, aat, p, provider, id, base + 100).await);
+    }
+    assert!(send(&provider_client, aat, batch(vs)).await.status());
+    let mut vs = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let base = if i == 0 { 3_000 } else { 0 };
+        vs.push(voucher(minter, aat, p, provider, id, base + 200).await);
+    }
+    m.run(
+        "AAT settleBatch x100 (channels)",
+        &provider_client,
+        aat,
+        batch(vs),
+    )
+    .await;
+    row(m, "  settleBatch, steady, channels");
+    lines
 }
 
 fn u(n: u64) -> U256 {
@@ -342,6 +584,8 @@ pub async fn report() -> String {
         amountB: u(1),
     };
     m.run("AAT swap", &alice_client, aat, swap).await;
+
+    let per_voucher = vouchers(&node, &mut m, &owner, aat, gpt).await;
     node.stop().await;
 
     let mut table = format!(
@@ -355,6 +599,7 @@ pub async fn report() -> String {
             row.label, row.gas_used, 21_000, row.calldata, execution
         ));
     }
+    table.push_str(&per_voucher);
     table.push_str(
         "gasUsed: the devnode's receipt; execution = gasUsed - 21,000 - calldata (EIP-2028).\n\
          Stylus prices: host I/O at Nitro's published ink prices, storage/logs/calls at EVM prices,\n\

@@ -1,0 +1,126 @@
+//! Payment channels: a holder locks units of an id for one provider until a
+//! time, so that the provider is sure to be paid for what it serves. Only
+//! that provider's vouchers draw on them (`vouchers`) while the channel is
+//! open; what is left returns to the holder when the channel is closed.
+//! Locked units are held by this contract; locking is not a holder-to-holder
+//! move, so non-tradable ids may be locked too (they stay the holder's).
+
+use abi_core::OrOverflow;
+use alloy_primitives::{Address, U256};
+use stylus_sdk::prelude::*;
+
+use crate::{
+    vouchers::{pay_key, PayAccount},
+    Error, AAT,
+    IAAT::{ChannelExpiryInvalid, ChannelNotClosable, NoChannel, ZeroAddress, ZeroAmount},
+};
+
+impl AAT {
+    /// Locks `amount` of the caller's `id` for `provider` until
+    /// `expires_at`, or adds to the open channel and moves its expiry
+    /// later.
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause()`, `ZeroAmount()`, `ZeroAddress()`, `UnknownToken`,
+    /// `TokenExpired`, `ChannelExpiryInvalid(expiresAt)` for an expiry not
+    /// in the future, after the id's expiration or before the channel's
+    /// current one, `ERC1155InsufficientBalance`.
+    pub fn open_channel(
+        &mut self,
+        provider: Address,
+        id: U256,
+        amount: U256,
+        expires_at: u64,
+    ) -> Result<(), Error> {
+        self.access.when_not_paused()?;
+        if amount.is_zero() {
+            return Err(ZeroAmount {}.into());
+        }
+        if provider.is_zero() {
+            return Err(ZeroAddress {}.into());
+        }
+        let token = self.live_token_type(id)?;
+        let holder = self.vm().msg_sender();
+        let key = pay_key(holder, provider, id);
+        let account = self.pay_account(key);
+        let too_late = token.expiration != 0 && expires_at > token.expiration;
+        if expires_at <= self.vm().block_timestamp() || too_late || expires_at < account.expires_at
+        {
+            return Err(ChannelExpiryInvalid {
+                expiresAt: expires_at,
+            }
+            .into());
+        }
+        let locked = account.locked.checked_add(amount).or_overflow()?;
+        self.set_pay_account(
+            key,
+            &PayAccount {
+                locked,
+                expires_at,
+                ..account
+            },
+        )?;
+        let contract = self.vm().contract_address();
+        self.move_tokens(id, holder, contract, amount)?;
+        self.emit_transfer_single(holder, holder, contract, id, amount);
+        self.emit_channel_opened(holder, provider, id, locked, expires_at);
+        Ok(())
+    }
+
+    /// Closes a channel and returns what is left in it to its holder: the
+    /// provider may close it at any time, anyone once it has expired.
+    /// Allowed while paused: it only returns units to their owner. What was
+    /// settled stays settled.
+    ///
+    /// # Errors
+    ///
+    /// `NoChannel(holder, provider, id)`, `ChannelNotClosable(caller,
+    /// expiresAt)` before expiry for anyone but the provider.
+    pub fn close_channel(
+        &mut self,
+        holder: Address,
+        provider: Address,
+        id: U256,
+    ) -> Result<U256, Error> {
+        let key = pay_key(holder, provider, id);
+        let account = self.pay_account(key);
+        let expires_at = account.expires_at;
+        if expires_at == 0 {
+            return Err(NoChannel {
+                holder,
+                provider,
+                id,
+            }
+            .into());
+        }
+        let caller = self.vm().msg_sender();
+        if caller != provider && self.vm().block_timestamp() < expires_at {
+            return Err(ChannelNotClosable {
+                caller,
+                expiresAt: expires_at,
+            }
+            .into());
+        }
+        let returned = account.locked;
+        self.set_pay_account(
+            key,
+            &PayAccount {
+                settled: account.settled,
+                ..PayAccount::default()
+            },
+        )?;
+        if !returned.is_zero() {
+            let contract = self.vm().contract_address();
+            self.move_tokens(id, contract, holder, returned)?;
+            self.emit_transfer_single(caller, contract, holder, id, returned);
+        }
+        self.emit_channel_closed(holder, provider, id, returned);
+        Ok(returned)
+    }
+
+    pub fn channel_of(&self, holder: Address, provider: Address, id: U256) -> (U256, u64) {
+        let account = self.pay_account(pay_key(holder, provider, id));
+        (account.locked, account.expires_at)
+    }
+}

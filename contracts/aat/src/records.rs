@@ -1,0 +1,113 @@
+//! AAT's per-id and per-account records, in raw storage slots
+//! (`abi_core::slot`) rather than stylus-sdk `StorageMap`s: each record is
+//! one keccak of its key away, without the SDK's byte-by-byte key and slot
+//! conversions, and the program carries none of the SDK's generic map code
+//! (both gas on every call and kilobytes of wasm). The layout:
+//!
+//! | mapping | key | record |
+//! | --- | --- | --- |
+//! | `AAT.balances` | id ‖ holder | balance |
+//! | `AAT.supply` | id | total supply |
+//! | `AAT.approvals` | holder ‖ operator | 1 when approved |
+//! | `AAT.types` | id | model ‖ scope; then pool ‖ expiration ‖ reclaimable ‖ tradable |
+//! | `AAT.prices` | model | TokenAI per unit |
+//! | `AAT.pay` | holder ‖ provider ‖ id | `vouchers::PayAccount` |
+
+use abi_core::{
+    codec::Word,
+    slot::{self, Map},
+};
+use alloy_primitives::{Address, FixedBytes, B256, U256};
+
+use crate::{TokenType, AAT};
+
+const BALANCES: Map = Map::named(b"AAT.balances");
+const SUPPLY: Map = Map::named(b"AAT.supply");
+const APPROVALS: Map = Map::named(b"AAT.approvals");
+const TYPES: Map = Map::named(b"AAT.types");
+const PRICES: Map = Map::named(b"AAT.prices");
+/// The pay accounts' mapping (`vouchers`).
+pub(crate) const PAY: Map = Map::named(b"AAT.pay");
+
+fn balance_slot(id: &U256, holder: &Address) -> B256 {
+    let mut key = [0u8; 52];
+    key[..32].copy_from_slice(id.word().as_slice());
+    key[32..].copy_from_slice(holder.as_slice());
+    BALANCES.at(&key)
+}
+
+fn approval_slot(holder: &Address, operator: &Address) -> B256 {
+    let mut key = [0u8; 40];
+    key[..20].copy_from_slice(holder.as_slice());
+    key[20..].copy_from_slice(operator.as_slice());
+    APPROVALS.at(&key)
+}
+
+impl AAT {
+    pub fn balance_of(&self, account: Address, id: U256) -> U256 {
+        slot::load_u256(&balance_slot(&id, &account))
+    }
+
+    pub(crate) fn set_balance(&mut self, id: &U256, account: &Address, value: &U256) {
+        slot::store_u256(&balance_slot(id, account), value);
+    }
+
+    pub fn total_supply(&self, id: U256) -> U256 {
+        slot::load_u256(&SUPPLY.at(id.word().as_slice()))
+    }
+
+    pub(crate) fn set_total_supply(&mut self, id: &U256, value: &U256) {
+        slot::store_u256(&SUPPLY.at(id.word().as_slice()), value);
+    }
+
+    pub fn is_approved_for_all(&self, account: Address, operator: Address) -> bool {
+        slot::load(&approval_slot(&account, &operator))[31] == 1
+    }
+
+    pub(crate) fn set_approval(&mut self, account: &Address, operator: &Address, approved: bool) {
+        slot::store(&approval_slot(account, operator), &approved.word());
+    }
+
+    pub fn model_price(&self, model: FixedBytes<16>) -> U256 {
+        slot::load_u256(&PRICES.at(model.as_slice()))
+    }
+
+    pub(crate) fn set_price(&mut self, model: &FixedBytes<16>, price: &U256) {
+        slot::store_u256(&PRICES.at(model.as_slice()), price);
+    }
+
+    /// The stored policy of `id`, if the id exists (its pool is never zero).
+    pub(crate) fn stored_type(&self, id: &U256) -> Option<TokenType> {
+        let first = TYPES.at(id.word().as_slice());
+        let policy = slot::load(&slot::next(&first));
+        let origin_pool = Address::from_slice(&policy[..20]);
+        if abi_core::cmp::is_null(&origin_pool) {
+            return None;
+        }
+        let names = slot::load(&first);
+        let mut expiration = [0u8; 8];
+        expiration.copy_from_slice(&policy[20..28]);
+        Some(TokenType {
+            model: FixedBytes::from_slice(&names[..16]),
+            scope: FixedBytes::from_slice(&names[16..]),
+            expiration: u64::from_be_bytes(expiration),
+            origin_pool,
+            reclaimable: policy[28] == 1,
+            tradable: policy[29] == 1,
+        })
+    }
+
+    pub(crate) fn store_type(&mut self, id: &U256, token: &TokenType) {
+        let first = TYPES.at(id.word().as_slice());
+        let mut names = B256::ZERO;
+        names[..16].copy_from_slice(token.model.as_slice());
+        names[16..].copy_from_slice(token.scope.as_slice());
+        let mut policy = B256::ZERO;
+        policy[..20].copy_from_slice(token.origin_pool.as_slice());
+        policy[20..28].copy_from_slice(&token.expiration.to_be_bytes());
+        policy[28] = u8::from(token.reclaimable);
+        policy[29] = u8::from(token.tradable);
+        slot::store(&first, &names);
+        slot::store(&slot::next(&first), &policy);
+    }
+}
