@@ -978,8 +978,6 @@ fn who_may_close_a_channel_and_when(
 /// reclaim, or a voucher it signed. A reverted call changes nothing.
 #[motsu::test]
 fn pay_per_use_invariants_hold_over_random_sequences(
-    token: Contract<TokenAI>,
-    aat: Contract<AAT>,
     owner: Address,
     treasury: Address,
     uni: Account,
@@ -989,207 +987,221 @@ fn pay_per_use_invariants_hold_over_random_sequences(
 ) {
     use abi_core::testing::Rng;
 
-    deploy(&token, &aat, owner, treasury);
-    aat.sender(owner).set_fee_bps(250).motsu_unwrap();
-    let accounts = [&uni, &a, &b, &c];
-    let holders: Vec<Address> = accounts.iter().map(|x| x.address()).collect();
-    let providers = [Address::with_last_byte(0xB1), Address::with_last_byte(0xB2)];
-    // b approved c as its operator.
-    aat.sender(holders[2])
-        .set_approval_for_all(holders[3], true)
-        .motsu_unwrap();
-    let kinds = [Kind::tradable(owner), Kind::course(holders[0])];
-    let ids: Vec<U256> = kinds.iter().map(|k| k.id()).collect();
-    for kind in &kinds {
-        for h in &holders {
-            issue(&aat, owner, *h, *kind, 5_000);
-        }
-    }
-    let everyone: Vec<Address> = holders
-        .iter()
-        .chain(providers.iter())
-        .copied()
-        .chain([aat.address()])
-        .collect();
-    let balances = |aat: &Contract<AAT>| -> Vec<U256> {
-        let view = aat.sender(owner);
-        ids.iter()
-            .flat_map(|id| everyone.iter().map(move |h| (*id, *h)))
-            .map(|(id, h)| view.balance_of(h, id))
-            .collect()
-    };
-    let mut settled = std::collections::HashMap::new();
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
     let (mut succeeded, mut settlements, mut rejected) = (0, 0, 0);
-    for step in 0..5_000 {
-        let k = rng.below(2) as usize;
-        let (kind, id) = (kinds[k], ids[k]);
-        let (x, y) = (rng.below(4) as usize, rng.below(4) as usize);
-        let caller = holders[rng.below(4) as usize];
-        let provider = providers[rng.below(2) as usize];
-        let amount = u(rng.below(200));
-        let before = balances(&aat);
-        // Holders whose units this operation may take.
-        let mut may_take: Vec<Address> = vec![caller];
-        if caller == holders[3] {
-            may_take.push(holders[2]);
-        }
-        let result = match rng.below(11) {
-            0 => aat
-                .sender(owner)
-                .mint(
-                    holders[x],
-                    kind.pool,
-                    kind.model,
-                    kind.scope,
-                    kind.expiration,
-                    kind.reclaimable,
-                    kind.tradable,
-                    amount,
-                )
-                .map(drop),
-            1 => aat
-                .sender(caller)
-                .safe_transfer_from(holders[x], holders[y], id, amount, &[]),
-            2 => aat
-                .sender(caller)
-                .consume(holders[x], id, amount, kind.model, kind.scope)
-                .map(drop),
-            3 => {
-                if caller == kind.pool {
-                    may_take.push(holders[x]);
-                }
-                aat.sender(caller).reclaim(holders[x], id, amount).map(drop)
-            }
-            4 => aat
-                .sender(caller)
-                .swap(holders[x], id, amount, holders[y], ids[1 - k], u(7)),
-            5 => {
-                aat.sender(caller)
-                    .open_channel(provider, id, amount, NOW + 1 + rng.below(3) * DAY)
-            }
-            6 => {
-                let closer = if rng.below(3) == 0 { caller } else { provider };
-                aat.sender(closer)
-                    .close_channel(holders[x], provider, id)
-                    .map(drop)
-            }
-            7 | 8 => {
-                // A voucher from holder x, signed by x (or, a quarter of the
-                // time, by someone else), for a total around what was settled.
-                let signer = if rng.below(4) == 0 { y } else { x };
-                let key = (holders[x], provider, id);
-                let base = settled.get(&key).copied().unwrap_or(U256::ZERO);
-                let total = (base + amount).saturating_sub(u(rng.below(60)));
-                let v = Voucher {
-                    cumulative_amount: total,
-                    ..voucher(holders[x], provider, id, 0)
-                };
-                let signature = sign(&aat, accounts[signer], &v);
-                if signer == x {
-                    may_take.push(holders[x]);
-                }
-                let submitter = if rng.below(5) == 0 { caller } else { provider };
-                if rng.below(2) == 0 {
-                    aat.sender(submitter)
-                        .settle(v, &signature, kind.model, kind.scope)
-                        .map(drop)
-                } else {
-                    let (x2, s2) = (rng.below(4) as usize, rng.below(4) as usize);
-                    let w = Voucher {
-                        cumulative_amount: u(rng.below(3_000)),
-                        ..voucher(holders[x2], provider, id, 0)
-                    };
-                    let w_signature = sign(&aat, accounts[s2], &w);
-                    if s2 == x2 {
-                        may_take.push(holders[x2]);
-                    }
-                    let result = aat
-                        .sender(submitter)
-                        .settle_batch(&[v, w], &[&signature, &w_signature], kind.model, kind.scope)
-                        .map(drop);
-                    // motsu keeps the events of the last call.
-                    rejected += aat
-                        .all_events()
-                        .iter()
-                        .filter(|log| log.topics()[0] == VoucherRejected::SIGNATURE_HASH)
-                        .count();
-                    result
-                }
-            }
-            9 => aat.sender(caller).safe_batch_transfer_from(
-                holders[x],
-                holders[y],
-                vec![id, ids[1 - k]],
-                vec![amount, u(3)],
-                &[],
-            ),
-            _ => {
-                if aat.sender(owner).access.paused() {
-                    aat.sender(owner).access.unpause()
-                } else if rng.below(4) == 0 {
-                    aat.sender(owner).access.pause()
-                } else {
-                    Ok(())
-                }
-            }
-        };
-        // motsu rolls a failed call back when its result is taken.
-        let result = result.motsu_res();
-        let after = balances(&aat);
-        match result {
-            Err(_) => {
-                assert_eq!(
-                    before, after,
-                    "step {step}: a reverted call moved a balance"
-                );
-            }
-            Ok(()) => {
-                succeeded += 1;
-                for (i, (was, is)) in before.iter().zip(&after).enumerate() {
-                    let who = everyone[i % everyone.len()];
-                    if is < was && holders.contains(&who) {
-                        assert!(
-                            may_take.contains(&who),
-                            "step {step}: {who} lost units without consent"
-                        );
-                    }
-                }
-            }
-        }
-        // The whole-state invariants every 10 steps (and at the end): each
-        // check is a few dozen calls.
-        if step % 10 != 9 {
-            continue;
-        }
-        for (ki, id) in ids.iter().enumerate() {
-            let row = &after[ki * everyone.len()..(ki + 1) * everyone.len()];
-            let sum = row.iter().fold(U256::ZERO, |acc, v| acc + v);
-            assert_eq!(
-                sum,
-                aat.sender(owner).total_supply(*id),
-                "step {step}: supply"
-            );
-            let locked = holders
-                .iter()
-                .flat_map(|h| providers.iter().map(move |p| (*h, *p)))
-                .fold(U256::ZERO, |acc, (h, p)| {
-                    acc + aat.sender(owner).channel_of(h, p, *id).0
-                });
-            assert_eq!(
-                row[everyone.len() - 1],
-                locked,
-                "step {step}: this contract holds exactly what channels lock"
-            );
+    // Ten rounds of 500 operations, each on fresh contracts: motsu copies
+    // every event so far on every call, which would make one long run
+    // quadratic.
+    for round in 0..10 {
+        let (token, aat) = (Contract::<TokenAI>::random(), Contract::<AAT>::random());
+
+        deploy(&token, &aat, owner, treasury);
+        aat.sender(owner).set_fee_bps(250).motsu_unwrap();
+        let accounts = [&uni, &a, &b, &c];
+        let holders: Vec<Address> = accounts.iter().map(|x| x.address()).collect();
+        let providers = [Address::with_last_byte(0xB1), Address::with_last_byte(0xB2)];
+        // b approved c as its operator.
+        aat.sender(holders[2])
+            .set_approval_for_all(holders[3], true)
+            .motsu_unwrap();
+        let kinds = [Kind::tradable(owner), Kind::course(holders[0])];
+        let ids: Vec<U256> = kinds.iter().map(|k| k.id()).collect();
+        for kind in &kinds {
             for h in &holders {
-                for p in &providers {
-                    let now = aat.sender(owner).settled_amount(*h, *p, *id);
-                    let was = settled.insert((*h, *p, *id), now).unwrap_or(U256::ZERO);
-                    assert!(now >= was, "step {step}: a settled amount went down");
-                    settlements += usize::from(now > was);
+                issue(&aat, owner, *h, *kind, 5_000);
+            }
+        }
+        let everyone: Vec<Address> = holders
+            .iter()
+            .chain(providers.iter())
+            .copied()
+            .chain([aat.address()])
+            .collect();
+        let balances = |aat: &Contract<AAT>| -> Vec<U256> {
+            let view = aat.sender(owner);
+            ids.iter()
+                .flat_map(|id| everyone.iter().map(move |h| (*id, *h)))
+                .map(|(id, h)| view.balance_of(h, id))
+                .collect()
+        };
+        let mut settled = std::collections::HashMap::new();
+        for step in (0..500).map(|i| round * 500 + i) {
+            let k = rng.below(2) as usize;
+            let (kind, id) = (kinds[k], ids[k]);
+            let (x, y) = (rng.below(4) as usize, rng.below(4) as usize);
+            let caller = holders[rng.below(4) as usize];
+            let provider = providers[rng.below(2) as usize];
+            let amount = u(rng.below(200));
+            let before = balances(&aat);
+            // Holders whose units this operation may take.
+            let mut may_take: Vec<Address> = vec![caller];
+            if caller == holders[3] {
+                may_take.push(holders[2]);
+            }
+            let result = match rng.below(11) {
+                0 => aat
+                    .sender(owner)
+                    .mint(
+                        holders[x],
+                        kind.pool,
+                        kind.model,
+                        kind.scope,
+                        kind.expiration,
+                        kind.reclaimable,
+                        kind.tradable,
+                        amount,
+                    )
+                    .map(drop),
+                1 => aat
+                    .sender(caller)
+                    .safe_transfer_from(holders[x], holders[y], id, amount, &[]),
+                2 => aat
+                    .sender(caller)
+                    .consume(holders[x], id, amount, kind.model, kind.scope)
+                    .map(drop),
+                3 => {
+                    if caller == kind.pool {
+                        may_take.push(holders[x]);
+                    }
+                    aat.sender(caller).reclaim(holders[x], id, amount).map(drop)
+                }
+                4 => aat
+                    .sender(caller)
+                    .swap(holders[x], id, amount, holders[y], ids[1 - k], u(7)),
+                5 => aat.sender(caller).open_channel(
+                    provider,
+                    id,
+                    amount,
+                    NOW + 1 + rng.below(3) * DAY,
+                ),
+                6 => {
+                    let closer = if rng.below(3) == 0 { caller } else { provider };
+                    aat.sender(closer)
+                        .close_channel(holders[x], provider, id)
+                        .map(drop)
+                }
+                7 | 8 => {
+                    // A voucher from holder x, signed by x (or, a quarter of the
+                    // time, by someone else), for a total around what was settled.
+                    let signer = if rng.below(4) == 0 { y } else { x };
+                    let key = (holders[x], provider, id);
+                    let base = settled.get(&key).copied().unwrap_or(U256::ZERO);
+                    let total = (base + amount).saturating_sub(u(rng.below(60)));
+                    let v = Voucher {
+                        cumulative_amount: total,
+                        ..voucher(holders[x], provider, id, 0)
+                    };
+                    let signature = sign(&aat, accounts[signer], &v);
+                    if signer == x {
+                        may_take.push(holders[x]);
+                    }
+                    let submitter = if rng.below(5) == 0 { caller } else { provider };
+                    if rng.below(2) == 0 {
+                        aat.sender(submitter)
+                            .settle(v, &signature, kind.model, kind.scope)
+                            .map(drop)
+                    } else {
+                        let (x2, s2) = (rng.below(4) as usize, rng.below(4) as usize);
+                        let w = Voucher {
+                            cumulative_amount: u(rng.below(3_000)),
+                            ..voucher(holders[x2], provider, id, 0)
+                        };
+                        let w_signature = sign(&aat, accounts[s2], &w);
+                        if s2 == x2 {
+                            may_take.push(holders[x2]);
+                        }
+                        let result = aat
+                            .sender(submitter)
+                            .settle_batch(
+                                &[v, w],
+                                &[&signature, &w_signature],
+                                kind.model,
+                                kind.scope,
+                            )
+                            .map(drop);
+                        result
+                    }
+                }
+                9 => aat.sender(caller).safe_batch_transfer_from(
+                    holders[x],
+                    holders[y],
+                    vec![id, ids[1 - k]],
+                    vec![amount, u(3)],
+                    &[],
+                ),
+                _ => {
+                    if aat.sender(owner).access.paused() {
+                        aat.sender(owner).access.unpause()
+                    } else if rng.below(4) == 0 {
+                        aat.sender(owner).access.pause()
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            // motsu rolls a failed call back when its result is taken.
+            let result = result.motsu_res();
+            let after = balances(&aat);
+            match result {
+                Err(_) => {
+                    assert_eq!(
+                        before, after,
+                        "step {step}: a reverted call moved a balance"
+                    );
+                }
+                Ok(()) => {
+                    succeeded += 1;
+                    for (i, (was, is)) in before.iter().zip(&after).enumerate() {
+                        let who = everyone[i % everyone.len()];
+                        if is < was && holders.contains(&who) {
+                            assert!(
+                                may_take.contains(&who),
+                                "step {step}: {who} lost units without consent"
+                            );
+                        }
+                    }
+                }
+            }
+            // The whole-state invariants every 10 steps (and at the end): each
+            // check is a few dozen calls.
+            if step % 10 != 9 {
+                continue;
+            }
+            for (ki, id) in ids.iter().enumerate() {
+                let row = &after[ki * everyone.len()..(ki + 1) * everyone.len()];
+                let sum = row.iter().fold(U256::ZERO, |acc, v| acc + v);
+                assert_eq!(
+                    sum,
+                    aat.sender(owner).total_supply(*id),
+                    "step {step}: supply"
+                );
+                let locked = holders
+                    .iter()
+                    .flat_map(|h| providers.iter().map(move |p| (*h, *p)))
+                    .fold(U256::ZERO, |acc, (h, p)| {
+                        acc + aat.sender(owner).channel_of(h, p, *id).0
+                    });
+                assert_eq!(
+                    row[everyone.len() - 1],
+                    locked,
+                    "step {step}: this contract holds exactly what channels lock"
+                );
+                for h in &holders {
+                    for p in &providers {
+                        let now = aat.sender(owner).settled_amount(*h, *p, *id);
+                        let was = settled.insert((*h, *p, *id), now).unwrap_or(U256::ZERO);
+                        assert!(now >= was, "step {step}: a settled amount went down");
+                        settlements += usize::from(now > was);
+                    }
                 }
             }
         }
+        // What the batches reported, from the round's events.
+        rejected += aat
+            .all_events()
+            .iter()
+            .filter(|log| log.topics()[0] == VoucherRejected::SIGNATURE_HASH)
+            .count();
     }
     assert!(succeeded > 1_500, "only {succeeded} operations succeeded");
     assert!(settlements > 300, "only {settlements} settlements");
