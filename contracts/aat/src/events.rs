@@ -3,7 +3,7 @@
 //! compare every one with alloy's own encoding of the spec's event types.
 
 use abi_core::{
-    codec::{self, words, Word},
+    codec::{self, Word},
     log,
 };
 use alloy_primitives::{Address, FixedBytes, B256, U256};
@@ -16,6 +16,10 @@ impl AAT {
         log::emit(topics, data);
     }
 
+    fn emit_words(&self, words: &[B256], topics: usize) {
+        log::emit_words(words, topics);
+    }
+
     pub(crate) fn emit_transfer_single(
         &self,
         operator: Address,
@@ -24,14 +28,16 @@ impl AAT {
         id: U256,
         value: U256,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::TransferSingle::SIGNATURE_HASH,
                 operator.word(),
                 from.word(),
                 to.word(),
+                id.word(),
+                value.word(),
             ],
-            &words(&[id.word(), value.word()]),
+            4,
         );
     }
 
@@ -60,13 +66,14 @@ impl AAT {
         operator: Address,
         approved: bool,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::ApprovalForAll::SIGNATURE_HASH,
                 account.word(),
                 operator.word(),
+                approved.word(),
             ],
-            &words(&[approved.word()]),
+            3,
         );
     }
 
@@ -78,19 +85,18 @@ impl AAT {
     }
 
     pub(crate) fn emit_token_type_created(&self, id: U256, token: &crate::TokenType) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::TokenTypeCreated::SIGNATURE_HASH,
                 id.word(),
                 token.origin_pool.word(),
-            ],
-            &words(&[
                 token.model.word(),
                 token.scope.word(),
                 token.expiration.word(),
                 token.reclaimable.word(),
                 token.tradable.word(),
-            ]),
+            ],
+            3,
         );
     }
 
@@ -102,37 +108,42 @@ impl AAT {
         amount: U256,
         fee: U256,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::Consumed::SIGNATURE_HASH,
                 holder.word(),
                 id.word(),
                 operator.word(),
+                amount.word(),
+                fee.word(),
             ],
-            &words(&[amount.word(), fee.word()]),
+            4,
         );
     }
 
     pub(crate) fn emit_fee_collected(&self, id: U256, fee: U256, minted: U256, treasury: Address) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::FeeCollected::SIGNATURE_HASH,
                 id.word(),
                 treasury.word(),
+                fee.word(),
+                minted.word(),
             ],
-            &words(&[fee.word(), minted.word()]),
+            3,
         );
     }
 
     pub(crate) fn emit_reclaimed(&self, pool: Address, holder: Address, id: U256, amount: U256) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::Reclaimed::SIGNATURE_HASH,
                 pool.word(),
                 holder.word(),
                 id.word(),
+                amount.word(),
             ],
-            &words(&[amount.word()]),
+            4,
         );
     }
 
@@ -146,32 +157,37 @@ impl AAT {
         id_b: U256,
         amount_b: U256,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::Swapped::SIGNATURE_HASH,
                 party_a.word(),
                 party_b.word(),
+                id_a.word(),
+                amount_a.word(),
+                id_b.word(),
+                amount_b.word(),
             ],
-            &words(&[id_a.word(), amount_a.word(), id_b.word(), amount_b.word()]),
+            3,
         );
     }
 
     pub(crate) fn emit_model_price_set(&self, model: FixedBytes<16>, price: U256) {
-        self.emit(
-            &[IAAT::ModelPriceSet::SIGNATURE_HASH, model.word()],
-            &words(&[price.word()]),
+        self.emit_words(
+            &[
+                IAAT::ModelPriceSet::SIGNATURE_HASH,
+                model.word(),
+                price.word(),
+            ],
+            2,
         );
     }
 
     pub(crate) fn emit_fee_bps_set(&self, fee_bps: u16) {
-        self.emit(
-            &[IAAT::FeeBpsSet::SIGNATURE_HASH],
-            &words(&[fee_bps.word()]),
-        );
+        self.emit_words(&[IAAT::FeeBpsSet::SIGNATURE_HASH, fee_bps.word()], 1);
     }
 
     pub(crate) fn emit_treasury_set(&self, treasury: Address) {
-        self.emit(&[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()], &[]);
+        self.emit_words(&[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()], 2);
     }
 
     pub(crate) fn emit_voucher_settled(
@@ -180,18 +196,17 @@ impl AAT {
         consumed: U256,
         fee: U256,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::VoucherSettled::SIGNATURE_HASH,
                 voucher.holder.word(),
                 voucher.provider.word(),
                 voucher.id.word(),
-            ],
-            &words(&[
                 voucher.cumulative_amount.word(),
                 consumed.word(),
                 fee.word(),
-            ]),
+            ],
+            4,
         );
     }
 
@@ -215,14 +230,16 @@ impl AAT {
         locked: U256,
         expires_at: u64,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::ChannelOpened::SIGNATURE_HASH,
                 holder.word(),
                 provider.word(),
                 id.word(),
+                locked.word(),
+                expires_at.word(),
             ],
-            &words(&[locked.word(), expires_at.word()]),
+            4,
         );
     }
 
@@ -233,14 +250,15 @@ impl AAT {
         id: U256,
         returned: U256,
     ) {
-        self.emit(
+        self.emit_words(
             &[
                 IAAT::ChannelClosed::SIGNATURE_HASH,
                 holder.word(),
                 provider.word(),
                 id.word(),
+                returned.word(),
             ],
-            &words(&[returned.word()]),
+            4,
         );
     }
 }

@@ -59,11 +59,7 @@ impl PayAccount {
     /// `settled ‖ locked ‖ expires_at`, 12, 12 and 8 bytes, each as 64-bit
     /// big-endian pieces (cheaper in wasm than through byte arrays).
     fn decode(word: B256) -> Self {
-        let piece = |at: usize| {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(&word[at..at + 8]);
-            u64::from_be_bytes(bytes)
-        };
+        let piece = |at| abi_core::codec::read_u64(&word.0, at);
         let (a, b, c) = (piece(0), piece(8), piece(16));
         PayAccount {
             settled: U256::from_limbs([a << 32 | b >> 32, a >> 32, 0, 0]),
@@ -78,16 +74,16 @@ impl PayAccount {
         if s1 >> 32 != 0 || l1 >> 32 != 0 || (s2 | s3 | l2 | l3) != 0 {
             return Err(Error::overflow());
         }
-        let mut word = B256::ZERO;
-        for (at, piece) in [
-            (0, s1 << 32 | s0 >> 32),
-            (8, s0 << 32 | l1),
-            (16, l0),
-            (24, self.expires_at),
-        ] {
-            word[at..at + 8].copy_from_slice(&piece.to_be_bytes());
-        }
-        Ok(word)
+        let pieces = [
+            (s1 << 32 | s0 >> 32).to_be(),
+            (s0 << 32 | l1).to_be(),
+            l0.to_be(),
+            self.expires_at.to_be(),
+        ];
+        // Safe: [u64; 4] and [u8; 32] have one size and every bit pattern.
+        Ok(B256::new(unsafe {
+            core::mem::transmute::<[u64; 4], [u8; 32]>(pieces)
+        }))
     }
 }
 
@@ -117,8 +113,8 @@ pub fn pay_key(holder: Address, provider: Address, id: U256) -> B256 {
 fn voucher_digest(separator: B256, voucher: &Voucher) -> B256 {
     let struct_hash = eip712::hash_words(&[
         VOUCHER_TYPEHASH,
-        voucher.holder.into_word(),
-        voucher.provider.into_word(),
+        voucher.holder.word(),
+        voucher.provider.word(),
         voucher.id.word(),
         voucher.cumulative_amount.word(),
         voucher.deadline.word(),
@@ -134,6 +130,8 @@ struct Plan {
     voucher: Voucher,
     consumed: U256,
     fee: U256,
+    /// `consumed + fee`.
+    burned: U256,
     from_channel: U256,
     from_balance: U256,
 }
@@ -238,18 +236,19 @@ impl AAT {
             checked: None,
             ids: Vec::new(),
         };
-        let (mut consumed, mut fee) = (U256::ZERO, U256::ZERO);
         for (voucher, signature) in vouchers.iter().zip(signatures) {
             match self.plan(&mut run, voucher, signature, model, scope) {
                 Ok(None) => {}
-                Ok(Some(plan)) => {
-                    consumed = consumed.checked_add(plan.consumed).or_overflow()?;
-                    fee = fee.checked_add(plan.fee).or_overflow()?;
-                    self.apply(&mut run, &plan)?;
-                }
+                Ok(Some(plan)) => self.apply(&mut run, &plan)?,
                 Err(reason) if strict => return Err(reason),
                 Err(reason) => self.emit_voucher_rejected(voucher, reason.data()),
             }
+        }
+        let (mut consumed, mut fee) = (U256::ZERO, U256::ZERO);
+        for totals in &run.ids {
+            fee = fee.checked_add(totals.fee).or_overflow()?;
+            let id_consumed = totals.burned.checked_sub(totals.fee).or_overflow()?;
+            consumed = consumed.checked_add(id_consumed).or_overflow()?;
         }
         let contract = self.vm().contract_address();
         let price = self.model_price(model);
@@ -382,6 +381,7 @@ impl AAT {
             voucher: *voucher,
             consumed,
             fee,
+            burned,
             from_channel,
             from_balance,
         }))
@@ -410,7 +410,6 @@ impl AAT {
         }
         self.emit_consumed(v.holder, v.id, v.provider, plan.consumed, plan.fee);
         self.emit_voucher_settled(v, plan.consumed, plan.fee);
-        let burned = plan.consumed.checked_add(plan.fee).or_overflow()?;
         let totals = match run.ids.iter_mut().position(|t| cmp::eq(&t.id, &v.id)) {
             Some(at) => &mut run.ids[at],
             None => {
@@ -430,7 +429,7 @@ impl AAT {
             .from_channels
             .checked_add(plan.from_channel)
             .or_overflow()?;
-        totals.burned = totals.burned.checked_add(burned).or_overflow()?;
+        totals.burned = totals.burned.checked_add(plan.burned).or_overflow()?;
         Ok(())
     }
 }

@@ -115,13 +115,13 @@ impl TokenAI {
         let struct_hash =
             eip712::hash_words(&[CANCEL_AUTHORIZATION_TYPEHASH, authorizer.word(), nonce]);
         self.use_nonce(authorizer, nonce, struct_hash, signature)?;
-        log::emit(
+        log::emit_words(
             &[
                 AuthorizationCanceled::SIGNATURE_HASH,
                 authorizer.word(),
                 nonce,
             ],
-            &[],
+            3,
         );
         Ok(())
     }
@@ -162,9 +162,9 @@ impl TokenAI {
             a.nonce,
         ]);
         self.use_nonce(a.from, a.nonce, struct_hash, signature)?;
-        log::emit(
+        log::emit_words(
             &[AuthorizationUsed::SIGNATURE_HASH, a.from.word(), a.nonce],
-            &[],
+            3,
         );
         self.transfer_between(a.from, a.to, a.value)
     }

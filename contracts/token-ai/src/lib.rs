@@ -329,9 +329,14 @@ impl TokenAI {
                 .setter(to)
                 .set(balance.checked_add(value).or_overflow()?);
         }
-        log::emit(
-            &[Transfer::SIGNATURE_HASH, from.into_word(), to.into_word()],
-            value.word().as_slice(),
+        log::emit_words(
+            &[
+                Transfer::SIGNATURE_HASH,
+                from.into_word(),
+                to.into_word(),
+                value.word(),
+            ],
+            3,
         );
         Ok(())
     }
@@ -349,13 +354,14 @@ impl TokenAI {
             return Err(ERC20InvalidSpender { spender }.into());
         }
         self.allowances.setter(owner).setter(spender).set(value);
-        log::emit(
+        log::emit_words(
             &[
                 Approval::SIGNATURE_HASH,
                 owner.into_word(),
                 spender.into_word(),
+                value.word(),
             ],
-            value.word().as_slice(),
+            3,
         );
         Ok(())
     }

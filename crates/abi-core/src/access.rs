@@ -17,7 +17,7 @@ use stylus_sdk::{
 };
 
 use crate::{
-    codec::{words, Args, Word},
+    codec::{Args, Word},
     log,
     router::{done, word, Failure},
     Revert,
@@ -175,13 +175,13 @@ impl Access {
     pub fn transfer_ownership(&mut self, new_owner: Address) -> Result<(), Revert> {
         self.only_owner()?;
         self.pending_owner.set(new_owner);
-        log::emit(
+        log::emit_words(
             &[
                 OwnershipTransferStarted::SIGNATURE_HASH,
                 self.owner.get().word(),
                 new_owner.word(),
             ],
-            &[],
+            3,
         );
         Ok(())
     }
@@ -215,13 +215,13 @@ impl Access {
         let previous = self.owner.get();
         self.owner.set(owner);
         self.pending_owner.set(Address::ZERO);
-        log::emit(
+        log::emit_words(
             &[
                 OwnershipTransferred::SIGNATURE_HASH,
                 previous.word(),
                 owner.word(),
             ],
-            &[],
+            3,
         );
     }
 
@@ -267,7 +267,7 @@ impl Access {
 
     fn set_paused(&mut self, paused: bool, event: alloy_primitives::B256) {
         self.paused.set(paused);
-        log::emit(&[event], &words(&[self.vm().msg_sender().word()]));
+        log::emit_words(&[event, self.vm().msg_sender().word()], 1);
     }
 
     /// Owner only. Emits `MinterSet`, also when nothing changes, so that
@@ -279,9 +279,9 @@ impl Access {
     pub fn set_minter(&mut self, minter: Address, enabled: bool) -> Result<(), Revert> {
         self.only_owner()?;
         self.minters.setter(minter).set(enabled);
-        log::emit(
-            &[MinterSet::SIGNATURE_HASH, minter.word()],
-            &words(&[enabled.word()]),
+        log::emit_words(
+            &[MinterSet::SIGNATURE_HASH, minter.word(), enabled.word()],
+            2,
         );
         Ok(())
     }

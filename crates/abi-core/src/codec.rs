@@ -21,22 +21,43 @@ pub struct Args<'a> {
 }
 
 /// The big-endian `u64` at `at` (at most 24) in `word`.
-fn read_u64(word: &[u8; 32], at: usize) -> u64 {
+#[must_use]
+pub fn read_u64(word: &[u8; 32], at: usize) -> u64 {
     // Safe: `at + 8 <= 32`, and an unaligned read is allowed.
     u64::from_be(unsafe { word.as_ptr().add(at.min(24)).cast::<u64>().read_unaligned() })
 }
 
-/// Whether the first `n` bytes of `word` are zero. Compared 8 bytes at a
-/// time: a byte loop is a metered basic block a byte.
+/// Whether the first `n` bytes of `word` are zero: compared 8 bytes at a
+/// time, the common paddings without a loop (a byte loop is a metered basic
+/// block a byte).
 fn zero_prefix(word: &[u8; 32], n: usize) -> bool {
-    let mut at = 0;
-    while at + 8 <= n {
-        if read_u64(word, at) != 0 {
-            return false;
+    let (a, b, c, d) = (
+        read_u64(word, 0),
+        read_u64(word, 8),
+        read_u64(word, 16),
+        read_u64(word, 24),
+    );
+    match n {
+        // An address.
+        12 => a == 0 && b >> 32 == 0,
+        // A u64.
+        24 => a | b | c == 0,
+        // An offset or a length.
+        28 => a | b | c == 0 && d >> 32 == 0,
+        // A u16, a u8 or a bool.
+        30 => a | b | c == 0 && d >> 16 == 0,
+        31 => a | b | c == 0 && d >> 8 == 0,
+        _ => {
+            let mut at = 0;
+            while at + 8 <= n {
+                if read_u64(word, at) != 0 {
+                    return false;
+                }
+                at += 8;
+            }
+            n == at || (read_u64(word, at) >> (8 * (8 - (n - at)))) == 0
         }
-        at += 8;
     }
-    n == at || (read_u64(word, at) >> (8 * (8 - (n - at)))) == 0
 }
 
 /// A big-endian word as a `U256`, limb by limb: ruint's conversion loops
@@ -212,17 +233,37 @@ impl Word for B256 {
 }
 
 impl Word for Address {
+    /// Twelve zero bytes, then the address: built from three reads of it,
+    /// without a copy loop.
     fn word(&self) -> B256 {
-        self.into_word()
+        let at = self.0 .0.as_ptr();
+        // Safe: 4 + 8 + 8 bytes of a 20-byte array; unaligned reads are
+        // allowed; [u64; 4] and [u8; 32] have one size and every bit pattern.
+        unsafe {
+            let head = u64::from(at.cast::<u32>().read_unaligned());
+            let pieces = [
+                0,
+                head << 32,
+                at.add(4).cast::<u64>().read_unaligned(),
+                at.add(12).cast::<u64>().read_unaligned(),
+            ];
+            B256::new(core::mem::transmute::<[u64; 4], [u8; 32]>(pieces))
+        }
     }
+}
+
+/// Words laid end to end, as bytes, without a copy.
+#[must_use]
+pub fn as_bytes(words: &[B256]) -> &[u8] {
+    // Safe: `B256` is `[u8; 32]`, so a slice of them is 32 bytes each, in order.
+    unsafe { core::slice::from_raw_parts(words.as_ptr().cast::<u8>(), 32 * words.len()) }
 }
 
 /// The word of an unsigned integer of at most 64 bits: its big-endian
 /// bytes at the end of a zero word (cheaper in wasm than through `U256`).
 fn small_word(n: u64) -> B256 {
-    let mut word = B256::ZERO;
-    word[24..].copy_from_slice(&n.to_be_bytes());
-    word
+    // Safe: [u64; 4] and [u8; 32] have one size and every bit pattern.
+    B256::new(unsafe { core::mem::transmute::<[u64; 4], [u8; 32]>([0, 0, 0, n.to_be()]) })
 }
 
 impl Word for bool {
@@ -436,6 +477,13 @@ mod tests {
             x = x.wrapping_mul(U256::from(6_364_136_223_846_793_005u64)) + U256::from(step);
             assert_eq!(x.word().0, x.to_be_bytes::<32>());
             assert_eq!(u256_of(&x.to_be_bytes::<32>()), x);
+        }
+        for who in [
+            Address::ZERO,
+            Address::repeat_byte(0xab),
+            Address::with_last_byte(1),
+        ] {
+            assert_eq!(who.word(), who.into_word());
         }
         for n in 0..=32 {
             assert!(zero_prefix(&[0u8; 32], n));

@@ -35,10 +35,11 @@ pub fn domain_separator(name_hash: B256, chain_id: u64, contract: Address) -> B2
 }
 
 /// `keccak256(abi.encode(words...))`: the hash of a struct of static
-/// members, its type hash first.
+/// members, its type hash first (the words are hashed where they are: an
+/// allocation per hash costs more ink than the hash).
 #[must_use]
 pub fn hash_words(members: &[B256]) -> B256 {
-    keccak256(words(members))
+    keccak256(crate::codec::as_bytes(members))
 }
 
 /// `keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)`: the digest signed.

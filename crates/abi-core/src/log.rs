@@ -26,3 +26,14 @@ pub fn emit(topics: &[B256], data: &[u8]) {
     bytes.extend_from_slice(data);
     WasmVM {}.emit_log(&bytes, topics.len());
 }
+
+/// `emit` for an event of static data: `words` are its first `topics`
+/// topics (at most four) then its data words, in one array the caller
+/// builds, so that nothing is copied or allocated (both cost a fair share
+/// of an event's ink).
+pub fn emit_words(words: &[B256], topics: usize) {
+    WasmVM {}.emit_log(
+        crate::codec::as_bytes(words),
+        topics.min(4).min(words.len()),
+    );
+}

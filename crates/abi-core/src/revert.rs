@@ -152,6 +152,7 @@ pub trait OrOverflow<T> {
 }
 
 impl<T> OrOverflow<T> for Option<T> {
+    #[inline]
     fn or_overflow(self) -> Result<T, Revert> {
         self.ok_or_else(Revert::overflow)
     }

@@ -55,12 +55,15 @@ pub fn store_u256(slot: &B256, value: &U256) {
 /// The slot `keccak256(domain ‖ key)`: a domain of its own keeps a
 /// contract's records clear of the slots of its `#[storage]` layout (small
 /// numbers, and keccaks of 64-byte preimages).
+/// Keys are at most 96 bytes (laid out on the stack: an allocation per slot
+/// costs more ink than the hash).
 #[must_use]
 pub fn of(domain: &B256, key: &[u8]) -> B256 {
-    let mut preimage = alloc::vec::Vec::with_capacity(32 + key.len());
-    preimage.extend_from_slice(domain.as_slice());
-    preimage.extend_from_slice(key);
-    keccak256(preimage)
+    let mut preimage = [0u8; 128];
+    let len = key.len().min(96);
+    preimage[..32].copy_from_slice(domain.as_slice());
+    preimage[32..32 + len].copy_from_slice(&key[..len]);
+    keccak256(&preimage[..32 + len])
 }
 
 /// The word stored at `slot`.
