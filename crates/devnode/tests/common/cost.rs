@@ -183,7 +183,7 @@ async fn vouchers(
     };
     m.run("AAT openChannel (new)", &first.client, aat, open.clone())
         .await;
-    m.run("AAT openChannel (top-up)", &first.client, aat, open)
+    m.run("AAT openChannel (top-up)", &first.client, aat, open.clone())
         .await;
     let v = voucher(minter, aat, first, provider, id, 3_000).await;
     m.run(
@@ -201,85 +201,51 @@ async fn vouchers(
     m.run("AAT closeChannel", &provider_client, aat, close)
         .await;
 
-    let batch = |vouchers: Vec<(IAAT::Voucher, Bytes)>| {
-        let (vouchers, signatures) = vouchers.into_iter().unzip();
-        IAAT::settleBatchCall {
-            vouchers,
-            signatures,
-            model: gpt,
-            scope: FixedBytes::ZERO,
+    // Every holder's voucher for `to`, each for what it settled before
+    // (the first holder's 3,000 with `provider`) plus `units`.
+    let batch = |to: Address, units: u64| {
+        let people = &people;
+        async move {
+            let mut vouchers = Vec::new();
+            let mut signatures = Vec::new();
+            for (i, p) in people.iter().enumerate() {
+                let before = if i == 0 && to == provider { 3_000 } else { 0 };
+                let (v, s) = voucher(minter, aat, p, to, id, before + units).await;
+                vouchers.push(v);
+                signatures.push(s);
+            }
+            IAAT::settleBatchCall {
+                vouchers,
+                signatures,
+                model: gpt,
+                scope: FixedBytes::ZERO,
+            }
         }
     };
     let mut lines = String::new();
-    let mut row = |m: &mut Meter, label: &str| {
+    let mut measure = async |m: &mut Meter, label: &str, client: &DynProvider, call| {
+        m.run(label, client, aat, call).await;
         let gas = m.rows.last().expect("a row").gas_used;
         lines.push_str(&format!(
-            "{label:<34} {:>9} per voucher (gasUsed / {BATCH})\n",
+            "{:<34} {:>9} per voucher (gasUsed / {BATCH})\n",
+            format!("  {}", &label[4..]),
             gas / BATCH as u64
         ));
     };
     // First settlements with `other` (from balances), then steady ones.
-    let mut vs = Vec::new();
-    for p in &people {
-        vs.push(voucher(minter, aat, p, other, id, 100).await);
-    }
-    m.run(
-        "AAT settleBatch x100 (first)",
-        &other_client,
-        aat,
-        batch(vs),
-    )
-    .await;
-    row(m, "  settleBatch, first settlement");
-    let mut vs = Vec::new();
-    for p in &people {
-        vs.push(voucher(minter, aat, p, other, id, 200).await);
-    }
-    m.run(
-        "AAT settleBatch x100 (balances)",
-        &other_client,
-        aat,
-        batch(vs),
-    )
-    .await;
-    row(m, "  settleBatch, steady, balances");
-    // With `provider`: every holder locks units in a channel, has settled
+    let call = batch(other, 100).await;
+    measure(m, "AAT settleBatch x100 (first)", &other_client, call).await;
+    let call = batch(other, 200).await;
+    measure(m, "AAT settleBatch x100 (balances)", &other_client, call).await;
+    // With `provider`: every holder locks units in a channel and settles
     // once, then settles again from the channel.
-    let mut vs = Vec::new();
-    for p in &people[1..] {
-        let open = IAAT::openChannelCall {
-            provider,
-            id,
-            amount: u(10_000),
-            expiresAt: u64::MAX / 2,
-        };
-        assert!(send(&p.client, aat, open).await.status());
+    for p in &people {
+        assert!(send(&p.client, aat, open.clone()).await.status());
     }
-    let open = IAAT::openChannelCall {
-        provider,
-        id,
-        amount: u(10_000),
-        expiresAt: u64::MAX / 2,
-    };
-    assert!(send(&first.client, aat, open).await.status());
-    for (i, p) in people.iter().enumerate() {
-        let base = if i == 0 { 3_000 } else { 0 };
-        vs.push(voucher(minter, aat, p, provider, id, base + 100).await);
-    }
-    assert!(send(&provider_client, aat, batch(vs)).await.status());
-    let mut vs = Vec::new();
-    for (i, p) in people.iter().enumerate() {
-        let base = if i == 0 { 3_000 } else { 0 };
-        vs.push(voucher(minter, aat, p, provider, id, base + 200).await);
-    }
-    m.run(
-        "AAT settleBatch x100 (channels)",
-        &provider_client,
-        aat,
-        batch(vs),
-    )
-    .await;
-    row(m, "  settleBatch, steady, channels");
+    let call = batch(provider, 100).await;
+    assert!(send(&provider_client, aat, call).await.status());
+    let call = batch(provider, 200).await;
+    measure(m, "AAT settleBatch x100 (channels)", &provider_client, call).await;
     lines
 }
 
