@@ -17,6 +17,16 @@ sol!(
     "../spec/IAAT.sol"
 );
 
+/// `type name, ...`: wallets and dApps show arguments by these names, so
+/// they are part of the interface too.
+fn named(params: &[alloy_json_abi::Param]) -> String {
+    let named: Vec<String> = params
+        .iter()
+        .map(|p| format!("{} {}", p.selector_type(), p.name))
+        .collect();
+    named.join(", ")
+}
+
 /// One comparable line per ABI item, keyed by selector or topic.
 fn items(abi: &JsonAbi) -> BTreeMap<String, String> {
     let mut items = BTreeMap::new();
@@ -29,8 +39,9 @@ fn items(abi: &JsonAbi) -> BTreeMap<String, String> {
         items.insert(
             format!("function {}", f.selector()),
             format!(
-                "{} {:?} returns ({})",
+                "{} ({}) {:?} returns ({})",
                 f.signature(),
+                named(&f.inputs),
                 f.state_mutability,
                 outputs.join(",")
             ),
@@ -41,15 +52,19 @@ fn items(abi: &JsonAbi) -> BTreeMap<String, String> {
         items.insert(
             format!("event {}", e.selector()),
             format!(
-                "{} indexed {:?} anonymous {}",
+                "{} indexed {:?} anonymous {} names {:?}",
                 e.signature(),
                 indexed,
-                e.anonymous
+                e.anonymous,
+                e.inputs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>()
             ),
         );
     }
     for e in abi.errors() {
-        items.insert(format!("error {}", e.selector()), e.signature());
+        items.insert(
+            format!("error {}", e.selector()),
+            format!("{} ({})", e.signature(), named(&e.inputs)),
+        );
     }
     items
 }

@@ -56,8 +56,8 @@ mod tests {
     #[test]
     fn every_spec_error_is_declared() {
         assert_eq!(super::ERROR_SIGNATURES.len(), 30);
-        for signature in abi_core::access::ERROR_SIGNATURES {
-            assert!(super::ERROR_SIGNATURES.contains(signature), "{signature}");
+        for error in abi_core::access::ERROR_SIGNATURES {
+            assert!(super::ERROR_SIGNATURES.contains(error), "{error:?}");
         }
     }
 }

@@ -92,10 +92,13 @@ macro_rules! errors {
         })*
 
         /// The Solidity signature of every custom error this contract
-        /// declares (the ABI export lists them; the built-in `Panic` is left
-        /// out, as solc leaves out its built-ins).
-        pub const ERROR_SIGNATURES: &[&str] =
-            &[$(<$ty as $crate::__private::SolError>::SIGNATURE),*];
+        /// declares, with its parameters' names (the ABI export lists them,
+        /// named, so that wallets and dApps show what each argument is; the
+        /// built-in `Panic` is left out, as solc leaves out its built-ins).
+        pub const ERROR_SIGNATURES: &[(&str, &[&str])] = &[$((
+            <$ty as $crate::__private::SolError>::SIGNATURE,
+            &[$(stringify!($field)),*],
+        )),*];
 
         #[cfg(test)]
         mod __error_encoding {
@@ -190,7 +193,13 @@ mod tests {
         assert_eq!(Revert::from(three.clone()).data(), three.abi_encode());
         assert_eq!(
             ERROR_SIGNATURES,
-            ["Empty()", "Three(address,uint256,bytes16)"]
+            [
+                ("Empty()", &[][..]),
+                (
+                    "Three(address,uint256,bytes16)",
+                    &["who", "amount", "model"][..]
+                )
+            ]
         );
     }
 

@@ -182,7 +182,7 @@ pub fn fmt_interface(
     name: &str,
     structs: &[&str],
     tables: &[&[(u32, &str)]],
-    errors: &[&str],
+    errors: &[(&str, &[&str])],
 ) -> core::fmt::Result {
     write!(f, "interface I{name} {{")?;
     for declaration in structs {
@@ -191,8 +191,20 @@ pub fn fmt_interface(
     for (_, declaration) in tables.iter().flat_map(|table| table.iter()) {
         write!(f, "\n    {declaration};")?;
     }
-    for signature in errors {
-        write!(f, "\n    error {};", signature.replace(',', ", "))?;
+    for (signature, names) in errors {
+        // `Name(type,type)` and the names: `Name(type name, type name)`.
+        // Error parameters here are all static types, so no commas nest.
+        let (name, types) = signature.split_once('(').unwrap_or((signature, ")"));
+        let types = types.strip_suffix(')').unwrap_or(types);
+        write!(f, "\n    error {name}(")?;
+        for (i, ty) in types.split(',').filter(|t| !t.is_empty()).enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            match names.get(i) {
+                Some(param) => write!(f, "{separator}{ty} {param}")?,
+                None => write!(f, "{separator}{ty}")?,
+            }
+        }
+        write!(f, ");")?;
     }
     writeln!(f, "\n}}")
 }

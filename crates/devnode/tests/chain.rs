@@ -4,6 +4,7 @@
 
 mod common;
 
+use aat_client::deploy::{deployed_code, init_code};
 use alloy::{
     consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy},
     eips::Encodable2718,
@@ -14,7 +15,7 @@ use alloy::{
     sol_types::{SolError, SolInterface},
 };
 use common::*;
-use devnode::{program, NodeConfig};
+use devnode::NodeConfig;
 
 fn u(n: u64) -> U256 {
     U256::from(n)
@@ -228,9 +229,9 @@ async fn activation_charges_the_data_fee_refunds_the_rest_and_happens_once() {
     let node = start(NodeConfig::default()).await;
     let provider = client(&node, 0);
     let wasm = artifact("token-ai.wasm");
-    let code = program::deployed_code(&wasm);
+    let code = deployed_code(&wasm);
     let receipt = provider
-        .send_transaction(TransactionRequest::default().with_deploy_code(program::init_code(&code)))
+        .send_transaction(TransactionRequest::default().with_deploy_code(init_code(&code)))
         .await
         .unwrap()
         .get_receipt()

@@ -8,16 +8,17 @@
 
 use std::path::PathBuf;
 
+use aat_client::deploy::{deployed_code, init_code};
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
-    primitives::{address, Address, Bytes, FixedBytes, B256, U256},
+    primitives::{address, Address, Bytes, FixedBytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::{state::AccountOverride, TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
     sol,
     sol_types::{SolCall, SolEvent, SolValue},
 };
-use devnode::{program, Node, NodeConfig};
+use devnode::{Node, NodeConfig};
 
 pub mod cost;
 
@@ -43,11 +44,6 @@ sol! {
         error ProgramUpToDate();
         error ProgramInsufficientValue(uint256 have, uint256 want);
     }
-    interface StylusDeployer {
-        event ContractDeployed(address deployedContract);
-        function deploy(bytes calldata bytecode, bytes calldata initData, uint256 initValue, bytes32 salt) public payable returns (address);
-    }
-    function stylus_constructor();
 
     /// EIP-2612's signed message.
     struct Permit {
@@ -146,54 +142,30 @@ pub async fn data_fee(provider: &DynProvider, code: &[u8], at: Address) -> U256 
 
 /// Deploys `wasm` through StylusDeployer with `constructor_args`, the one
 /// transaction `cargo stylus deploy` sends for a contract with a
-/// constructor; returns the address from the `ContractDeployed` log.
+/// constructor (the client crate's deployment, which the demo and
+/// integrators use too); returns the address from the `ContractDeployed` log.
 pub async fn deploy_with_deployer(
     provider: &DynProvider,
     wasm: &[u8],
     constructor_args: Vec<u8>,
 ) -> (Address, TransactionReceipt) {
-    let code = program::deployed_code(wasm);
-    let fee = data_fee(provider, &code, Address::random()).await;
-    let mut init = stylus_constructorCall::SELECTOR.to_vec();
-    init.extend(constructor_args);
-    // cargo-stylus bumps the fee by 20% and the chain refunds the excess.
-    let value = fee * U256::from(6) / U256::from(5);
-    let call = StylusDeployer::deployCall {
-        bytecode: program::init_code(&code),
-        initData: init.into(),
-        initValue: U256::ZERO,
-        salt: B256::ZERO,
-    };
-    let request = TransactionRequest::default()
-        .with_to(STYLUS_DEPLOYER)
-        .with_input(Bytes::from(call.abi_encode()))
-        .with_value(value);
-    let receipt = provider
-        .send_transaction(request)
-        .await
-        .expect("the deployment is accepted")
-        .get_receipt()
-        .await
-        .expect("a receipt");
-    assert!(receipt.status(), "the deployment succeeds");
-    let deployed = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|log| log.log_decode::<StylusDeployer::ContractDeployed>().ok())
-        .expect("a ContractDeployed log")
-        .inner
-        .data
-        .deployedContract;
-    (deployed, receipt)
+    let deployed = aat_client::deploy::deploy(
+        provider,
+        aat_client::error::Contract::Aat,
+        wasm,
+        constructor_args,
+    )
+    .await
+    .expect("the deployment succeeds");
+    (deployed.address, deployed.receipt)
 }
 
 /// Deploys `wasm` with plain init code, then activates it: cargo-stylus's
 /// path for a contract without a constructor.
 pub async fn deploy_and_activate(provider: &DynProvider, wasm: &[u8]) -> Address {
-    let code = program::deployed_code(wasm);
+    let code = deployed_code(wasm);
     let receipt = provider
-        .send_transaction(TransactionRequest::default().with_deploy_code(program::init_code(&code)))
+        .send_transaction(TransactionRequest::default().with_deploy_code(init_code(&code)))
         .await
         .expect("the deployment is accepted")
         .get_receipt()

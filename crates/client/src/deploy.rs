@@ -1,0 +1,176 @@
+//! Deployment exactly as cargo-stylus deploys a program with a constructor,
+//! and as `scripts/deploy` sends it: the wasm brotli-compressed behind the
+//! `0xEFF00000` prefix, wrapped in cargo-stylus's init code, and sent to
+//! StylusDeployer, which creates, activates (paying ArbOS's data fee) and
+//! constructs it in one transaction. The data fee is quoted the way
+//! cargo-stylus quotes it: `activateProgram` in an `eth_call` with the code
+//! placed at an address by a state override.
+
+use std::io::Write;
+
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{address, Address, Bytes, B256, U256},
+    providers::Provider,
+    rpc::types::{
+        state::{AccountOverride, StateOverridesBuilder},
+        TransactionReceipt, TransactionRequest,
+    },
+    sol_types::{SolCall, SolValue},
+};
+
+use crate::{
+    bindings::{stylus_constructorCall, ArbWasm, StylusDeployer, TokenAI},
+    error::{ClientError, Contract},
+    rails::{send_call, Rails},
+};
+
+/// StylusDeployer's canonical address (the same on every Arbitrum chain).
+pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
+/// ArbWasm, the activation precompile.
+pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
+/// A program's code prefix: `0xEFF000` and dictionary 0 (none).
+pub const PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
+
+/// A program's deployed code: the prefix and the wasm compressed with
+/// brotli at quality 11 with a 4 MiB window, as cargo-stylus compresses it.
+#[must_use]
+pub fn deployed_code(wasm: &[u8]) -> Vec<u8> {
+    let mut code = PREFIX.to_vec();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut code, 4096, 11, 22);
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_all(wasm);
+    }
+    code
+}
+
+/// Init code returning `code`: cargo-stylus's prelude (`PUSH32 len DUP1
+/// PUSH1 0x2b PUSH1 0 CODECOPY PUSH1 0 RETURN`, a version byte) then the
+/// code.
+#[must_use]
+pub fn init_code(code: &[u8]) -> Bytes {
+    let mut init = vec![0x7f];
+    init.extend(U256::from(code.len()).to_be_bytes::<32>());
+    init.extend([0x80, 0x60, 0x2b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
+    init.extend_from_slice(code);
+    init.into()
+}
+
+/// The data fee ArbOS charges to activate `code`, quoted as cargo-stylus
+/// quotes it.
+///
+/// # Errors
+///
+/// The chain refuses to activate the program (its error), or the node fails.
+pub async fn activation_fee<P: Provider>(provider: &P, code: &[u8]) -> Result<U256, ClientError> {
+    let (sender, at) = (Address::random(), Address::random());
+    let overrides = StateOverridesBuilder::default()
+        .append(sender, AccountOverride::default().with_balance(U256::MAX))
+        .append(at, AccountOverride::default().with_code(code.to_vec()))
+        .build();
+    let quote = ArbWasm::new(ARB_WASM, provider)
+        .activateProgram(at)
+        .from(sender)
+        .value(U256::from(10u64).pow(U256::from(18u64)))
+        .state(overrides)
+        .call()
+        .await
+        .map_err(|e| {
+            ClientError::Input(format!("the chain will not activate this program: {e}"))
+        })?;
+    Ok(quote.dataFee)
+}
+
+/// A deployed program.
+#[derive(Clone, Debug)]
+pub struct Deployed {
+    pub address: Address,
+    pub receipt: TransactionReceipt,
+}
+
+/// Deploys `wasm` through StylusDeployer with ABI-encoded
+/// `constructor_args`, paying the data fee plus cargo-stylus's 20% margin
+/// (StylusDeployer refunds what activation leaves).
+///
+/// # Errors
+///
+/// The chain will not activate the program, the constructor reverts (its
+/// error, decoded as `contract`'s), or the node fails.
+pub async fn deploy<P: Provider>(
+    provider: &P,
+    contract: Contract,
+    wasm: &[u8],
+    constructor_args: Vec<u8>,
+) -> Result<Deployed, ClientError> {
+    let code = deployed_code(wasm);
+    let fee = activation_fee(provider, &code).await?;
+    let mut init = stylus_constructorCall::SELECTOR.to_vec();
+    init.extend(constructor_args);
+    let call = StylusDeployer::deployCall {
+        bytecode: init_code(&code),
+        initData: init.into(),
+        initValue: U256::ZERO,
+        salt: B256::ZERO,
+    };
+    let request = TransactionRequest::default()
+        .with_to(STYLUS_DEPLOYER)
+        .with_input(Bytes::from(call.abi_encode()))
+        .with_value(fee * U256::from(6) / U256::from(5));
+    let receipt = send_call(provider, contract, request).await?;
+    let address = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|log| log.log_decode::<StylusDeployer::ContractDeployed>().ok())
+        .map(|log| log.inner.data.deployedContract)
+        .ok_or_else(|| ClientError::Decode("no ContractDeployed log".into()))?;
+    Ok(Deployed { address, receipt })
+}
+
+/// What [`deploy_suite`] deploys.
+#[derive(Clone, Debug)]
+pub struct SuiteConfig<'a> {
+    pub token_wasm: &'a [u8],
+    pub aat_wasm: &'a [u8],
+    pub name: String,
+    pub symbol: String,
+    pub owner: Address,
+    pub treasury: Address,
+    pub uri: String,
+}
+
+/// TokenAI and AAT deployed and wired as `scripts/deploy all` does it:
+/// TokenAI, then AAT pointing at it, then AAT made a TokenAI minter (sent
+/// by `provider`'s account, which must be `owner`).
+///
+/// # Errors
+///
+/// Any of the three transactions fails.
+pub async fn deploy_suite<P: Provider + Clone>(
+    provider: &P,
+    config: SuiteConfig<'_>,
+) -> Result<(Rails<P>, [TransactionReceipt; 3]), ClientError> {
+    let token = deploy(
+        provider,
+        Contract::TokenAI,
+        config.token_wasm,
+        (config.name, config.symbol, config.owner).abi_encode_params(),
+    )
+    .await?;
+    let aat = deploy(
+        provider,
+        Contract::Aat,
+        config.aat_wasm,
+        (token.address, config.treasury, config.uri, config.owner).abi_encode_params(),
+    )
+    .await?;
+    let rails = Rails::new(provider.clone(), token.address, aat.address);
+    let wired = rails
+        .send_token(TokenAI::setMinterCall {
+            minter: aat.address,
+            enabled: true,
+        })
+        .await?;
+    Ok((rails, [token.receipt, aat.receipt, wired]))
+}

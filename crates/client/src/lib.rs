@@ -1,0 +1,23 @@
+//! `aat-client`: the typed client of the AI Access Rails.
+//!
+//! Everything an integrator needs to talk to TokenAI and AAT from Rust:
+//! bindings generated from the committed `abi/*.json` ([`bindings`]), token
+//! ids computed off-chain ([`policy`]), EIP-712 vouchers, EIP-3009
+//! authorizations and usage receipts signed in the contracts' own domains
+//! ([`signing`]), every spec error decoded with its arguments ([`error`]),
+//! deployment exactly as cargo-stylus deploys ([`deploy`]), and the
+//! transactions of the product's flows with their outcomes read from the
+//! receipts ([`rails`]).
+
+pub mod bindings;
+pub mod deploy;
+pub mod error;
+pub mod policy;
+pub mod rails;
+pub mod signing;
+
+pub use bindings::{TokenAI, AAT};
+pub use error::{ClientError, SpecError};
+pub use policy::{bytes16, Policy};
+pub use rails::{Rails, Settlement};
+pub use signing::{SignedVoucher, UsageReceipt};
