@@ -15,6 +15,7 @@ pub mod error;
 pub mod policy;
 pub mod rails;
 pub mod signing;
+pub mod x402;
 
 pub use bindings::{TokenAI, AAT};
 pub use error::{ClientError, SpecError};

@@ -99,13 +99,18 @@ pub fn recover_typed<T: SolStruct>(
     message: &T,
     signature: &[u8],
 ) -> Option<Address> {
+    recover_hash(message.eip712_signing_hash(domain), signature)
+}
+
+/// Who signed the 32-byte `digest` with the 65-byte `signature`, or `None`
+/// when it is not a well-formed low-s signature.
+#[must_use]
+pub fn recover_hash(digest: B256, signature: &[u8]) -> Option<Address> {
     let signature = Signature::try_from(signature).ok()?;
     if signature.normalize_s().is_some() {
         return None;
     }
-    signature
-        .recover_address_from_prehash(&message.eip712_signing_hash(domain))
-        .ok()
+    signature.recover_address_from_prehash(&digest).ok()
 }
 
 /// A voucher with its holder's signature.

@@ -1,0 +1,383 @@
+//! The gateway's view of the chain, kept off the request path: policies,
+//! balances, channels and settled amounts of the holders it serves, TokenAI
+//! balances and used EIP-3009 nonces of the payers it serves, and the
+//! chain's clock. A key is fetched once, the first time a holder or payer
+//! shows up, then kept current by a poller that reads the contracts' logs
+//! and re-reads every key a log touched. Signatures are checked locally;
+//! only a holder with code (a smart account) costs a call, its ERC-1271
+//! `isValidSignature`.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+    time::Instant,
+};
+
+use aat_client::{
+    bindings::{TokenAI, AAT},
+    signing::{self, domain_of, receipt_domain},
+    ClientError, Policy, Rails,
+};
+use alloy::{
+    eips::BlockNumberOrTag,
+    network::EthereumWallet,
+    primitives::{Address, Bytes, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::Filter,
+    signers::local::PrivateKeySigner,
+    sol,
+    sol_types::{Eip712Domain, SolCall, SolEvent},
+};
+
+sol! {
+    /// ERC-1271: how a smart account says a signature is its own.
+    function isValidSignature(bytes32 hash, bytes signature) external view returns (bytes4 magic);
+}
+
+/// ERC-1271's answer for a valid signature.
+const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
+
+/// What a holder has for one id with this provider.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub balance: U256,
+    pub locked: U256,
+    pub channel_expires: u64,
+    pub settled: U256,
+}
+
+#[derive(Default)]
+struct State {
+    head: u64,
+    /// The head's timestamp and when it was read.
+    time: Option<(u64, Instant)>,
+    accounts: HashMap<(Address, U256), Holdings>,
+    policies: HashMap<U256, Policy>,
+    token_balances: HashMap<Address, U256>,
+    code: HashMap<Address, bool>,
+    used_nonces: HashSet<(Address, B256)>,
+}
+
+/// The chain as the gateway sees it.
+pub struct Chain {
+    pub rails: Rails<DynProvider>,
+    pub provider: Address,
+    pub chain_id: u64,
+    pub aat_domain: Eip712Domain,
+    pub token_domain: Eip712Domain,
+    pub receipt_domain: Eip712Domain,
+    pub signer: PrivateKeySigner,
+    state: Mutex<State>,
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    // A panic while holding the lock leaves plain data behind; keep going.
+    state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Chain {
+    /// Connects to `rpc` as `signer` and reads what never changes: the
+    /// chain id, TokenAI's address, both EIP-712 domains.
+    ///
+    /// # Errors
+    ///
+    /// The node does not answer, or `aat` is not AAT.
+    pub async fn connect(
+        rpc: &str,
+        aat: Address,
+        signer: PrivateKeySigner,
+    ) -> Result<Chain, ClientError> {
+        let url = rpc
+            .parse()
+            .map_err(|e| ClientError::Input(format!("rpc {rpc}: {e}")))?;
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer.clone()))
+            .connect_http(url)
+            .erased();
+        let chain_id = provider.get_chain_id().await?;
+        let token = Rails::new(provider.clone(), Address::ZERO, aat)
+            .read_aat(AAT::tokenAICall {})
+            .await?;
+        let rails = Rails::new(provider.clone(), token, aat);
+        let chain = Chain {
+            aat_domain: domain_of(&provider, aat).await?,
+            token_domain: domain_of(&provider, token).await?,
+            receipt_domain: receipt_domain(chain_id, aat),
+            provider: signer.address(),
+            chain_id,
+            rails,
+            signer,
+            state: Mutex::new(State::default()),
+        };
+        let head = chain.head_block().await?;
+        let mut state = lock(&chain.state);
+        state.head = head.0;
+        state.time = Some((head.1, Instant::now()));
+        drop(state);
+        Ok(chain)
+    }
+
+    async fn head_block(&self) -> Result<(u64, u64), ClientError> {
+        let block = self
+            .rails
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| ClientError::Decode("no latest block".into()))?;
+        Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// The chain's time: the latest block's timestamp plus the time since
+    /// it was read (a dev chain's clock can be moved; wall time would miss
+    /// that).
+    pub fn now(&self) -> u64 {
+        match lock(&self.state).time {
+            Some((timestamp, read)) => timestamp.saturating_add(read.elapsed().as_secs()),
+            None => 0,
+        }
+    }
+
+    /// The last block the poller has read.
+    pub fn head(&self) -> u64 {
+        lock(&self.state).head
+    }
+
+    async fn fetch_holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
+        let (balance, channel, settled) = tokio::try_join!(
+            self.rails.balance(holder, id),
+            self.rails.channel(holder, self.provider, id),
+            self.rails.settled(holder, self.provider, id),
+        )?;
+        Ok(Holdings {
+            balance,
+            locked: channel.0,
+            channel_expires: channel.1,
+            settled,
+        })
+    }
+
+    /// `holder`'s holdings of `id` with this provider.
+    ///
+    /// # Errors
+    ///
+    /// The first time, the node fails.
+    pub async fn holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
+        if let Some(h) = lock(&self.state).accounts.get(&(holder, id)) {
+            return Ok(*h);
+        }
+        let fetched = self.fetch_holdings(holder, id).await?;
+        lock(&self.state)
+            .accounts
+            .entry((holder, id))
+            .or_insert(fetched);
+        Ok(fetched)
+    }
+
+    /// Reads `holder`'s holdings again (after this gateway settled them).
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
+    pub async fn refresh(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
+        let fetched = self.fetch_holdings(holder, id).await?;
+        lock(&self.state).accounts.insert((holder, id), fetched);
+        Ok(fetched)
+    }
+
+    /// `id`'s policy, or `None` when it was never minted.
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
+    pub async fn policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
+        if let Some(p) = lock(&self.state).policies.get(&id) {
+            return Ok(Some(*p));
+        }
+        match self.rails.policy(id).await {
+            Ok(policy) => {
+                // Policies never change: cached for good.
+                lock(&self.state).policies.insert(id, policy);
+                Ok(Some(policy))
+            }
+            Err(err) if err.spec().is_some_and(|e| e.name() == "UnknownToken") => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `payer`'s TokenAI balance. The first time a payer shows up, the
+    /// nonces it has used or canceled are read from the logs too.
+    ///
+    /// # Errors
+    ///
+    /// The first time, the node fails.
+    pub async fn token_balance(&self, payer: Address) -> Result<U256, ClientError> {
+        if let Some(b) = lock(&self.state).token_balances.get(&payer) {
+            return Ok(*b);
+        }
+        let balance = self.rails.token_balance(payer).await?;
+        let filter = Filter::new()
+            .address(self.rails.token)
+            .event_signature(vec![
+                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
+            ])
+            .topic1(payer.into_word())
+            .from_block(0)
+            .to_block(self.head());
+        let used: Vec<B256> = self
+            .rails
+            .provider
+            .get_logs(&filter)
+            .await?
+            .iter()
+            .filter_map(|log| log.topics().get(2).copied())
+            .collect();
+        let mut state = lock(&self.state);
+        state
+            .used_nonces
+            .extend(used.into_iter().map(|n| (payer, n)));
+        state.token_balances.entry(payer).or_insert(balance);
+        Ok(balance)
+    }
+
+    /// Whether `payer`'s `nonce` is used or canceled on-chain, as far as the
+    /// logs read so far tell.
+    pub fn nonce_used(&self, payer: Address, nonce: B256) -> bool {
+        lock(&self.state).used_nonces.contains(&(payer, nonce))
+    }
+
+    async fn is_contract(&self, account: Address) -> Result<bool, ClientError> {
+        if let Some(c) = lock(&self.state).code.get(&account) {
+            return Ok(*c);
+        }
+        let code = self.rails.provider.get_code_at(account).await?;
+        // An account's code can appear later (a counterfactual smart
+        // account being deployed); only "has code" is cached for good.
+        if !code.is_empty() {
+            lock(&self.state).code.insert(account, true);
+        }
+        Ok(!code.is_empty())
+    }
+
+    /// Whether `signature` is `signer`'s over `digest`, as the contracts
+    /// decide it: a low-s ECDSA signature by an account without code, or an
+    /// ERC-1271 yes from an account with code.
+    ///
+    /// # Errors
+    ///
+    /// The node fails (for a new signer or a smart account).
+    pub async fn signed_by(
+        &self,
+        signer: Address,
+        digest: B256,
+        signature: &Bytes,
+    ) -> Result<bool, ClientError> {
+        if !self.is_contract(signer).await? {
+            return Ok(signing::recover_hash(digest, signature) == Some(signer));
+        }
+        let call = isValidSignatureCall {
+            hash: digest,
+            signature: signature.clone(),
+        };
+        let request = alloy::rpc::types::TransactionRequest::default()
+            .to(signer)
+            .input(Bytes::from(call.abi_encode()).into());
+        Ok(match self.rails.provider.call(request).await {
+            Ok(out) => out.len() >= 32 && out[..4] == ERC1271_MAGIC,
+            Err(_) => false,
+        })
+    }
+
+    /// Reads the logs since the last poll and re-reads every key they
+    /// touched; returns how many logs it read.
+    ///
+    /// # Errors
+    ///
+    /// The node fails (the next poll starts from the same block).
+    pub async fn poll(&self) -> Result<usize, ClientError> {
+        let (head, timestamp) = self.head_block().await?;
+        let from = {
+            let mut state = lock(&self.state);
+            state.time = Some((timestamp, Instant::now()));
+            if head <= state.head {
+                return Ok(0);
+            }
+            state.head + 1
+        };
+        let filter = Filter::new()
+            .address(vec![self.rails.aat, self.rails.token])
+            .from_block(from)
+            .to_block(head);
+        let logs = self.rails.provider.get_logs(&filter).await?;
+        let (mut accounts, mut payers) = (HashSet::new(), HashSet::new());
+        {
+            let mut state = lock(&self.state);
+            for log in &logs {
+                let topics = log.topics();
+                let Some(&signature) = topics.first() else {
+                    continue;
+                };
+                let address = |i: usize| topics.get(i).map(|t| Address::from_word(*t));
+                if log.address() == self.rails.aat {
+                    let ids: Vec<U256> = if signature == AAT::TransferSingle::SIGNATURE_HASH {
+                        AAT::TransferSingle::decode_log_data(log.data())
+                            .map(|e| vec![e.id])
+                            .unwrap_or_default()
+                    } else if signature == AAT::TransferBatch::SIGNATURE_HASH {
+                        AAT::TransferBatch::decode_log_data(log.data())
+                            .map(|e| e.ids)
+                            .unwrap_or_default()
+                    } else if [
+                        AAT::ChannelOpened::SIGNATURE_HASH,
+                        AAT::ChannelClosed::SIGNATURE_HASH,
+                        AAT::VoucherSettled::SIGNATURE_HASH,
+                    ]
+                    .contains(&signature)
+                        && address(2) == Some(self.provider)
+                    {
+                        if let (Some(holder), Some(id)) = (address(1), topics.get(3)) {
+                            accounts.insert((holder, U256::from_be_bytes(id.0)));
+                        }
+                        continue;
+                    } else {
+                        continue;
+                    };
+                    // A transfer touches its `from` and `to`.
+                    for party in [address(2), address(3)].into_iter().flatten() {
+                        for id in &ids {
+                            if state.accounts.contains_key(&(party, *id)) {
+                                accounts.insert((party, *id));
+                            }
+                        }
+                    }
+                } else if signature == TokenAI::Transfer::SIGNATURE_HASH {
+                    for party in [address(1), address(2)].into_iter().flatten() {
+                        if state.token_balances.contains_key(&party) {
+                            payers.insert(party);
+                        }
+                    }
+                } else if signature == TokenAI::AuthorizationUsed::SIGNATURE_HASH
+                    || signature == TokenAI::AuthorizationCanceled::SIGNATURE_HASH
+                {
+                    if let (Some(payer), Some(nonce)) = (address(1), topics.get(2)) {
+                        state.used_nonces.insert((payer, *nonce));
+                    }
+                }
+            }
+        }
+        for (holder, id) in accounts {
+            let tracked = lock(&self.state).accounts.contains_key(&(holder, id));
+            if tracked {
+                self.refresh(holder, id).await?;
+            }
+        }
+        for payer in payers {
+            let balance = self.rails.token_balance(payer).await?;
+            lock(&self.state).token_balances.insert(payer, balance);
+        }
+        lock(&self.state).head = head;
+        Ok(logs.len())
+    }
+}

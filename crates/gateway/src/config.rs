@@ -1,0 +1,345 @@
+//! The gateway's configuration: a TOML file, with the secrets (the
+//! provider's key, the upstream's API key) from the environment and the
+//! deployment-specific values overridable on the command line.
+
+use std::{collections::BTreeMap, net::SocketAddr, path::Path};
+
+use aat_client::policy::bytes16;
+use alloy::primitives::{Address, FixedBytes, U256};
+use serde::Deserialize;
+
+/// Everything the gateway needs to run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where to listen.
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// The OpenAI-compatible upstream's base URL (requests go to
+    /// `{upstream}/v1/...`).
+    pub upstream: String,
+    /// The environment variable holding the upstream's API key (sent as
+    /// `Authorization: Bearer`); unset or empty sends none.
+    #[serde(default = "defaults::upstream_key_env")]
+    pub upstream_key_env: String,
+    /// How long an upstream call may take, in seconds, before it fails (and
+    /// is not charged).
+    #[serde(default = "defaults::upstream_timeout")]
+    pub upstream_timeout_secs: u64,
+    /// The chain's JSON-RPC endpoint.
+    pub rpc: String,
+    /// AAT's address; TokenAI's is read from it.
+    pub aat: Address,
+    /// The environment variable holding the provider's private key (hex):
+    /// the key vouchers are made out to, that settles, and that signs
+    /// receipts.
+    #[serde(default = "defaults::provider_key_env")]
+    pub provider_key_env: String,
+    /// `sqlite://path` (embedded; created when missing) or
+    /// `postgres://...` (several instances sharing one database).
+    #[serde(default = "defaults::database")]
+    pub database: String,
+    /// This instance's name, unique among instances sharing a database.
+    #[serde(default = "defaults::instance")]
+    pub instance: String,
+    /// How often the chain's logs are read, in milliseconds.
+    #[serde(default = "defaults::poll_ms")]
+    pub poll_ms: u64,
+    /// The models served, by their upstream name.
+    pub models: BTreeMap<String, ModelConfig>,
+    #[serde(default)]
+    pub voucher: VoucherConfig,
+    /// Absent: the `exact` scheme is not offered.
+    #[serde(default)]
+    pub exact: Option<ExactConfig>,
+    #[serde(default)]
+    pub settlement: SettlementConfig,
+}
+
+/// One served model.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// The AAT `model` (up to 16 bytes of text) whose units pay for it.
+    pub aat_model: String,
+    /// Units charged per prompt token.
+    pub prompt_price: u64,
+    /// Units charged per completion token.
+    pub completion_price: u64,
+    /// The most completion tokens one request may ask for; also what a
+    /// request without `max_tokens` is limited to.
+    #[serde(default = "defaults::max_tokens")]
+    pub max_tokens: u64,
+    /// The AAT scopes accepted ("" is the unscoped zero scope). Empty:
+    /// only unscoped ids.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+impl ModelConfig {
+    /// The `bytes16` model name.
+    ///
+    /// # Errors
+    ///
+    /// Longer than 16 bytes.
+    pub fn model16(&self) -> Result<FixedBytes<16>, String> {
+        bytes16(&self.aat_model).map_err(|e| e.to_string())
+    }
+
+    /// The accepted scopes as `bytes16`.
+    ///
+    /// # Errors
+    ///
+    /// A scope longer than 16 bytes.
+    pub fn scopes16(&self) -> Result<Vec<FixedBytes<16>>, String> {
+        if self.scopes.is_empty() {
+            return Ok(vec![FixedBytes::ZERO]);
+        }
+        self.scopes
+            .iter()
+            .map(|s| bytes16(s).map_err(|e| e.to_string()))
+            .collect()
+    }
+}
+
+/// The `aat-voucher` scheme's terms.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoucherConfig {
+    /// When set, only these ids are accepted (besides matching a model).
+    #[serde(default)]
+    pub accepted_ids: Vec<U256>,
+    /// A voucher must stay valid at least this long (seconds), so that it
+    /// can still be settled.
+    #[serde(default = "defaults::min_validity")]
+    pub min_validity_secs: u64,
+    /// A channel counts as the holder's budget only while it stays open at
+    /// least this long (seconds); after, the balance does.
+    #[serde(default = "defaults::channel_margin")]
+    pub channel_margin_secs: u64,
+    /// The most units a holder may owe beyond its latest voucher, counting
+    /// requests in flight: the gateway's exposure per holder.
+    #[serde(default = "defaults::credit_limit")]
+    pub credit_limit: u64,
+}
+
+impl Default for VoucherConfig {
+    fn default() -> Self {
+        VoucherConfig {
+            accepted_ids: Vec::new(),
+            min_validity_secs: defaults::min_validity(),
+            channel_margin_secs: defaults::channel_margin(),
+            credit_limit: defaults::credit_limit(),
+        }
+    }
+}
+
+/// The `exact` scheme's terms.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExactConfig {
+    /// TokenAI (in wei, 18 decimals) per request.
+    pub price: U256,
+    /// Where payments go; the provider by default.
+    #[serde(default)]
+    pub pay_to: Option<Address>,
+    /// How long an authorization must stay valid (seconds), so that it can
+    /// still be settled; what the offer's `maxTimeoutSeconds` says.
+    #[serde(default = "defaults::exact_timeout")]
+    pub max_timeout_secs: u64,
+}
+
+/// When and how the worker settles.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementConfig {
+    /// Settle a holder once this many units are unsettled.
+    #[serde(default = "defaults::threshold")]
+    pub threshold_units: u64,
+    /// Or once its latest voucher is this old (seconds).
+    #[serde(default = "defaults::max_age")]
+    pub max_age_secs: u64,
+    /// Or once its voucher or channel ends within this many seconds.
+    #[serde(default = "defaults::expiry_margin")]
+    pub expiry_margin_secs: u64,
+    /// Vouchers per `settleBatch`.
+    #[serde(default = "defaults::batch")]
+    pub batch_size: usize,
+    /// How often the worker looks, in milliseconds.
+    #[serde(default = "defaults::interval")]
+    pub interval_ms: u64,
+}
+
+impl Default for SettlementConfig {
+    fn default() -> Self {
+        SettlementConfig {
+            threshold_units: defaults::threshold(),
+            max_age_secs: defaults::max_age(),
+            expiry_margin_secs: defaults::expiry_margin(),
+            batch_size: defaults::batch(),
+            interval_ms: defaults::interval(),
+        }
+    }
+}
+
+mod defaults {
+    use std::net::SocketAddr;
+
+    pub fn listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn upstream_key_env() -> String {
+        "UPSTREAM_API_KEY".into()
+    }
+    pub fn upstream_timeout() -> u64 {
+        120
+    }
+    pub fn provider_key_env() -> String {
+        "PROVIDER_KEY".into()
+    }
+    pub fn database() -> String {
+        "sqlite://aat-gateway.db".into()
+    }
+    pub fn instance() -> String {
+        "gateway".into()
+    }
+    pub fn poll_ms() -> u64 {
+        500
+    }
+    pub fn max_tokens() -> u64 {
+        1024
+    }
+    pub fn min_validity() -> u64 {
+        3600
+    }
+    pub fn channel_margin() -> u64 {
+        600
+    }
+    pub fn credit_limit() -> u64 {
+        1_000_000
+    }
+    pub fn exact_timeout() -> u64 {
+        300
+    }
+    pub fn threshold() -> u64 {
+        100_000
+    }
+    pub fn max_age() -> u64 {
+        300
+    }
+    pub fn expiry_margin() -> u64 {
+        900
+    }
+    pub fn batch() -> usize {
+        100
+    }
+    pub fn interval() -> u64 {
+        1000
+    }
+}
+
+impl Config {
+    /// Reads and checks a TOML file.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be read, does not parse, or fails [`Config::check`].
+    pub fn load(path: &Path) -> Result<Config, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let config: Config =
+            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Refuses what cannot work, with what to change.
+    ///
+    /// # Errors
+    ///
+    /// No models, a model or scope name over 16 bytes, a zero price, a
+    /// zero batch size.
+    pub fn check(&self) -> Result<(), String> {
+        if self.models.is_empty() {
+            return Err("configure at least one [models.NAME]".into());
+        }
+        for (name, model) in &self.models {
+            model
+                .model16()
+                .map_err(|e| format!("models.{name}.aat_model: {e}"))?;
+            model
+                .scopes16()
+                .map_err(|e| format!("models.{name}.scopes: {e}"))?;
+            if model.prompt_price == 0 && model.completion_price == 0 {
+                return Err(format!(
+                    "models.{name}: a price of zero would serve it for free"
+                ));
+            }
+            if model.max_tokens == 0 {
+                return Err(format!("models.{name}.max_tokens must be at least 1"));
+            }
+        }
+        if self.settlement.batch_size == 0 {
+            return Err("settlement.batch_size must be at least 1".into());
+        }
+        if let Some(exact) = &self.exact {
+            if exact.price.is_zero() {
+                return Err("exact.price of zero would serve for free".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        upstream = "http://127.0.0.1:9000"
+        rpc = "http://127.0.0.1:8547"
+        aat = "0x00000000000000000000000000000000000000a7"
+        [models.gpt-4o-mini]
+        aat_model = "gpt-4o-mini"
+        prompt_price = 1
+        completion_price = 4
+    "#;
+
+    #[test]
+    fn a_minimal_file_gets_the_documented_defaults() {
+        let config: Config = toml::from_str(MINIMAL).unwrap();
+        config.check().unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.database, "sqlite://aat-gateway.db");
+        assert_eq!(config.settlement.batch_size, 100);
+        assert!(config.exact.is_none());
+        let model = &config.models["gpt-4o-mini"];
+        assert_eq!(model.max_tokens, 1024);
+        assert_eq!(model.scopes16().unwrap(), vec![FixedBytes::ZERO]);
+    }
+
+    #[test]
+    fn mistakes_are_refused_with_what_to_change() {
+        let typo = MINIMAL.replace("prompt_price", "prompt_prise");
+        assert!(toml::from_str::<Config>(&typo)
+            .unwrap_err()
+            .to_string()
+            .contains("prompt_prise"));
+        let long = MINIMAL.replace(
+            "aat_model = \"gpt-4o-mini\"",
+            "aat_model = \"a-very-long-model-name\"",
+        );
+        let err = toml::from_str::<Config>(&long)
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert!(err.contains("models.gpt-4o-mini.aat_model"), "{err}");
+        let free = MINIMAL
+            .replace("prompt_price = 1", "prompt_price = 0")
+            .replace("completion_price = 4", "completion_price = 0");
+        assert!(toml::from_str::<Config>(&free)
+            .unwrap()
+            .check()
+            .unwrap_err()
+            .contains("free"));
+    }
+}

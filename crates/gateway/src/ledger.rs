@@ -1,0 +1,831 @@
+//! The ledger: what each holder owes, the latest voucher it signed, the
+//! budget reserved by its requests in flight, the receipts, and the
+//! `exact` payments waiting to settle. It lives in SQLite (embedded, the
+//! default) or PostgreSQL (several gateway instances sharing it) through
+//! the same SQL, and every change that money depends on is committed before
+//! the response that depends on it is released, so a crash loses nothing
+//! that was accepted.
+//!
+//! Budget checks are a single conditional `UPDATE` (both databases
+//! re-check its `WHERE` against the row they lock), so concurrent requests
+//! of one holder, on one instance or several, can never reserve more than
+//! its budget. Units are `BIGINT`: vouchers and budgets beyond 2^63 are
+//! refused or capped, never wrapped.
+
+use std::str::FromStr;
+
+use alloy::primitives::{Address, Bytes, B256, U256};
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions, AnyRow},
+    AnyPool, Executor, Row,
+};
+
+/// What the ledger can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the ledger holds a value that does not parse: {0}")]
+    Corrupt(String),
+}
+
+type Result<T> = std::result::Result<T, LedgerError>;
+
+const SCHEMA: [&str; 6] = [
+    "CREATE TABLE IF NOT EXISTS accounts (
+        holder TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        owed BIGINT NOT NULL DEFAULT 0,
+        reserved BIGINT NOT NULL DEFAULT 0,
+        voucher_amount BIGINT NOT NULL DEFAULT 0,
+        voucher_deadline BIGINT NOT NULL DEFAULT 0,
+        voucher_signature TEXT,
+        voucher_at BIGINT NOT NULL DEFAULT 0,
+        settled BIGINT NOT NULL DEFAULT 0,
+        rejected_amount BIGINT NOT NULL DEFAULT 0,
+        rejected_reason TEXT,
+        PRIMARY KEY (holder, token_id))",
+    "CREATE TABLE IF NOT EXISTS reservations (
+        request_id TEXT PRIMARY KEY,
+        instance TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        amount BIGINT NOT NULL,
+        created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS receipts (
+        request_id TEXT PRIMARY KEY,
+        scheme TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        token_id TEXT NOT NULL,
+        prompt_tokens BIGINT NOT NULL,
+        completion_tokens BIGINT NOT NULL,
+        units BIGINT NOT NULL,
+        owed_after BIGINT NOT NULL,
+        signature TEXT NOT NULL,
+        created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS exact_payments (
+        payer TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        pay_to TEXT NOT NULL,
+        value TEXT NOT NULL,
+        valid_after TEXT NOT NULL,
+        valid_before TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tx TEXT,
+        reason TEXT,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (payer, nonce))",
+    "CREATE TABLE IF NOT EXISTS leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS exact_by_status ON exact_payments (status)",
+];
+
+/// One holder's account for one id.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountRow {
+    pub holder: Address,
+    pub id: U256,
+    pub owed: i64,
+    pub reserved: i64,
+    pub voucher_amount: i64,
+    pub voucher_deadline: i64,
+    pub voucher_signature: Option<Bytes>,
+    pub voucher_at: i64,
+    pub settled: i64,
+    pub rejected_amount: i64,
+    pub rejected_reason: Option<String>,
+}
+
+/// An `exact` payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExactRow {
+    pub payer: Address,
+    pub nonce: B256,
+    pub pay_to: Address,
+    pub value: U256,
+    pub valid_after: U256,
+    pub valid_before: U256,
+    pub signature: Bytes,
+    pub status: String,
+}
+
+/// What a voucher-paid request asks of the ledger.
+#[derive(Clone, Debug)]
+pub struct VoucherAdmission {
+    pub request_id: String,
+    pub holder: Address,
+    pub id: U256,
+    pub cumulative: i64,
+    pub deadline: i64,
+    pub signature: Bytes,
+    /// The request's maximum cost: reserved until it is charged.
+    pub max_cost: i64,
+    /// The most the holder may owe in total: settled on-chain plus what its
+    /// channel (or balance) still covers.
+    pub cap: i64,
+    pub credit_limit: i64,
+}
+
+/// Why a voucher was not admitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoucherRefusal {
+    /// A later voucher is already held.
+    Stale { held: i64 },
+    /// This voucher was already counted and the holder owes more now.
+    Replayed { owed: i64 },
+    /// The voucher does not cover what is owed.
+    UnderCovering { owed: i64 },
+    /// The channel (or balance) does not cover what is owed, reserved and
+    /// this request's maximum cost.
+    Budget { cap: i64, needed: i64 },
+    /// The holder would owe more than the credit limit beyond its voucher.
+    Credit { limit: i64, exposure: i64 },
+}
+
+impl std::fmt::Display for VoucherRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VoucherRefusal::Stale { held } => write!(
+                f,
+                "stale voucher: one for {held} units is already held; sign one covering what is owed"
+            ),
+            VoucherRefusal::Replayed { owed } => write!(
+                f,
+                "replayed voucher: it was already counted and {owed} units are owed now"
+            ),
+            VoucherRefusal::UnderCovering { owed } => write!(
+                f,
+                "the voucher does not cover the {owed} units owed"
+            ),
+            VoucherRefusal::Budget { cap, needed } => write!(
+                f,
+                "insufficient budget: the channel (or balance) covers {cap} units in total, this request could bring it to {needed}"
+            ),
+            VoucherRefusal::Credit { limit, exposure } => write!(
+                f,
+                "credit limit: {exposure} units would be owed beyond the voucher; the limit is {limit}"
+            ),
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn key(address: Address) -> String {
+    format!("{address:#x}")
+}
+
+fn id_key(id: U256) -> String {
+    format!("{id:#066x}")
+}
+
+fn parse<T: FromStr>(text: &str) -> Result<T> {
+    text.parse()
+        .map_err(|_| LedgerError::Corrupt(text.to_owned()))
+}
+
+fn account_of(row: &AnyRow) -> Result<AccountRow> {
+    let signature: Option<String> = row.try_get("voucher_signature")?;
+    Ok(AccountRow {
+        holder: parse(&row.try_get::<String, _>("holder")?)?,
+        id: parse(&row.try_get::<String, _>("token_id")?)?,
+        owed: row.try_get("owed")?,
+        reserved: row.try_get("reserved")?,
+        voucher_amount: row.try_get("voucher_amount")?,
+        voucher_deadline: row.try_get("voucher_deadline")?,
+        voucher_signature: signature.map(|s| parse(&s)).transpose()?,
+        voucher_at: row.try_get("voucher_at")?,
+        settled: row.try_get("settled")?,
+        rejected_amount: row.try_get("rejected_amount")?,
+        rejected_reason: row.try_get("rejected_reason")?,
+    })
+}
+
+fn exact_of(row: &AnyRow) -> Result<ExactRow> {
+    Ok(ExactRow {
+        payer: parse(&row.try_get::<String, _>("payer")?)?,
+        nonce: parse(&row.try_get::<String, _>("nonce")?)?,
+        pay_to: parse(&row.try_get::<String, _>("pay_to")?)?,
+        value: parse(&row.try_get::<String, _>("value")?)?,
+        valid_after: parse(&row.try_get::<String, _>("valid_after")?)?,
+        valid_before: parse(&row.try_get::<String, _>("valid_before")?)?,
+        signature: parse(&row.try_get::<String, _>("signature")?)?,
+        status: row.try_get("status")?,
+    })
+}
+
+/// The ledger.
+#[derive(Clone, Debug)]
+pub struct Ledger {
+    pool: AnyPool,
+    /// This instance's name, kept with its reservations.
+    instance: String,
+}
+
+const ACCOUNT_COLUMNS: &str =
+    "holder, token_id, owed, reserved, voucher_amount, voucher_deadline, \
+     voucher_signature, voucher_at, settled, rejected_amount, rejected_reason";
+
+impl Ledger {
+    /// Opens (creating when missing) the database at `url` and its tables.
+    ///
+    /// # Errors
+    ///
+    /// The database cannot be opened or its tables created.
+    pub async fn open(url: &str, instance: &str) -> Result<Ledger> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let url = if sqlite && !url.contains('?') {
+            format!("{url}?mode=rwc")
+        } else {
+            url.to_owned()
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 8 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // WAL: readers do not wait for the writer. FULL:
+                        // each commit is on disk before it returns, so an
+                        // accepted voucher survives a crash of the machine,
+                        // not only of the process.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        for statement in SCHEMA {
+            // Instances starting together may race to create a table on
+            // PostgreSQL; the loser finds it created.
+            if let Err(err) = pool.execute(statement).await {
+                if pool.execute(statement).await.is_err() {
+                    return Err(err.into());
+                }
+            }
+        }
+        Ok(Ledger {
+            pool,
+            instance: instance.to_owned(),
+        })
+    }
+
+    /// `holder`'s account for `id`, if it has one.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn account(&self, holder: Address, id: U256) -> Result<Option<AccountRow>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE holder = $1 AND token_id = $2"
+        ))
+        .bind(key(holder))
+        .bind(id_key(id))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(account_of).transpose()
+    }
+
+    /// All of `holder`'s accounts.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn accounts_of(&self, holder: Address) -> Result<Vec<AccountRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE holder = $1 ORDER BY token_id"
+        ))
+        .bind(key(holder))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(account_of).collect()
+    }
+
+    /// Why `a` cannot be admitted against `row`, if it cannot.
+    fn refusal(row: &AccountRow, a: &VoucherAdmission) -> Option<VoucherRefusal> {
+        if a.cumulative < row.voucher_amount {
+            return Some(VoucherRefusal::Stale {
+                held: row.voucher_amount,
+            });
+        }
+        if a.cumulative < row.owed {
+            return Some(if a.cumulative == row.voucher_amount {
+                VoucherRefusal::Replayed { owed: row.owed }
+            } else {
+                VoucherRefusal::UnderCovering { owed: row.owed }
+            });
+        }
+        let needed = row
+            .owed
+            .saturating_add(row.reserved)
+            .saturating_add(a.max_cost);
+        if needed > a.cap {
+            return Some(VoucherRefusal::Budget { cap: a.cap, needed });
+        }
+        let exposure = needed.saturating_sub(a.cumulative);
+        if exposure > a.credit_limit {
+            return Some(VoucherRefusal::Credit {
+                limit: a.credit_limit,
+                exposure,
+            });
+        }
+        None
+    }
+
+    /// Admits a voucher-paid request: keeps the voucher when it is the
+    /// latest, and reserves the request's maximum cost, atomically.
+    ///
+    /// # Errors
+    ///
+    /// `Ok(Err(refusal))` when the voucher or the budget does not allow it;
+    /// `Err` when the database fails.
+    pub async fn admit_voucher(
+        &self,
+        a: &VoucherAdmission,
+    ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
+        let (holder, id) = (key(a.holder), id_key(a.id));
+        sqlx::query(
+            "INSERT INTO accounts (holder, token_id) VALUES ($1, $2) ON CONFLICT (holder, token_id) DO NOTHING",
+        )
+        .bind(&holder)
+        .bind(&id)
+        .execute(&self.pool)
+        .await?;
+        let now = unix_now();
+        // A racing request of the same holder can change the row between
+        // the read and the update; the update's WHERE then fails and the
+        // row is read again.
+        for _ in 0..16 {
+            let Some(row) = self.account(a.holder, a.id).await? else {
+                continue;
+            };
+            if let Some(refusal) = Self::refusal(&row, a) {
+                return Ok(Err(refusal));
+            }
+            let mut tx = self.pool.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE accounts SET
+                    voucher_signature = CASE WHEN $1 > voucher_amount OR ($1 = voucher_amount AND $2 > voucher_deadline) THEN $3 ELSE voucher_signature END,
+                    voucher_deadline = CASE WHEN $1 > voucher_amount OR ($1 = voucher_amount AND $2 > voucher_deadline) THEN $2 ELSE voucher_deadline END,
+                    voucher_at = CASE WHEN $1 > voucher_amount THEN $4 ELSE voucher_at END,
+                    voucher_amount = CASE WHEN $1 > voucher_amount THEN $1 ELSE voucher_amount END,
+                    reserved = reserved + $5
+                 WHERE holder = $6 AND token_id = $7 AND $1 >= voucher_amount AND $1 >= owed
+                   AND owed + reserved + $5 <= $8 AND owed + reserved + $5 - $1 <= $9",
+            )
+            .bind(a.cumulative)
+            .bind(a.deadline)
+            .bind(a.signature.to_string())
+            .bind(now)
+            .bind(a.max_cost)
+            .bind(&holder)
+            .bind(&id)
+            .bind(a.cap)
+            .bind(a.credit_limit)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                tx.rollback().await?;
+                continue;
+            }
+            if a.max_cost > 0 {
+                sqlx::query(
+                    "INSERT INTO reservations (request_id, instance, holder, token_id, amount, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&a.request_id)
+                .bind(&self.instance)
+                .bind(&holder)
+                .bind(&id)
+                .bind(a.max_cost)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            return Ok(Ok(row));
+        }
+        Err(LedgerError::Corrupt(format!(
+            "the account of {holder} for {id} kept changing"
+        )))
+    }
+
+    /// Charges a served request: adds `units` to what the holder owes,
+    /// frees its reservation and keeps its receipt, signed by `sign` for
+    /// the amount owed after the charge, in one transaction. Returns what
+    /// the holder owes now and the receipt's signature.
+    ///
+    /// # Errors
+    ///
+    /// The database fails (the charge is then not made, and the response
+    /// must not be released).
+    pub async fn charge(
+        &self,
+        request_id: &str,
+        receipt: &ReceiptRecord,
+        sign: impl FnOnce(i64) -> Bytes,
+    ) -> Result<(i64, Bytes)> {
+        let mut tx = self.pool.begin().await?;
+        let reserved: i64 =
+            sqlx::query("DELETE FROM reservations WHERE request_id = $1 RETURNING amount")
+                .bind(request_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|row| row.try_get::<i64, _>("amount"))
+                .transpose()?
+                .unwrap_or(0);
+        let owed: i64 = sqlx::query(
+            "UPDATE accounts SET owed = owed + $1, reserved = reserved - $2
+             WHERE holder = $3 AND token_id = $4 RETURNING owed",
+        )
+        .bind(receipt.units)
+        .bind(reserved)
+        .bind(key(receipt.payer))
+        .bind(id_key(receipt.id))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("owed")?;
+        let signature = sign(owed);
+        let signed = ReceiptRecord {
+            signature: signature.clone(),
+            ..receipt.clone()
+        };
+        self.insert_receipt(&mut tx, request_id, &signed, owed)
+            .await?;
+        tx.commit().await?;
+        Ok((owed, signature))
+    }
+
+    async fn insert_receipt(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        request_id: &str,
+        r: &ReceiptRecord,
+        owed: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(request_id)
+        .bind(&r.scheme)
+        .bind(key(r.payer))
+        .bind(id_key(r.id))
+        .bind(r.prompt_tokens)
+        .bind(r.completion_tokens)
+        .bind(r.units)
+        .bind(owed)
+        .bind(r.signature.to_string())
+        .bind(unix_now())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Frees a request's reservation without charging (the upstream
+    /// failed, or the request never reached it).
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn release(&self, request_id: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "DELETE FROM reservations WHERE request_id = $1 RETURNING holder, token_id, amount",
+        )
+        .bind(request_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = row {
+            sqlx::query(
+                "UPDATE accounts SET reserved = reserved - $1 WHERE holder = $2 AND token_id = $3",
+            )
+            .bind(row.try_get::<i64, _>("amount")?)
+            .bind(row.try_get::<String, _>("holder")?)
+            .bind(row.try_get::<String, _>("token_id")?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Frees reservations older than `age_secs`: those of requests that
+    /// died with an instance. Returns how many.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn release_stale(&self, age_secs: i64) -> Result<usize> {
+        let rows = sqlx::query("SELECT request_id FROM reservations WHERE created_at < $1")
+            .bind(unix_now().saturating_sub(age_secs))
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            self.release(&row.try_get::<String, _>("request_id")?)
+                .await?;
+        }
+        Ok(rows.len())
+    }
+
+    /// Keeps a voucher sent without a request (`POST /aat/vouchers`) when
+    /// it covers what is owed and is the latest.
+    ///
+    /// # Errors
+    ///
+    /// `Ok(Err)` when it is stale or does not cover what is owed.
+    pub async fn record_voucher(
+        &self,
+        holder: Address,
+        id: U256,
+        cumulative: i64,
+        deadline: i64,
+        signature: &Bytes,
+    ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
+        // The same atomic update as a request's, reserving nothing and
+        // with no budget to check: it only records a signature.
+        self.admit_voucher(&VoucherAdmission {
+            request_id: String::new(),
+            holder,
+            id,
+            cumulative,
+            deadline,
+            signature: signature.clone(),
+            max_cost: 0,
+            cap: i64::MAX,
+            credit_limit: i64::MAX,
+        })
+        .await
+    }
+
+    /// Accounts whose latest voucher is above what is settled and not
+    /// already refused by the contract.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn unsettled(&self) -> Result<Vec<AccountRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts
+             WHERE voucher_amount > settled AND voucher_signature IS NOT NULL
+               AND voucher_amount <> rejected_amount
+             ORDER BY voucher_at"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(account_of).collect()
+    }
+
+    /// Records what the chain has settled of an account (never lowers it).
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn set_settled(&self, holder: Address, id: U256, settled: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET settled = CASE WHEN $1 > settled THEN $1 ELSE settled END
+             WHERE holder = $2 AND token_id = $3",
+        )
+        .bind(settled)
+        .bind(key(holder))
+        .bind(id_key(id))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records that the contract refused the voucher for `amount`, so it is
+    /// not tried again until the holder signs another.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn set_rejected(
+        &self,
+        holder: Address,
+        id: U256,
+        amount: i64,
+        reason: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET rejected_amount = $1, rejected_reason = $2 WHERE holder = $3 AND token_id = $4",
+        )
+        .bind(amount)
+        .bind(reason)
+        .bind(key(holder))
+        .bind(id_key(id))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Units owed by all holders and not settled yet.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn pending_units(&self) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(owed - settled), 0) AS BIGINT) AS pending FROM accounts",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("pending")?)
+    }
+
+    /// Reserves an `exact` payment's nonce for one request.
+    ///
+    /// # Errors
+    ///
+    /// `Ok(false)` when the nonce was already presented.
+    pub async fn reserve_exact(&self, p: &ExactRow) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8) ON CONFLICT (payer, nonce) DO NOTHING",
+        )
+        .bind(key(p.payer))
+        .bind(p.nonce.to_string())
+        .bind(key(p.pay_to))
+        .bind(p.value.to_string())
+        .bind(p.valid_after.to_string())
+        .bind(p.valid_before.to_string())
+        .bind(p.signature.to_string())
+        .bind(unix_now())
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Queues a served request's `exact` payment for settlement, with its
+    /// receipt.
+    ///
+    /// # Errors
+    ///
+    /// The database fails (the response must not be released).
+    pub async fn queue_exact(
+        &self,
+        request_id: &str,
+        p: &ExactRow,
+        receipt: &ReceiptRecord,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE exact_payments SET status = 'queued' WHERE payer = $1 AND nonce = $2")
+            .bind(key(p.payer))
+            .bind(p.nonce.to_string())
+            .execute(&mut *tx)
+            .await?;
+        self.insert_receipt(&mut tx, request_id, receipt, 0).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets an `exact` payment whose request was not served: the nonce
+    /// stays unused on-chain, so the payer keeps its money.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn drop_exact(&self, payer: Address, nonce: B256) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM exact_payments WHERE payer = $1 AND nonce = $2 AND status = 'reserved'",
+        )
+        .bind(key(payer))
+        .bind(nonce.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `exact` payments served and not settled yet, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn queued_exact(&self, limit: i64) -> Result<Vec<ExactRow>> {
+        let rows = sqlx::query(
+            "SELECT payer, nonce, pay_to, value, valid_after, valid_before, signature, status
+             FROM exact_payments WHERE status = 'queued' ORDER BY created_at LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(exact_of).collect()
+    }
+
+    /// The TokenAI `payer` has promised and that has not settled yet.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn exact_outstanding(&self, payer: Address) -> Result<U256> {
+        let rows = sqlx::query(
+            "SELECT value FROM exact_payments WHERE payer = $1 AND status IN ('reserved', 'queued')",
+        )
+        .bind(key(payer))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut total = U256::ZERO;
+        for row in rows {
+            total = total.saturating_add(parse(&row.try_get::<String, _>("value")?)?);
+        }
+        Ok(total)
+    }
+
+    /// Records how an `exact` payment ended: `settled` (with its
+    /// transaction) or `failed` (with the reason).
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn finish_exact(
+        &self,
+        payer: Address,
+        nonce: B256,
+        status: &str,
+        tx: Option<B256>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE exact_payments SET status = $1, tx = $2, reason = $3 WHERE payer = $4 AND nonce = $5")
+            .bind(status)
+            .bind(tx.map(|t| t.to_string()))
+            .bind(reason.map(str::to_owned))
+            .bind(key(payer))
+            .bind(nonce.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Counts `exact` payments by status.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn exact_count(&self, status: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM exact_payments WHERE status = $1")
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// Takes or renews the lease `name` for `owner` for `secs`: true when
+    /// `owner` holds it now. One settler at a time among instances sharing
+    /// the database, so they never race each other's transactions.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn lease(&self, name: &str, owner: &str, secs: i64) -> Result<bool> {
+        let now = unix_now();
+        sqlx::query("INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(owner)
+            .bind(now.saturating_add(secs))
+            .execute(&self.pool)
+            .await?;
+        let taken = sqlx::query(
+            "UPDATE leases SET owner = $1, expires_at = $2 WHERE name = $3 AND (owner = $1 OR expires_at < $4)",
+        )
+        .bind(owner)
+        .bind(now.saturating_add(secs))
+        .bind(name)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Answers when the database does.
+    ///
+    /// # Errors
+    ///
+    /// It does not.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A receipt as the ledger keeps it.
+#[derive(Clone, Debug)]
+pub struct ReceiptRecord {
+    pub scheme: String,
+    pub payer: Address,
+    pub id: U256,
+    pub prompt_tokens: i64,
+    pub completion_tokens: i64,
+    pub units: i64,
+    pub signature: Bytes,
+}

@@ -1,0 +1,180 @@
+//! `aat-gateway`: the provider gateway. An OpenAI-compatible endpoint in
+//! front of any OpenAI-compatible upstream, paid per request in AAT
+//! vouchers or TokenAI EIP-3009 authorizations over x402 v2, settling
+//! on-chain in batches.
+//!
+//! [`routes`] is the HTTP interface; [`payment`] admits and charges;
+//! [`ledger`] keeps what is owed, durably; [`chain`] is the cached view of
+//! the chain; [`settlement`] is the worker that settles; [`upstream`]
+//! forwards; [`metrics`] counts. [`upstream_stub`] is a stub upstream for
+//! tests, the demo and the benches.
+
+pub mod chain;
+pub mod config;
+pub mod ledger;
+pub mod metrics;
+pub mod payment;
+pub mod routes;
+pub mod settlement;
+pub mod upstream;
+pub mod upstream_stub;
+
+use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
+
+use alloy::signers::local::PrivateKeySigner;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+pub use settlement::Report;
+
+use crate::{chain::Chain, ledger::Ledger, metrics::Metrics, payment::Model, upstream::Upstream};
+
+/// Everything a request needs, shared by the handlers and the workers.
+pub struct App {
+    pub config: Config,
+    pub models: BTreeMap<String, Model>,
+    pub chain: Chain,
+    pub ledger: Ledger,
+    pub upstream: Upstream,
+    pub metrics: Metrics,
+    /// `eip155:<chain id>`.
+    pub network: String,
+}
+
+/// A running gateway.
+pub struct Gateway {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    tasks: Vec<JoinHandle<()>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// Opens the ledger, connects to the chain, and starts serving, reading
+    /// the chain's logs and settling.
+    ///
+    /// # Errors
+    ///
+    /// The configuration is refused, the database or the chain cannot be
+    /// reached, or the address cannot be bound.
+    pub async fn start(
+        config: Config,
+        provider_key: PrivateKeySigner,
+        upstream_key: Option<String>,
+    ) -> Result<Gateway, String> {
+        config.check()?;
+        let mut models = BTreeMap::new();
+        for (name, model) in &config.models {
+            models.insert(
+                name.clone(),
+                Model {
+                    name: name.clone(),
+                    model16: model.model16()?,
+                    scopes: model.scopes16()?,
+                    config: model.clone(),
+                },
+            );
+        }
+        let ledger = Ledger::open(&config.database, &config.instance)
+            .await
+            .map_err(|e| format!("database {}: {e}", config.database))?;
+        let chain = Chain::connect(&config.rpc, config.aat, provider_key)
+            .await
+            .map_err(|e| format!("chain {}: {e}", config.rpc))?;
+        let upstream = Upstream::new(
+            &config.upstream,
+            upstream_key,
+            Duration::from_secs(config.upstream_timeout_secs),
+        )?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = Arc::new(App {
+            network: aat_client::x402::network(chain.chain_id),
+            config,
+            models,
+            chain,
+            ledger,
+            upstream,
+            metrics: Metrics::new(),
+        });
+        let poller = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let interval = Duration::from_millis(app.config.poll_ms.max(10));
+                loop {
+                    if let Err(err) = app.chain.poll().await {
+                        tracing::warn!(%err, "reading the chain's logs failed; retrying");
+                    }
+                    tokio::time::sleep(interval).await;
+                }
+            })
+        };
+        let settler = {
+            let app = app.clone();
+            tokio::spawn(async move { app.settle_forever().await })
+        };
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = routes::router(app.clone());
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(%err, "the server stopped");
+            }
+        });
+        tracing::info!(%addr, provider = %app.chain.provider, aat = %app.chain.rails.aat, "gateway listening");
+        Ok(Gateway {
+            addr,
+            app,
+            tasks: vec![poller, settler],
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    /// `http://addr`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Settles everything unsettled now (what the worker does when it is
+    /// due), for operators closing a period, and for the demo and tests.
+    ///
+    /// # Errors
+    ///
+    /// A settlement transaction failed.
+    pub async fn settle_now(&self) -> Result<Report, String> {
+        self.app.chain.poll().await.map_err(|e| e.to_string())?;
+        self.app.settle_round(true).await
+    }
+
+    /// Stops accepting requests, lets those in flight finish, and stops
+    /// the workers.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}

@@ -1,0 +1,776 @@
+//! Admission and charging for the two schemes. `aat-voucher`: the holder's
+//! signed cumulative voucher must cover everything it owes, and its channel
+//! (or balance) must cover what it owes, what its requests in flight have
+//! reserved and this request's maximum cost, which is reserved until the
+//! upstream reports what was used. `exact`: one EIP-3009 authorization of
+//! the exact price per request, checked locally and settled off the
+//! request path. Every refusal says why, and nothing is called upstream.
+
+use aat_client::{
+    bindings::TransferWithAuthorization,
+    policy::text16,
+    signing::{self, SignedAuthorization, SignedVoucher},
+    x402::{
+        self, Account, ExactPayload, PaymentPayload, PaymentRequirements, ReceiptJson,
+        SettlementResponse, VoucherPayload, VoucherSettlement, VOUCHER_SCHEME,
+    },
+    UsageReceipt,
+};
+use alloy::{
+    primitives::{keccak256, Address, Bytes, FixedBytes, B256, U256},
+    signers::SignerSync,
+    sol_types::SolStruct,
+};
+use serde_json::{json, Value};
+
+use crate::{
+    config::ModelConfig,
+    ledger::{AccountRow, ExactRow, LedgerError, ReceiptRecord, VoucherAdmission},
+    upstream::Usage,
+    App,
+};
+
+/// A served model, its names parsed.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub name: String,
+    pub model16: FixedBytes<16>,
+    pub scopes: Vec<FixedBytes<16>>,
+    pub config: ModelConfig,
+}
+
+/// What a request costs at most, and how that was bounded.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    /// At most this many prompt tokens: every token is at least one byte of
+    /// the request body.
+    pub prompt_tokens: u64,
+    pub max_tokens: u64,
+    pub max_cost: i64,
+}
+
+impl Model {
+    /// The units `usage` costs, capped at `bound` (the reservation: an
+    /// upstream that reports more than the bound is charged the bound).
+    #[must_use]
+    pub fn cost(&self, usage: Usage, bound: &Bound) -> i64 {
+        let units = u128::from(usage.prompt_tokens) * u128::from(self.config.prompt_price)
+            + u128::from(usage.completion_tokens) * u128::from(self.config.completion_price);
+        i64::try_from(units).unwrap_or(i64::MAX).min(bound.max_cost)
+    }
+
+    /// The bound of a request of `body_len` bytes asking `max_tokens`.
+    ///
+    /// # Errors
+    ///
+    /// The cost does not fit the ledger's units.
+    pub fn bound(&self, body_len: usize, max_tokens: u64) -> Result<Bound, String> {
+        let prompt_tokens = u64::try_from(body_len)
+            .unwrap_or(u64::MAX)
+            .saturating_add(64);
+        let cost = u128::from(prompt_tokens) * u128::from(self.config.prompt_price)
+            + u128::from(max_tokens) * u128::from(self.config.completion_price);
+        let max_cost = i64::try_from(cost)
+            .map_err(|_| "the request's maximum cost is too large".to_owned())?;
+        Ok(Bound {
+            prompt_tokens,
+            max_tokens,
+            max_cost,
+        })
+    }
+}
+
+/// A refusal: the reason a 402 gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// A short machine-readable kind (the metric's label).
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal {
+        kind,
+        reason: reason.into(),
+    })
+}
+
+/// An admitted request, to charge or release.
+#[derive(Clone, Debug)]
+pub enum Ticket {
+    Voucher {
+        request_id: String,
+        holder: Address,
+        id: U256,
+        voucher_digest: B256,
+        bound: Bound,
+    },
+    Exact {
+        request_id: String,
+        payment: ExactRow,
+    },
+}
+
+impl Ticket {
+    /// Who pays.
+    #[must_use]
+    pub fn payer(&self) -> Address {
+        match self {
+            Ticket::Voucher { holder, .. } => *holder,
+            Ticket::Exact { payment, .. } => payment.payer,
+        }
+    }
+
+    /// The scheme's name.
+    #[must_use]
+    pub fn scheme(&self) -> &'static str {
+        match self {
+            Ticket::Voucher { .. } => VOUCHER_SCHEME,
+            Ticket::Exact { .. } => "exact",
+        }
+    }
+}
+
+fn failure(kind: &'static str) -> impl Fn(LedgerError) -> Refusal {
+    move |e| Refusal {
+        kind,
+        reason: format!("the gateway cannot record payments right now: {e}"),
+    }
+}
+
+impl App {
+    fn chain_error(e: &aat_client::ClientError) -> Refusal {
+        Refusal {
+            kind: "chain",
+            reason: format!("the gateway cannot read the chain right now: {e}"),
+        }
+    }
+
+    /// Admits a request paid with `payment` (the decoded
+    /// `PAYMENT-SIGNATURE`).
+    ///
+    /// # Errors
+    ///
+    /// Why it is refused.
+    pub async fn admit(
+        &self,
+        payment: &PaymentPayload,
+        model: &Model,
+        bound: &Bound,
+        request_id: String,
+    ) -> Result<Ticket, Refusal> {
+        if payment.x402_version != x402::X402_VERSION {
+            return refuse(
+                "version",
+                format!(
+                    "x402Version {} is not supported; this gateway speaks 2",
+                    payment.x402_version
+                ),
+            );
+        }
+        if payment.accepted.network != self.network {
+            return refuse(
+                "network",
+                format!(
+                    "network {} is not this gateway's {}",
+                    payment.accepted.network, self.network
+                ),
+            );
+        }
+        match payment.accepted.scheme.as_str() {
+            VOUCHER_SCHEME => {
+                self.admit_voucher(&payment.payload, model, bound, request_id)
+                    .await
+            }
+            "exact" if self.config.exact.is_some() => {
+                self.admit_exact(&payment.payload, request_id).await
+            }
+            other => refuse("scheme", format!("scheme '{other}' is not accepted here")),
+        }
+    }
+
+    async fn admit_voucher(
+        &self,
+        payload: &Value,
+        model: &Model,
+        bound: &Bound,
+        request_id: String,
+    ) -> Result<Ticket, Refusal> {
+        let payload: VoucherPayload = serde_json::from_value(payload.clone()).or_else(|e| {
+            refuse(
+                "malformed",
+                format!("the aat-voucher payload does not parse: {e}"),
+            )
+        })?;
+        let signed = SignedVoucher::from(payload);
+        let v = &signed.voucher;
+        let (cumulative, deadline) = self.voucher_terms(&signed)?;
+        let policy = self.accepted_id(v.id, model).await?;
+        let now = self.chain.now();
+        if policy.expiration != 0
+            && policy.expiration <= now.saturating_add(self.config.settlement.expiry_margin_secs)
+        {
+            return refuse(
+                "expired-id",
+                format!(
+                    "id {:#x} expires at {} and could not be settled in time (now {now})",
+                    v.id, policy.expiration
+                ),
+            );
+        }
+        let digest = self.check_voucher_signature(&signed).await?;
+        let holdings = self
+            .chain
+            .holdings(v.holder, v.id)
+            .await
+            .map_err(|e| Self::chain_error(&e))?;
+        let channel_open = !holdings.locked.is_zero()
+            && holdings.channel_expires
+                > now.saturating_add(self.config.voucher.channel_margin_secs);
+        let available = if channel_open {
+            holdings.locked
+        } else {
+            holdings.balance
+        };
+        let cap = holdings.settled.saturating_add(available);
+        let admission = VoucherAdmission {
+            request_id: request_id.clone(),
+            holder: v.holder,
+            id: v.id,
+            cumulative,
+            deadline,
+            signature: signed.signature.clone(),
+            max_cost: bound.max_cost,
+            cap: i64::try_from(cap).unwrap_or(i64::MAX),
+            credit_limit: i64::try_from(self.config.voucher.credit_limit).unwrap_or(i64::MAX),
+        };
+        match self
+            .ledger
+            .admit_voucher(&admission)
+            .await
+            .map_err(failure("ledger"))?
+        {
+            Ok(_) => Ok(Ticket::Voucher {
+                request_id,
+                holder: v.holder,
+                id: v.id,
+                voucher_digest: digest,
+                bound: *bound,
+            }),
+            Err(refusal) => refuse("voucher", refusal.to_string()),
+        }
+    }
+
+    /// The voucher's amount and deadline as the ledger keeps them, after
+    /// the checks that need nothing but the voucher.
+    fn voucher_terms(&self, signed: &SignedVoucher) -> Result<(i64, i64), Refusal> {
+        let v = &signed.voucher;
+        if v.provider != self.chain.provider {
+            return refuse(
+                "wrong-provider",
+                format!(
+                    "the voucher is made out to {}, not to this provider {}",
+                    v.provider, self.chain.provider
+                ),
+            );
+        }
+        let now = self.chain.now();
+        if v.deadline < now {
+            return refuse(
+                "expired",
+                format!("the voucher expired at {} (now {now})", v.deadline),
+            );
+        }
+        let min = now.saturating_add(self.config.voucher.min_validity_secs);
+        if v.deadline < min {
+            return refuse(
+                "expired",
+                format!("the voucher's deadline {} is too soon to settle it; sign one valid until at least {min}", v.deadline),
+            );
+        }
+        let cumulative = i64::try_from(v.cumulativeAmount).or_else(|_| {
+            refuse(
+                "malformed",
+                "the voucher's cumulativeAmount is beyond what this gateway accounts (2^63)",
+            )
+        })?;
+        Ok((cumulative, i64::try_from(v.deadline).unwrap_or(i64::MAX)))
+    }
+
+    async fn check_voucher_signature(&self, signed: &SignedVoucher) -> Result<B256, Refusal> {
+        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
+        let valid = self
+            .chain
+            .signed_by(signed.voucher.holder, digest, &signed.signature)
+            .await
+            .map_err(|e| Self::chain_error(&e))?;
+        if !valid {
+            return refuse(
+                "signature",
+                format!(
+                    "the voucher is not signed by its holder {}",
+                    signed.voucher.holder
+                ),
+            );
+        }
+        Ok(digest)
+    }
+
+    /// `id`'s policy when it may pay for `model` here.
+    async fn accepted_id(&self, id: U256, model: &Model) -> Result<aat_client::Policy, Refusal> {
+        let accepted = &self.config.voucher.accepted_ids;
+        if !accepted.is_empty() && !accepted.contains(&id) {
+            return refuse("id", format!("id {id:#x} is not accepted here"));
+        }
+        let policy = self
+            .chain
+            .policy(id)
+            .await
+            .map_err(|e| Self::chain_error(&e))?
+            .map_or_else(|| refuse("id", format!("id {id:#x} does not exist")), Ok)?;
+        if policy.model != model.model16 {
+            return refuse(
+                "id",
+                format!(
+                    "id {id:#x} pays for model '{}', not '{}'",
+                    text16(policy.model),
+                    model.config.aat_model
+                ),
+            );
+        }
+        if !model.scopes.contains(&policy.scope) {
+            return refuse(
+                "scope",
+                format!(
+                    "id {id:#x} is scoped to '{}', which {} does not accept",
+                    text16(policy.scope),
+                    model.name
+                ),
+            );
+        }
+        Ok(policy)
+    }
+
+    async fn admit_exact(&self, payload: &Value, request_id: String) -> Result<Ticket, Refusal> {
+        let Some(exact) = &self.config.exact else {
+            return refuse("scheme", "scheme 'exact' is not accepted here");
+        };
+        let payload: ExactPayload = serde_json::from_value(payload.clone()).or_else(|e| {
+            refuse(
+                "malformed",
+                format!("the exact payload does not parse: {e}"),
+            )
+        })?;
+        let signed = SignedAuthorization::from(payload);
+        let a = &signed.authorization;
+        let pay_to = self.pay_to();
+        if a.to != pay_to {
+            return refuse(
+                "wrong-provider",
+                format!("the authorization pays {}, not payTo {pay_to}", a.to),
+            );
+        }
+        if a.value != exact.price {
+            return refuse(
+                "amount",
+                format!(
+                    "the authorization is for {}, the price is exactly {}",
+                    a.value, exact.price
+                ),
+            );
+        }
+        let now = U256::from(self.chain.now());
+        if a.validAfter >= now {
+            return refuse(
+                "not-yet-valid",
+                format!("the authorization is valid only after {}", a.validAfter),
+            );
+        }
+        if a.validBefore <= now {
+            return refuse(
+                "expired",
+                format!("the authorization expired at {}", a.validBefore),
+            );
+        }
+        if a.validBefore <= now.saturating_add(U256::from(30)) {
+            return refuse(
+                "expired",
+                format!(
+                    "the authorization ends at {}, too soon to settle it",
+                    a.validBefore
+                ),
+            );
+        }
+        if self.chain.nonce_used(a.from, a.nonce) {
+            return refuse(
+                "replayed",
+                format!("authorization {} of {} is already used", a.nonce, a.from),
+            );
+        }
+        let digest = a.eip712_signing_hash(&self.chain.token_domain);
+        let valid = self
+            .chain
+            .signed_by(a.from, digest, &signed.signature)
+            .await
+            .map_err(|e| Self::chain_error(&e))?;
+        if !valid {
+            return refuse(
+                "signature",
+                format!("the authorization is not signed by {}", a.from),
+            );
+        }
+        let balance = self
+            .chain
+            .token_balance(a.from)
+            .await
+            .map_err(|e| Self::chain_error(&e))?;
+        let outstanding = self
+            .ledger
+            .exact_outstanding(a.from)
+            .await
+            .map_err(failure("ledger"))?;
+        if balance < outstanding.saturating_add(a.value) {
+            return refuse(
+                "balance",
+                format!(
+                    "{} holds {balance} TokenAI, {outstanding} of it promised to requests not settled yet",
+                    a.from
+                ),
+            );
+        }
+        let payment = ExactRow {
+            payer: a.from,
+            nonce: a.nonce,
+            pay_to,
+            value: a.value,
+            valid_after: a.validAfter,
+            valid_before: a.validBefore,
+            signature: signed.signature.clone(),
+            status: "reserved".into(),
+        };
+        if !self
+            .ledger
+            .reserve_exact(&payment)
+            .await
+            .map_err(failure("ledger"))?
+        {
+            return refuse(
+                "replayed",
+                format!(
+                    "authorization {} of {} was already presented",
+                    a.nonce, a.from
+                ),
+            );
+        }
+        Ok(Ticket::Exact {
+            request_id,
+            payment,
+        })
+    }
+
+    /// Where `exact` payments go.
+    #[must_use]
+    pub fn pay_to(&self) -> Address {
+        self.config
+            .exact
+            .as_ref()
+            .and_then(|e| e.pay_to)
+            .unwrap_or(self.chain.provider)
+    }
+
+    /// Frees what `ticket` reserved: the request was not served.
+    pub async fn release(&self, ticket: &Ticket) {
+        let result = match ticket {
+            Ticket::Voucher { request_id, .. } => self.ledger.release(request_id).await,
+            Ticket::Exact { payment, .. } => {
+                self.ledger.drop_exact(payment.payer, payment.nonce).await
+            }
+        };
+        if let Err(err) = result {
+            // The reservation stays until the stale sweep frees it.
+            tracing::error!(%err, "cannot release a reservation");
+        }
+    }
+
+    /// Charges a served request and builds its settlement response (with a
+    /// signed usage receipt for vouchers). Committed before it returns.
+    ///
+    /// # Errors
+    ///
+    /// The ledger fails: the request must then be answered as failed.
+    pub async fn charge(
+        &self,
+        ticket: &Ticket,
+        model: &Model,
+        usage: Usage,
+        request_hash: B256,
+        response_hash: B256,
+    ) -> Result<SettlementResponse, LedgerError> {
+        match ticket {
+            Ticket::Voucher {
+                request_id,
+                holder,
+                id,
+                voucher_digest,
+                bound,
+            } => {
+                let units = model.cost(usage, bound);
+                let mut receipt = UsageReceipt {
+                    holder: *holder,
+                    provider: self.chain.provider,
+                    id: *id,
+                    voucherDigest: *voucher_digest,
+                    requestHash: request_hash,
+                    responseHash: response_hash,
+                    promptTokens: usage.prompt_tokens,
+                    completionTokens: usage.completion_tokens,
+                    units: U256::from(units.unsigned_abs()),
+                    cumulativeOwed: U256::ZERO,
+                };
+                let record = ReceiptRecord {
+                    scheme: VOUCHER_SCHEME.into(),
+                    payer: *holder,
+                    id: *id,
+                    prompt_tokens: i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX),
+                    completion_tokens: i64::try_from(usage.completion_tokens).unwrap_or(i64::MAX),
+                    units,
+                    signature: Bytes::new(),
+                };
+                // The receipt states what is owed after this request, which
+                // is known inside the charge's transaction.
+                let signer = &self.chain.signer;
+                let domain = &self.chain.receipt_domain;
+                let (owed, signature) = self
+                    .ledger
+                    .charge(request_id, &record, |owed| {
+                        let mut r = receipt.clone();
+                        r.cumulativeOwed = U256::from(owed.unsigned_abs());
+                        signer
+                            .sign_hash_sync(&r.eip712_signing_hash(domain))
+                            .map(|s| Bytes::from(s.as_bytes().to_vec()))
+                            .unwrap_or_default()
+                    })
+                    .await?;
+                receipt.cumulativeOwed = U256::from(owed.unsigned_abs());
+                let signed = receipt;
+                self.metrics
+                    .units_charged
+                    .with_label_values(&[model.name.as_str()])
+                    .inc_by(units.unsigned_abs());
+                let account = self.ledger.account(*holder, *id).await?.unwrap_or_default();
+                let extension = VoucherSettlement {
+                    account: self.account_json(&account),
+                    receipt: ReceiptJson {
+                        holder: signed.holder,
+                        provider: signed.provider,
+                        id: signed.id,
+                        voucher_digest: signed.voucherDigest,
+                        request_hash: signed.requestHash,
+                        response_hash: signed.responseHash,
+                        prompt_tokens: signed.promptTokens,
+                        completion_tokens: signed.completionTokens,
+                        units: signed.units,
+                        cumulative_owed: signed.cumulativeOwed,
+                        signature,
+                    },
+                };
+                Ok(SettlementResponse {
+                    success: true,
+                    error_reason: None,
+                    payer: Some(holder.to_string()),
+                    transaction: String::new(),
+                    network: self.network.clone(),
+                    amount: Some(units.to_string()),
+                    extensions: Some(json!({ VOUCHER_SCHEME: extension })),
+                })
+            }
+            Ticket::Exact {
+                request_id,
+                payment,
+            } => {
+                let record = ReceiptRecord {
+                    scheme: "exact".into(),
+                    payer: payment.payer,
+                    id: U256::ZERO,
+                    prompt_tokens: i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX),
+                    completion_tokens: i64::try_from(usage.completion_tokens).unwrap_or(i64::MAX),
+                    units: 0,
+                    signature: Bytes::new(),
+                };
+                self.ledger
+                    .queue_exact(request_id, payment, &record)
+                    .await?;
+                self.metrics.exact_paid.inc();
+                Ok(SettlementResponse {
+                    success: true,
+                    error_reason: None,
+                    payer: Some(payment.payer.to_string()),
+                    // Settled by the worker, off the request path.
+                    transaction: String::new(),
+                    network: self.network.clone(),
+                    amount: Some(payment.value.to_string()),
+                    extensions: Some(
+                        json!({ "exact": { "status": "queued", "nonce": payment.nonce } }),
+                    ),
+                })
+            }
+        }
+    }
+
+    /// An account as the wire shows it.
+    #[must_use]
+    pub fn account_json(&self, row: &AccountRow) -> Account {
+        let last_voucher = row.voucher_signature.as_ref().map(|signature| {
+            VoucherPayload::from(&SignedVoucher {
+                voucher: signing::Voucher {
+                    holder: row.holder,
+                    provider: self.chain.provider,
+                    id: row.id,
+                    cumulativeAmount: U256::from(row.voucher_amount.unsigned_abs()),
+                    deadline: row.voucher_deadline.unsigned_abs(),
+                },
+                signature: signature.clone(),
+            })
+        });
+        Account {
+            holder: row.holder,
+            id: row.id,
+            owed: U256::from(row.owed.unsigned_abs()),
+            settled: U256::from(row.settled.unsigned_abs()),
+            last_voucher,
+        }
+    }
+
+    /// The offers of a 402 for a request to `model` bounded by `bound`,
+    /// with `holder`'s accounts when it said who it is.
+    pub async fn offers(
+        &self,
+        model: &Model,
+        bound: &Bound,
+        holder: Option<Address>,
+    ) -> Vec<PaymentRequirements> {
+        let accounts: Vec<Account> = match holder {
+            Some(holder) => self
+                .ledger
+                .accounts_of(holder)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .map(|row| self.account_json(row))
+                .collect(),
+            None => Vec::new(),
+        };
+        let now = self.chain.now();
+        let voucher = PaymentRequirements {
+            scheme: VOUCHER_SCHEME.into(),
+            network: self.network.clone(),
+            amount: bound.max_cost.to_string(),
+            asset: self.chain.rails.aat.to_string(),
+            pay_to: self.chain.provider.to_string(),
+            max_timeout_seconds: self.config.upstream_timeout_secs,
+            extra: json!({
+                "name": self.chain.aat_domain.name.as_deref().unwrap_or_default(),
+                "version": self.chain.aat_domain.version.as_deref().unwrap_or_default(),
+                "chainId": self.chain.chain_id,
+                "verifyingContract": self.chain.rails.aat,
+                "model": model.config.aat_model,
+                "modelBytes16": model.model16,
+                "scopes": model.scopes,
+                "ids": self.config.voucher.accepted_ids,
+                "pricePerPromptToken": model.config.prompt_price.to_string(),
+                "pricePerCompletionToken": model.config.completion_price.to_string(),
+                "maxPromptTokens": bound.prompt_tokens,
+                "maxTokens": bound.max_tokens,
+                "minValiditySeconds": self.config.voucher.min_validity_secs,
+                "creditLimit": self.config.voucher.credit_limit.to_string(),
+                "now": now,
+                "accounts": accounts,
+            }),
+        };
+        let mut offers = vec![voucher];
+        if let Some(exact) = &self.config.exact {
+            offers.push(PaymentRequirements {
+                scheme: "exact".into(),
+                network: self.network.clone(),
+                amount: exact.price.to_string(),
+                asset: self.chain.rails.token.to_string(),
+                pay_to: self.pay_to().to_string(),
+                max_timeout_seconds: exact.max_timeout_secs,
+                extra: json!({
+                    "name": self.chain.token_domain.name.as_deref().unwrap_or_default(),
+                    "version": self.chain.token_domain.version.as_deref().unwrap_or_default(),
+                    "assetTransferMethod": "eip3009",
+                    "now": now,
+                }),
+            });
+        }
+        offers
+    }
+
+    /// Records a voucher sent without a request (`POST /aat/vouchers`).
+    ///
+    /// # Errors
+    ///
+    /// Why it is refused.
+    pub async fn record_voucher(&self, payment: &PaymentPayload) -> Result<Account, Refusal> {
+        if payment.accepted.scheme != VOUCHER_SCHEME || payment.accepted.network != self.network {
+            return refuse(
+                "scheme",
+                format!("send an aat-voucher payment on {}", self.network),
+            );
+        }
+        let payload: VoucherPayload =
+            serde_json::from_value(payment.payload.clone()).or_else(|e| {
+                refuse(
+                    "malformed",
+                    format!("the aat-voucher payload does not parse: {e}"),
+                )
+            })?;
+        let signed = SignedVoucher::from(payload);
+        let (cumulative, deadline) = self.voucher_terms(&signed)?;
+        self.check_voucher_signature(&signed).await?;
+        let v = &signed.voucher;
+        match self
+            .ledger
+            .record_voucher(v.holder, v.id, cumulative, deadline, &signed.signature)
+            .await
+            .map_err(failure("ledger"))?
+        {
+            Ok(_) => {
+                let row = self
+                    .ledger
+                    .account(v.holder, v.id)
+                    .await
+                    .map_err(failure("ledger"))?
+                    .unwrap_or_default();
+                Ok(self.account_json(&row))
+            }
+            Err(refusal) => refuse("voucher", refusal.to_string()),
+        }
+    }
+}
+
+/// keccak256 of bytes, for receipts.
+#[must_use]
+pub fn hash(bytes: &[u8]) -> B256 {
+    keccak256(bytes)
+}
+
+/// An EIP-3009 authorization's call for settlement.
+#[must_use]
+pub fn settlement_call(
+    p: &ExactRow,
+) -> aat_client::bindings::TokenAI::transferWithAuthorization_1Call {
+    SignedAuthorization {
+        authorization: TransferWithAuthorization {
+            from: p.payer,
+            to: p.pay_to,
+            value: p.value,
+            validAfter: p.valid_after,
+            validBefore: p.valid_before,
+            nonce: p.nonce,
+        },
+        signature: p.signature.clone(),
+    }
+    .call()
+}

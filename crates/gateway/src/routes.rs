@@ -1,0 +1,570 @@
+//! The HTTP interface: the OpenAI-compatible routes, paid per request over
+//! x402 v2 (`PAYMENT-REQUIRED` on a 402, `PAYMENT-SIGNATURE` from the
+//! client, `PAYMENT-RESPONSE` on the answer, or a final SSE event for a
+//! stream), `POST /aat/vouchers` to hand in a voucher without a request,
+//! and the operations routes `/healthz` and `/metrics`. Every refusal is
+//! an OpenAI-style error body with a reason.
+
+use std::{sync::Arc, time::Instant};
+
+use aat_client::x402::{
+    self, decode_header, encode_header, PaymentPayload, PaymentRequired, Resource,
+    SettlementResponse, AAT_HOLDER, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
+    PAYMENT_SIGNATURE,
+};
+use alloy::primitives::{Address, B256};
+use axum::{
+    body::{Body, Bytes},
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use crate::{
+    payment::{hash, Bound, Model, Ticket},
+    upstream::{event_data, EventSplitter, UpstreamError, Usage},
+    App,
+};
+
+/// The largest request body accepted.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(chat_completions))
+        .route("/v1/completions", post(completions))
+        .route("/v1/models", get(models))
+        .route("/aat/vouchers", post(vouchers))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// An OpenAI-style error.
+fn error(status: StatusCode, kind: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"message": message, "type": kind, "code": status.as_u16()}})),
+    )
+        .into_response()
+}
+
+async fn chat_completions(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(app, "/v1/chat/completions", headers, body).await
+}
+
+async fn completions(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    serve(app, "/v1/completions", headers, body).await
+}
+
+/// What the request log line says.
+struct Line {
+    route: &'static str,
+    started: Instant,
+    model: String,
+    scheme: &'static str,
+    payer: Option<Address>,
+    units: String,
+    upstream_ms: Option<u128>,
+}
+
+impl Line {
+    fn log(&self, app: &App, status: StatusCode) {
+        app.metrics
+            .requests
+            .with_label_values(&[self.route, status.as_str()])
+            .inc();
+        tracing::info!(
+            target: "aat_gateway::request",
+            route = self.route,
+            status = status.as_u16(),
+            model = %self.model,
+            scheme = self.scheme,
+            payer = ?self.payer,
+            units = %self.units,
+            upstream_ms = ?self.upstream_ms,
+            total_us = self.started.elapsed().as_micros(),
+            "request"
+        );
+    }
+}
+
+async fn serve(app: Arc<App>, route: &'static str, headers: HeaderMap, body: Bytes) -> Response {
+    let mut line = Line {
+        route,
+        started: Instant::now(),
+        model: String::new(),
+        scheme: "none",
+        payer: None,
+        units: String::new(),
+        upstream_ms: None,
+    };
+    app.metrics.in_flight.inc();
+    let response = serve_paid(&app, route, &headers, &body, &mut line).await;
+    app.metrics.in_flight.dec();
+    line.log(&app, response.status());
+    response
+}
+
+async fn serve_paid(
+    app: &Arc<App>,
+    route: &'static str,
+    headers: &HeaderMap,
+    body: &Bytes,
+    line: &mut Line,
+) -> Response {
+    let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "the body must be a JSON object",
+        );
+    };
+    let Some(name) = request
+        .get("model")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "'model' is required",
+        );
+    };
+    line.model.clone_from(&name);
+    let Some(model) = app.models.get(&name).cloned() else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "model_not_found",
+            &format!("model '{name}' is not served here; GET /v1/models lists those that are"),
+        );
+    };
+    let stream = request
+        .get("stream")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    // The completion bound: asked for (either name), else the model's most.
+    let asked = ["max_completion_tokens", "max_tokens"]
+        .iter()
+        .find_map(|k| {
+            request
+                .get(*k)
+                .filter(|v| !v.is_null())
+                .map(|v| (k, v.as_u64()))
+        });
+    let max_tokens = match asked {
+        Some((_, Some(n))) if n > 0 && n <= model.config.max_tokens => n,
+        Some((k, _)) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                &format!(
+                    "'{k}' must be an integer from 1 to {}",
+                    model.config.max_tokens
+                ),
+            )
+        }
+        None => model.config.max_tokens,
+    };
+    let key = asked.map_or("max_tokens", |(k, _)| *k);
+    request.insert(key.to_owned(), json!(max_tokens));
+    if stream {
+        request.insert("stream_options".into(), json!({"include_usage": true}));
+    }
+    let bound = match model.bound(body.len(), max_tokens) {
+        Ok(bound) => bound,
+        Err(reason) => return error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
+    };
+    let holder = headers
+        .get(AAT_HOLDER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<Address>().ok());
+    let resource = Resource {
+        url: route.to_owned(),
+        description: format!("{name}: {}", &route[4..]),
+        mime_type: if stream {
+            "text/event-stream"
+        } else {
+            "application/json"
+        }
+        .into(),
+    };
+    let Some(header) = headers.get(PAYMENT_SIGNATURE) else {
+        return payment_required(
+            app,
+            "none",
+            "missing",
+            "PAYMENT-SIGNATURE header is required",
+            resource,
+            &model,
+            &bound,
+            holder,
+        )
+        .await;
+    };
+    let payment: PaymentPayload = match header
+        .to_str()
+        .map_err(|e| e.to_string())
+        .and_then(decode_header)
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let reason = format!("the PAYMENT-SIGNATURE header does not decode: {e}");
+            return payment_required(
+                app,
+                "none",
+                "malformed",
+                &reason,
+                resource,
+                &model,
+                &bound,
+                holder,
+            )
+            .await;
+        }
+    };
+    let request_id = B256::random().to_string();
+    let ticket = match app.admit(&payment, &model, &bound, request_id).await {
+        Ok(ticket) => ticket,
+        Err(refusal) => {
+            let scheme = if payment.accepted.scheme == "exact" {
+                "exact"
+            } else {
+                x402::VOUCHER_SCHEME
+            };
+            let holder = holder.or_else(|| {
+                payment
+                    .payload
+                    .pointer("/voucher/holder")
+                    .and_then(|h| h.as_str()?.parse().ok())
+            });
+            return payment_required(
+                app,
+                scheme,
+                refusal.kind,
+                &refusal.reason,
+                resource,
+                &model,
+                &bound,
+                holder,
+            )
+            .await;
+        }
+    };
+    line.scheme = ticket.scheme();
+    line.payer = Some(ticket.payer());
+    let forwarded = Value::Object(request);
+    let request_hash = hash(body);
+    if stream {
+        stream_response(
+            app.clone(),
+            route,
+            forwarded,
+            ticket,
+            model,
+            request_hash,
+            line,
+        )
+        .await
+    } else {
+        whole_response(app, route, &forwarded, &ticket, &model, request_hash, line).await
+    }
+}
+
+fn upstream_failure(err: &UpstreamError) -> Response {
+    match err {
+        UpstreamError::Status(status, body) => {
+            // The upstream's own error, passed on (uncharged).
+            let status = StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.clone()))
+                .unwrap_or_default()
+        }
+        UpstreamError::Timeout => error(
+            StatusCode::GATEWAY_TIMEOUT,
+            "upstream_timeout",
+            &format!("{err}; nothing was charged"),
+        ),
+        other => error(
+            StatusCode::BAD_GATEWAY,
+            "upstream_error",
+            &format!("{other}; nothing was charged"),
+        ),
+    }
+}
+
+async fn whole_response(
+    app: &Arc<App>,
+    route: &'static str,
+    forwarded: &Value,
+    ticket: &Ticket,
+    model: &Model,
+    request_hash: B256,
+    line: &mut Line,
+) -> Response {
+    let started = Instant::now();
+    let result = app.upstream.complete(route, forwarded).await;
+    app.metrics
+        .upstream_latency
+        .with_label_values(&[route])
+        .observe(started.elapsed().as_secs_f64());
+    line.upstream_ms = Some(started.elapsed().as_millis());
+    let (bytes, usage) = match result {
+        Ok(ok) => ok,
+        Err(err) => {
+            app.release(ticket).await;
+            return upstream_failure(&err);
+        }
+    };
+    let settlement = match app
+        .charge(ticket, model, usage, request_hash, hash(&bytes))
+        .await
+    {
+        Ok(s) => s,
+        Err(err) => {
+            app.release(ticket).await;
+            tracing::error!(%err, "cannot record a charge");
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ledger_error",
+                "the charge could not be recorded; nothing was charged",
+            );
+        }
+    };
+    line.units = settlement.amount.clone().unwrap_or_default();
+    let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(bytes))
+        .unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(&encode_header(&settlement)) {
+        response.headers_mut().insert(PAYMENT_RESPONSE, value);
+    }
+    response
+}
+
+/// Streams the upstream's events through as they come, holding back its
+/// `[DONE]`: when the stream ends the usage it reported is charged, then
+/// the settlement goes out as the `x402-payment-response` event, then
+/// `[DONE]`. The stream is read to its end even if the client leaves, so
+/// that what the upstream produced is charged; a stream that breaks, or
+/// ends without usage, is not charged.
+async fn stream_response(
+    app: Arc<App>,
+    route: &'static str,
+    forwarded: Value,
+    ticket: Ticket,
+    model: Model,
+    request_hash: B256,
+    line: &mut Line,
+) -> Response {
+    let started = Instant::now();
+    let upstream = match app.upstream.stream(route, &forwarded).await {
+        Ok(response) => response,
+        Err(err) => {
+            app.release(&ticket).await;
+            return upstream_failure(&err);
+        }
+    };
+    app.metrics
+        .upstream_latency
+        .with_label_values(&[route])
+        .observe(started.elapsed().as_secs_f64());
+    line.upstream_ms = Some(started.elapsed().as_millis());
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    tokio::spawn(async move {
+        let mut splitter = EventSplitter::default();
+        let mut usage: Option<Usage> = None;
+        let mut sent = alloy::primitives::Keccak256::new();
+        let mut broken = false;
+        let mut chunks = upstream.bytes_stream();
+        while let Some(chunk) = chunks.next().await {
+            let Ok(chunk) = chunk else {
+                broken = true;
+                break;
+            };
+            for event in splitter.feed(&chunk) {
+                let data = event_data(&event);
+                if data.as_deref() == Some("[DONE]") {
+                    continue;
+                }
+                if let Some(found) = data
+                    .and_then(|d| serde_json::from_str::<Value>(&d).ok())
+                    .and_then(|v| Usage::of(&v))
+                {
+                    usage = Some(found);
+                }
+                sent.update(&event);
+                // A client that left is not a reason to stop: keep reading.
+                let _ = tx.send(Ok(Bytes::from(event))).await;
+            }
+        }
+        let settlement = match usage {
+            Some(usage) if !broken => app
+                .charge(&ticket, &model, usage, request_hash, sent.finalize())
+                .await
+                .map_err(|e| e.to_string()),
+            Some(_) => Err("the upstream's stream broke; nothing was charged".to_owned()),
+            None if broken => Err("the upstream's stream broke; nothing was charged".to_owned()),
+            None => Err("the upstream reported no usage; nothing was charged".to_owned()),
+        };
+        let event = match settlement {
+            Ok(settlement) => {
+                app.metrics
+                    .requests
+                    .with_label_values(&[route, "stream-charged"])
+                    .inc();
+                format!(
+                    "event: {PAYMENT_RESPONSE_EVENT}\ndata: {}\n\n",
+                    serde_json::to_string(&settlement).unwrap_or_default()
+                )
+            }
+            Err(reason) => {
+                app.release(&ticket).await;
+                app.metrics
+                    .requests
+                    .with_label_values(&[route, "stream-uncharged"])
+                    .inc();
+                let failed = SettlementResponse {
+                    success: false,
+                    error_reason: Some(reason),
+                    payer: Some(ticket.payer().to_string()),
+                    transaction: String::new(),
+                    network: app.network.clone(),
+                    amount: Some("0".into()),
+                    extensions: None,
+                };
+                format!(
+                    "event: {PAYMENT_RESPONSE_EVENT}\ndata: {}\n\n",
+                    serde_json::to_string(&failed).unwrap_or_default()
+                )
+            }
+        };
+        let _ = tx.send(Ok(Bytes::from(event))).await;
+        let _ = tx.send(Ok(Bytes::from_static(b"data: [DONE]\n\n"))).await;
+    });
+    let body = Body::from_stream(tokio_stream_of(rx));
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(body)
+        .unwrap_or_default()
+}
+
+/// A receiver as a stream (what `Body::from_stream` takes).
+fn tokio_stream_of(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn payment_required(
+    app: &Arc<App>,
+    scheme: &str,
+    kind: &str,
+    reason: &str,
+    resource: Resource,
+    model: &Model,
+    bound: &Bound,
+    holder: Option<Address>,
+) -> Response {
+    app.metrics
+        .payment_required
+        .with_label_values(&[scheme, kind])
+        .inc();
+    let required = PaymentRequired {
+        x402_version: x402::X402_VERSION,
+        error: reason.to_owned(),
+        resource,
+        accepts: app.offers(model, bound, holder).await,
+        extensions: None,
+    };
+    let mut response = (StatusCode::PAYMENT_REQUIRED, Json(&required)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&encode_header(&required)) {
+        response.headers_mut().insert(PAYMENT_REQUIRED, value);
+    }
+    response
+}
+
+async fn vouchers(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let payment: Result<PaymentPayload, String> = headers
+        .get(PAYMENT_SIGNATURE)
+        .ok_or_else(|| "PAYMENT-SIGNATURE header is required".to_owned())
+        .and_then(|h| h.to_str().map_err(|e| e.to_string()))
+        .and_then(decode_header);
+    let response = match payment {
+        Err(reason) => error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
+        Ok(payment) => match app.record_voucher(&payment).await {
+            Ok(account) => (StatusCode::OK, Json(json!({ "account": account }))).into_response(),
+            Err(refusal) => error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                refusal.kind,
+                &refusal.reason,
+            ),
+        },
+    };
+    app.metrics
+        .requests
+        .with_label_values(&["/aat/vouchers", response.status().as_str()])
+        .inc();
+    response
+}
+
+async fn models(State(app): State<Arc<App>>) -> Json<Value> {
+    let data: Vec<Value> = app
+        .models
+        .values()
+        .map(|m| {
+            json!({
+                "id": m.name, "object": "model", "owned_by": "aat-gateway",
+                "aat": {
+                    "model": m.config.aat_model,
+                    "pricePerPromptToken": m.config.prompt_price,
+                    "pricePerCompletionToken": m.config.completion_price,
+                    "maxTokens": m.config.max_tokens,
+                }
+            })
+        })
+        .collect();
+    Json(json!({"object": "list", "data": data}))
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let database = app.ledger.ping().await.is_ok();
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({
+            "status": if database { "ok" } else { "degraded" },
+            "database": database,
+            "chainHead": app.chain.head(),
+            "chainTime": app.chain.now(),
+            "provider": app.chain.provider,
+            "aat": app.chain.rails.aat,
+        })),
+    )
+        .into_response()
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+        .into_response()
+}
