@@ -17,6 +17,33 @@ use crate::{
     signing::{self, SignedVoucher},
 };
 
+/// A provider that signs as `signer` and sends to `url`, filling gas, chain
+/// id and nonce. The nonce is read from the chain for every transaction
+/// (alloy's simple nonce manager) rather than counted locally: a local
+/// count is taken before the gas estimate, so one refused estimate (any
+/// revert) would leave a gap that makes every later transaction "nonce too
+/// high". One sender per key at a time.
+///
+/// # Errors
+///
+/// `url` is not a URL.
+pub fn connect(
+    url: &str,
+    signer: alloy::signers::local::PrivateKeySigner,
+) -> Result<alloy::providers::DynProvider, ClientError> {
+    let url = url
+        .parse()
+        .map_err(|e| ClientError::Input(format!("{url}: {e}")))?;
+    Ok(alloy::providers::ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
+        .wallet(alloy::network::EthereumWallet::from(signer))
+        .connect_http(url)
+        .erased())
+}
+
 /// Sends `request` from the provider's wallet and waits for its receipt. A
 /// refused estimate comes back as the contract's decoded error; a mined
 /// failure as [`ClientError::Failed`].

@@ -11,9 +11,8 @@ use aat_client::{
     Rails, AAT,
 };
 use alloy::{
-    network::EthereumWallet,
     primitives::{Address, FixedBytes, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::DynProvider,
     signers::local::PrivateKeySigner,
 };
 use devnode::{Node, NodeConfig};
@@ -24,10 +23,7 @@ fn artifact(name: &str) -> Vec<u8> {
 }
 
 fn wallet(node: &Node, key: &PrivateKeySigner) -> DynProvider {
-    ProviderBuilder::new()
-        .wallet(EthereumWallet::from(key.clone()))
-        .connect_http(node.url().parse().unwrap())
-        .erased()
+    aat_client::connect(&node.url(), key.clone()).unwrap()
 }
 
 fn dev_key(node: &Node, i: usize) -> PrivateKeySigner {

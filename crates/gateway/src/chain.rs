@@ -20,9 +20,8 @@ use aat_client::{
 };
 use alloy::{
     eips::BlockNumberOrTag,
-    network::EthereumWallet,
     primitives::{Address, Bytes, B256, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
     sol,
@@ -89,13 +88,7 @@ impl Chain {
         aat: Address,
         signer: PrivateKeySigner,
     ) -> Result<Chain, ClientError> {
-        let url = rpc
-            .parse()
-            .map_err(|e| ClientError::Input(format!("rpc {rpc}: {e}")))?;
-        let provider = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(signer.clone()))
-            .connect_http(url)
-            .erased();
+        let provider = aat_client::connect(rpc, signer.clone())?;
         let chain_id = provider.get_chain_id().await?;
         let token = Rails::new(provider.clone(), Address::ZERO, aat)
             .read_aat(AAT::tokenAICall {})

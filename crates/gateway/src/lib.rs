@@ -39,6 +39,9 @@ pub struct App {
     pub metrics: Metrics,
     /// `eip155:<chain id>`.
     pub network: String,
+    /// Held by a settlement round: one sender of the provider's
+    /// transactions at a time (the lease does the same across instances).
+    pub settling: tokio::sync::Mutex<()>,
 }
 
 /// A running gateway.
@@ -99,6 +102,7 @@ impl Gateway {
             ledger,
             upstream,
             metrics: Metrics::new(),
+            settling: tokio::sync::Mutex::new(()),
         });
         let poller = {
             let app = app.clone();

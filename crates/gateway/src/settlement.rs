@@ -69,6 +69,7 @@ impl App {
     /// A settlement transaction failed or the ledger did; what settled
     /// before stays recorded.
     pub async fn settle_round(&self, all: bool) -> Result<Report, String> {
+        let _settling = self.settling.lock().await;
         let mut report = Report::default();
         let rows = self.ledger.unsettled().await.map_err(|e| e.to_string())?;
         // Grouped by (model, scope): one settleBatch takes one of each.

@@ -208,15 +208,17 @@ async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
         ));
     }
     if reply.trigger == "stub:break" {
-        // Half the events, then the connection drops without [DONE].
-        events.truncate(events.len() / 2);
-        let chunks = events
-            .into_iter()
-            .map(Ok::<_, std::io::Error>)
-            .chain(std::iter::once(Err(std::io::Error::other(
-                "the stub broke the stream",
-            ))));
-        return sse(Body::from_stream(futures_util::stream::iter(chunks)));
+        // Half the events, then, after a pause (so that the headers and
+        // those events are out), the connection drops without [DONE].
+        events.truncate(events.len().div_ceil(2));
+        let head = futures_util::stream::iter(events.into_iter().map(Ok::<_, std::io::Error>));
+        let tail = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(std::io::Error::other("the stub broke the stream"))
+        });
+        return sse(Body::from_stream(futures_util::StreamExt::chain(
+            head, tail,
+        )));
     }
     if include_usage && reply.trigger != "stub:no-usage" {
         events.push(format!(

@@ -1,0 +1,385 @@
+//! The gateway end to end: a devnode in-process with the suite, the
+//! upstream stub, and clients paying over x402 with the client crate.
+
+mod common;
+
+use aat_client::{
+    bindings::AAT,
+    signing,
+    x402::{decode_header, PaymentRequired, PAYMENT_REQUIRED},
+};
+use alloy::primitives::U256;
+use common::*;
+use serde_json::Value;
+
+fn u(n: u64) -> U256 {
+    U256::from(n)
+}
+
+/// Every paid answer's receipt is the provider's, for what was charged.
+fn check_receipt(
+    world: &World,
+    paid: &aat_client::x402::Paid,
+    domain: &alloy::sol_types::Eip712Domain,
+) -> U256 {
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    let settlement = paid.settlement.as_ref().expect("a settlement");
+    assert!(settlement.success, "{settlement:?}");
+    let voucher = settlement.voucher().expect("the voucher part");
+    assert!(voucher
+        .receipt
+        .is_signed_by(domain, world.provider_key.address()));
+    assert_eq!(
+        voucher.receipt.units.to_string(),
+        settlement.amount.clone().unwrap()
+    );
+    assert_eq!(voucher.receipt.cumulative_owed, voucher.account.owed);
+    assert!(voucher.receipt.prompt_tokens > 0 && voucher.receipt.completion_tokens > 0);
+    voucher.account.owed
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let url = served.gateway.url();
+    let provider = world.provider_key.address();
+    let receipt_domain = signing::receipt_domain(world.node.chain_id(), world.owner.aat);
+
+    // Ada locks units in a channel with the provider; Alan pays from his
+    // balance; a smart-contract-free agent pays TokenAI per request.
+    let (ada, alan, agent) = (
+        party(&world, "ada").await,
+        party(&world, "alan").await,
+        party(&world, "agent").await,
+    );
+    let policy = world.policy("CS101", 0);
+    let id = world.mint(ada.address(), &policy, 50_000).await;
+    world.mint(alan.address(), &policy, 50_000).await;
+    let expires = world.now().await + 30 * 86_400;
+    world
+        .rails_of(&ada)
+        .open_channel(provider, id, u(20_000), expires)
+        .await
+        .unwrap();
+    world
+        .owner
+        .send_token(aat_client::TokenAI::mintCall {
+            to: agent.address(),
+            value: u(EXACT_PRICE * 100),
+        })
+        .await
+        .unwrap();
+
+    let ada_pays = world.voucher_payer(&ada, id).await;
+    let alan_pays = world.voucher_payer(&alan, id).await;
+    let agent_pays = world.exact_payer(&agent).await;
+    let mut last = (U256::ZERO, U256::ZERO);
+    for i in 0..12 {
+        let stream = i % 3 == 1;
+        let text = format!("request {i} from a student of CS101");
+        let a = ada_pays
+            .post(&format!("{url}/v1/chat/completions"), &chat(&text, stream))
+            .await
+            .unwrap();
+        let owed = check_receipt(&world, &a, &receipt_domain);
+        assert!(owed > last.0, "what Ada owes grows with each request");
+        last.0 = owed;
+        if stream {
+            let body = String::from_utf8_lossy(&a.body).to_string();
+            assert!(
+                body.contains("data: {") && body.ends_with("data: [DONE]\n\n"),
+                "{body}"
+            );
+            assert!(body.contains("event: x402-payment-response"));
+        }
+        let completion =
+            serde_json::json!({"model": MODEL, "prompt": text, "max_tokens": 8, "stream": stream});
+        let path = if i % 2 == 0 {
+            "/v1/chat/completions"
+        } else {
+            "/v1/completions"
+        };
+        let body = if i % 2 == 0 {
+            chat(&text, stream)
+        } else {
+            completion
+        };
+        let b = alan_pays
+            .post(&format!("{url}{path}"), &body)
+            .await
+            .unwrap();
+        last.1 = check_receipt(&world, &b, &receipt_domain);
+        let c = agent_pays
+            .post(&format!("{url}/v1/chat/completions"), &chat(&text, stream))
+            .await
+            .unwrap();
+        assert_eq!(c.status, 200, "{}", String::from_utf8_lossy(&c.body));
+        let settlement = c.settlement.expect("the agent's settlement");
+        assert!(
+            settlement.success && settlement.amount.as_deref() == Some(&*EXACT_PRICE.to_string())
+        );
+    }
+    assert_eq!(served.stub.calls(), 36);
+
+    // The holders hand in vouchers covering everything they owe; the
+    // provider settles; the chain agrees with what was charged.
+    ada_pays
+        .close_out(&format!("{url}/aat/vouchers"))
+        .await
+        .unwrap();
+    alan_pays
+        .close_out(&format!("{url}/aat/vouchers"))
+        .await
+        .unwrap();
+    let supply_before = world
+        .owner
+        .read_aat(AAT::totalSupplyCall { id })
+        .await
+        .unwrap();
+    let report = served.gateway.settle_now().await.unwrap();
+    assert_eq!(
+        (
+            report.vouchers_settled,
+            report.vouchers_rejected,
+            report.transactions
+        ),
+        (2, 0, 1),
+        "{report:?}"
+    );
+    // The worker settles exact payments as they come; all are settled now.
+    let ledger = &served.gateway.app.ledger;
+    assert_eq!(ledger.exact_count("settled").await.unwrap(), 12);
+    assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
+    let rails = &world.owner;
+    assert_eq!(
+        rails.settled(ada.address(), provider, id).await.unwrap(),
+        last.0
+    );
+    assert_eq!(
+        rails.settled(alan.address(), provider, id).await.unwrap(),
+        last.1
+    );
+    // Each settlement burns what was owed plus the fee (rounded up), in kind.
+    let fee = |owed: U256| (owed * u(u64::from(FEE_BPS))).div_ceil(u(10_000));
+    let burned = last.0 + fee(last.0) + last.1 + fee(last.1);
+    assert_eq!(
+        supply_before
+            - world
+                .owner
+                .read_aat(AAT::totalSupplyCall { id })
+                .await
+                .unwrap(),
+        burned
+    );
+    let (locked, _) = rails.channel(ada.address(), provider, id).await.unwrap();
+    assert_eq!(
+        locked,
+        u(20_000) - last.0 - fee(last.0),
+        "Ada's units came from her channel"
+    );
+    assert_eq!(rails.balance(ada.address(), id).await.unwrap(), u(30_000));
+    assert_eq!(
+        rails.balance(alan.address(), id).await.unwrap(),
+        u(50_000) - last.1 - fee(last.1)
+    );
+    assert_eq!(
+        rails.token_balance(provider).await.unwrap(),
+        u(EXACT_PRICE * 12)
+    );
+    assert_eq!(
+        rails.token_balance(agent.address()).await.unwrap(),
+        u(EXACT_PRICE * 88)
+    );
+    assert!(
+        rails.token_balance(world.treasury).await.unwrap() > U256::ZERO,
+        "the fees' value reached the treasury"
+    );
+
+    // A second settlement finds nothing to do: nothing settles twice.
+    let again = served.gateway.settle_now().await.unwrap();
+    assert_eq!(
+        (again.transactions, again.exact_settled),
+        (0, 0),
+        "{again:?}"
+    );
+
+    // The operator's view.
+    let metrics = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("aat_gateway_units_charged_total{model=\"gpt-4o-mini\"}"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("aat_gateway_exact_paid_total 12"));
+    assert!(
+        metrics.contains("aat_gateway_settlements_total{kind=\"voucher\",result=\"settled\"} 2")
+    );
+    assert!(metrics.contains("aat_gateway_pending_units 0"));
+    assert!(metrics.contains("aat_gateway_upstream_latency_seconds_bucket"));
+    let health: Value = reqwest::get(format!("{url}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let models: Value = reqwest::get(format!("{url}/v1/models"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(models["data"][0]["id"], MODEL);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_requests_from_one_holder_never_overspend_its_channel() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let url = served.gateway.url();
+    let provider = world.provider_key.address();
+    let holder = party(&world, "concurrent").await;
+    let id = world
+        .mint(holder.address(), &world.policy("", 0), 100_000)
+        .await;
+    // A channel that covers only a few requests at their maximum cost.
+    let expires = world.now().await + 86_400;
+    world
+        .rails_of(&holder)
+        .open_channel(provider, id, u(2_000), expires)
+        .await
+        .unwrap();
+    let payer = std::sync::Arc::new(world.voucher_payer(&holder, id).await);
+    // The first request learns the terms.
+    let first = payer
+        .post(&format!("{url}/v1/chat/completions"), &chat("hello", false))
+        .await
+        .unwrap();
+    assert_eq!(first.status, 200);
+
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let payer = payer.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            payer
+                .post(
+                    &format!("{url}/v1/chat/completions"),
+                    &chat(&format!("concurrent {i}"), i % 2 == 0),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut served_ok = 0;
+    let mut refused = 0;
+    for task in tasks {
+        let paid = task.await.unwrap();
+        match paid.status.as_u16() {
+            200 => served_ok += 1,
+            402 => {
+                let required: PaymentRequired = serde_json::from_slice(&paid.body).unwrap();
+                assert!(
+                    required.error.contains("insufficient budget")
+                        || required.error.contains("voucher does not cover")
+                        || required.error.contains("replayed")
+                        || required.error.contains("stale"),
+                    "{}",
+                    required.error
+                );
+                refused += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        served_ok > 0 && refused > 0,
+        "{served_ok} served, {refused} refused"
+    );
+    payer
+        .close_out(&format!("{url}/aat/vouchers"))
+        .await
+        .unwrap();
+    let account = served
+        .gateway
+        .app
+        .ledger
+        .account(holder.address(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        account.reserved, 0,
+        "every reservation was freed or charged"
+    );
+    assert!(
+        account.owed <= 2_000,
+        "owed {} beyond the channel's 2,000",
+        account.owed
+    );
+    let report = served.gateway.settle_now().await.unwrap();
+    assert_eq!(report.vouchers_settled, 1, "{report:?}");
+    assert_eq!(
+        world
+            .owner
+            .settled(holder.address(), provider, id)
+            .await
+            .unwrap(),
+        U256::from(account.owed.unsigned_abs())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_402_tells_a_client_everything_it_needs_to_pay() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let holder = party(&world, "terms").await;
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/chat/completions", served.gateway.url()))
+        .header("aat-holder", holder.address().to_string())
+        .json(&chat("what does it cost?", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 402);
+    let header = response.headers()[PAYMENT_REQUIRED]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let required: PaymentRequired = decode_header(&header).unwrap();
+    let body: PaymentRequired = response.json().await.unwrap();
+    assert_eq!(required, body, "the header and the body say the same");
+    assert_eq!(required.x402_version, 2);
+    assert_eq!(required.error, "PAYMENT-SIGNATURE header is required");
+    let voucher = required.offer("aat-voucher").unwrap();
+    assert_eq!(voucher.network, format!("eip155:{}", world.node.chain_id()));
+    assert_eq!(voucher.asset, world.owner.aat.to_string());
+    assert_eq!(voucher.pay_to, world.provider_key.address().to_string());
+    for key in [
+        "chainId",
+        "verifyingContract",
+        "model",
+        "pricePerPromptToken",
+        "pricePerCompletionToken",
+        "accounts",
+        "now",
+        "scopes",
+    ] {
+        assert!(voucher.extra.get(key).is_some(), "extra.{key}");
+    }
+    assert_eq!(
+        voucher.extra["pricePerCompletionToken"],
+        COMPLETION_PRICE.to_string()
+    );
+    let exact = required.offer("exact").unwrap();
+    assert_eq!(exact.amount, EXACT_PRICE.to_string());
+    assert_eq!(exact.asset, world.owner.token.to_string());
+    assert_eq!(exact.extra["name"], "TokenAI");
+    assert_eq!(exact.extra["assetTransferMethod"], "eip3009");
+    assert_eq!(served.stub.calls(), 0);
+}
