@@ -81,3 +81,39 @@ program_code() {
       ? Buffer.concat([Buffer.from([0x7f]), len, prelude, code]) : code;
     console.log("0x" + out.toString("hex"));' "$1" "$2"
 }
+
+# Starts a throwaway PostgreSQL server for the tests that need one (two
+# gateway instances sharing a database) and exports AAT_TEST_POSTGRES_URL;
+# stop_test_postgres stops it. Does nothing, with a note, when PostgreSQL is
+# not installed (those tests then skip with a message). Runs the server as
+# the `postgres` user when run as root (PostgreSQL refuses root).
+start_test_postgres() {
+  local bin
+  bin=$(dirname "$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
+  if [ ! -x "$bin/initdb" ] || [ ! -x "$bin/pg_ctl" ]; then
+    say "PostgreSQL is not installed: the two-gateway test will skip (apt-get install postgresql)"
+    return 0
+  fi
+  PG_DIR=$(mktemp -d)
+  local as=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || { say "no postgres user: the two-gateway test will skip"; return 0; }
+    chown postgres "$PG_DIR"
+    as=(runuser -u postgres --)
+  fi
+  local port=$((20000 + RANDOM % 20000))
+  if "${as[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres >"$PG_DIR/init.log" 2>&1 &&
+     "${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -w -l "$PG_DIR/server.log" \
+       -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+    export AAT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+    PG_STOP=("${as[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -m immediate stop)
+    say "a throwaway PostgreSQL on port $port for the two-gateway test"
+  else
+    say "PostgreSQL did not start (see $PG_DIR): the two-gateway test will skip"
+  fi
+}
+
+stop_test_postgres() {
+  if [ -n "${PG_STOP+x}" ]; then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
+  if [ -n "${PG_DIR:-}" ]; then rm -rf "$PG_DIR"; fi
+}

@@ -39,6 +39,9 @@ pub struct Config {
     /// `postgres://...` (several instances sharing one database).
     #[serde(default = "defaults::database")]
     pub database: String,
+    /// SQLite's durability: "full" (the default) or "normal".
+    #[serde(default)]
+    pub sqlite_sync: crate::ledger::SqliteSync,
     /// This instance's name, unique among instances sharing a database.
     #[serde(default = "defaults::instance")]
     pub instance: String,
@@ -315,6 +318,17 @@ mod tests {
         let model = &config.models["gpt-4o-mini"];
         assert_eq!(model.max_tokens, 1024);
         assert_eq!(model.scopes16().unwrap(), vec![FixedBytes::ZERO]);
+    }
+
+    #[test]
+    fn the_example_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("gateway.example.toml");
+        let config = Config::load(&path).unwrap();
+        assert_eq!(
+            config.exact.unwrap().price,
+            U256::from(1_000_000_000_000_000u64)
+        );
+        assert_eq!(config.models["gpt-4o-mini"].scopes16().unwrap().len(), 2);
     }
 
     #[test]

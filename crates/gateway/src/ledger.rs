@@ -83,6 +83,20 @@ const SCHEMA: [&str; 6] = [
     "CREATE INDEX IF NOT EXISTS exact_by_status ON exact_payments (status)",
 ];
 
+/// When SQLite's commits reach the disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSync {
+    /// Each commit is on disk before it returns: an accepted payment
+    /// survives a crash of the machine, not only of the process.
+    #[default]
+    Full,
+    /// Commits reach the disk at checkpoints: still safe when the process
+    /// is killed (the write-ahead log is in the OS's hands), faster, but a
+    /// power cut can lose the last moments.
+    Normal,
+}
+
 /// One holder's account for one id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccountRow {
@@ -143,6 +157,10 @@ pub enum VoucherRefusal {
     Budget { cap: i64, needed: i64 },
     /// The holder would owe more than the credit limit beyond its voucher.
     Credit { limit: i64, exposure: i64 },
+    /// The voucher is for more than is owed and could be owed once the
+    /// requests in flight and this one are charged: the gateway only ever
+    /// settles what it charged.
+    Excessive { most: i64 },
 }
 
 impl std::fmt::Display for VoucherRefusal {
@@ -167,6 +185,10 @@ impl std::fmt::Display for VoucherRefusal {
             VoucherRefusal::Credit { limit, exposure } => write!(
                 f,
                 "credit limit: {exposure} units would be owed beyond the voucher; the limit is {limit}"
+            ),
+            VoucherRefusal::Excessive { most } => write!(
+                f,
+                "the voucher is for more than could be owed ({most} units at most after this request); sign one for what is owed"
             ),
         }
     }
@@ -225,6 +247,11 @@ fn exact_of(row: &AnyRow) -> Result<ExactRow> {
 #[derive(Clone, Debug)]
 pub struct Ledger {
     pool: AnyPool,
+    /// SQLite's writers, one at a time in this process. SQLite allows one
+    /// writer; left to itself, a second one sleeps in its busy handler
+    /// (1 ms, 2 ms, 5 ms...), which under load costs far more than waiting
+    /// here for the first to commit. (PostgreSQL: none; rows are locked.)
+    writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// This instance's name, kept with its reservations.
     instance: String,
 }
@@ -239,7 +266,7 @@ impl Ledger {
     /// # Errors
     ///
     /// The database cannot be opened or its tables created.
-    pub async fn open(url: &str, instance: &str) -> Result<Ledger> {
+    pub async fn open(url: &str, instance: &str, sqlite_sync: SqliteSync) -> Result<Ledger> {
         sqlx::any::install_default_drivers();
         let sqlite = url.starts_with("sqlite:");
         let url = if sqlite && !url.contains('?') {
@@ -253,12 +280,13 @@ impl Ledger {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if sqlite {
-                        // WAL: readers do not wait for the writer. FULL:
-                        // each commit is on disk before it returns, so an
-                        // accepted voucher survives a crash of the machine,
-                        // not only of the process.
+                        // WAL: readers do not wait for the writer.
                         conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
+                        conn.execute(match sqlite_sync {
+                            SqliteSync::Full => "PRAGMA synchronous = FULL",
+                            SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+                        })
+                        .await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                     }
                     Ok(())
@@ -277,8 +305,17 @@ impl Ledger {
         }
         Ok(Ledger {
             pool,
+            writers: sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
             instance: instance.to_owned(),
         })
+    }
+
+    /// Waits for this process's turn to write (SQLite only).
+    async fn gate(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writers {
+            Some(writers) => Some(writers.lock().await),
+            None => None,
+        }
     }
 
     /// `holder`'s account for `id`, if it has one.
@@ -333,6 +370,9 @@ impl Ledger {
         if needed > a.cap {
             return Some(VoucherRefusal::Budget { cap: a.cap, needed });
         }
+        if a.cumulative > needed {
+            return Some(VoucherRefusal::Excessive { most: needed });
+        }
         let exposure = needed.saturating_sub(a.cumulative);
         if exposure > a.credit_limit {
             return Some(VoucherRefusal::Credit {
@@ -355,24 +395,27 @@ impl Ledger {
         a: &VoucherAdmission,
     ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
         let (holder, id) = (key(a.holder), id_key(a.id));
-        sqlx::query(
-            "INSERT INTO accounts (holder, token_id) VALUES ($1, $2) ON CONFLICT (holder, token_id) DO NOTHING",
-        )
-        .bind(&holder)
-        .bind(&id)
-        .execute(&self.pool)
-        .await?;
         let now = unix_now();
         // A racing request of the same holder can change the row between
         // the read and the update; the update's WHERE then fails and the
         // row is read again.
         for _ in 0..16 {
             let Some(row) = self.account(a.holder, a.id).await? else {
+                // A holder's first request: its account, empty.
+                let _gate = self.gate().await;
+                sqlx::query(
+                    "INSERT INTO accounts (holder, token_id) VALUES ($1, $2) ON CONFLICT (holder, token_id) DO NOTHING",
+                )
+                .bind(&holder)
+                .bind(&id)
+                .execute(&self.pool)
+                .await?;
                 continue;
             };
             if let Some(refusal) = Self::refusal(&row, a) {
                 return Ok(Err(refusal));
             }
+            let _gate = self.gate().await;
             let mut tx = self.pool.begin().await?;
             let updated = sqlx::query(
                 "UPDATE accounts SET
@@ -382,7 +425,8 @@ impl Ledger {
                     voucher_amount = CASE WHEN $1 > voucher_amount THEN $1 ELSE voucher_amount END,
                     reserved = reserved + $5
                  WHERE holder = $6 AND token_id = $7 AND $1 >= voucher_amount AND $1 >= owed
-                   AND owed + reserved + $5 <= $8 AND owed + reserved + $5 - $1 <= $9",
+                   AND owed + reserved + $5 <= $8 AND owed + reserved + $5 - $1 <= $9
+                   AND $1 <= owed + reserved + $5",
             )
             .bind(a.cumulative)
             .bind(a.deadline)
@@ -435,7 +479,8 @@ impl Ledger {
         request_id: &str,
         receipt: &ReceiptRecord,
         sign: impl FnOnce(i64) -> Bytes,
-    ) -> Result<(i64, Bytes)> {
+    ) -> Result<(AccountRow, Bytes)> {
+        let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
         let reserved: i64 =
             sqlx::query("DELETE FROM reservations WHERE request_id = $1 RETURNING amount")
@@ -445,17 +490,19 @@ impl Ledger {
                 .map(|row| row.try_get::<i64, _>("amount"))
                 .transpose()?
                 .unwrap_or(0);
-        let owed: i64 = sqlx::query(
-            "UPDATE accounts SET owed = owed + $1, reserved = reserved - $2
-             WHERE holder = $3 AND token_id = $4 RETURNING owed",
-        )
-        .bind(receipt.units)
-        .bind(reserved)
-        .bind(key(receipt.payer))
-        .bind(id_key(receipt.id))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("owed")?;
+        let account = account_of(
+            &sqlx::query(&format!(
+                "UPDATE accounts SET owed = owed + $1, reserved = reserved - $2
+                 WHERE holder = $3 AND token_id = $4 RETURNING {ACCOUNT_COLUMNS}"
+            ))
+            .bind(receipt.units)
+            .bind(reserved)
+            .bind(key(receipt.payer))
+            .bind(id_key(receipt.id))
+            .fetch_one(&mut *tx)
+            .await?,
+        )?;
+        let owed = account.owed;
         let signature = sign(owed);
         let signed = ReceiptRecord {
             signature: signature.clone(),
@@ -464,7 +511,7 @@ impl Ledger {
         self.insert_receipt(&mut tx, request_id, &signed, owed)
             .await?;
         tx.commit().await?;
-        Ok((owed, signature))
+        Ok((account, signature))
     }
 
     async fn insert_receipt(
@@ -500,6 +547,7 @@ impl Ledger {
     ///
     /// The database fails.
     pub async fn release(&self, request_id: &str) -> Result<()> {
+        let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
             "DELETE FROM reservations WHERE request_id = $1 RETURNING holder, token_id, amount",
@@ -569,8 +617,10 @@ impl Ledger {
         .await
     }
 
-    /// Accounts whose latest voucher is above what is settled and not
-    /// already refused by the contract.
+    /// Accounts whose latest voucher is above what is settled, not above
+    /// what was charged (a voucher for more waits until the charges reach
+    /// it: only what was charged is ever settled), and not already refused
+    /// by the contract.
     ///
     /// # Errors
     ///
@@ -578,8 +628,8 @@ impl Ledger {
     pub async fn unsettled(&self) -> Result<Vec<AccountRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts
-             WHERE voucher_amount > settled AND voucher_signature IS NOT NULL
-               AND voucher_amount <> rejected_amount
+             WHERE voucher_amount > settled AND voucher_amount <= owed
+               AND voucher_signature IS NOT NULL AND voucher_amount <> rejected_amount
              ORDER BY voucher_at"
         ))
         .fetch_all(&self.pool)
@@ -593,6 +643,7 @@ impl Ledger {
     ///
     /// The database fails.
     pub async fn set_settled(&self, holder: Address, id: U256, settled: i64) -> Result<()> {
+        let _gate = self.gate().await;
         sqlx::query(
             "UPDATE accounts SET settled = CASE WHEN $1 > settled THEN $1 ELSE settled END
              WHERE holder = $2 AND token_id = $3",
@@ -618,6 +669,7 @@ impl Ledger {
         amount: i64,
         reason: &str,
     ) -> Result<()> {
+        let _gate = self.gate().await;
         sqlx::query(
             "UPDATE accounts SET rejected_amount = $1, rejected_reason = $2 WHERE holder = $3 AND token_id = $4",
         )
@@ -650,6 +702,7 @@ impl Ledger {
     ///
     /// `Ok(false)` when the nonce was already presented.
     pub async fn reserve_exact(&self, p: &ExactRow) -> Result<bool> {
+        let _gate = self.gate().await;
         let inserted = sqlx::query(
             "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8) ON CONFLICT (payer, nonce) DO NOTHING",
@@ -679,6 +732,7 @@ impl Ledger {
         p: &ExactRow,
         receipt: &ReceiptRecord,
     ) -> Result<()> {
+        let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE exact_payments SET status = 'queued' WHERE payer = $1 AND nonce = $2")
             .bind(key(p.payer))
@@ -697,6 +751,7 @@ impl Ledger {
     ///
     /// The database fails.
     pub async fn drop_exact(&self, payer: Address, nonce: B256) -> Result<()> {
+        let _gate = self.gate().await;
         sqlx::query(
             "DELETE FROM exact_payments WHERE payer = $1 AND nonce = $2 AND status = 'reserved'",
         )
@@ -756,6 +811,7 @@ impl Ledger {
         tx: Option<B256>,
         reason: Option<&str>,
     ) -> Result<()> {
+        let _gate = self.gate().await;
         sqlx::query("UPDATE exact_payments SET status = $1, tx = $2, reason = $3 WHERE payer = $4 AND nonce = $5")
             .bind(status)
             .bind(tx.map(|t| t.to_string()))
@@ -788,6 +844,7 @@ impl Ledger {
     ///
     /// The database fails.
     pub async fn lease(&self, name: &str, owner: &str, secs: i64) -> Result<bool> {
+        let _gate = self.gate().await;
         let now = unix_now();
         sqlx::query("INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(name)

@@ -79,7 +79,7 @@ impl Gateway {
                 },
             );
         }
-        let ledger = Ledger::open(&config.database, &config.instance)
+        let ledger = Ledger::open(&config.database, &config.instance, config.sqlite_sync)
             .await
             .map_err(|e| format!("database {}: {e}", config.database))?;
         let chain = Chain::connect(&config.rpc, config.aat, provider_key)

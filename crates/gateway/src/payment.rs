@@ -540,7 +540,7 @@ impl App {
                 // is known inside the charge's transaction.
                 let signer = &self.chain.signer;
                 let domain = &self.chain.receipt_domain;
-                let (owed, signature) = self
+                let (account, signature) = self
                     .ledger
                     .charge(request_id, &record, |owed| {
                         let mut r = receipt.clone();
@@ -551,13 +551,12 @@ impl App {
                             .unwrap_or_default()
                     })
                     .await?;
-                receipt.cumulativeOwed = U256::from(owed.unsigned_abs());
+                receipt.cumulativeOwed = U256::from(account.owed.unsigned_abs());
                 let signed = receipt;
                 self.metrics
                     .units_charged
                     .with_label_values(&[model.name.as_str()])
                     .inc_by(units.unsigned_abs());
-                let account = self.ledger.account(*holder, *id).await?.unwrap_or_default();
                 let extension = VoucherSettlement {
                     account: self.account_json(&account),
                     receipt: ReceiptJson {

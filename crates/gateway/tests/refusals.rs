@@ -224,6 +224,20 @@ async fn bad_vouchers_get_a_402_with_their_reason_and_never_reach_the_upstream()
     .await;
     let (status, got, _) = probe.send(&body, Some(pay(&short))).await;
     assert!(status == 402 && got.contains("does not cover"), "{got}");
+    let greedy = voucher(
+        &world,
+        &holder,
+        provider,
+        id,
+        owed.unsigned_abs() + 1_000_000,
+        later,
+    )
+    .await;
+    let (status, got, _) = probe.send(&body, Some(pay(&greedy))).await;
+    assert!(
+        status == 402 && got.contains("for more than could be owed"),
+        "{got}"
+    );
     let covering = voucher(&world, &holder, provider, id, owed.unsigned_abs(), later).await;
     assert_eq!(probe.send(&body, Some(pay(&covering))).await.0, 200);
     let (status, got, _) = probe.send(&body, Some(pay(&first))).await;

@@ -202,6 +202,7 @@ impl World {
             aat: self.owner.aat,
             provider_key_env: "UNUSED_PROVIDER_KEY".into(),
             database: database.to_owned(),
+            sqlite_sync: aat_gateway::ledger::SqliteSync::Full,
             instance: "test".into(),
             poll_ms: 50,
             models,
