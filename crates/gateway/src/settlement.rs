@@ -36,6 +36,8 @@ pub struct Report {
     pub units: u128,
     /// Gas of the `settleBatch` transactions.
     pub gas: u64,
+    /// The `settleBatch` transactions.
+    pub hashes: Vec<alloy::primitives::B256>,
     /// `exact` authorizations settled.
     pub exact_settled: usize,
     /// `exact` authorizations that failed for good.
@@ -145,6 +147,7 @@ impl App {
             }
         };
         report.transactions += 1;
+        report.hashes.push(outcome.receipt.transaction_hash);
         report.gas = report.gas.saturating_add(outcome.receipt.gas_used);
         self.metrics.settlement_gas.inc_by(outcome.receipt.gas_used);
         for settled in &outcome.settled {

@@ -1,0 +1,36 @@
+//! The README's main job runs the whole story with every expectation met.
+
+use std::process::Command;
+
+#[test]
+fn the_demo_tells_the_whole_story_as_expected() {
+    let out = Command::new(env!("CARGO_BIN_EXE_aat-demo"))
+        .args(["--port", "0", "--gateway-port", "0"])
+        .env_remove("UPSTREAM_URL")
+        .output()
+        .expect("the demo runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the demo failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "deploys TokenAI",
+        "mints 1,000 CS101 credits to Ada",
+        "TokenNotTradable",
+        "buys 2,000 tradable GIFT credits",
+        "(streamed)",
+        "pays Agent Bob's endpoint",
+        "swaps 100 GIFT",
+        "in one settleBatch",
+        "reclaims Grace's unused CS101 credits",
+        "Who holds what, at the end",
+        "steps as the story expects",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "'{expected}' missing from:\n{stdout}"
+        );
+    }
+}
