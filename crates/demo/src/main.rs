@@ -33,6 +33,10 @@ struct Args {
     /// The model to ask the upstream for.
     #[arg(long, env = "UPSTREAM_MODEL", default_value = "gpt-4o-mini")]
     model: String,
+    /// With --keep: also write what a client needs (RPC URL, chain id,
+    /// addresses, ids, dev keys) to this JSON file once the story is told.
+    #[arg(long, requires = "keep")]
+    write_env: Option<PathBuf>,
     /// Where the built contracts are.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../artifacts"))]
     artifacts: PathBuf,
@@ -112,6 +116,27 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             outcome.gateway.app.chain.provider
         );
         println!("  agent Bob    {}", outcome.agent_endpoint.url());
+        if let Some(path) = &args.write_env {
+            let ids: serde_json::Map<String, serde_json::Value> = outcome
+                .ids
+                .iter()
+                .map(|(name, id)| ((*name).to_owned(), format!("{id:#x}").into()))
+                .collect();
+            let env = serde_json::json!({
+                "rpcUrl": node.url(),
+                "chainId": node.chain_id(),
+                "tokenAI": outcome.token,
+                "aat": outcome.aat,
+                "gateway": outcome.gateway.url(),
+                "ids": ids,
+                // Grace holds tradable GIFT credits; account 9 played no part.
+                "holderKey": node.accounts()[4].1,
+                "freeKey": node.accounts()[9].1,
+            });
+            std::fs::write(path, serde_json::to_string_pretty(&env).unwrap_or_default())
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("  written to   {}", path.display());
+        }
         let _ = tokio::signal::ctrl_c().await;
     }
     outcome.gateway.stop().await;

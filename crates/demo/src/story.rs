@@ -752,7 +752,7 @@ pub async fn run(
     );
     let questions = [
         "What is a hash function?",
-        "Explain Big-O notation with an example.",
+        "Explain Big-O notation.",
         "Why is binary search logarithmic?",
         "What does a compiler do?",
     ];

@@ -243,6 +243,72 @@ fn exact_of(row: &AnyRow) -> Result<ExactRow> {
     })
 }
 
+/// Accounts with requests in flight, and the requests (SQLite only).
+#[derive(Debug, Default)]
+pub struct InFlight {
+    /// Each account as last written, with the latest voucher accepted
+    /// applied, and `reserved` what its requests in flight reserved.
+    accounts: std::collections::HashMap<(Address, U256), AccountRow>,
+    /// Each request's account and reservation.
+    requests: std::collections::HashMap<String, ((Address, U256), i64)>,
+}
+
+/// A voucher's fields as an account keeps them.
+#[derive(Clone, Debug, Default)]
+struct VoucherFields {
+    amount: i64,
+    deadline: i64,
+    signature: Option<Bytes>,
+    at: i64,
+}
+
+impl VoucherFields {
+    fn of(row: &AccountRow) -> VoucherFields {
+        VoucherFields {
+            amount: row.voucher_amount,
+            deadline: row.voucher_deadline,
+            signature: row.voucher_signature.clone(),
+            at: row.voucher_at,
+        }
+    }
+}
+
+/// Applies an admitted voucher to `row`: kept when it is for more, or for
+/// as much with a later deadline.
+fn keep_voucher(row: &mut AccountRow, a: &VoucherAdmission, now: i64) {
+    let more = a.cumulative > row.voucher_amount;
+    if more || (a.cumulative == row.voucher_amount && a.deadline > row.voucher_deadline) {
+        row.voucher_deadline = a.deadline;
+        row.voucher_signature = Some(a.signature.clone());
+    }
+    if more {
+        row.voucher_amount = a.cumulative;
+        row.voucher_at = now;
+    }
+}
+
+fn lock_in_flight(f: &std::sync::Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+    f.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Adds `owed` and `reserved` to an account and keeps `voucher` when it is
+/// the latest, creating the account when needed; returns it as written.
+/// (One statement, the same on SQLite and PostgreSQL.)
+const APPLY: &str = "INSERT INTO accounts (holder, token_id, owed, reserved, voucher_amount, voucher_deadline, voucher_signature, voucher_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (holder, token_id) DO UPDATE SET
+       owed = accounts.owed + excluded.owed,
+       reserved = accounts.reserved + excluded.reserved,
+       voucher_signature = CASE WHEN excluded.voucher_amount > accounts.voucher_amount
+           OR (excluded.voucher_amount = accounts.voucher_amount AND excluded.voucher_deadline > accounts.voucher_deadline)
+         THEN excluded.voucher_signature ELSE accounts.voucher_signature END,
+       voucher_deadline = CASE WHEN excluded.voucher_amount > accounts.voucher_amount
+           OR (excluded.voucher_amount = accounts.voucher_amount AND excluded.voucher_deadline > accounts.voucher_deadline)
+         THEN excluded.voucher_deadline ELSE accounts.voucher_deadline END,
+       voucher_at = CASE WHEN excluded.voucher_amount > accounts.voucher_amount THEN excluded.voucher_at ELSE accounts.voucher_at END,
+       voucher_amount = CASE WHEN excluded.voucher_amount > accounts.voucher_amount THEN excluded.voucher_amount ELSE accounts.voucher_amount END
+     RETURNING ";
+
 /// The ledger.
 #[derive(Clone, Debug)]
 pub struct Ledger {
@@ -252,6 +318,13 @@ pub struct Ledger {
     /// (1 ms, 2 ms, 5 ms...), which under load costs far more than waiting
     /// here for the first to commit. (PostgreSQL: none; rows are locked.)
     writers: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// With SQLite (one instance by construction), requests in flight are
+    /// kept here rather than written: a reservation only matters while its
+    /// request lives, and dies with the process anyway. The voucher a
+    /// request brought is written with its charge (or its release), so
+    /// admission writes nothing. With PostgreSQL (`None`), reservations are
+    /// rows, shared by the instances.
+    in_flight: Option<std::sync::Arc<std::sync::Mutex<InFlight>>>,
     /// This instance's name, kept with its reservations.
     instance: String,
 }
@@ -306,6 +379,8 @@ impl Ledger {
         Ok(Ledger {
             pool,
             writers: sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(()))),
+            in_flight: sqlite
+                .then(|| std::sync::Arc::new(std::sync::Mutex::new(InFlight::default()))),
             instance: instance.to_owned(),
         })
     }
@@ -331,7 +406,14 @@ impl Ledger {
         .bind(id_key(id))
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(account_of).transpose()
+        let mut account = row.as_ref().map(account_of).transpose()?;
+        // With SQLite, what requests in flight reserve is in memory.
+        if let (Some(in_flight), Some(account)) = (&self.in_flight, account.as_mut()) {
+            if let Some(live) = lock_in_flight(in_flight).accounts.get(&(holder, id)) {
+                account.reserved = live.reserved;
+            }
+        }
+        Ok(account)
     }
 
     /// All of `holder`'s accounts.
@@ -394,6 +476,9 @@ impl Ledger {
         &self,
         a: &VoucherAdmission,
     ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
+        if let Some(in_flight) = &self.in_flight {
+            return self.admit_in_memory(in_flight, a).await;
+        }
         let (holder, id) = (key(a.holder), id_key(a.id));
         let now = unix_now();
         // A racing request of the same holder can change the row between
@@ -465,6 +550,93 @@ impl Ledger {
         )))
     }
 
+    /// [`Ledger::admit_voucher`] with SQLite: checked and reserved under
+    /// one lock, nothing written.
+    async fn admit_in_memory(
+        &self,
+        in_flight: &std::sync::Mutex<InFlight>,
+        a: &VoucherAdmission,
+    ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
+        let k = (a.holder, a.id);
+        loop {
+            {
+                let mut f = lock_in_flight(in_flight);
+                if let Some(row) = f.accounts.get_mut(&k) {
+                    if let Some(refusal) = Self::refusal(row, a) {
+                        return Ok(Err(refusal));
+                    }
+                    let before = row.clone();
+                    keep_voucher(row, a, unix_now());
+                    row.reserved = row.reserved.saturating_add(a.max_cost);
+                    if a.max_cost > 0 {
+                        f.requests.insert(a.request_id.clone(), (k, a.max_cost));
+                    }
+                    return Ok(Ok(before));
+                }
+            }
+            // The account's first request since start: as written.
+            let mut row = self
+                .account(a.holder, a.id)
+                .await?
+                .unwrap_or_else(|| AccountRow {
+                    holder: a.holder,
+                    id: a.id,
+                    ..AccountRow::default()
+                });
+            row.reserved = 0;
+            lock_in_flight(in_flight).accounts.entry(k).or_insert(row);
+        }
+    }
+
+    /// Writes `owed` more and `voucher` for an account, in `tx`.
+    async fn apply(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        holder: Address,
+        id: U256,
+        owed: i64,
+        reserved: i64,
+        voucher: &VoucherFields,
+    ) -> Result<AccountRow> {
+        let row = sqlx::query(&format!("{APPLY}{ACCOUNT_COLUMNS}"))
+            .bind(key(holder))
+            .bind(id_key(id))
+            .bind(owed)
+            .bind(reserved)
+            .bind(voucher.amount)
+            .bind(voucher.deadline)
+            .bind(voucher.signature.as_ref().map(ToString::to_string))
+            .bind(voucher.at)
+            .fetch_one(&mut **tx)
+            .await?;
+        account_of(&row)
+    }
+
+    /// Takes a request out of memory: its account's key, its reservation
+    /// (still counted until [`Ledger::done`]), and the account's latest
+    /// voucher.
+    fn take_in_flight(&self, request_id: &str) -> Option<((Address, U256), i64, VoucherFields)> {
+        let mut f = lock_in_flight(self.in_flight.as_ref()?);
+        let (k, amount) = f.requests.remove(request_id)?;
+        let voucher = VoucherFields::of(f.accounts.get(&k)?);
+        Some((k, amount, voucher))
+    }
+
+    /// Ends a request in memory: frees its reservation and, in the same
+    /// step, counts what was written (so that no admission in between sees
+    /// the reservation gone and the charge not yet there).
+    fn done(&self, k: (Address, U256), reserved: i64, written: Option<&AccountRow>) {
+        if let Some(in_flight) = &self.in_flight {
+            let mut f = lock_in_flight(in_flight);
+            if let Some(live) = f.accounts.get_mut(&k) {
+                live.reserved = live.reserved.saturating_sub(reserved);
+                if let Some(row) = written {
+                    live.owed = live.owed.max(row.owed);
+                    live.settled = live.settled.max(row.settled);
+                }
+            }
+        }
+    }
+
     /// Charges a served request: adds `units` to what the holder owes,
     /// frees its reservation and keeps its receipt, signed by `sign` for
     /// the amount owed after the charge, in one transaction. Returns what
@@ -480,28 +652,49 @@ impl Ledger {
         receipt: &ReceiptRecord,
         sign: impl FnOnce(i64) -> Bytes,
     ) -> Result<(AccountRow, Bytes)> {
+        let taken = self.take_in_flight(request_id);
+        let result = self
+            .charge_written(request_id, receipt, sign, taken.as_ref())
+            .await;
+        if let Some((k, amount, _)) = taken {
+            self.done(k, amount, result.as_ref().ok().map(|(row, _)| row));
+        }
+        result
+    }
+
+    async fn charge_written(
+        &self,
+        request_id: &str,
+        receipt: &ReceiptRecord,
+        sign: impl FnOnce(i64) -> Bytes,
+        taken: Option<&((Address, U256), i64, VoucherFields)>,
+    ) -> Result<(AccountRow, Bytes)> {
         let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
-        let reserved: i64 =
-            sqlx::query("DELETE FROM reservations WHERE request_id = $1 RETURNING amount")
-                .bind(request_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| row.try_get::<i64, _>("amount"))
-                .transpose()?
-                .unwrap_or(0);
-        let account = account_of(
-            &sqlx::query(&format!(
-                "UPDATE accounts SET owed = owed + $1, reserved = reserved - $2
-                 WHERE holder = $3 AND token_id = $4 RETURNING {ACCOUNT_COLUMNS}"
-            ))
-            .bind(receipt.units)
-            .bind(reserved)
-            .bind(key(receipt.payer))
-            .bind(id_key(receipt.id))
-            .fetch_one(&mut *tx)
-            .await?,
-        )?;
+        let (reserved, voucher) = match taken {
+            // SQLite: the reservation was in memory; the voucher is written now.
+            Some((_, _, voucher)) => (0, voucher.clone()),
+            None => {
+                let reserved: i64 =
+                    sqlx::query("DELETE FROM reservations WHERE request_id = $1 RETURNING amount")
+                        .bind(request_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|row| row.try_get::<i64, _>("amount"))
+                        .transpose()?
+                        .unwrap_or(0);
+                (reserved, VoucherFields::default())
+            }
+        };
+        let account = Self::apply(
+            &mut tx,
+            receipt.payer,
+            receipt.id,
+            receipt.units,
+            -reserved,
+            &voucher,
+        )
+        .await?;
         let owed = account.owed;
         let signature = sign(owed);
         let signed = ReceiptRecord {
@@ -547,6 +740,16 @@ impl Ledger {
     ///
     /// The database fails.
     pub async fn release(&self, request_id: &str) -> Result<()> {
+        if let Some((k, amount, voucher)) = self.take_in_flight(request_id) {
+            // The reservation goes whatever happens; the voucher it brought
+            // is kept, since it covers what was owed.
+            self.done(k, amount, None);
+            let _gate = self.gate().await;
+            let mut tx = self.pool.begin().await?;
+            Self::apply(&mut tx, k.0, k.1, 0, 0, &voucher).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(
@@ -601,20 +804,34 @@ impl Ledger {
         deadline: i64,
         signature: &Bytes,
     ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
-        // The same atomic update as a request's, reserving nothing and
-        // with no budget to check: it only records a signature.
-        self.admit_voucher(&VoucherAdmission {
-            request_id: String::new(),
-            holder,
-            id,
-            cumulative,
-            deadline,
-            signature: signature.clone(),
-            max_cost: 0,
-            cap: i64::MAX,
-            credit_limit: i64::MAX,
-        })
-        .await
+        // The same checks as a request's, reserving nothing and with no
+        // budget to check: it only records a signature.
+        let admitted = self
+            .admit_voucher(&VoucherAdmission {
+                request_id: String::new(),
+                holder,
+                id,
+                cumulative,
+                deadline,
+                signature: signature.clone(),
+                max_cost: 0,
+                cap: i64::MAX,
+                credit_limit: i64::MAX,
+            })
+            .await?;
+        if admitted.is_ok() && self.in_flight.is_some() {
+            let voucher = VoucherFields {
+                amount: cumulative,
+                deadline,
+                signature: Some(signature.clone()),
+                at: unix_now(),
+            };
+            let _gate = self.gate().await;
+            let mut tx = self.pool.begin().await?;
+            Self::apply(&mut tx, holder, id, 0, 0, &voucher).await?;
+            tx.commit().await?;
+        }
+        Ok(admitted)
     }
 
     /// Accounts whose latest voucher is above what is settled, not above

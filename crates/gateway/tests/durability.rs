@@ -191,7 +191,10 @@ async fn a_gateway_killed_mid_run_restarts_and_settles_everything_it_accepted() 
 /// A fresh database on the PostgreSQL server named by
 /// `AAT_TEST_POSTGRES_URL` (scripts/test starts one when it can).
 async fn fresh_postgres() -> Option<String> {
-    let Ok(base) = std::env::var("AAT_TEST_POSTGRES_URL") else {
+    let Some(base) = std::env::var("AAT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         eprintln!(
             "SKIPPED: two gateways on PostgreSQL: set AAT_TEST_POSTGRES_URL (scripts/test starts a temporary PostgreSQL when one is installed)"
         );
