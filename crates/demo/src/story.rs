@@ -125,6 +125,19 @@ impl Story {
         Ok(())
     }
 
+    /// A step that is one transaction: sent with the spinner, expected to
+    /// succeed, then its line.
+    async fn tx(
+        &mut self,
+        actor: &str,
+        action: &str,
+        sent: impl std::future::Future<Output = Result<TransactionReceipt, aat_client::ClientError>>,
+    ) -> Result<TransactionReceipt, String> {
+        let receipt = self.send(action, sent).await?;
+        self.line(actor, action, Tx::Receipt(&receipt)).await?;
+        Ok(receipt)
+    }
+
     /// Sends a step's transaction, with the spinner, expecting success.
     async fn send(
         &mut self,
@@ -385,27 +398,22 @@ pub async fn run(
             Tx::Receipt(&aat.receipt),
         )
         .await?;
-    let r = story
-        .send(
-            "wiring",
+    story
+        .tx(
+            "Operator",
+            "makes AAT a TokenAI minter (mint fees, settle)",
             rails.send_token(TokenAI::setMinterCall {
                 minter: aat.address,
                 enabled: true,
             }),
         )
         .await?;
-    story
-        .line(
-            "Operator",
-            "makes AAT a TokenAI minter (mint fees, settle)",
-            Tx::Receipt(&r),
-        )
-        .await?;
 
     // Administration: prices, fee, the fiat-path minters.
-    let r = story
-        .send(
-            "pricing",
+    story
+        .tx(
+            "Operator",
+            "prices gpt-4o-mini at 0.001 TAI per unit",
             rails.send_aat(AAT::setModelPriceCall {
                 model: gpt,
                 tokenAIPerUnit: tai(1) / u(1000),
@@ -413,15 +421,9 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
+        .tx(
             "Operator",
-            "prices gpt-4o-mini at 0.001 TAI per unit",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "pricing",
+            "prices llama-3-70b at 0.0005 TAI per unit",
             rails.send_aat(AAT::setModelPriceCall {
                 model: llama,
                 tokenAIPerUnit: tai(1) / u(2000),
@@ -429,28 +431,16 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
+        .tx(
             "Operator",
-            "prices llama-3-70b at 0.0005 TAI per unit",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "fee",
+            "sets a 1% usage fee (burned in kind; its value to the treasury)",
             rails.send_aat(AAT::setFeeBpsCall { feeBps: FEE_BPS }),
         )
         .await?;
     story
-        .line(
+        .tx(
             "Operator",
-            "sets a 1% usage fee (burned in kind; its value to the treasury)",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "minter",
+            "lets the University mint credits it was paid for in fiat",
             rails.send_aat(AAT::setMinterCall {
                 minter: university.key.address(),
                 enabled: true,
@@ -458,15 +448,9 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
+        .tx(
             "Operator",
-            "lets the University mint credits it was paid for in fiat",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "minter",
+            "lets itself mint (fiat sales)",
             rails.send_aat(AAT::setMinterCall {
                 minter: operator.key.address(),
                 enabled: true,
@@ -474,30 +458,25 @@ pub async fn run(
         )
         .await?;
     story
-        .line("Operator", "lets itself mint (fiat sales)", Tx::Receipt(&r))
-        .await?;
-    let r = story
-        .send(
-            "minter",
+        .tx(
+            "Operator",
+            "lets itself mint TokenAI (the backed token's issuer)",
             rails.send_token(TokenAI::setMinterCall {
                 minter: operator.key.address(),
                 enabled: true,
             }),
         )
         .await?;
-    story
-        .line(
-            "Operator",
-            "lets itself mint TokenAI (the backed token's issuer)",
-            Tx::Receipt(&r),
-        )
-        .await?;
 
     // The university issues course credits.
     for student in [&*ada, &*alan, &*grace] {
-        let r = story
-            .send(
-                "minting",
+        story
+            .tx(
+                "University",
+                &format!(
+                    "mints 1,000 CS101 credits to {} (90 days, reclaimable)",
+                    student.name
+                ),
                 university.rails.send_aat(AAT::mintCall {
                     to: student.key.address(),
                     originPool: course.origin_pool,
@@ -508,16 +487,6 @@ pub async fn run(
                     tradable: false,
                     amount: u(1_000),
                 }),
-            )
-            .await?;
-        story
-            .line(
-                "University",
-                &format!(
-                    "mints 1,000 CS101 credits to {} (90 days, reclaimable)",
-                    student.name
-                ),
-                Tx::Receipt(&r),
             )
             .await?;
     }
@@ -556,9 +525,10 @@ pub async fn run(
         .await?;
 
     // TokenAI is sold for fiat; a donor buys tradable credits with it.
-    let r = story
-        .send(
-            "minting",
+    story
+        .tx(
+            "Operator",
+            "sells the Donor 5 TAI (fiat on-ramp)",
             rails.send_token(TokenAI::mintCall {
                 to: donor.key.address(),
                 value: tai(5),
@@ -566,23 +536,14 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
+        .tx(
             "Operator",
-            "sells the Donor 5 TAI (fiat on-ramp)",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "minting",
+            "sells Agent Alice 1 TAI",
             rails.send_token(TokenAI::mintCall {
                 to: alice.key.address(),
                 value: tai(1),
             }),
         )
-        .await?;
-    story
-        .line("Operator", "sells Agent Alice 1 TAI", Tx::Receipt(&r))
         .await?;
     let cost = rails
         .read_aat(AAT::quoteTokenAICall {
@@ -611,9 +572,13 @@ pub async fn run(
         &permit.eip712_signing_hash(&token_domain),
     )
     .map_err(|e| e.to_string())?;
-    let r = story
-        .send(
-            "relaying the permit",
+    story
+        .tx(
+            "Operator",
+            &format!(
+                "relays the Donor's signed permit: AAT may burn {} TAI",
+                show::amount(cost, &Asset::TokenAI)
+            ),
             rails.send_token(TokenAI::permitCall {
                 owner: permit.owner,
                 spender: permit.spender,
@@ -626,18 +591,9 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
-            "Operator",
-            &format!(
-                "relays the Donor's signed permit: AAT may burn {} TAI",
-                show::amount(cost, &Asset::TokenAI)
-            ),
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "buying",
+        .tx(
+            "Donor",
+            "buys 2,000 tradable GIFT credits with TAI, for Grace",
             donor.rails.send_aat(AAT::mintWithTokenAICall {
                 to: grace.key.address(),
                 model: gpt,
@@ -650,15 +606,9 @@ pub async fn run(
         )
         .await?;
     story
-        .line(
-            "Donor",
-            "buys 2,000 tradable GIFT credits with TAI, for Grace",
-            Tx::Receipt(&r),
-        )
-        .await?;
-    let r = story
-        .send(
-            "minting",
+        .tx(
+            "Operator",
+            "sells Agent Alice 500 tradable LLAMA credits",
             rails.send_aat(AAT::mintCall {
                 to: alice.key.address(),
                 originPool: operator.key.address(),
@@ -669,13 +619,6 @@ pub async fn run(
                 tradable: true,
                 amount: u(500),
             }),
-        )
-        .await?;
-    story
-        .line(
-            "Operator",
-            "sells Agent Alice 500 tradable LLAMA credits",
-            Tx::Receipt(&r),
         )
         .await?;
 
@@ -717,18 +660,12 @@ pub async fn run(
 
     // Ada locks credits for the provider and chats, paying by voucher.
     let channel_end = node_time(&rails).await? + 30 * 86_400;
-    let r = story
-        .send(
-            "opening a channel",
-            ada.rails
-                .open_channel(provider.key.address(), course.id(), u(600), channel_end),
-        )
-        .await?;
     story
-        .line(
+        .tx(
             "Ada",
             "locks 600 CS101 credits in a 30-day channel with the Provider",
-            Tx::Receipt(&r),
+            ada.rails
+                .open_channel(provider.key.address(), course.id(), u(600), channel_end),
         )
         .await?;
     let aat_domain = rails.aat_domain().await.map_err(|e| e.to_string())?;
@@ -835,20 +772,14 @@ pub async fn run(
         .await?;
 
     // Two holders swap atomically.
-    let r = story
-        .send(
-            "approving",
+    story
+        .tx(
+            "Agent Alice",
+            "lets Grace settle a swap for her",
             alice.rails.send_aat(AAT::setApprovalForAllCall {
                 operator: grace.key.address(),
                 approved: true,
             }),
-        )
-        .await?;
-    story
-        .line(
-            "Agent Alice",
-            "lets Grace settle a swap for her",
-            Tx::Receipt(&r),
         )
         .await?;
     let r = story
@@ -959,9 +890,10 @@ pub async fn run(
             Tx::Note("evm_mine"),
         )
         .await?;
-    let r = story
-        .send(
-            "closing",
+    story
+        .tx(
+            "Operator",
+            "closes Ada's expired channel: what is left returns to her",
             rails.send_aat(AAT::closeChannelCall {
                 holder: ada.key.address(),
                 provider: provider.key.address(),
@@ -969,29 +901,16 @@ pub async fn run(
             }),
         )
         .await?;
-    story
-        .line(
-            "Operator",
-            "closes Ada's expired channel: what is left returns to her",
-            Tx::Receipt(&r),
-        )
-        .await?;
     for student in [&*ada, &*alan, &*grace] {
-        let r = story
-            .send(
-                "reclaiming",
+        story
+            .tx(
+                "University",
+                &format!("reclaims {}'s unused CS101 credits", student.name),
                 university.rails.send_aat(AAT::reclaimCall {
                     holder: student.key.address(),
                     id: course.id(),
                     amount: U256::MAX,
                 }),
-            )
-            .await?;
-        story
-            .line(
-                "University",
-                &format!("reclaims {}'s unused CS101 credits", student.name),
-                Tx::Receipt(&r),
             )
             .await?;
     }
