@@ -134,6 +134,9 @@ struct Plan {
     burned: U256,
     from_channel: U256,
     from_balance: U256,
+    /// The holder's balance after the settlement, when it burns from it
+    /// (read once, by the plan).
+    balance_after: U256,
 }
 
 /// What one id's settlements in a run add up to.
@@ -358,6 +361,7 @@ impl AAT {
             U256::ZERO
         };
         let from_balance = burned - from_channel;
+        let mut balance_after = U256::ZERO;
         if !cmp::is_zero(&from_balance) {
             let balance = self.balance_of(holder, id);
             if balance < from_balance {
@@ -369,6 +373,8 @@ impl AAT {
                 }
                 .into());
             }
+            // Cannot wrap: checked just above.
+            balance_after = balance - from_balance;
         }
         let after = PayAccount {
             settled: voucher.cumulative_amount,
@@ -384,6 +390,7 @@ impl AAT {
             burned,
             from_channel,
             from_balance,
+            balance_after,
         }))
     }
 
@@ -395,12 +402,7 @@ impl AAT {
         let v = &plan.voucher;
         slot::store(&plan.key, &plan.account);
         if !cmp::is_zero(&plan.from_balance) {
-            // The plan checked the balance: this cannot fail.
-            let rest = self
-                .balance_of(v.holder, v.id)
-                .checked_sub(plan.from_balance)
-                .or_overflow()?;
-            self.set_balance(&v.id, &v.holder, &rest);
+            self.set_balance(&v.id, &v.holder, &plan.balance_after);
         }
         let contract = self.vm().contract_address();
         for (source, units) in [(contract, plan.from_channel), (v.holder, plan.from_balance)] {
