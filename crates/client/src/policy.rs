@@ -44,6 +44,38 @@ impl Policy {
         U256::from_be_bytes(keccak256(encoded).0)
     }
 
+    /// The call that mints `amount` units of this policy to `to` (creating
+    /// the id on its first mint), for a minter to send.
+    #[must_use]
+    pub fn mint_call(&self, to: Address, amount: U256) -> AAT::mintCall {
+        AAT::mintCall {
+            to,
+            originPool: self.origin_pool,
+            model: self.model,
+            scope: self.scope,
+            expiration: self.expiration,
+            reclaimable: self.reclaimable,
+            tradable: self.tradable,
+            amount,
+        }
+    }
+
+    /// The call that buys `amount` units of this policy for `to` with
+    /// TokenAI at the model's price. The caller becomes the origin pool, so
+    /// it is this policy's id only when sent from `origin_pool`.
+    #[must_use]
+    pub fn mint_with_token_ai_call(&self, to: Address, amount: U256) -> AAT::mintWithTokenAICall {
+        AAT::mintWithTokenAICall {
+            to,
+            model: self.model,
+            scope: self.scope,
+            expiration: self.expiration,
+            reclaimable: self.reclaimable,
+            tradable: self.tradable,
+            amount,
+        }
+    }
+
     /// Whether the units are expired at `now` (Unix seconds), as the
     /// contract decides it: from `expiration` on.
     #[must_use]

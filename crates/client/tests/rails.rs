@@ -111,16 +111,7 @@ async fn off_chain_ids_digests_and_signatures_are_the_contracts() {
         .await
         .unwrap();
     rails
-        .send_aat(AAT::mintCall {
-            to: holder.address(),
-            originPool: policy.origin_pool,
-            model: policy.model,
-            scope: policy.scope,
-            expiration: 0,
-            reclaimable: true,
-            tradable: false,
-            amount: U256::from(100),
-        })
+        .send_aat(policy.mint_call(holder.address(), U256::from(100)))
         .await
         .unwrap();
     assert_eq!(rails.policy(policy.id()).await.unwrap(), policy);

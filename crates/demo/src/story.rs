@@ -477,16 +477,9 @@ pub async fn run(
                     "mints 1,000 CS101 credits to {} (90 days, reclaimable)",
                     student.name
                 ),
-                university.rails.send_aat(AAT::mintCall {
-                    to: student.key.address(),
-                    originPool: course.origin_pool,
-                    model: course.model,
-                    scope: course.scope,
-                    expiration: course.expiration,
-                    reclaimable: true,
-                    tradable: false,
-                    amount: u(1_000),
-                }),
+                university
+                    .rails
+                    .send_aat(course.mint_call(student.key.address(), u(1_000))),
             )
             .await?;
     }
@@ -594,31 +587,16 @@ pub async fn run(
         .tx(
             "Donor",
             "buys 2,000 tradable GIFT credits with TAI, for Grace",
-            donor.rails.send_aat(AAT::mintWithTokenAICall {
-                to: grace.key.address(),
-                model: gpt,
-                scope: FixedBytes::ZERO,
-                expiration: 0,
-                reclaimable: false,
-                tradable: true,
-                amount: u(2_000),
-            }),
+            donor
+                .rails
+                .send_aat(gift.mint_with_token_ai_call(grace.key.address(), u(2_000))),
         )
         .await?;
     story
         .tx(
             "Operator",
             "sells Agent Alice 500 tradable LLAMA credits",
-            rails.send_aat(AAT::mintCall {
-                to: alice.key.address(),
-                originPool: operator.key.address(),
-                model: llama,
-                scope: FixedBytes::ZERO,
-                expiration: 0,
-                reclaimable: false,
-                tradable: true,
-                amount: u(500),
-            }),
+            rails.send_aat(llama_credits.mint_call(alice.key.address(), u(500))),
         )
         .await?;
 

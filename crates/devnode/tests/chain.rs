@@ -264,7 +264,7 @@ async fn activation_charges_the_data_fee_refunds_the_rest_and_happens_once() {
     );
 
     // Too little value: ProgramInsufficientValue(have, want).
-    let fee = data_fee(&provider, &code, program).await;
+    let fee = data_fee(&provider, &code).await;
     assert!(fee > U256::ZERO);
     let err = arb_wasm
         .activateProgram(program)

@@ -13,7 +13,7 @@ use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     primitives::{address, Address, Bytes, FixedBytes, U256},
     providers::{DynProvider, Provider, ProviderBuilder},
-    rpc::types::{state::AccountOverride, TransactionReceipt, TransactionRequest},
+    rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
     sol,
     sol_types::{SolCall, SolEvent, SolValue},
@@ -44,34 +44,11 @@ sol! {
         error ProgramUpToDate();
         error ProgramInsufficientValue(uint256 have, uint256 want);
     }
-
-    /// EIP-2612's signed message.
-    struct Permit {
-        address owner;
-        address spender;
-        uint256 value;
-        uint256 nonce;
-        uint256 deadline;
-    }
-
-    /// EIP-3009's signed transfers (x402's `exact` scheme).
-    struct TransferWithAuthorization {
-        address from;
-        address to;
-        uint256 value;
-        uint256 validAfter;
-        uint256 validBefore;
-        bytes32 nonce;
-    }
-    struct ReceiveWithAuthorization {
-        address from;
-        address to;
-        uint256 value;
-        uint256 validAfter;
-        uint256 validBefore;
-        bytes32 nonce;
-    }
 }
+
+/// The typed data the holders sign: the client crate's (what integrators
+/// sign with), checked here against the contracts on a live chain.
+pub use aat_client::bindings::{Permit, ReceiveWithAuthorization, TransferWithAuthorization};
 
 pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
 pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
@@ -121,23 +98,11 @@ pub fn b16(name: &str) -> FixedBytes<16> {
 }
 
 /// The data fee activation would charge for `code`, asked as cargo-stylus
-/// asks it: `activateProgram` in an `eth_call` from a random address with
-/// a state override giving it funds and the program's code at `at`.
-pub async fn data_fee(provider: &DynProvider, code: &[u8], at: Address) -> U256 {
-    let sender = Address::random();
-    let overrides = alloy::rpc::types::state::StateOverridesBuilder::default()
-        .append(sender, AccountOverride::default().with_balance(U256::MAX))
-        .append(at, AccountOverride::default().with_code(code.to_vec()))
-        .build();
-    ArbWasm::new(ARB_WASM, provider)
-        .activateProgram(at)
-        .from(sender)
-        .value(U256::from(10u64).pow(U256::from(18u64)))
-        .state(overrides)
-        .call()
+/// asks it (the client crate's quote).
+pub async fn data_fee(provider: &DynProvider, code: &[u8]) -> U256 {
+    aat_client::deploy::activation_fee(provider, code)
         .await
         .expect("activation is estimated")
-        .dataFee
 }
 
 /// Deploys `wasm` through StylusDeployer with `constructor_args`, the one
@@ -173,7 +138,7 @@ pub async fn deploy_and_activate(provider: &DynProvider, wasm: &[u8]) -> Address
         .expect("a receipt");
     assert!(receipt.status());
     let address = receipt.contract_address.expect("a contract address");
-    let fee = data_fee(provider, &code, address).await;
+    let fee = data_fee(provider, &code).await;
     let receipt = ArbWasm::new(ARB_WASM, provider)
         .activateProgram(address)
         .value(fee)

@@ -144,16 +144,7 @@ impl World {
     /// Mints `amount` units of `policy` to `to`; returns the id.
     pub async fn mint(&self, to: Address, policy: &Policy, amount: u64) -> U256 {
         self.owner
-            .send_aat(AAT::mintCall {
-                to,
-                originPool: policy.origin_pool,
-                model: policy.model,
-                scope: policy.scope,
-                expiration: policy.expiration,
-                reclaimable: policy.reclaimable,
-                tradable: policy.tradable,
-                amount: U256::from(amount),
-            })
+            .send_aat(policy.mint_call(to, U256::from(amount)))
             .await
             .unwrap();
         policy.id()
