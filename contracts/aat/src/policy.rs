@@ -70,7 +70,9 @@ pub fn fee(amount: U256, fee_bps: u16) -> U256 {
     let rate = u64::from(fee_bps.min(BPS));
     // The common case, an amount below 2^50: the product fits in 64 bits.
     let [low, rest @ ..] = *amount.as_limbs();
-    if rest == [0; 3] && low >> 50 == 0 {
+    // Limbs or-ed, not `rest == [0; 3]`: an array comparison is a `memcmp`
+    // call, a byte loop.
+    if rest[0] | rest[1] | rest[2] == 0 && low >> 50 == 0 {
         let product = low * rate;
         return U256::from(product.div_ceil(u64::from(BPS)));
     }

@@ -13,7 +13,7 @@
 
 use alloc::vec::Vec;
 
-use abi_core::{cmp, codec::Word, eip712, signature, slot, OrOverflow};
+use abi_core::{cmp, codec::Word, eip712, math, signature, slot, OrOverflow};
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::{keccak_const::Keccak256, prelude::*};
 
@@ -340,9 +340,7 @@ impl AAT {
         }
         let key = pay_key(holder, voucher.provider, voucher.id);
         let account = self.pay_account(key);
-        let Some(consumed) = voucher
-            .cumulative_amount
-            .checked_sub(account.settled)
+        let Some(consumed) = math::checked_sub(&voucher.cumulative_amount, &account.settled)
             .filter(|delta| !cmp::is_zero(delta))
         else {
             return Ok(None);
@@ -353,18 +351,19 @@ impl AAT {
             run.checked = Some(id);
         }
         let fee = policy::fee(consumed, run.fee_bps);
-        let burned = consumed.checked_add(fee).or_overflow()?;
+        let burned = math::add(&consumed, &fee)?;
         let open = run.now < account.expires_at;
         let from_channel = if open {
-            burned.min(account.locked)
+            math::min(burned, account.locked)
         } else {
             U256::ZERO
         };
-        let from_balance = burned - from_channel;
+        // Cannot borrow: from_channel <= burned.
+        let (from_balance, _) = math::overflowing_sub(&burned, &from_channel);
         let mut balance_after = U256::ZERO;
         if !cmp::is_zero(&from_balance) {
             let balance = self.balance_of(holder, id);
-            if balance < from_balance {
+            if math::lt(&balance, &from_balance) {
                 return Err(ERC1155InsufficientBalance {
                     sender: holder,
                     balance,
@@ -373,12 +372,13 @@ impl AAT {
                 }
                 .into());
             }
-            // Cannot wrap: checked just above.
-            balance_after = balance - from_balance;
+            // Cannot borrow: checked just above.
+            balance_after = math::overflowing_sub(&balance, &from_balance).0;
         }
         let after = PayAccount {
             settled: voucher.cumulative_amount,
-            locked: account.locked - from_channel,
+            // Cannot borrow: from_channel <= locked.
+            locked: math::overflowing_sub(&account.locked, &from_channel).0,
             ..account
         };
         Ok(Some(Plan {
@@ -426,12 +426,9 @@ impl AAT {
             }
         };
         // Each sum is at most the id's supply: none can overflow.
-        totals.fee = totals.fee.checked_add(plan.fee).or_overflow()?;
-        totals.from_channels = totals
-            .from_channels
-            .checked_add(plan.from_channel)
-            .or_overflow()?;
-        totals.burned = totals.burned.checked_add(plan.burned).or_overflow()?;
+        totals.fee = math::add(&totals.fee, &plan.fee)?;
+        totals.from_channels = math::add(&totals.from_channels, &plan.from_channel)?;
+        totals.burned = math::add(&totals.burned, &plan.burned)?;
         Ok(())
     }
 }

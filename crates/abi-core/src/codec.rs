@@ -27,37 +27,46 @@ pub fn read_u64(word: &[u8; 32], at: usize) -> u64 {
     u64::from_be(unsafe { word.as_ptr().add(at.min(24)).cast::<u64>().read_unaligned() })
 }
 
-/// Whether the first `n` bytes of `word` are zero: compared 8 bytes at a
-/// time, the common paddings without a loop (a byte loop is a metered basic
-/// block a byte).
-fn zero_prefix(word: &[u8; 32], n: usize) -> bool {
-    let (a, b, c, d) = (
-        read_u64(word, 0),
-        read_u64(word, 8),
-        read_u64(word, 16),
-        read_u64(word, 24),
-    );
-    match n {
-        // An address.
-        12 => a == 0 && b >> 32 == 0,
-        // A u64.
-        24 => a | b | c == 0,
-        // An offset or a length.
-        28 => a | b | c == 0 && d >> 32 == 0,
-        // A u16, a u8 or a bool.
-        30 => a | b | c == 0 && d >> 16 == 0,
-        31 => a | b | c == 0 && d >> 8 == 0,
-        _ => {
-            let mut at = 0;
-            while at + 8 <= n {
-                if read_u64(word, at) != 0 {
-                    return false;
-                }
-                at += 8;
-            }
-            n == at || (read_u64(word, at) >> (8 * (8 - (n - at)))) == 0
-        }
+/// The bits of a word's first `n` bytes, as four little-endian pieces
+/// (the wasm's own order: byte `k` of a piece is its bits `8k..8k + 8`).
+/// Computed at compile time for the paddings the decoder checks.
+const fn prefix_mask(n: usize) -> [u64; 4] {
+    let mut mask = [0u64; 4];
+    let mut i = 0;
+    while i < 4 {
+        let bytes = if n >= 8 * (i + 1) {
+            8
+        } else {
+            n.saturating_sub(8 * i)
+        };
+        mask[i] = if bytes == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * bytes)) - 1
+        };
+        i += 1;
     }
+    mask
+}
+
+/// An address's padding, an offset's or a length's, a `u64`'s, a `u16`'s,
+/// a `u8`'s or a `bool`'s.
+const ADDRESS: [u64; 4] = prefix_mask(12);
+const SMALL: [u64; 4] = prefix_mask(28);
+const U64: [u64; 4] = prefix_mask(24);
+const U16: [u64; 4] = prefix_mask(30);
+const U8: [u64; 4] = prefix_mask(31);
+
+/// Whether the bytes of `word` under `mask` are zero: four masked reads
+/// and no branch, with no byte swap (zero is zero in either order). A byte
+/// loop, or a `match` on the padding's length (a `br_table`), would cost
+/// several times as much ink per word decoded.
+fn clean(word: &[u8; 32], mask: &[u64; 4]) -> bool {
+    let piece = |i: usize| {
+        // Safe: `8 * i + 8 <= 32`, and an unaligned read is allowed.
+        u64::from_le(unsafe { word.as_ptr().add(8 * i).cast::<u64>().read_unaligned() }) & mask[i]
+    };
+    piece(0) | piece(1) | piece(2) | piece(3) == 0
 }
 
 /// A big-endian word as a `U256`, limb by limb: ruint's conversion loops
@@ -93,10 +102,11 @@ impl<'a> Args<'a> {
         Ok(word)
     }
 
-    /// The next head word, whose bytes before `clean_from` must be zero.
-    fn padded(&mut self, clean_from: usize) -> Result<&'a [u8; 32], Malformed> {
+    /// The next head word, whose bytes under `mask` (its padding) must be
+    /// zero.
+    fn padded(&mut self, mask: &[u64; 4]) -> Result<&'a [u8; 32], Malformed> {
         let word = self.word()?;
-        if !zero_prefix(word, clean_from) {
+        if !clean(word, mask) {
             return Err(Malformed);
         }
         Ok(word)
@@ -111,11 +121,11 @@ impl<'a> Args<'a> {
     }
 
     pub fn address(&mut self) -> Result<Address, Malformed> {
-        Ok(Address::from_slice(&self.padded(12)?[12..]))
+        Ok(Address::from_slice(&self.padded(&ADDRESS)?[12..]))
     }
 
     pub fn bool(&mut self) -> Result<bool, Malformed> {
-        let word = self.padded(31)?;
+        let word = self.padded(&U8)?;
         match word[31] {
             0 => Ok(false),
             1 => Ok(true),
@@ -124,16 +134,16 @@ impl<'a> Args<'a> {
     }
 
     pub fn u8(&mut self) -> Result<u8, Malformed> {
-        Ok(self.padded(31)?[31])
+        Ok(self.padded(&U8)?[31])
     }
 
     pub fn u16(&mut self) -> Result<u16, Malformed> {
-        let word = self.padded(30)?;
+        let word = self.padded(&U16)?;
         Ok(u16::from_be_bytes([word[30], word[31]]))
     }
 
     pub fn u64(&mut self) -> Result<u64, Malformed> {
-        Ok(read_u64(self.padded(24)?, 24))
+        Ok(read_u64(self.padded(&U64)?, 24))
     }
 
     /// A `bytesN` value: left-aligned, the rest of the word zero.
@@ -163,7 +173,7 @@ impl<'a> Args<'a> {
     /// A word at `at` that must be a small number (an offset or length).
     fn small(&self, at: usize) -> Result<usize, Malformed> {
         let word = self.word_at(at)?;
-        if !zero_prefix(word, 28) {
+        if !clean(word, &SMALL) {
             return Err(Malformed);
         }
         Ok(u32::from_be_bytes([word[28], word[29], word[30], word[31]]) as usize)
@@ -486,11 +496,15 @@ mod tests {
             assert_eq!(who.word(), who.into_word());
         }
         for n in 0..=32 {
-            assert!(zero_prefix(&[0u8; 32], n));
+            assert!(clean(&[0u8; 32], &prefix_mask(n)));
             for dirty in 0..32 {
                 let mut word = [0u8; 32];
                 word[dirty] = 0x80;
-                assert_eq!(zero_prefix(&word, n), dirty >= n, "n {n} dirty {dirty}");
+                assert_eq!(
+                    clean(&word, &prefix_mask(n)),
+                    dirty >= n,
+                    "n {n} dirty {dirty}"
+                );
             }
         }
     }

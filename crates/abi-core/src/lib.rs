@@ -11,7 +11,8 @@
 //! - `eip712` and `signature`: typed-data digests, ERC-5267, and who signed
 //!   a digest (ecrecover with low `s`, ERC-1271 for smart accounts);
 //! - `call`: calls to other contracts; `slot`: raw storage slots; `cmp`:
-//!   comparisons without `memcmp`;
+//!   comparisons without `memcmp`; `math`: checked `U256` arithmetic
+//!   without ruint's limb loops;
 //! - `text`: strings in storage.
 //!
 //! Everything here replaces a generic part (stylus-sdk's `#[public]` router,
@@ -27,6 +28,7 @@ pub mod cmp;
 pub mod codec;
 pub mod eip712;
 pub mod log;
+pub mod math;
 pub mod revert;
 pub mod router;
 pub mod signature;
