@@ -125,14 +125,6 @@ impl Story {
         Ok(())
     }
 
-    /// Prints a step whose effect on balances shows later, in the line of
-    /// the step that completes it (the agent's payments settle on the
-    /// endpoint's own schedule): no snapshot, so the changes add up there.
-    fn aside(&mut self, actor: &str, action: &str, note: &str) {
-        self.step += 1;
-        println!("{:>2}. {actor:<11} {action:<64} {note}", self.step);
-    }
-
     /// A step that is one transaction: sent with the spinner, expected to
     /// succeed, then its line.
     async fn tx(
@@ -203,6 +195,7 @@ fn gateway_config(
             price: tai(1) / u(1000),
             pay_to: None,
             max_timeout_secs: 300,
+            settle_before_response: false,
         }),
         settlement: SettlementConfig {
             // The provider settles when the story says so.
@@ -632,11 +625,13 @@ pub async fn run(
         provider.key.clone(),
     )
     .await?;
-    let agent_endpoint = start_gateway(
-        gateway_config(&url, aat.address, &upstream, &model, data, "agent-bob", 0),
-        bob.key.clone(),
-    )
-    .await?;
+    let mut bob_config = gateway_config(&url, aat.address, &upstream, &model, data, "agent-bob", 0);
+    // Agent Bob's endpoint settles each payment before it answers (x402's
+    // usual way), so each of Agent Alice's steps shows its transaction.
+    if let Some(exact) = bob_config.exact.as_mut() {
+        exact.settle_before_response = true;
+    }
+    let agent_endpoint = start_gateway(bob_config, bob.key.clone()).await?;
     println!(
         "\n    The provider's gateway serves {model} at {} (upstream: {}); Agent Bob's endpoint at {}\n",
         gateway.url(),
@@ -726,18 +721,31 @@ pub async fn run(
         let paid = waiting("paying per request", alice_pays.post(&bob_url, &body))
             .await
             .map_err(|e| e.to_string())?;
-        let ok = paid.status == 200 && paid.settlement.as_ref().is_some_and(|s| s.success);
+        let settled = paid
+            .settlement
+            .as_ref()
+            .filter(|s| s.success)
+            .and_then(|s| s.transaction.parse::<alloy::primitives::B256>().ok());
         story.expect(
-            ok,
-            format!("Agent Alice's request {i} to Agent Bob is served"),
+            paid.status == 200 && settled.is_some(),
+            format!("Agent Alice's request {i} to Agent Bob is served, paid on-chain"),
         );
-        story.aside(
-            "Agent Alice",
-            &format!("pays Agent Bob's endpoint 0.001 TAI for shard {i}"),
-            "EIP-3009",
-        );
+        let hash = settled.unwrap_or_default();
+        let gas = rails
+            .provider
+            .get_transaction_receipt(hash)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |r| r.gas_used);
+        story
+            .line(
+                "Agent Alice",
+                &format!("pays Agent Bob's endpoint 0.001 TAI for shard {i} (EIP-3009)"),
+                Tx::Batch(hash, gas),
+            )
+            .await?;
     }
-    let report = waiting("Agent Bob settles", agent_endpoint.settle_now()).await?;
     let bob_got = rails
         .token_balance(bob.key.address())
         .await
@@ -746,14 +754,6 @@ pub async fn run(
         bob_got == tai(3) / u(1000),
         format!("Agent Bob received 0.003 TAI (got {bob_got})"),
     );
-    let _ = report;
-    story
-        .line(
-            "Agent Bob",
-            "has settled the 3 authorizations (transferWithAuthorization)",
-            Tx::Note("his gateway"),
-        )
-        .await?;
 
     // Two holders swap atomically.
     story

@@ -150,6 +150,15 @@ pub struct ExactConfig {
     /// still be settled; what the offer's `maxTimeoutSeconds` says.
     #[serde(default = "defaults::exact_timeout")]
     pub max_timeout_secs: u64,
+    /// Settle each authorization before its response goes out, as x402's
+    /// reference servers do: the `PAYMENT-RESPONSE` carries the transaction,
+    /// and a payment that no longer settles (the payer moved its funds or
+    /// canceled the authorization while the upstream answered) withholds a
+    /// whole response (a 402). A round trip to the chain per request, one
+    /// at a time (one signer). Off (the default): the worker settles them
+    /// from a queue, off the request path.
+    #[serde(default)]
+    pub settle_before_response: bool,
 }
 
 /// When and how the worker settles.

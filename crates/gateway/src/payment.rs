@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 use crate::{
     config::ModelConfig,
     ledger::{AccountRow, ExactRow, LedgerError, ReceiptRecord, VoucherAdmission},
+    settlement::ExactOutcome,
     upstream::Usage,
     App,
 };
@@ -600,16 +601,43 @@ impl App {
                     .queue_exact(request_id, payment, &record)
                     .await?;
                 self.metrics.exact_paid.inc();
+                let now = self
+                    .config
+                    .exact
+                    .as_ref()
+                    .is_some_and(|e| e.settle_before_response);
+                // Settled now, or by the worker off the request path (also
+                // when settling now fails for a reason of the chain's or the
+                // ledger's: the payment stays queued).
+                let outcome = if now {
+                    self.settle_exact_now(payment)
+                        .await
+                        .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
+                        .ok()
+                } else {
+                    None
+                };
+                let (success, error_reason, transaction, status) = match outcome {
+                    None => (true, None, String::new(), "queued"),
+                    Some(ExactOutcome::Settled(tx)) => (
+                        true,
+                        None,
+                        tx.map(|t| t.to_string()).unwrap_or_default(),
+                        "settled",
+                    ),
+                    Some(ExactOutcome::Failed(reason)) => {
+                        (false, Some(reason), String::new(), "failed")
+                    }
+                };
                 Ok(SettlementResponse {
-                    success: true,
-                    error_reason: None,
+                    success,
+                    error_reason,
                     payer: Some(payment.payer.to_string()),
-                    // Settled by the worker, off the request path.
-                    transaction: String::new(),
+                    transaction,
                     network: self.network.clone(),
                     amount: Some(payment.value.to_string()),
                     extensions: Some(
-                        json!({ "exact": { "status": "queued", "nonce": payment.nonce } }),
+                        json!({ "exact": { "status": status, "nonce": payment.nonce } }),
                     ),
                 })
             }

@@ -343,10 +343,23 @@ async fn whole_response(
         }
     };
     line.units = settlement.amount.clone().unwrap_or_default();
-    let mut response = Response::builder()
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(bytes))
-        .unwrap_or_default();
+    let mut response = if settlement.success {
+        Response::builder()
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(bytes))
+            .unwrap_or_default()
+    } else {
+        // An `exact` payment settled before the response no longer settles
+        // (`exact.settle_before_response`): the answer is withheld.
+        error(
+            StatusCode::PAYMENT_REQUIRED,
+            "payment_failed",
+            &format!(
+                "the payment did not settle ({}); the response is withheld",
+                settlement.error_reason.as_deref().unwrap_or("refused")
+            ),
+        )
+    };
     if let Ok(value) = HeaderValue::from_str(&encode_header(&settlement)) {
         response.headers_mut().insert(PAYMENT_RESPONSE, value);
     }

@@ -23,6 +23,15 @@ use alloy::primitives::{FixedBytes, U256};
 
 use crate::{ledger::AccountRow, payment::settlement_call, App};
 
+/// What became of one `exact` authorization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExactOutcome {
+    /// Paid; the transaction, unless someone else had relayed it.
+    Settled(Option<alloy::primitives::B256>),
+    /// It will never settle: why (the contract's error).
+    Failed(String),
+}
+
 /// What one round settled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -206,56 +215,81 @@ impl App {
             .await
             .map_err(|e| e.to_string())?
         {
-            let result = self.chain.rails.send_token(settlement_call(&payment)).await;
-            let (status, tx, reason) = match &result {
-                Ok(receipt) => ("settled", Some(receipt.transaction_hash), None),
-                Err(ClientError::Reverted { error, .. })
-                    if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
-                {
-                    // Used already: by this gateway before a crash, or by
-                    // anyone relaying it (the money went to payTo either way),
-                    // unless the payer canceled it first.
-                    if self.canceled(&payment).await {
-                        (
-                            "failed",
-                            None,
-                            Some("the payer canceled the authorization".to_owned()),
-                        )
-                    } else {
-                        ("settled", None, None)
-                    }
-                }
-                Err(ClientError::Reverted { error, .. }) => {
-                    ("failed", None, Some(error.to_string()))
-                }
-                Err(err) => {
-                    self.metrics
-                        .settlements
-                        .with_label_values(&["exact", "failed"])
-                        .inc();
-                    return Err(format!("transferWithAuthorization: {err}"));
-                }
-            };
-            self.ledger
-                .finish_exact(payment.payer, payment.nonce, status, tx, reason.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
-            if status == "settled" {
-                report.exact_settled += 1;
-                self.metrics
-                    .settlements
-                    .with_label_values(&["exact", "settled"])
-                    .inc();
-            } else {
-                tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, reason = ?reason, "exact payment lost");
-                report.exact_failed += 1;
-                self.metrics
-                    .settlements
-                    .with_label_values(&["exact", "rejected"])
-                    .inc();
+            match self.settle_one_exact(&payment).await? {
+                ExactOutcome::Settled(_) => report.exact_settled += 1,
+                ExactOutcome::Failed(_) => report.exact_failed += 1,
             }
         }
         Ok(())
+    }
+
+    /// Settles one served `exact` authorization now, on the request path
+    /// (`exact.settle_before_response`), after whatever round is running.
+    ///
+    /// # Errors
+    ///
+    /// The chain or the ledger failed: the payment stays queued for the
+    /// worker.
+    pub(crate) async fn settle_exact_now(
+        &self,
+        payment: &crate::ledger::ExactRow,
+    ) -> Result<ExactOutcome, String> {
+        // One signer: its transactions go one at a time, or their nonces
+        // would collide.
+        let _settling = self.settling.lock().await;
+        self.settle_one_exact(payment).await
+    }
+
+    /// Sends one authorization's `transferWithAuthorization` and records
+    /// the outcome. A payment already used counts as settled (by this
+    /// gateway before a crash, or by anyone relaying it: the money went to
+    /// `payTo` either way) unless the payer canceled it.
+    async fn settle_one_exact(
+        &self,
+        payment: &crate::ledger::ExactRow,
+    ) -> Result<ExactOutcome, String> {
+        let result = self.chain.rails.send_token(settlement_call(payment)).await;
+        let outcome = match &result {
+            Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
+            Err(ClientError::Reverted { error, .. })
+                if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
+            {
+                if self.canceled(payment).await {
+                    ExactOutcome::Failed("the payer canceled the authorization".to_owned())
+                } else {
+                    ExactOutcome::Settled(None)
+                }
+            }
+            Err(ClientError::Reverted { error, .. }) => ExactOutcome::Failed(error.to_string()),
+            Err(err) => {
+                self.metrics
+                    .settlements
+                    .with_label_values(&["exact", "failed"])
+                    .inc();
+                return Err(format!("transferWithAuthorization: {err}"));
+            }
+        };
+        let (status, tx, reason) = match &outcome {
+            ExactOutcome::Settled(tx) => ("settled", *tx, None),
+            ExactOutcome::Failed(reason) => ("failed", None, Some(reason.as_str())),
+        };
+        self.ledger
+            .finish_exact(payment.payer, payment.nonce, status, tx, reason)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let ExactOutcome::Failed(reason) = &outcome {
+            tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment lost");
+            self.metrics
+                .settlements
+                .with_label_values(&["exact", "rejected"])
+                .inc();
+        } else {
+            self.metrics
+                .settlements
+                .with_label_values(&["exact", "settled"])
+                .inc();
+        }
+        Ok(outcome)
     }
 
     async fn canceled(&self, payment: &crate::ledger::ExactRow) -> bool {

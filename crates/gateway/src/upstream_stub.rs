@@ -4,8 +4,9 @@
 //! streamed, with usage when asked) and `/v1/completions` by echoing the
 //! last message, and `/v1/models`. A message containing one of these
 //! words makes it misbehave, so tests can reach every failure path:
-//! `stub:fail` (500), `stub:hang` (never answers), `stub:no-usage`
-//! (omits usage), `stub:break` (a stream that stops mid-way).
+//! `stub:fail` (500), `stub:hang` (never answers), `stub:slow` (answers
+//! after `SLOW`), `stub:no-usage` (omits usage), `stub:break` (a stream that
+//! stops mid-way).
 
 use std::{
     net::SocketAddr,
@@ -92,6 +93,10 @@ fn text_of(content: &Value) -> String {
     }
 }
 
+/// How long a `stub:slow` request takes: time for a test to act on the
+/// chain while the upstream answers.
+pub const SLOW: Duration = Duration::from_millis(1500);
+
 struct Reply {
     prompt_tokens: u64,
     words: Vec<String>,
@@ -103,11 +108,17 @@ fn reply(prompt: &str, all_prompt: &str, max_tokens: u64) -> Reply {
         .chain(prompt.split_whitespace().map(str::to_owned))
         .collect();
     out.truncate(usize::try_from(max_tokens.max(1)).unwrap_or(usize::MAX));
-    let trigger = ["stub:fail", "stub:hang", "stub:no-usage", "stub:break"]
-        .into_iter()
-        .find(|t| prompt.contains(t))
-        .unwrap_or_default()
-        .to_owned();
+    let trigger = [
+        "stub:fail",
+        "stub:hang",
+        "stub:slow",
+        "stub:no-usage",
+        "stub:break",
+    ]
+    .into_iter()
+    .find(|t| prompt.contains(t))
+    .unwrap_or_default()
+    .to_owned();
     Reply {
         prompt_tokens: words(all_prompt),
         words: out,
@@ -162,6 +173,7 @@ async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
         "stub:hang" => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
+        "stub:slow" => tokio::time::sleep(SLOW).await,
         _ => {}
     }
     let usage = json!({

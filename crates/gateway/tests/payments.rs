@@ -262,6 +262,8 @@ async fn fifty_concurrent_requests_from_one_holder_never_overspend_its_channel()
         .unwrap();
     assert_eq!(first.status, 200);
 
+    // The upstream takes its time (`stub:slow`), so that the requests are
+    // in flight together however the machine schedules them.
     let mut tasks = Vec::new();
     for i in 0..50 {
         let payer = payer.clone();
@@ -270,7 +272,7 @@ async fn fifty_concurrent_requests_from_one_holder_never_overspend_its_channel()
             payer
                 .post(
                     &format!("{url}/v1/chat/completions"),
-                    &chat(&format!("concurrent {i}"), i % 2 == 0),
+                    &chat(&format!("concurrent {i} stub:slow"), i % 2 == 0),
                 )
                 .await
                 .unwrap()
@@ -382,4 +384,92 @@ async fn the_402_tells_a_client_everything_it_needs_to_pay() {
     assert_eq!(exact.extra["name"], "TokenAI");
     assert_eq!(exact.extra["assetTransferMethod"], "eip3009");
     assert_eq!(served.stub.calls(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they_cannot() {
+    let world = World::new().await;
+    let served = serve(&world, |config| {
+        if let Some(exact) = config.exact.as_mut() {
+            exact.settle_before_response = true;
+        }
+        // Only the request path settles here: the worker waits an hour.
+        config.settlement.interval_ms = 3_600_000;
+    })
+    .await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let provider = world.provider_key.address();
+    let agent = party(&world, "agent paying before the response").await;
+    world
+        .owner
+        .send_token(aat_client::TokenAI::mintCall {
+            to: agent.address(),
+            value: u(EXACT_PRICE * 2),
+        })
+        .await
+        .unwrap();
+    let ledger = &served.gateway.app.ledger;
+
+    // Settled before the answer went out: PAYMENT-RESPONSE names the
+    // transaction, and the money has moved.
+    let pays = world.exact_payer(&agent).await;
+    let paid = pays
+        .post(&url, &chat("settle me now", false))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    let settlement = paid.settlement.clone().expect("a settlement");
+    assert!(settlement.success, "{settlement:?}");
+    assert_eq!(
+        settlement.extensions.as_ref().unwrap()["exact"]["status"],
+        "settled"
+    );
+    let hash: alloy::primitives::B256 = settlement.transaction.parse().expect("a hash");
+    let receipt = alloy::providers::Provider::get_transaction_receipt(&world.owner.provider, hash)
+        .await
+        .unwrap()
+        .expect("mined");
+    assert!(receipt.status());
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        u(EXACT_PRICE)
+    );
+    assert_eq!(ledger.exact_count("settled").await.unwrap(), 1);
+
+    // The agent empties its balance while the upstream is answering: the
+    // authorization no longer settles, and the answer is withheld.
+    let request = tokio::spawn(async move {
+        pays.post(&url, &chat("stub:slow answer", false))
+            .await
+            .unwrap()
+    });
+    tokio::time::sleep(aat_gateway::upstream_stub::SLOW / 3).await;
+    world
+        .rails_of(&agent)
+        .send_token(aat_client::TokenAI::transferCall {
+            to: world.owner_key.address(),
+            value: u(EXACT_PRICE),
+        })
+        .await
+        .unwrap();
+    let refused = request.await.unwrap();
+    assert_eq!(refused.status, 402);
+    let body = String::from_utf8_lossy(&refused.body).to_string();
+    assert!(
+        body.contains("did not settle") && body.contains("withheld"),
+        "{body}"
+    );
+    assert!(!body.contains("echo:"), "the answer is not in it: {body}");
+    let settlement = refused.settlement.expect("a settlement");
+    assert!(!settlement.success);
+    let reason = settlement.error_reason.unwrap();
+    assert!(reason.contains("ERC20InsufficientBalance"), "{reason}");
+    assert_eq!(served.stub.calls(), 2);
+    assert_eq!(ledger.exact_count("failed").await.unwrap(), 1);
+    assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        u(EXACT_PRICE),
+        "nothing more was paid"
+    );
 }

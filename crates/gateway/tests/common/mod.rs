@@ -205,6 +205,7 @@ impl World {
                 price: U256::from(EXACT_PRICE),
                 pay_to: None,
                 max_timeout_secs: 300,
+                settle_before_response: false,
             }),
             settlement: SettlementConfig {
                 // Tests settle when they say so (Gateway::settle_now).
