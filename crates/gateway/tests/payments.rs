@@ -62,14 +62,7 @@ async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
         .open_channel(provider, id, u(20_000), expires)
         .await
         .unwrap();
-    world
-        .owner
-        .send_token(aat_client::TokenAI::mintCall {
-            to: agent.address(),
-            value: u(EXACT_PRICE * 100),
-        })
-        .await
-        .unwrap();
+    world.pay_in(agent.address(), 100).await;
 
     let ada_pays = world.voucher_payer(&ada, id).await;
     let alan_pays = world.voucher_payer(&alan, id).await;
@@ -400,14 +393,7 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
     let url = format!("{}/v1/chat/completions", served.gateway.url());
     let provider = world.provider_key.address();
     let agent = party(&world, "agent paying before the response").await;
-    world
-        .owner
-        .send_token(aat_client::TokenAI::mintCall {
-            to: agent.address(),
-            value: u(EXACT_PRICE * 2),
-        })
-        .await
-        .unwrap();
+    world.pay_in(agent.address(), 2).await;
     let ledger = &served.gateway.app.ledger;
 
     // Settled before the answer went out: PAYMENT-RESPONSE names the

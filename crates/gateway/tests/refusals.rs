@@ -265,14 +265,7 @@ async fn bad_authorizations_get_a_402_with_their_reason_and_never_reach_the_upst
         url: served.gateway.url(),
     };
     let agent = party(&world, "agent").await;
-    world
-        .owner
-        .send_token(aat_client::TokenAI::mintCall {
-            to: agent.address(),
-            value: u(EXACT_PRICE * 3),
-        })
-        .await
-        .unwrap();
+    world.pay_in(agent.address(), 3).await;
     let (_, offer) = probe.offers().await;
     let domain = world.owner.token_domain().await.unwrap();
     let provider = world.provider_key.address();

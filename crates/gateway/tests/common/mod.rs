@@ -150,6 +150,17 @@ impl World {
         policy.id()
     }
 
+    /// Mints `requests` times the `exact` price in TokenAI to `to`.
+    pub async fn pay_in(&self, to: Address, requests: u64) {
+        self.owner
+            .send_token(aat_client::TokenAI::mintCall {
+                to,
+                value: U256::from(EXACT_PRICE * requests),
+            })
+            .await
+            .unwrap();
+    }
+
     /// `key`'s own view of the suite.
     pub fn rails_of(&self, key: &PrivateKeySigner) -> Rails<DynProvider> {
         Rails::new(
