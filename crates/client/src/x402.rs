@@ -540,13 +540,23 @@ impl<S: Signer + Send + Sync> Payer<S> {
                     .and_then(|accounts| accounts.into_iter().find(|a| a.id == *id))
                     .map_or(U256::ZERO, |a| a.owed);
                 let now = offer.extra.get("now").and_then(Value::as_i64).unwrap_or(0);
+                // What is owed only grows: a 402 answered before another
+                // request's charge (read after it, when requests overlap)
+                // must not lower what this payer knows, or its next voucher,
+                // and its closing one, would fall short.
+                let known = self.owed().map_or(owed, |before| before.max(owed));
                 let known = Remembered {
                     offer: offer.clone(),
-                    owed,
+                    owed: known,
                     skew: now.saturating_sub(unix_now()),
                 };
                 let header = self.sign(&known).await?;
-                self.remember(|r| *r = Some(known));
+                self.remember(|r| {
+                    let owed = r
+                        .as_ref()
+                        .map_or(known.owed, |before| before.owed.max(known.owed));
+                    *r = Some(Remembered { owed, ..known });
+                });
                 Ok(header)
             }
             Method::Exact => {
@@ -666,6 +676,65 @@ mod tests {
         assert_eq!(payload.authorization.value, U256::from(10_000));
         let back = serde_json::to_value(&payload).unwrap();
         assert_eq!(back["authorization"]["validBefore"], "1740672154");
+    }
+
+    fn terms(owed: u64) -> PaymentRequired {
+        let offer = PaymentRequirements {
+            scheme: VOUCHER_SCHEME.into(),
+            network: "eip155:412346".into(),
+            amount: "100".into(),
+            asset: Address::repeat_byte(0xaa).to_string(),
+            pay_to: Address::repeat_byte(0xbb).to_string(),
+            max_timeout_seconds: 60,
+            extra: serde_json::json!({
+                "accounts": [{"holder": Address::repeat_byte(0xcc), "id": "7", "owed": owed.to_string(), "settled": "0"}],
+                "now": unix_now(),
+            }),
+        };
+        PaymentRequired {
+            x402_version: 2,
+            error: String::new(),
+            resource: Resource {
+                url: String::new(),
+                description: String::new(),
+                mime_type: String::new(),
+            },
+            accepts: vec![offer],
+            extensions: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_late_402_never_lowers_what_a_payer_owes() {
+        let payer = Payer::new(
+            alloy::signers::local::PrivateKeySigner::random(),
+            Method::Voucher {
+                id: U256::from(7),
+                validity: 3_600,
+            },
+            Eip712Domain::default(),
+        );
+        let signed = |header: &str| {
+            let payment: PaymentPayload = decode_header(header).unwrap();
+            let voucher: VoucherPayload = serde_json::from_value(payment.payload).unwrap();
+            SignedVoucher::from(voucher).voucher.cumulativeAmount
+        };
+        let header = payer.pay(&terms(60)).await.unwrap();
+        assert_eq!(
+            (signed(&header), payer.owed()),
+            (U256::from(60), Some(U256::from(60)))
+        );
+        // Terms from before a charge the payer has already heard of.
+        let header = payer.pay(&terms(50)).await.unwrap();
+        assert_eq!(
+            (signed(&header), payer.owed()),
+            (U256::from(60), Some(U256::from(60)))
+        );
+        let header = payer.pay(&terms(75)).await.unwrap();
+        assert_eq!(
+            (signed(&header), payer.owed()),
+            (U256::from(75), Some(U256::from(75)))
+        );
     }
 
     #[test]

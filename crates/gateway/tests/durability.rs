@@ -285,10 +285,7 @@ async fn two_gateways_sharing_postgres_never_double_charge_a_holder() {
             assert_eq!(paid.status, 402);
         }
     }
-    payer
-        .close_out(&format!("{}/aat/vouchers", b.url()))
-        .await
-        .unwrap();
+    close_out(&payer, &b.url()).await;
     let account = a
         .app
         .ledger

@@ -247,6 +247,21 @@ impl World {
     }
 }
 
+/// Hands in a voucher for everything `payer` knows it owes, at the
+/// gateway `base`, which must take it.
+pub async fn close_out(payer: &Payer<PrivateKeySigner>, base: &str) {
+    let closed = payer
+        .close_out(&format!("{base}/aat/vouchers"))
+        .await
+        .unwrap();
+    assert_eq!(
+        closed.status,
+        200,
+        "the closing voucher: {}",
+        String::from_utf8_lossy(&closed.body)
+    );
+}
+
 /// A temporary directory, removed on drop.
 pub struct TempDir(pub PathBuf);
 
