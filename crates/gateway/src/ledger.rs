@@ -1040,6 +1040,35 @@ impl Ledger {
         Ok(())
     }
 
+    /// An `exact` payment's status, and its transaction or the reason it
+    /// failed, once it has either.
+    ///
+    /// # Errors
+    ///
+    /// The database fails, or holds a transaction hash that does not parse.
+    pub async fn exact_state(
+        &self,
+        payer: Address,
+        nonce: B256,
+    ) -> Result<Option<(String, Option<B256>, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT status, tx, reason FROM exact_payments WHERE payer = $1 AND nonce = $2",
+        )
+        .bind(key(payer))
+        .bind(nonce.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let tx = row
+            .try_get::<Option<String>, _>("tx")?
+            .map(|t| {
+                t.parse::<B256>()
+                    .map_err(|e| LedgerError::Corrupt(format!("tx {t}: {e}")))
+            })
+            .transpose()?;
+        Ok(Some((row.try_get("status")?, tx, row.try_get("reason")?)))
+    }
+
     /// Counts `exact` payments by status.
     ///
     /// # Errors

@@ -237,7 +237,19 @@ impl App {
         // One signer: its transactions go one at a time, or their nonces
         // would collide.
         let _settling = self.settling.lock().await;
-        self.settle_one_exact(payment).await
+        // The worker may have settled it while this request waited for it.
+        let state = self
+            .ledger
+            .exact_state(payment.payer, payment.nonce)
+            .await
+            .map_err(|e| e.to_string())?;
+        match state {
+            Some((status, tx, _)) if status == "settled" => Ok(ExactOutcome::Settled(tx)),
+            Some((status, _, reason)) if status == "failed" => {
+                Ok(ExactOutcome::Failed(reason.unwrap_or_default()))
+            }
+            _ => self.settle_one_exact(payment).await,
+        }
     }
 
     /// Sends one authorization's `transferWithAuthorization` and records

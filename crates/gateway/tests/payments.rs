@@ -383,41 +383,96 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
         if let Some(exact) = config.exact.as_mut() {
             exact.settle_before_response = true;
         }
-        // Only the request path settles here: the worker waits an hour.
-        config.settlement.interval_ms = 3_600_000;
+        // The worker looks all the time, racing the request path for each
+        // payment: whichever settles it, the answer names the transaction.
+        config.settlement.interval_ms = 5;
     })
     .await;
     let url = format!("{}/v1/chat/completions", served.gateway.url());
     let provider = world.provider_key.address();
     let agent = party(&world, "agent paying before the response").await;
-    world.pay_in(agent.address(), 2).await;
+    const PAID: u64 = 5;
+    world.pay_in(agent.address(), PAID + 2).await;
     let ledger = &served.gateway.app.ledger;
 
     // Settled before the answer went out: PAYMENT-RESPONSE names the
     // transaction, and the money has moved.
-    let pays = world.exact_payer(&agent).await;
-    let paid = pays
-        .post(&url, &chat("settle me now", false))
+    let pays = std::sync::Arc::new(world.exact_payer(&agent).await);
+    let mut hashes = std::collections::BTreeSet::new();
+    for i in 1..=PAID {
+        let paid = pays
+            .post(&url, &chat(&format!("settle me now ({i})"), i % 2 == 0))
+            .await
+            .unwrap();
+        assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+        let settlement = paid.settlement.clone().expect("a settlement");
+        assert!(settlement.success, "{settlement:?}");
+        assert_eq!(
+            settlement.extensions.as_ref().unwrap()["exact"]["status"],
+            "settled"
+        );
+        let hash: alloy::primitives::B256 = settlement.transaction.parse().expect("a hash");
+        let receipt =
+            alloy::providers::Provider::get_transaction_receipt(&world.owner.provider, hash)
+                .await
+                .unwrap()
+                .expect("mined");
+        assert!(receipt.status());
+        hashes.insert(hash);
+        assert_eq!(
+            world.owner.token_balance(provider).await.unwrap(),
+            u(EXACT_PRICE * i),
+            "paid when answered"
+        );
+    }
+    assert_eq!(hashes.len() as u64, PAID, "one transaction each");
+    assert_eq!(ledger.exact_count("settled").await.unwrap(), 5);
+
+    // The worker settles a payment while its request waits to (here the
+    // test does it, holding the worker's lock, as anyone may relay an
+    // authorization): the answer names that transaction, and nothing is
+    // sent twice.
+    let worker = served.gateway.app.settling.lock().await;
+    let waiting = tokio::spawn({
+        let (pays, url) = (pays.clone(), url.clone());
+        async move {
+            pays.post(&url, &chat("settled by the worker", false))
+                .await
+                .unwrap()
+        }
+    });
+    let payment = loop {
+        if let Some(p) = ledger.queued_exact(10).await.unwrap().pop() {
+            break p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
+    let relayed = world
+        .owner
+        .send_token(aat_gateway::payment::settlement_call(&payment))
         .await
         .unwrap();
-    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
-    let settlement = paid.settlement.clone().expect("a settlement");
-    assert!(settlement.success, "{settlement:?}");
-    assert_eq!(
-        settlement.extensions.as_ref().unwrap()["exact"]["status"],
-        "settled"
-    );
-    let hash: alloy::primitives::B256 = settlement.transaction.parse().expect("a hash");
-    let receipt = alloy::providers::Provider::get_transaction_receipt(&world.owner.provider, hash)
+    ledger
+        .finish_exact(
+            payment.payer,
+            payment.nonce,
+            "settled",
+            Some(relayed.transaction_hash),
+            None,
+        )
         .await
-        .unwrap()
-        .expect("mined");
-    assert!(receipt.status());
+        .unwrap();
+    drop(worker);
+    let paid = waiting.await.unwrap();
+    assert_eq!(paid.status, 200);
+    assert_eq!(
+        paid.settlement.unwrap().transaction,
+        relayed.transaction_hash.to_string()
+    );
     assert_eq!(
         world.owner.token_balance(provider).await.unwrap(),
-        u(EXACT_PRICE)
+        u(EXACT_PRICE * (PAID + 1))
     );
-    assert_eq!(ledger.exact_count("settled").await.unwrap(), 1);
 
     // The agent empties its balance while the upstream is answering: the
     // authorization no longer settles, and the answer is withheld.
@@ -447,12 +502,12 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
     assert!(!settlement.success);
     let reason = settlement.error_reason.unwrap();
     assert!(reason.contains("ERC20InsufficientBalance"), "{reason}");
-    assert_eq!(served.stub.calls(), 2);
+    assert_eq!(served.stub.calls(), PAID + 2);
     assert_eq!(ledger.exact_count("failed").await.unwrap(), 1);
     assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
     assert_eq!(
         world.owner.token_balance(provider).await.unwrap(),
-        u(EXACT_PRICE),
+        u(EXACT_PRICE * (PAID + 1)),
         "nothing more was paid"
     );
 }
