@@ -539,18 +539,23 @@ impl App {
                 };
                 // The receipt states what is owed after this request, which
                 // is known inside the charge's transaction.
-                let signer = &self.chain.signer;
-                let domain = &self.chain.receipt_domain;
+                let signer = self.chain.signer.clone();
+                let domain = self.chain.receipt_domain.clone();
+                let unsigned = receipt.clone();
                 let (account, signature) = self
                     .ledger
-                    .charge(request_id, &record, |owed| {
-                        let mut r = receipt.clone();
-                        r.cumulativeOwed = U256::from(owed.unsigned_abs());
-                        signer
-                            .sign_hash_sync(&r.eip712_signing_hash(domain))
-                            .map(|s| Bytes::from(s.as_bytes().to_vec()))
-                            .unwrap_or_default()
-                    })
+                    .charge(
+                        request_id,
+                        &record,
+                        Box::new(move |owed| {
+                            let mut r = unsigned.clone();
+                            r.cumulativeOwed = U256::from(owed.unsigned_abs());
+                            signer
+                                .sign_hash_sync(&r.eip712_signing_hash(&domain))
+                                .map(|s| Bytes::from(s.as_bytes().to_vec()))
+                                .unwrap_or_default()
+                        }),
+                    )
                     .await?;
                 receipt.cumulativeOwed = U256::from(account.owed.unsigned_abs());
                 let signed = receipt;
