@@ -46,15 +46,6 @@ pub fn overflowing_sub(x: &U256, y: &U256) -> (U256, bool) {
     (U256::from_limbs([d0, d1, d2, d3]), b != 0)
 }
 
-/// `x + y`, or `None` past 2^256 - 1.
-#[must_use]
-pub fn checked_add(x: &U256, y: &U256) -> Option<U256> {
-    match overflowing_add(x, y) {
-        (sum, false) => Some(sum),
-        (_, true) => None,
-    }
-}
-
 /// `x - y`, or `None` below zero.
 #[must_use]
 pub fn checked_sub(x: &U256, y: &U256) -> Option<U256> {
@@ -116,7 +107,6 @@ mod tests {
             for y in values {
                 assert_eq!(overflowing_add(&x, &y), x.overflowing_add(y), "{x} + {y}");
                 assert_eq!(overflowing_sub(&x, &y), x.overflowing_sub(y), "{x} - {y}");
-                assert_eq!(checked_add(&x, &y), x.checked_add(y));
                 assert_eq!(add(&x, &y).ok(), x.checked_add(y));
                 assert_eq!(checked_sub(&x, &y), x.checked_sub(y));
                 assert_eq!(lt(&x, &y), x < y, "{x} < {y}");

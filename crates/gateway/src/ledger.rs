@@ -764,16 +764,9 @@ impl Ledger {
                 sign,
                 reply,
             };
-            if charges.send(job).is_err() {
-                return Err(LedgerError::Corrupt(
-                    "the ledger's committer stopped".into(),
-                ));
-            }
-            return answer.await.unwrap_or_else(|_| {
-                Err(LedgerError::Corrupt(
-                    "the ledger's committer stopped".into(),
-                ))
-            });
+            let stopped = || LedgerError::Corrupt("the ledger's committer stopped".into());
+            charges.send(job).map_err(|_| stopped())?;
+            return answer.await.unwrap_or_else(|_| Err(stopped()));
         }
         let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;

@@ -96,6 +96,20 @@ fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result<T, Refusal
     })
 }
 
+/// A scheme's payload, or a `malformed` refusal saying why it does not
+/// parse.
+fn parse_payload<T: serde::de::DeserializeOwned>(
+    scheme: &str,
+    payload: &Value,
+) -> Result<T, Refusal> {
+    serde_json::from_value(payload.clone()).or_else(|e| {
+        refuse(
+            "malformed",
+            format!("the {scheme} payload does not parse: {e}"),
+        )
+    })
+}
+
 /// An admitted request, to charge or release.
 #[derive(Clone, Debug)]
 pub enum Ticket {
@@ -197,12 +211,7 @@ impl App {
         bound: &Bound,
         request_id: String,
     ) -> Result<Ticket, Refusal> {
-        let payload: VoucherPayload = serde_json::from_value(payload.clone()).or_else(|e| {
-            refuse(
-                "malformed",
-                format!("the aat-voucher payload does not parse: {e}"),
-            )
-        })?;
+        let payload: VoucherPayload = parse_payload(VOUCHER_SCHEME, payload)?;
         let signed = SignedVoucher::from(payload);
         let v = &signed.voucher;
         let (cumulative, deadline) = self.voucher_terms(&signed)?;
@@ -356,12 +365,7 @@ impl App {
         let Some(exact) = &self.config.exact else {
             return refuse("scheme", "scheme 'exact' is not accepted here");
         };
-        let payload: ExactPayload = serde_json::from_value(payload.clone()).or_else(|e| {
-            refuse(
-                "malformed",
-                format!("the exact payload does not parse: {e}"),
-            )
-        })?;
+        let payload: ExactPayload = parse_payload("exact", payload)?;
         let signed = SignedAuthorization::from(payload);
         let a = &signed.authorization;
         let pay_to = self.pay_to();
@@ -606,7 +610,7 @@ impl App {
                     .queue_exact(request_id, payment, &record)
                     .await?;
                 self.metrics.exact_paid.inc();
-                let now = self
+                let before_response = self
                     .config
                     .exact
                     .as_ref()
@@ -614,7 +618,7 @@ impl App {
                 // Settled now, or by the worker off the request path (also
                 // when settling now fails for a reason of the chain's or the
                 // ledger's: the payment stays queued).
-                let outcome = if now {
+                let outcome = if before_response {
                     self.settle_exact_now(payment)
                         .await
                         .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
@@ -751,13 +755,7 @@ impl App {
                 format!("send an aat-voucher payment on {}", self.network),
             );
         }
-        let payload: VoucherPayload =
-            serde_json::from_value(payment.payload.clone()).or_else(|e| {
-                refuse(
-                    "malformed",
-                    format!("the aat-voucher payload does not parse: {e}"),
-                )
-            })?;
+        let payload: VoucherPayload = parse_payload(VOUCHER_SCHEME, &payment.payload)?;
         let signed = SignedVoucher::from(payload);
         let (cumulative, deadline) = self.voucher_terms(&signed)?;
         self.check_voucher_signature(&signed).await?;
