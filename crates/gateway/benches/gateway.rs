@@ -127,18 +127,16 @@ async fn main() {
     let world = World::new().await;
     let served = serve(&world, |c| c.voucher.credit_limit = 10_000_000).await;
     let provider = world.provider_key.address();
-    let expires = world.now().await + 30 * 86_400;
     let mut holders = Vec::new();
     for i in 0..HOLDERS {
-        let key = party(&world, &format!("bench holder {i}")).await;
-        let id = world
-            .mint(key.address(), &world.policy("", 0), 20_000_000)
+        let (key, id) = world
+            .holder_with_channel(
+                &format!("bench holder {i}"),
+                20_000_000,
+                10_000_000,
+                30 * 86_400,
+            )
             .await;
-        world
-            .rails_of(&key)
-            .open_channel(provider, id, U256::from(10_000_000), expires)
-            .await
-            .unwrap();
         holders.push(Arc::new(Holder {
             key,
             id,

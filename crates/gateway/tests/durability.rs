@@ -232,16 +232,9 @@ async fn two_gateways_sharing_postgres_never_double_charge_a_holder() {
         Gateway::start(config, world.provider_key.clone(), None)
     };
     let (a, b) = (start("a").await.unwrap(), start("b").await.unwrap());
-    let holder = party(&world, "shared").await;
-    let id = world
-        .mint(holder.address(), &world.policy("", 0), 100_000)
+    let (holder, id) = world
+        .holder_with_channel("shared", 100_000, 3_000, 86_400)
         .await;
-    let expires = world.now().await + 86_400;
-    world
-        .rails_of(&holder)
-        .open_channel(provider, id, u(3_000), expires)
-        .await
-        .unwrap();
     let payer = std::sync::Arc::new(world.voucher_payer(&holder, id).await);
     assert_eq!(
         payer

@@ -230,17 +230,10 @@ async fn fifty_concurrent_requests_from_one_holder_never_overspend_its_channel()
     let served = serve(&world, |_| {}).await;
     let url = served.gateway.url();
     let provider = world.provider_key.address();
-    let holder = party(&world, "concurrent").await;
-    let id = world
-        .mint(holder.address(), &world.policy("", 0), 100_000)
-        .await;
     // A channel that covers only a few requests at their maximum cost.
-    let expires = world.now().await + 86_400;
-    world
-        .rails_of(&holder)
-        .open_channel(provider, id, u(2_000), expires)
-        .await
-        .unwrap();
+    let (holder, id) = world
+        .holder_with_channel("concurrent", 100_000, 2_000, 86_400)
+        .await;
     let payer = std::sync::Arc::new(world.voucher_payer(&holder, id).await);
     // The first request learns the terms.
     let first = payer

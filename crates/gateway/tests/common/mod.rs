@@ -141,6 +141,27 @@ impl World {
         }
     }
 
+    /// A new party holding `minted` units of the any-scope policy, `locked`
+    /// of them in a channel with the provider for `secs`; and the id.
+    pub async fn holder_with_channel(
+        &self,
+        name: &str,
+        minted: u64,
+        locked: u64,
+        secs: u64,
+    ) -> (PrivateKeySigner, U256) {
+        let holder = party(self, name).await;
+        let id = self
+            .mint(holder.address(), &self.policy("", 0), minted)
+            .await;
+        let expires = self.now().await + secs;
+        self.rails_of(&holder)
+            .open_channel(self.provider_key.address(), id, U256::from(locked), expires)
+            .await
+            .unwrap();
+        (holder, id)
+    }
+
     /// Mints `amount` units of `policy` to `to`; returns the id.
     pub async fn mint(&self, to: Address, policy: &Policy, amount: u64) -> U256 {
         self.owner
