@@ -30,9 +30,9 @@ interface IAAT {
     function hashVoucher(Voucher calldata voucher) external view returns (bytes32);
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions);
-    function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt) external;
+    function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt, address signer) external;
     function closeChannel(address holder, address provider, uint256 id) external returns (uint256 returned);
-    function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt);
+    function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt, address signer);
     function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external;
     function modelPrice(bytes16 model) external view returns (uint256);
     function setFeeBps(uint16 feeBps) external;
@@ -76,6 +76,8 @@ interface IAAT {
     error ChannelExpiryInvalid(uint64 expiresAt);
     error ChannelNotClosable(address caller, uint64 expiresAt);
     error NoChannel(address holder, address provider, uint256 id);
+    error ChannelSignerMismatch(address expected, address given);
+    error InvalidChannelProvider(address provider);
     error NotAContract(address account);
     error UnauthorizedMinter(address account);
     error EnforcedPause();
@@ -85,7 +87,7 @@ interface IAAT {
 
     event ApprovalForAll(address indexed account, address indexed operator, bool approved);
     event ChannelClosed(address indexed holder, address indexed provider, uint256 indexed id, uint256 returned);
-    event ChannelOpened(address indexed holder, address indexed provider, uint256 indexed id, uint256 locked, uint64 expiresAt);
+    event ChannelOpened(address indexed holder, address indexed provider, uint256 indexed id, uint256 locked, uint64 expiresAt, address signer);
     event Consumed(address indexed holder, uint256 indexed id, address indexed operator, uint256 amount, uint256 fee);
     event EIP712DomainChanged();
     event FeeBpsSet(uint16 feeBps);

@@ -498,6 +498,7 @@ fn vouchers_and_channels_on_the_artifacts() {
         id,
         amount: u(5_000),
         expiresAt: NOW + 600,
+        signer: Address::ZERO,
     };
     let out = s.send(student.address(), aat, open);
     let opened = events::<IAAT::ChannelOpened>(&out.logs, aat);

@@ -444,7 +444,7 @@ fn a_provider_is_paid_by_vouchers_over_many_requests(
             .motsu_unwrap();
     }
     aat.sender(holders[0])
-        .open_channel(provider, id, u(30_000), NOW + 86_400)
+        .open_channel(provider, id, u(30_000), NOW + 86_400, Address::ZERO)
         .motsu_unwrap();
     let answer = aat.sender(provider).eip712_domain();
     let answer =
@@ -514,7 +514,7 @@ fn a_provider_is_paid_by_vouchers_over_many_requests(
     for owed in owed {
         assert!(fee_total >= policy::fee(u(owed), 200));
     }
-    let (locked, _) = aat.sender(provider).channel_of(holders[0], provider, id);
+    let (locked, _, _) = aat.sender(provider).channel_of(holders[0], provider, id);
     let student_paid = u(30_000) - locked;
     assert_eq!(
         aat.sender(provider).balance_of(holders[0], id),

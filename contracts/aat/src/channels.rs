@@ -4,34 +4,47 @@
 //! open; what is left returns to the holder when the channel is closed.
 //! Locked units are held by this contract; locking is not a holder-to-holder
 //! move, so non-tradable ids may be locked too (they stay the holder's).
+//!
+//! A channel may name a signer (a session key): while it is open, that
+//! key's ECDSA signatures alone are valid for its vouchers, and they spend
+//! the channel only. An agent gets a hot key whose worst case is the
+//! channel, and a smart account gives its provider a guarantee that does
+//! not depend on what its `isValidSignature` answers at settlement.
 
-use abi_core::OrOverflow;
-use alloy_primitives::{Address, U256};
+use abi_core::{codec::Word, slot, OrOverflow};
+use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::prelude::*;
 
 use crate::{
-    vouchers::{pay_key, PayAccount},
+    vouchers::{pay_key, signer_slot, PayAccount},
     Error, AAT,
-    IAAT::{ChannelExpiryInvalid, ChannelNotClosable, NoChannel, ZeroAddress, ZeroAmount},
+    IAAT::{
+        ChannelExpiryInvalid, ChannelNotClosable, ChannelSignerMismatch, InvalidChannelProvider,
+        NoChannel, ZeroAddress, ZeroAmount,
+    },
 };
 
 impl AAT {
     /// Locks `amount` of the caller's `id` for `provider` until
-    /// `expires_at`, or adds to the open channel and moves its expiry
-    /// later.
+    /// `expires_at`, or adds to the channel and moves its expiry later.
+    /// `signer` (zero: the holder) signs the channel's vouchers while it is
+    /// open; a channel keeps its signer until it is closed.
     ///
     /// # Errors
     ///
-    /// `EnforcedPause()`, `ZeroAmount()`, `ZeroAddress()`, `UnknownToken`,
-    /// `TokenExpired`, `ChannelExpiryInvalid(expiresAt)` for an expiry not
-    /// in the future, after the id's expiration or before the channel's
-    /// current one, `ERC1155InsufficientBalance`.
+    /// `EnforcedPause()`, `ZeroAmount()`, `ZeroAddress()`,
+    /// `InvalidChannelProvider(provider)` for a channel to oneself,
+    /// `UnknownToken`, `TokenExpired`, `ChannelExpiryInvalid(expiresAt)` for
+    /// an expiry not in the future, after the id's expiration or before the
+    /// channel's current one, `ChannelSignerMismatch(expected, given)` for a
+    /// top-up naming another signer, `ERC1155InsufficientBalance`.
     pub fn open_channel(
         &mut self,
         provider: Address,
         id: U256,
         amount: U256,
         expires_at: u64,
+        signer: Address,
     ) -> Result<(), Error> {
         self.access.when_not_paused()?;
         if amount.is_zero() {
@@ -40,8 +53,13 @@ impl AAT {
         if provider.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        let token = self.live_token_type(id)?;
         let holder = self.vm().msg_sender();
+        if provider == holder {
+            // A channel to oneself would let the holder settle its own
+            // vouchers: units out of the channel with no one paid.
+            return Err(InvalidChannelProvider { provider }.into());
+        }
+        let token = self.live_token_type(id)?;
         let key = pay_key(holder, provider, id);
         let account = self.pay_account(key);
         let too_late = token.expiration != 0 && expires_at > token.expiration;
@@ -52,11 +70,24 @@ impl AAT {
             }
             .into());
         }
+        if account.expires_at != 0 {
+            let expected = self.channel_signer(key, &account);
+            if expected != signer {
+                return Err(ChannelSignerMismatch {
+                    expected,
+                    given: signer,
+                }
+                .into());
+            }
+        } else if !signer.is_zero() {
+            slot::store(&signer_slot(key), &signer.word());
+        }
         let locked = account.locked.checked_add(amount).or_overflow()?;
         self.set_pay_account(
             key,
             &PayAccount {
                 locked,
+                delegated: !signer.is_zero(),
                 expires_at,
                 ..account
             },
@@ -64,7 +95,7 @@ impl AAT {
         let contract = self.vm().contract_address();
         self.move_tokens(id, holder, contract, amount)?;
         self.emit_transfer_single(holder, holder, contract, id, amount);
-        self.emit_channel_opened(holder, provider, id, locked, expires_at);
+        self.emit_channel_opened(holder, provider, id, locked, expires_at, signer);
         Ok(())
     }
 
@@ -103,6 +134,9 @@ impl AAT {
             .into());
         }
         let returned = account.locked;
+        if account.delegated {
+            slot::store(&signer_slot(key), &B256::ZERO);
+        }
         self.set_pay_account(
             key,
             &PayAccount {
@@ -119,8 +153,23 @@ impl AAT {
         Ok(returned)
     }
 
-    pub fn channel_of(&self, holder: Address, provider: Address, id: U256) -> (U256, u64) {
-        let account = self.pay_account(pay_key(holder, provider, id));
-        (account.locked, account.expires_at)
+    /// The channel's locked units, expiry and signer (zero: the holder).
+    pub fn channel_of(&self, holder: Address, provider: Address, id: U256) -> (U256, u64, Address) {
+        let key = pay_key(holder, provider, id);
+        let account = self.pay_account(key);
+        let signer = self.channel_signer(key, &account);
+        (account.locked, account.expires_at, signer)
+    }
+
+    /// The signer the channel at `key` names, zero when none.
+    pub(crate) fn channel_signer(&self, key: B256, account: &PayAccount) -> Address {
+        if account.delegated {
+            Address::from_word(slot::load(&signer_slot(key)))
+        } else {
+            Address::ZERO
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,11 +6,11 @@
 //! contract would (`abi_core::Revert::external`).
 
 use crate::IAAT::{
-    ChannelExpiryInvalid, ChannelNotClosable, ERC1155InsufficientBalance,
+    ChannelExpiryInvalid, ChannelNotClosable, ChannelSignerMismatch, ERC1155InsufficientBalance,
     ERC1155InvalidArrayLength, ERC1155InvalidOperator, ERC1155InvalidReceiver,
     ERC1155InvalidSender, ERC1155MissingApprovalForAll, EnforcedPause, ExcessiveFee, ExpectedPause,
-    InvalidExpiration, InvalidVoucherSignature, ModelMismatch, NoChannel, NotAContract,
-    NotOriginPool, NotReclaimable, NotVoucherProvider, OwnableInvalidOwner,
+    InvalidChannelProvider, InvalidExpiration, InvalidVoucherSignature, ModelMismatch, NoChannel,
+    NotAContract, NotOriginPool, NotReclaimable, NotVoucherProvider, OwnableInvalidOwner,
     OwnableUnauthorizedAccount, PriceNotSet, ScopeMismatch, TokenExpired, TokenNotTradable,
     UnauthorizedMinter, UnknownToken, VoucherExpired, ZeroAddress, ZeroAmount,
 };
@@ -43,6 +43,8 @@ abi_core::errors! {
     ChannelExpiryInvalid { expiresAt },
     ChannelNotClosable { caller, expiresAt },
     NoChannel { holder, provider, id },
+    ChannelSignerMismatch { expected, given },
+    InvalidChannelProvider { provider },
     NotAContract { account },
     UnauthorizedMinter { account },
     EnforcedPause {},
@@ -55,7 +57,7 @@ abi_core::errors! {
 mod tests {
     #[test]
     fn every_spec_error_is_declared() {
-        assert_eq!(super::ERROR_SIGNATURES.len(), 30);
+        assert_eq!(super::ERROR_SIGNATURES.len(), 32);
         for error in abi_core::access::ERROR_SIGNATURES {
             assert!(super::ERROR_SIGNATURES.contains(error), "{error:?}");
         }

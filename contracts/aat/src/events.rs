@@ -229,6 +229,7 @@ impl AAT {
         id: U256,
         locked: U256,
         expires_at: u64,
+        signer: Address,
     ) {
         self.emit_words(
             &[
@@ -238,6 +239,7 @@ impl AAT {
                 id.word(),
                 locked.word(),
                 expires_at.word(),
+                signer.word(),
             ],
             4,
         );

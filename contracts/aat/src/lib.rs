@@ -393,7 +393,9 @@ impl AAT {
 
     /// Origin pool only, reclaimable ids only, expired or not: moves `amount`
     /// (`RECLAIM_ALL` = the whole balance) of `id` from `holder` back to the
-    /// pool. Returns the amount moved.
+    /// pool. Never from this contract (`ERC1155InvalidSender`): units locked
+    /// in channels come back to their holders when the channels close, and
+    /// are reclaimable then. Returns the amount moved.
     pub fn reclaim(&mut self, holder: Address, id: U256, amount: U256) -> Result<U256, Error> {
         self.access.when_not_paused()?;
         let pool = self.vm().msg_sender();
@@ -404,7 +406,9 @@ impl AAT {
         if !token.reclaimable {
             return Err(NotReclaimable { id }.into());
         }
-        if holder.is_zero() {
+        // What this contract holds is channel escrow, its holders' units:
+        // reclaiming it would empty channels that still promise them.
+        if holder.is_zero() || holder == self.vm().contract_address() {
             return Err(ERC1155InvalidSender { sender: holder }.into());
         }
         let amount = if amount == RECLAIM_ALL {

@@ -82,12 +82,12 @@ abi_core::functions! {
         => "function DOMAIN_SEPARATOR() external view returns (bytes32)";
     EIP712_DOMAIN = "eip712Domain"()
         => "function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions)";
-    OPEN_CHANNEL = "openChannel"(Address, U256, U256, u64)
-        => "function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt) external";
+    OPEN_CHANNEL = "openChannel"(Address, U256, U256, u64, Address)
+        => "function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt, address signer) external";
     CLOSE_CHANNEL = "closeChannel"(Address, Address, U256)
         => "function closeChannel(address holder, address provider, uint256 id) external returns (uint256 returned)";
     CHANNEL_OF = "channelOf"(Address, Address, U256)
-        => "function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt)";
+        => "function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt, address signer)";
     SET_MODEL_PRICE = "setModelPrice"(FixedBytes<16>, U256)
         => "function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external";
     MODEL_PRICE = "modelPrice"(FixedBytes<16>)
@@ -212,12 +212,13 @@ impl Contract for AAT {
             EIP712_DOMAIN => self.eip712_domain(),
             OPEN_CHANNEL => {
                 let (provider, id, amount) = (a.address()?, a.u256()?, a.u256()?);
-                done(self.open_channel(provider, id, amount, a.u64()?))?
+                done(self.open_channel(provider, id, amount, a.u64()?, a.address()?))?
             }
             CLOSE_CHANNEL => word(self.close_channel(a.address()?, a.address()?, a.u256()?)?),
             CHANNEL_OF => {
-                let (locked, expires_at) = self.channel_of(a.address()?, a.address()?, a.u256()?);
-                words(&[locked.word(), expires_at.word()])
+                let (locked, expires_at, signer) =
+                    self.channel_of(a.address()?, a.address()?, a.u256()?);
+                words(&[locked.word(), expires_at.word(), signer.word()])
             }
             SET_MODEL_PRICE => done(self.set_model_price(a.fixed()?, a.u256()?))?,
             MODEL_PRICE => word(self.model_price(a.fixed()?)),

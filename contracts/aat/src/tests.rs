@@ -1960,6 +1960,7 @@ fn every_spec_function_is_routed(
             id,
             amount: u(1),
             expiresAt: NOW + DAY,
+            signer: Address::ZERO,
         }
         .abi_encode(),
         closeChannelCall {

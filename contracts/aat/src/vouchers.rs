@@ -40,30 +40,39 @@ pub const VOUCHER_TYPEHASH: B256 = B256::new(
 
 /// What a holder has settled with a provider in an id, and their channel.
 ///
-/// Stored in one slot (`encode`): the settled amount and the channel's
-/// locked units in 96 bits each (7.9 * 10^28 units, far beyond any use),
-/// its expiry in 64, so that a settlement writes one slot. An amount past
-/// 96 bits overflows (`Panic(0x11)`), as Solidity's checked arithmetic on a
-/// `uint96` would.
+/// Stored in one slot (`encode`): the settled amount in 96 bits (7.9 *
+/// 10^28 units, far beyond any use), the channel's locked units in 95 and
+/// whether it names a signer in one, its expiry in 64, so that a
+/// settlement reads and writes one slot. The signer itself, when there is
+/// one, is in the next slot (`signer_slot`), read only for channels that
+/// name one. An amount past its bits overflows (`Panic(0x11)`), as
+/// Solidity's checked arithmetic on a `uint96` would.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PayAccount {
     /// The cumulative amount settled so far.
     pub settled: U256,
     /// Units locked in the channel, held by this contract.
     pub locked: U256,
+    /// The channel names a signer (a session key) for its vouchers.
+    pub delegated: bool,
     /// The channel's expiry; zero when there is no channel.
     pub expires_at: u64,
 }
 
+/// The top bit of the locked field: the channel names a signer.
+const DELEGATED: u64 = 1 << 31;
+
 impl PayAccount {
-    /// `settled ‖ locked ‖ expires_at`, 12, 12 and 8 bytes, each as 64-bit
-    /// big-endian pieces (cheaper in wasm than through byte arrays).
+    /// `settled ‖ delegated ‖ locked ‖ expires_at`, 96, 1, 95 and 64 bits,
+    /// each as 64-bit big-endian pieces (cheaper in wasm than through byte
+    /// arrays).
     fn decode(word: B256) -> Self {
         let piece = |at| abi_core::codec::read_u64(&word.0, at);
         let (a, b, c) = (piece(0), piece(8), piece(16));
         PayAccount {
             settled: U256::from_limbs([a << 32 | b >> 32, a >> 32, 0, 0]),
-            locked: U256::from_limbs([c, b & 0xffff_ffff, 0, 0]),
+            locked: U256::from_limbs([c, b & (DELEGATED - 1), 0, 0]),
+            delegated: b & DELEGATED != 0,
             expires_at: piece(24),
         }
     }
@@ -71,12 +80,13 @@ impl PayAccount {
     fn encode(&self) -> Result<B256, Error> {
         let [s0, s1, s2, s3] = self.settled.into_limbs();
         let [l0, l1, l2, l3] = self.locked.into_limbs();
-        if s1 >> 32 != 0 || l1 >> 32 != 0 || (s2 | s3 | l2 | l3) != 0 {
+        if s1 >> 32 != 0 || l1 >= DELEGATED || (s2 | s3 | l2 | l3) != 0 {
             return Err(Error::overflow());
         }
+        let flag = if self.delegated { DELEGATED } else { 0 };
         let pieces = [
             (s1 << 32 | s0 >> 32).to_be(),
-            (s0 << 32 | l1).to_be(),
+            (s0 << 32 | flag | l1).to_be(),
             l0.to_be(),
             self.expires_at.to_be(),
         ];
@@ -85,6 +95,13 @@ impl PayAccount {
             core::mem::transmute::<[u64; 4], [u8; 32]>(pieces)
         }))
     }
+}
+
+/// The slot of the signer a channel names: its pay account's neighbour
+/// (`slot::next`; a keccak-derived slot, so no other record's).
+#[must_use]
+pub fn signer_slot(key: B256) -> B256 {
+    slot::next(&key)
 }
 
 /// A voucher: `holder` owes `provider` `cumulative_amount` of `id` in all,
@@ -314,9 +331,11 @@ impl AAT {
     }
 
     /// Everything settling `voucher` checks, in order, before it writes:
-    /// the deadline, the holder's signature, that it is above what was
-    /// settled (else `None`: nothing to settle), the id's policy (as
-    /// `consume`), the 96-bit range and the units to burn.
+    /// the deadline, the signature (by the signer its open channel names,
+    /// else by the holder), that it is above what was settled (else `None`:
+    /// nothing to settle), the id's policy (as `consume`), the 96-bit range
+    /// and the units to burn (a channel signer's voucher from the channel
+    /// only).
     // Not inlined into `settle_all`: measured smaller.
     #[inline(never)]
     fn plan(
@@ -335,11 +354,22 @@ impl AAT {
         }
         let holder = voucher.holder;
         let digest = voucher_digest(run.separator, voucher);
-        if !signature::is_valid(holder, digest, signature) {
-            return Err(InvalidVoucherSignature { holder }.into());
-        }
         let key = pay_key(holder, voucher.provider, voucher.id);
         let account = self.pay_account(key);
+        let open = run.now < account.expires_at;
+        // While its channel is open and names a signer, that key alone signs
+        // (ECDSA, no ERC-1271 call: what the provider was guaranteed cannot
+        // depend on what a wallet answers later).
+        let delegated = open && account.delegated;
+        let signed = if delegated {
+            let signer = self.channel_signer(key, &account);
+            signature::is_signed_by_key(signer, digest, signature)
+        } else {
+            signature::is_valid(holder, digest, signature)
+        };
+        if !signed {
+            return Err(InvalidVoucherSignature { holder }.into());
+        }
         let Some(consumed) = math::checked_sub(&voucher.cumulative_amount, &account.settled)
             .filter(|delta| !cmp::is_zero(delta))
         else {
@@ -352,7 +382,6 @@ impl AAT {
         }
         let fee = policy::fee(consumed, run.fee_bps);
         let burned = math::add(&consumed, &fee)?;
-        let open = run.now < account.expires_at;
         let from_channel = if open {
             math::min(burned, account.locked)
         } else {
@@ -361,6 +390,16 @@ impl AAT {
         // Cannot borrow: from_channel <= burned.
         let (from_balance, _) = math::overflowing_sub(&burned, &from_channel);
         let mut balance_after = U256::ZERO;
+        if delegated && !cmp::is_zero(&from_balance) {
+            // A session key spends the channel, never the holder's balance.
+            return Err(ERC1155InsufficientBalance {
+                sender: holder,
+                balance: account.locked,
+                needed: burned,
+                tokenId: id,
+            }
+            .into());
+        }
         if !cmp::is_zero(&from_balance) {
             let balance = self.balance_of(holder, id);
             if math::lt(&balance, &from_balance) {
@@ -434,4 +473,4 @@ impl AAT {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -105,20 +105,31 @@ pub fn join(v: u8, r: B256, s: B256) -> Vec<u8> {
     signature
 }
 
+/// The most gas an ERC-1271 `isValidSignature` call is given. A wallet's
+/// check is a signature recovery or two (a few thousand gas); without a cap
+/// a hostile wallet could answer a free `eth_call` and then burn all the gas
+/// of the transaction that settles it, sinking everyone else's payments in
+/// the same batch. With it, the most a wallet costs a batch is this.
+pub const ERC1271_STIPEND: u64 = 200_000;
+
+/// Whether the key of `signer` signed `digest`: a canonical 65-byte ECDSA
+/// signature only, never ERC-1271 (a channel's session key). The zero
+/// address never signs.
+pub fn is_signed_by_key(signer: Address, digest: B256, signature: &[u8]) -> bool {
+    !cmp::is_null(&signer)
+        && split(signature).is_some_and(|(v, r, s)| cmp::same(&recover(digest, v, r, s), &signer))
+}
+
 /// Whether `signer` signed `digest`: a canonical 65-byte ECDSA signature by
 /// its key, or, when `signer` has code, its ERC-1271 `isValidSignature`
-/// answering the magic value in a whole first word. A revert, short or
-/// other return data is a refusal. The zero address never signs.
+/// (given at most `ERC1271_STIPEND` gas) answering the magic value in a
+/// whole first word. A revert, running out of gas, short or other return
+/// data is a refusal. The zero address never signs.
 pub fn is_valid(signer: Address, digest: B256, signature: &[u8]) -> bool {
-    if cmp::is_null(&signer) {
-        return false;
-    }
-    if let Some((v, r, s)) = split(signature) {
-        if cmp::same(&recover(digest, v, r, s), &signer) {
-            return true;
-        }
-    }
-    has_code(signer) && erc1271_accepts(signer, digest, signature)
+    is_signed_by_key(signer, digest, signature)
+        || (!cmp::is_null(&signer)
+            && has_code(signer)
+            && erc1271_accepts(signer, digest, signature))
 }
 
 fn erc1271_accepts(account: Address, digest: B256, signature: &[u8]) -> bool {
@@ -131,6 +142,7 @@ fn erc1271_accepts(account: Address, digest: B256, signature: &[u8]) -> bool {
     // it sees the current state. A static call cannot change it.
     let answer = unsafe {
         RawCall::new_static()
+            .gas(ERC1271_STIPEND)
             .flush_storage_cache()
             .call(account, &calldata)
     };

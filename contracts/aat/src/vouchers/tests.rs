@@ -29,7 +29,7 @@ mod pack_tests {
 
 /// The EIP-712 domain AAT signs vouchers in, as a client builds it from
 /// `eip712Domain()`.
-fn domain(aat: &Contract<AAT>) -> alloy_sol_types::Eip712Domain {
+pub(crate) fn domain(aat: &Contract<AAT>) -> alloy_sol_types::Eip712Domain {
     let answer = IAAT::eip712DomainCall::abi_decode_returns(
         &aat.sender(Address::ZERO).eip712_domain(),
         true,
@@ -44,7 +44,7 @@ fn domain(aat: &Contract<AAT>) -> alloy_sol_types::Eip712Domain {
     )
 }
 
-fn voucher(holder: Address, provider: Address, id: U256, cumulative: u64) -> Voucher {
+pub(crate) fn voucher(holder: Address, provider: Address, id: U256, cumulative: u64) -> Voucher {
     Voucher {
         holder,
         provider,
@@ -54,7 +54,7 @@ fn voucher(holder: Address, provider: Address, id: U256, cumulative: u64) -> Vou
     }
 }
 
-fn spec_voucher(v: &Voucher) -> IAAT::Voucher {
+pub(crate) fn spec_voucher(v: &Voucher) -> IAAT::Voucher {
     IAAT::Voucher {
         holder: v.holder,
         provider: v.provider,
@@ -65,7 +65,7 @@ fn spec_voucher(v: &Voucher) -> IAAT::Voucher {
 }
 
 /// 65 bytes `r ‖ s ‖ v` by `signer` over `v`, as wallets sign it.
-fn sign(aat: &Contract<AAT>, signer: &Account, v: &Voucher) -> Vec<u8> {
+pub(crate) fn sign(aat: &Contract<AAT>, signer: &Account, v: &Voucher) -> Vec<u8> {
     let hash = spec_voucher(v).eip712_signing_hash(&domain(aat));
     signer
         .signer()
@@ -76,7 +76,7 @@ fn sign(aat: &Contract<AAT>, signer: &Account, v: &Voucher) -> Vec<u8> {
 }
 
 /// TokenAI, AAT and a tradable GPT credit: `holder` holds 10,000 units.
-fn setup(
+pub(crate) fn setup(
     token: &Contract<TokenAI>,
     aat: &Contract<AAT>,
     owner: Address,
@@ -87,7 +87,7 @@ fn setup(
     issue(aat, owner, holder, Kind::tradable(owner), 10_000)
 }
 
-fn settle(
+pub(crate) fn settle(
     aat: &Contract<AAT>,
     caller: Address,
     v: Voucher,
@@ -615,7 +615,7 @@ fn a_batch_reverts_only_for_the_callers_faults(
 }
 
 #[motsu::test]
-fn amounts_past_96_bits_overflow(
+fn amounts_past_their_bits_overflow(
     token: Contract<TokenAI>,
     aat: Contract<AAT>,
     owner: Address,
@@ -649,11 +649,34 @@ fn amounts_past_96_bits_overflow(
         settle(&aat, provider, v, &sign(&aat, &holder, &v)).unwrap_err(),
         Error::overflow()
     );
+    // A channel's units have 95 bits (the 96th flags a signer).
+    let max95 = (U256::from(1) << 95) - U256::from(1);
     assert_eq!(
         aat.sender(holder.address())
-            .open_channel(provider, id, max96 + U256::from(1), NOW + DAY)
+            .open_channel(
+                provider,
+                id,
+                max95 + U256::from(1),
+                NOW + DAY,
+                Address::ZERO
+            )
             .motsu_unwrap_err(),
         Error::overflow()
+    );
+    aat.sender(holder.address())
+        .open_channel(provider, id, max95, NOW + DAY, Address::ZERO)
+        .motsu_unwrap();
+    assert_eq!(
+        aat.sender(holder.address())
+            .open_channel(provider, id, u(1), NOW + DAY, Address::ZERO)
+            .motsu_unwrap_err(),
+        Error::overflow()
+    );
+    assert_eq!(
+        aat.sender(holder.address())
+            .channel_of(holder.address(), provider, id),
+        (max95, NOW + DAY, Address::ZERO),
+        "the flag never set by an amount"
     );
 }
 
@@ -672,7 +695,7 @@ fn a_channel_locks_units_for_its_provider(
     let id = setup(&token, &aat, owner, treasury, holder.address());
     let h = holder.address();
     aat.sender(h)
-        .open_channel(provider, id, u(3_000), NOW + DAY)
+        .open_channel(provider, id, u(3_000), NOW + DAY, Address::ZERO)
         .motsu_unwrap();
     aat.assert_emitted(&TransferSingle {
         operator: h,
@@ -687,10 +710,11 @@ fn a_channel_locks_units_for_its_provider(
         id,
         locked: u(3_000),
         expiresAt: NOW + DAY,
+        signer: Address::ZERO,
     });
     assert_eq!(
         aat.sender(h).channel_of(h, provider, id),
-        (u(3_000), NOW + DAY)
+        (u(3_000), NOW + DAY, Address::ZERO)
     );
     assert_eq!(aat.sender(h).balance_of(h, id), u(7_000));
     assert_eq!(aat.sender(h).balance_of(aat.address(), id), u(3_000));
@@ -698,7 +722,7 @@ fn a_channel_locks_units_for_its_provider(
 
     // Top-up and extension; the expiry never moves earlier.
     aat.sender(h)
-        .open_channel(provider, id, u(1_000), NOW + 2 * DAY)
+        .open_channel(provider, id, u(1_000), NOW + 2 * DAY, Address::ZERO)
         .motsu_unwrap();
     aat.assert_emitted(&ChannelOpened {
         holder: h,
@@ -706,13 +730,14 @@ fn a_channel_locks_units_for_its_provider(
         id,
         locked: u(4_000),
         expiresAt: NOW + 2 * DAY,
+        signer: Address::ZERO,
     });
     aat.sender(h)
-        .open_channel(provider, id, u(1), NOW + 2 * DAY)
+        .open_channel(provider, id, u(1), NOW + 2 * DAY, Address::ZERO)
         .motsu_unwrap();
     assert_eq!(
         aat.sender(h)
-            .open_channel(provider, id, u(1), NOW + DAY)
+            .open_channel(provider, id, u(1), NOW + DAY, Address::ZERO)
             .motsu_unwrap_err(),
         ChannelExpiryInvalid {
             expiresAt: NOW + DAY
@@ -721,7 +746,7 @@ fn a_channel_locks_units_for_its_provider(
     );
     assert_eq!(
         aat.sender(h).channel_of(h, provider, id),
-        (u(4_001), NOW + 2 * DAY)
+        (u(4_001), NOW + 2 * DAY, Address::ZERO)
     );
 
     // Only this provider's vouchers draw on it, channel first.
@@ -770,7 +795,7 @@ fn opening_a_channel_checks_its_terms(
     let id = setup(&token, &aat, owner, treasury, holder);
     let open = |provider, id, amount, expires_at| {
         aat.sender(holder)
-            .open_channel(provider, id, amount, expires_at)
+            .open_channel(provider, id, amount, expires_at, Address::ZERO)
             .motsu_unwrap_err()
     };
     assert_eq!(
@@ -812,7 +837,7 @@ fn opening_a_channel_checks_its_terms(
         .into()
     );
     aat.sender(holder)
-        .open_channel(provider, course, u(10), expiration)
+        .open_channel(provider, course, u(10), expiration, Address::ZERO)
         .motsu_unwrap();
     set_expiration(&aat, course, NOW);
     assert_eq!(
@@ -842,7 +867,7 @@ fn non_tradable_units_lock_but_still_do_not_trade(
     let s = student.address();
     let id = issue(&aat, owner, s, Kind::course(uni), 1_000);
     aat.sender(s)
-        .open_channel(provider, id, u(500), NOW + DAY)
+        .open_channel(provider, id, u(500), NOW + DAY, Address::ZERO)
         .motsu_unwrap();
     let v = voucher(s, provider, id, 100);
     // Signed first: signing reads the domain through a call of its own.
@@ -886,7 +911,7 @@ fn who_may_close_a_channel_and_when(
         .into()
     );
     aat.sender(h)
-        .open_channel(provider, id, u(2_000), NOW + DAY)
+        .open_channel(provider, id, u(2_000), NOW + DAY, Address::ZERO)
         .motsu_unwrap();
     assert_eq!(
         aat.sender(stranger)
@@ -933,7 +958,10 @@ fn who_may_close_a_channel_and_when(
         id,
         value: u(1_495),
     });
-    assert_eq!(aat.sender(h).channel_of(h, provider, id), (U256::ZERO, 0));
+    assert_eq!(
+        aat.sender(h).channel_of(h, provider, id),
+        (U256::ZERO, 0, Address::ZERO)
+    );
     assert_eq!(aat.sender(h).balance_of(h, id), u(10_000 - 505));
     assert_eq!(
         aat.sender(h).settled_amount(h, provider, id),
@@ -944,7 +972,7 @@ fn who_may_close_a_channel_and_when(
 
     // After expiry anyone may close it; an expired channel draws nothing.
     aat.sender(h)
-        .open_channel(provider, id, u(100), NOW + 1)
+        .open_channel(provider, id, u(100), NOW + 1, Address::ZERO)
         .motsu_unwrap();
     let mut account = aat.sender(h).pay_account(pay_key(h, provider, id));
     account.expires_at = NOW;
@@ -970,12 +998,16 @@ fn who_may_close_a_channel_and_when(
 // ---- invariants over random operation sequences -----------------------------------
 
 /// Over 5,000 random operations mixing every balance-moving function with
-/// vouchers (valid, forged, replayed, older, for the wrong provider) and
-/// channels, by random callers: each id's supply is the sum of all balances
-/// (this contract's included); this contract's balance of an id is the sum
-/// of its channels' locked units; settled amounts only grow; and a holder's
-/// units leave it only by its own call, an operator it approved, its pool's
-/// reclaim, or a voucher it signed. A reverted call changes nothing.
+/// vouchers (valid, forged, replayed, older, for the wrong provider, signed
+/// by a session key) and channels (with and without a signer, to oneself),
+/// and reclaims aimed at this contract's escrow, by random callers: each
+/// id's supply is the sum of all balances (this contract's included); this
+/// contract's balance of an id is the sum of its channels' locked units;
+/// settled amounts only grow; a holder's units leave it only by its own
+/// call, an operator it approved, its pool's reclaim, or a voucher it
+/// signed; a session key's voucher settles only while the holder's open
+/// channel names it, and the holder's own only while it names none. A
+/// reverted call changes nothing.
 #[motsu::test]
 fn pay_per_use_invariants_hold_over_random_sequences(
     owner: Address,
@@ -984,11 +1016,13 @@ fn pay_per_use_invariants_hold_over_random_sequences(
     a: Account,
     b: Account,
     c: Account,
+    session: Account,
 ) {
     use abi_core::testing::Rng;
 
     let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
     let (mut succeeded, mut settlements, mut rejected) = (0, 0, 0);
+    let mut by_session_keys = 0;
     // Ten rounds of 500 operations, each on fresh contracts: motsu copies
     // every event so far on every call, which would make one long run
     // quadratic.
@@ -1051,39 +1085,92 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                         kind.tradable,
                         amount,
                     )
-                    .map(drop),
+                    .map(drop)
+                    .motsu_res(),
                 1 => aat
                     .sender(caller)
-                    .safe_transfer_from(holders[x], holders[y], id, amount, &[]),
+                    .safe_transfer_from(holders[x], holders[y], id, amount, &[])
+                    .motsu_res(),
                 2 => aat
                     .sender(caller)
                     .consume(holders[x], id, amount, kind.model, kind.scope)
-                    .map(drop),
+                    .map(drop)
+                    .motsu_res(),
+                3 if rng.below(4) == 0 => {
+                    // The escrow is no pool's to reclaim.
+                    let escrow = aat.address();
+                    let result = aat.sender(caller).reclaim(escrow, id, crate::RECLAIM_ALL);
+                    let refused = result.motsu_res().map(drop);
+                    if caller == kind.pool && !aat.sender(owner).access.paused() {
+                        assert_eq!(
+                            refused,
+                            Err(IAAT::ERC1155InvalidSender { sender: escrow }.into()),
+                            "step {step}"
+                        );
+                    }
+                    refused
+                }
                 3 => {
                     if caller == kind.pool {
                         may_take.push(holders[x]);
                     }
-                    aat.sender(caller).reclaim(holders[x], id, amount).map(drop)
+                    aat.sender(caller)
+                        .reclaim(holders[x], id, amount)
+                        .map(drop)
+                        .motsu_res()
                 }
                 4 => aat
                     .sender(caller)
-                    .swap(holders[x], id, amount, holders[y], ids[1 - k], u(7)),
-                5 => aat.sender(caller).open_channel(
-                    provider,
-                    id,
-                    amount,
-                    NOW + 1 + rng.below(3) * DAY,
-                ),
+                    .swap(holders[x], id, amount, holders[y], ids[1 - k], u(7))
+                    .motsu_res(),
+                5 => {
+                    let to_self = rng.below(10) == 0;
+                    // Half the (holder, provider) pairs delegate to the session
+                    // key; now and then a top-up names the other signer.
+                    let pair = holders.iter().position(|h| *h == caller).unwrap()
+                        + providers.iter().position(|p| *p == provider).unwrap();
+                    let signers = [session.address(), Address::ZERO];
+                    let signer = signers[(pair + usize::from(rng.below(8) == 0)) % 2];
+                    let provider = if to_self { caller } else { provider };
+                    let result = aat
+                        .sender(caller)
+                        .open_channel(provider, id, amount, NOW + 1 + rng.below(3) * DAY, signer)
+                        .motsu_res();
+                    if to_self && !amount.is_zero() && !aat.sender(owner).access.paused() {
+                        assert_eq!(
+                            result,
+                            Err(IAAT::InvalidChannelProvider { provider }.into()),
+                            "step {step}"
+                        );
+                    }
+                    result
+                }
                 6 => {
                     let closer = if rng.below(3) == 0 { caller } else { provider };
                     aat.sender(closer)
                         .close_channel(holders[x], provider, id)
                         .map(drop)
+                        .motsu_res()
                 }
                 7 | 8 => {
                     // A voucher from holder x, signed by x (or, a quarter of the
-                    // time, by someone else), for a total around what was settled.
-                    let signer = if rng.below(4) == 0 { y } else { x };
+                    // time, by someone else, or by the session key), for a total
+                    // around what was settled.
+                    let (_, expires_at, named) =
+                        aat.sender(owner).channel_of(holders[x], provider, id);
+                    let delegated = expires_at > NOW && !named.is_zero();
+                    // Mostly the key that may sign, else another.
+                    let session_key = accounts.len();
+                    let (rightful, other) = if delegated {
+                        (session_key, x)
+                    } else {
+                        (x, session_key)
+                    };
+                    let signer = match rng.below(8) {
+                        0 | 1 => y,
+                        2 => other,
+                        _ => rightful,
+                    };
                     let key = (holders[x], provider, id);
                     let base = settled.get(&key).copied().unwrap_or(U256::ZERO);
                     let total = (base + amount).saturating_sub(u(rng.below(60)));
@@ -1091,15 +1178,38 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                         cumulative_amount: total,
                         ..voucher(holders[x], provider, id, 0)
                     };
-                    let signature = sign(&aat, accounts[signer], &v);
+                    let by_session = signer == session_key;
+                    let signer_key = if by_session {
+                        &session
+                    } else {
+                        accounts[signer]
+                    };
+                    let signature = sign(&aat, signer_key, &v);
                     if signer == x {
                         may_take.push(holders[x]);
                     }
                     let submitter = if rng.below(5) == 0 { caller } else { provider };
                     if rng.below(2) == 0 {
-                        aat.sender(submitter)
+                        let result = aat
+                            .sender(submitter)
                             .settle(v, &signature, kind.model, kind.scope)
-                            .map(drop)
+                            .motsu_res()
+                            .map(drop);
+                        let wrong_key = if delegated {
+                            !by_session || named != session.address()
+                        } else {
+                            by_session
+                        };
+                        by_session_keys += usize::from(by_session && result.is_ok());
+                        let paused = aat.sender(owner).access.paused();
+                        if wrong_key && submitter == provider && !paused {
+                            assert_eq!(
+                                result,
+                                Err(InvalidVoucherSignature { holder: holders[x] }.into()),
+                                "step {step}: only the channel's signer signs"
+                            );
+                        }
+                        result
                     } else {
                         let (x2, s2) = (rng.below(4) as usize, rng.below(4) as usize);
                         let w = Voucher {
@@ -1118,29 +1228,34 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                                 kind.model,
                                 kind.scope,
                             )
-                            .map(drop);
+                            .map(drop)
+                            .motsu_res();
                         result
                     }
                 }
-                9 => aat.sender(caller).safe_batch_transfer_from(
-                    holders[x],
-                    holders[y],
-                    vec![id, ids[1 - k]],
-                    vec![amount, u(3)],
-                    &[],
-                ),
+                9 => aat
+                    .sender(caller)
+                    .safe_batch_transfer_from(
+                        holders[x],
+                        holders[y],
+                        vec![id, ids[1 - k]],
+                        vec![amount, u(3)],
+                        &[],
+                    )
+                    .motsu_res(),
                 _ => {
-                    if aat.sender(owner).access.paused() {
+                    let result = if aat.sender(owner).access.paused() {
                         aat.sender(owner).access.unpause()
                     } else if rng.below(4) == 0 {
                         aat.sender(owner).access.pause()
                     } else {
                         Ok(())
-                    }
+                    };
+                    result.motsu_res()
                 }
             };
-            // motsu rolls a failed call back when its result is taken.
-            let result = result.motsu_res();
+            // (motsu rolls a failed call back when its result is taken, so each
+            // arm takes its call's result at once, before any other call.)
             let after = balances(&aat);
             match result {
                 Err(_) => {
@@ -1204,7 +1319,11 @@ fn pay_per_use_invariants_hold_over_random_sequences(
             .count();
     }
     assert!(succeeded > 1_500, "only {succeeded} operations succeeded");
-    assert!(settlements > 300, "only {settlements} settlements");
+    assert!(settlements > 250, "only {settlements} settlements");
+    assert!(
+        by_session_keys > 20,
+        "only {by_session_keys} vouchers settled by session keys"
+    );
     assert!(
         rejected > 100,
         "only {rejected} vouchers rejected in batches"
