@@ -20,5 +20,5 @@ pub mod x402;
 pub use bindings::{TokenAI, AAT};
 pub use error::{ClientError, SpecError};
 pub use policy::{bytes16, Policy};
-pub use rails::{connect, Rails, Settlement};
+pub use rails::{connect, Channel, Rails, Settlement};
 pub use signing::{SignedVoucher, UsageReceipt};

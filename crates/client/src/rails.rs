@@ -82,6 +82,32 @@ pub struct Rails<P> {
 }
 
 /// What one `settleBatch` did, from its receipt.
+/// A holder's channel with a provider for an id (`channelOf`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Channel {
+    /// Units locked, held by AAT.
+    pub locked: U256,
+    /// When it stops being open; zero when there is no channel.
+    pub expires_at: u64,
+    /// The key that signs its vouchers while it is open; zero: the holder.
+    pub signer: Address,
+}
+
+impl Channel {
+    /// Whether it is open at `now` (its units pay vouchers).
+    #[must_use]
+    pub fn is_open(&self, now: u64) -> bool {
+        now < self.expires_at
+    }
+
+    /// Who signs a voucher for it at `now`: its signer while it is open and
+    /// names one, else the holder (`None`).
+    #[must_use]
+    pub fn delegate(&self, now: u64) -> Option<Address> {
+        (self.is_open(now) && !self.signer.is_zero()).then_some(self.signer)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settlement {
     pub receipt: TransactionReceipt,
@@ -226,8 +252,8 @@ impl<P: Provider> Rails<P> {
             .await
     }
 
-    /// The units locked in `holder`'s channel with `provider` for `id`, and
-    /// when it expires (0, 0 when there is none).
+    /// `holder`'s channel with `provider` for `id` (all zero when there is
+    /// none).
     ///
     /// # Errors
     ///
@@ -237,7 +263,7 @@ impl<P: Provider> Rails<P> {
         holder: Address,
         provider: Address,
         id: U256,
-    ) -> Result<(U256, u64), ClientError> {
+    ) -> Result<Channel, ClientError> {
         let c = self
             .read_aat(AAT::channelOfCall {
                 holder,
@@ -245,7 +271,11 @@ impl<P: Provider> Rails<P> {
                 id,
             })
             .await?;
-        Ok((c.locked, c.expiresAt))
+        Ok(Channel {
+            locked: c.locked,
+            expires_at: c.expiresAt,
+            signer: c.signer,
+        })
     }
 
     /// What `provider` has settled of `holder`'s vouchers for `id`.
@@ -268,23 +298,28 @@ impl<P: Provider> Rails<P> {
     }
 
     /// Locks `amount` of the sender's `id` for `provider` until `expires_at`
-    /// (or adds to an open channel).
+    /// (or adds to the channel). `signer` (zero: the sender) signs the
+    /// channel's vouchers while it is open: a session key, whose signatures
+    /// spend the channel and nothing else.
     ///
     /// # Errors
     ///
-    /// The contract refuses (`ChannelExpiryInvalid`, `ERC1155InsufficientBalance`...).
+    /// The contract refuses (`ChannelExpiryInvalid`, `ChannelSignerMismatch`,
+    /// `ERC1155InsufficientBalance`...).
     pub async fn open_channel(
         &self,
         provider: Address,
         id: U256,
         amount: U256,
         expires_at: u64,
+        signer: Address,
     ) -> Result<TransactionReceipt, ClientError> {
         self.send_aat(AAT::openChannelCall {
             provider,
             id,
             amount,
             expiresAt: expires_at,
+            signer,
         })
         .await
     }

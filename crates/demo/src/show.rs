@@ -61,9 +61,10 @@ impl Book {
                 let value = match asset {
                     Asset::TokenAI => rails.token_balance(*address).await,
                     Asset::Credits { id, .. } => rails.balance(*address, *id).await,
-                    Asset::Channel { id, provider } => {
-                        rails.channel(*address, *provider, *id).await.map(|c| c.0)
-                    }
+                    Asset::Channel { id, provider } => rails
+                        .channel(*address, *provider, *id)
+                        .await
+                        .map(|c| c.locked),
                 }
                 .map_err(|e| e.to_string())?;
                 out.insert((p, a), value);

@@ -645,8 +645,13 @@ pub async fn run(
         .tx(
             "Ada",
             "locks 600 CS101 credits in a 30-day channel with the Provider",
-            ada.rails
-                .open_channel(provider.key.address(), course.id(), u(600), channel_end),
+            ada.rails.open_channel(
+                provider.key.address(),
+                course.id(),
+                u(600),
+                channel_end,
+                Address::ZERO,
+            ),
         )
         .await?;
     let aat_domain = rails.aat_domain().await.map_err(|e| e.to_string())?;
@@ -832,10 +837,11 @@ pub async fn run(
         settled == ada_owed,
         format!("Ada's settled amount is what she owed ({settled} vs {ada_owed})"),
     );
-    let (locked, _) = rails
+    let locked = rails
         .channel(ada.key.address(), provider.key.address(), course.id())
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .locked;
     story.expect(
         locked == u(600) - ada_owed - fee(ada_owed),
         "Ada's units came from her channel, with the fee",

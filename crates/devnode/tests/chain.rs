@@ -732,7 +732,7 @@ async fn the_cost_report_runs_on_the_devnode() {
         .lines()
         .filter(|l| l.starts_with("TokenAI ") || l.starts_with("AAT "))
         .count();
-    assert_eq!(rows, 26, "{table}");
+    assert_eq!(rows, 27, "{table}");
 }
 
 /// The owner prices the model, sets the 2% fee and may mint AAT and TokenAI.

@@ -42,6 +42,8 @@ pub struct Holdings {
     pub balance: U256,
     pub locked: U256,
     pub channel_expires: u64,
+    /// The key the channel names for its vouchers (zero: the holder).
+    pub channel_signer: Address,
     pub settled: U256,
 }
 
@@ -145,8 +147,9 @@ impl Chain {
         )?;
         Ok(Holdings {
             balance,
-            locked: channel.0,
-            channel_expires: channel.1,
+            locked: channel.locked,
+            channel_expires: channel.expires_at,
+            channel_signer: channel.signer,
             settled,
         })
     }

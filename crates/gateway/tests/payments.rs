@@ -8,7 +8,7 @@ use aat_client::{
     signing,
     x402::{decode_header, PaymentRequired, PAYMENT_REQUIRED},
 };
-use alloy::primitives::U256;
+use alloy::primitives::{Address, U256};
 use common::*;
 use serde_json::Value;
 
@@ -59,7 +59,7 @@ async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
     let expires = world.now().await + 30 * 86_400;
     world
         .rails_of(&ada)
-        .open_channel(provider, id, u(20_000), expires)
+        .open_channel(provider, id, u(20_000), expires, Address::ZERO)
         .await
         .unwrap();
     world.pay_in(agent.address(), 100).await;
@@ -159,7 +159,11 @@ async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
                 .unwrap(),
         burned
     );
-    let (locked, _) = rails.channel(ada.address(), provider, id).await.unwrap();
+    let locked = rails
+        .channel(ada.address(), provider, id)
+        .await
+        .unwrap()
+        .locked;
     assert_eq!(
         locked,
         u(20_000) - last.0 - fee(last.0),

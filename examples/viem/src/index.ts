@@ -22,6 +22,7 @@ import {
   http,
   parseEventLogs,
   recoverTypedDataAddress,
+  zeroAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
@@ -104,7 +105,7 @@ async function main() {
   // 2. A channel: 50 units locked for the provider for a week.
   const now = (await client.getBlock()).timestamp;
   const opened = await client.waitForTransactionReceipt({
-    hash: await asHolder.writeContract({ ...aat, functionName: "openChannel", args: [provider.address, s.id, 50n, now + 7n * 86400n] }),
+    hash: await asHolder.writeContract({ ...aat, functionName: "openChannel", args: [provider.address, s.id, 50n, now + 7n * 86400n, zeroAddress] }),
   });
   const [channelOpened] = parseEventLogs({ abi: aatAbi, logs: opened.logs, eventName: "ChannelOpened" });
   check(opened.status === "success" && channelOpened !== undefined, `ChannelOpened (gas ${opened.gasUsed})`);
@@ -112,7 +113,7 @@ async function main() {
     ...aat,
     functionName: "channelOf",
     args: [holder.address, provider.address, s.id],
-  })) as [bigint, bigint];
+  })) as [bigint, bigint, Address];
 
   // 3. A voucher for 20 units more than is settled, signed as typed data in
   //    the domain the contract reports (ERC-5267).
@@ -153,7 +154,7 @@ async function main() {
     ...aat,
     functionName: "channelOf",
     args: [holder.address, provider.address, s.id],
-  })) as [bigint, bigint];
+  })) as [bigint, bigint, Address];
   check(lockedAfter === lockedBefore - 20n - event.args.fee, `the units came from the channel (${lockedBefore} → ${lockedAfter})`);
 
   // 5. Settling a tampered voucher: the contract's custom error, decoded by

@@ -103,6 +103,28 @@ async fn voucher(
     id: U256,
     cumulative: u64,
 ) -> (IAAT::Voucher, Bytes) {
+    voucher_by(
+        aat_client,
+        aat,
+        holder,
+        &holder.signer,
+        provider,
+        id,
+        cumulative,
+    )
+    .await
+}
+
+/// `holder`'s voucher signed by `key` (its channel's session key).
+async fn voucher_by(
+    aat_client: &DynProvider,
+    aat: Address,
+    holder: &Holder,
+    key: &alloy::signers::local::PrivateKeySigner,
+    provider: Address,
+    id: U256,
+    cumulative: u64,
+) -> (IAAT::Voucher, Bytes) {
     let domain = read(aat_client, aat, IAAT::eip712DomainCall {}).await;
     let domain = alloy::sol_types::Eip712Domain::new(
         Some(domain.name.into()),
@@ -118,8 +140,7 @@ async fn voucher(
         cumulativeAmount: u(cumulative),
         deadline: u64::MAX,
     };
-    let signature = holder
-        .signer
+    let signature = key
         .sign_hash_sync(&voucher.eip712_signing_hash(&domain))
         .expect("signs");
     (voucher, signature.as_bytes().to_vec().into())
@@ -180,6 +201,7 @@ async fn vouchers(
         id,
         amount: u(10_000),
         expiresAt: u64::MAX / 2,
+        signer: Address::ZERO,
     };
     m.run("AAT openChannel (new)", &first.client, aat, open.clone())
         .await;
@@ -246,6 +268,66 @@ async fn vouchers(
     assert!(send(&provider_client, aat, call).await.status());
     let call = batch(provider, 200).await;
     measure(m, "AAT settleBatch x100 (channels)", &provider_client, call).await;
+
+    // With `agents`: every holder's channel names a session key of its own,
+    // which signs; first settlements, then steady ones.
+    let agents_key = alloy::signers::local::PrivateKeySigner::from_bytes(
+        &alloy::primitives::keccak256("the agents' provider"),
+    )
+    .expect("a key");
+    let agents = agents_key.address();
+    minter
+        .raw_request::<_, ()>(
+            "anvil_setBalance".into(),
+            (agents, U256::from(10u64).pow(U256::from(18u64))),
+        )
+        .await
+        .expect("funds");
+    let agents_client = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(agents_key))
+        .connect_http(node.url().parse().expect("a URL"))
+        .erased();
+    let keys: Vec<_> = (0..BATCH)
+        .map(|i| {
+            let seed = alloy::primitives::keccak256(format!("session key {i}"));
+            alloy::signers::local::PrivateKeySigner::from_bytes(&seed).expect("a key")
+        })
+        .collect();
+    for (p, key) in people.iter().zip(&keys) {
+        let open = IAAT::openChannelCall {
+            provider: agents,
+            signer: key.address(),
+            ..open.clone()
+        };
+        assert!(send(&p.client, aat, open).await.status());
+    }
+    let by_keys = |units: u64| {
+        let (people, keys) = (&people, &keys);
+        async move {
+            let (mut vouchers, mut signatures) = (Vec::new(), Vec::new());
+            for (p, key) in people.iter().zip(keys) {
+                let (v, s) = voucher_by(minter, aat, p, key, agents, id, units).await;
+                vouchers.push(v);
+                signatures.push(s);
+            }
+            IAAT::settleBatchCall {
+                vouchers,
+                signatures,
+                model: gpt,
+                scope: FixedBytes::ZERO,
+            }
+        }
+    };
+    let call = by_keys(100).await;
+    assert!(send(&agents_client, aat, call).await.status());
+    let call = by_keys(200).await;
+    measure(
+        m,
+        "AAT settleBatch x100 (session key)",
+        &agents_client,
+        call,
+    )
+    .await;
     lines
 }
 

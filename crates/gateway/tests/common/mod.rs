@@ -156,7 +156,13 @@ impl World {
             .await;
         let expires = self.now().await + secs;
         self.rails_of(&holder)
-            .open_channel(self.provider_key.address(), id, U256::from(locked), expires)
+            .open_channel(
+                self.provider_key.address(),
+                id,
+                U256::from(locked),
+                expires,
+                Address::ZERO,
+            )
             .await
             .unwrap();
         (holder, id)
