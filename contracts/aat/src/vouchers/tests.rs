@@ -292,6 +292,26 @@ fn a_voucher_is_checked_in_order(
         invalid
     );
 
+    // Spec v3's order: provider, deadline, signature, then the amount. An
+    // expired forgery is expired; a forgery of what was already settled is
+    // a forgery, not a harmless replay.
+    assert_eq!(
+        settle(&aat, mallory.address(), late, &[]).unwrap_err(),
+        NotVoucherProvider {
+            caller: mallory.address(),
+            provider
+        }
+        .into()
+    );
+    assert_eq!(
+        settle(&aat, provider, late, &[]).unwrap_err(),
+        VoucherExpired { deadline: NOW - 1 }.into()
+    );
+    assert_eq!(
+        settle(&aat, provider, on_time, &sign(&aat, &mallory, &on_time)).unwrap_err(),
+        invalid
+    );
+
     // The id's policy, as for consume.
     assert_eq!(
         aat.sender(provider)
