@@ -428,10 +428,19 @@ async fn stream_response(
                 "{}; the stream was cut and nothing was charged",
                 cut.unwrap_or_default()
             )),
-            Some(usage) if !broken => app
-                .charge(&ticket, &model, usage, request_hash, sent.finalize())
-                .await
-                .map_err(|e| e.to_string()),
+            Some(usage) if !broken => {
+                if let Some(bound) = ticket.bound().filter(|b| model.beyond(usage, b)) {
+                    // Sent before its usage came: charged all it reserved.
+                    tracing::warn!(
+                        reported = %model.reported_cost(usage),
+                        bound = bound.max_cost,
+                        "a stream's usage is beyond its bound; charged the bound"
+                    );
+                }
+                app.charge(&ticket, &model, usage, request_hash, sent.finalize())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             Some(_) => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None if broken => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None => Err("the upstream reported no usage; nothing was charged".to_owned()),
