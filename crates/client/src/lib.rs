@@ -4,16 +4,17 @@
 //! bindings generated from the committed `abi/*.json` ([`bindings`]), token
 //! ids computed off-chain ([`policy`]), EIP-712 vouchers, EIP-3009
 //! authorizations and usage receipts signed in the contracts' own domains
-//! ([`signing`]), every spec error decoded with its arguments ([`error`]),
-//! deployment exactly as cargo-stylus deploys ([`deploy`]), and the
-//! transactions of the product's flows with their outcomes read from the
-//! receipts ([`rails`]).
+//! ([`signing`]) and checked by the contracts' own rules ([`signature`]),
+//! every spec error decoded with its arguments ([`error`]), deployment
+//! exactly as cargo-stylus deploys ([`deploy`]), and the transactions of the
+//! product's flows with their outcomes read from the receipts ([`rails`]).
 
 pub mod bindings;
 pub mod deploy;
 pub mod error;
 pub mod policy;
 pub mod rails;
+pub mod signature;
 pub mod signing;
 pub mod x402;
 

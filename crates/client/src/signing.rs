@@ -5,7 +5,7 @@
 //! talks to, on the chain it is on.
 
 use alloy::{
-    primitives::{Address, Bytes, Signature, B256, U256},
+    primitives::{Address, Bytes, B256, U256},
     providers::Provider,
     signers::Signer,
     sol_types::{Eip712Domain, SolStruct},
@@ -92,7 +92,7 @@ pub async fn sign_typed<T: SolStruct, S: Signer + ?Sized>(
 }
 
 /// Who signed `message` with the 65-byte `signature`, or `None` when it
-/// is not a well-formed low-s signature (the contracts refuse high s).
+/// is not in the one form the contracts accept (see [`recover_hash`]).
 #[must_use]
 pub fn recover_typed<T: SolStruct>(
     domain: &Eip712Domain,
@@ -103,14 +103,11 @@ pub fn recover_typed<T: SolStruct>(
 }
 
 /// Who signed the 32-byte `digest` with the 65-byte `signature`, or `None`
-/// when it is not a well-formed low-s signature.
+/// when the contracts would not recover anyone from it
+/// ([`crate::signature::recover`]: `v` 27 or 28, low `s`, 65 bytes).
 #[must_use]
 pub fn recover_hash(digest: B256, signature: &[u8]) -> Option<Address> {
-    let signature = Signature::try_from(signature).ok()?;
-    if signature.normalize_s().is_some() {
-        return None;
-    }
-    signature.recover_address_from_prehash(&digest).ok()
+    crate::signature::recover(digest, signature)
 }
 
 /// A voucher with its holder's signature.
@@ -202,7 +199,10 @@ pub async fn sign_transfer_authorization<S: Signer + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::{primitives::address, signers::local::PrivateKeySigner};
+    use alloy::{
+        primitives::{address, Signature},
+        signers::local::PrivateKeySigner,
+    };
 
     fn aat_domain() -> Eip712Domain {
         Eip712Domain::new(

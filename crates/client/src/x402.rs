@@ -30,9 +30,6 @@ pub const PAYMENT_REQUIRED: &str = "payment-required";
 pub const PAYMENT_SIGNATURE: &str = "payment-signature";
 /// Carries the server's [`SettlementResponse`].
 pub const PAYMENT_RESPONSE: &str = "payment-response";
-/// Names the holder a client pays for, so a 402 can tell it what it owes
-/// (this project's header; x402 has no notion of an account).
-pub const AAT_HOLDER: &str = "aat-holder";
 /// The scheme name of signed cumulative AAT vouchers.
 pub const VOUCHER_SCHEME: &str = "aat-voucher";
 /// The SSE event a streamed response ends with, carrying the
@@ -444,11 +441,7 @@ impl<S: Signer + Send + Sync> Payer<S> {
         body: &Value,
         payment: Option<String>,
     ) -> Result<reqwest::Response, ClientError> {
-        let mut request = self
-            .http
-            .post(url)
-            .header(AAT_HOLDER, self.signer.address().to_string())
-            .json(body);
+        let mut request = self.http.post(url).json(body);
         if let Some(payment) = payment {
             request = request.header(PAYMENT_SIGNATURE, payment);
         }
@@ -460,27 +453,46 @@ impl<S: Signer + Send + Sync> Payer<S> {
 
     /// Sends `body` to `url` and pays if asked.
     ///
+    /// A gateway tells a holder what it owes only in a 402 answered to a
+    /// voucher the holder signed: so a payer that does not know yet (or
+    /// lost track) pays what it knows, and once more when that 402 says more
+    /// is owed.
+    ///
     /// # Errors
     ///
     /// The network fails, the gateway's 402 cannot be read or offers no
-    /// scheme this payer has, or signing fails. A second 402 is returned as
-    /// it is ([`Paid::status`]) for the caller to read its reason.
+    /// scheme this payer has, or signing fails. A 402 that teaches nothing
+    /// new is returned as it is ([`Paid::status`]) for the caller to read
+    /// its reason.
     pub async fn post(&self, url: &str, body: &Value) -> Result<Paid, ClientError> {
         let known = self.remembered.lock().ok().and_then(|r| r.clone());
         let prepaid = match (&self.method, known) {
             (Method::Voucher { .. }, Some(known)) => Some(self.sign(&known).await?),
             _ => None,
         };
+        let mut signed = prepaid.is_some();
         let mut response = self.send(url, body, prepaid).await?;
-        if response.status() == reqwest::StatusCode::PAYMENT_REQUIRED {
-            let required: PaymentRequired = response
+        for _ in 0..2 {
+            if response.status() != reqwest::StatusCode::PAYMENT_REQUIRED {
+                break;
+            }
+            let offered = response
                 .headers()
                 .get(PAYMENT_REQUIRED)
                 .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| ClientError::Decode("a 402 without PAYMENT-REQUIRED".into()))
-                .and_then(|v| decode_header(v).map_err(ClientError::Decode))?;
+                .map(|v| decode_header::<PaymentRequired>(v).map_err(ClientError::Decode));
+            let required = match offered {
+                Some(required) => required?,
+                // Not an offer (a paid answer withheld): returned as it is.
+                None if signed => break,
+                None => return Err(ClientError::Decode("a 402 without PAYMENT-REQUIRED".into())),
+            };
+            if signed && !self.learns_more(&required) {
+                break;
+            }
             let header = self.pay(&required).await?;
             response = self.send(url, body, Some(header)).await?;
+            signed = true;
         }
         let paid = read(response).await?;
         if let Some(owed) = paid
@@ -496,6 +508,25 @@ impl<S: Signer + Send + Sync> Payer<S> {
             });
         }
         Ok(paid)
+    }
+
+    /// What `required` says this payer owes (vouchers), if it says.
+    fn owed_in(&self, required: &PaymentRequired) -> Option<U256> {
+        let Method::Voucher { id, .. } = &self.method else {
+            return None;
+        };
+        let accounts = required.offer(VOUCHER_SCHEME)?.extra.get("accounts")?;
+        serde_json::from_value::<Vec<Account>>(accounts.clone())
+            .ok()?
+            .into_iter()
+            .find(|a| a.id == *id && a.holder == self.signer.address())
+            .map(|a| a.owed)
+    }
+
+    /// Whether `required` says more is owed than this payer has signed for.
+    fn learns_more(&self, required: &PaymentRequired) -> bool {
+        self.owed_in(required)
+            .is_some_and(|owed| owed > self.owed().unwrap_or_default())
     }
 
     async fn sign(&self, known: &Remembered) -> Result<String, ClientError> {
@@ -529,16 +560,11 @@ impl<S: Signer + Send + Sync> Payer<S> {
     pub async fn pay(&self, required: &PaymentRequired) -> Result<String, ClientError> {
         let missing = |what: &str| ClientError::Decode(format!("the offer has no {what}"));
         match &self.method {
-            Method::Voucher { id, .. } => {
+            Method::Voucher { .. } => {
                 let offer = required
                     .offer(VOUCHER_SCHEME)
                     .ok_or_else(|| missing("aat-voucher scheme"))?;
-                let owed = offer
-                    .extra
-                    .get("accounts")
-                    .and_then(|a| serde_json::from_value::<Vec<Account>>(a.clone()).ok())
-                    .and_then(|accounts| accounts.into_iter().find(|a| a.id == *id))
-                    .map_or(U256::ZERO, |a| a.owed);
+                let owed = self.owed_in(required).unwrap_or_default();
                 let now = offer.extra.get("now").and_then(Value::as_i64).unwrap_or(0);
                 // What is owed only grows: a 402 answered before another
                 // request's charge (read after it, when requests overlap)
@@ -678,7 +704,7 @@ mod tests {
         assert_eq!(back["authorization"]["validBefore"], "1740672154");
     }
 
-    fn terms(owed: u64) -> PaymentRequired {
+    fn terms(holder: Address, owed: u64) -> PaymentRequired {
         let offer = PaymentRequirements {
             scheme: VOUCHER_SCHEME.into(),
             network: "eip155:412346".into(),
@@ -687,7 +713,7 @@ mod tests {
             pay_to: Address::repeat_byte(0xbb).to_string(),
             max_timeout_seconds: 60,
             extra: serde_json::json!({
-                "accounts": [{"holder": Address::repeat_byte(0xcc), "id": "7", "owed": owed.to_string(), "settled": "0"}],
+                "accounts": [{"holder": holder, "id": "7", "owed": owed.to_string(), "settled": "0"}],
                 "now": unix_now(),
             }),
         };
@@ -719,6 +745,7 @@ mod tests {
             let voucher: VoucherPayload = serde_json::from_value(payment.payload).unwrap();
             SignedVoucher::from(voucher).voucher.cumulativeAmount
         };
+        let terms = |owed| terms(payer.signer.address(), owed);
         let header = payer.pay(&terms(60)).await.unwrap();
         assert_eq!(
             (signed(&header), payer.owed()),
@@ -735,6 +762,12 @@ mod tests {
             (signed(&header), payer.owed()),
             (U256::from(75), Some(U256::from(75)))
         );
+        // Another holder's account is not this payer's, whatever it says.
+        let theirs = super::tests::terms(Address::repeat_byte(0xcc), 500);
+        assert!(!payer.learns_more(&theirs));
+        let header = payer.pay(&theirs).await.unwrap();
+        assert_eq!(signed(&header), U256::from(75));
+        assert!(payer.learns_more(&terms(80)));
     }
 
     #[test]

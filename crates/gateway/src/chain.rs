@@ -3,8 +3,9 @@
 //! balances and used EIP-3009 nonces of the payers it serves, and the
 //! chain's clock. A key is fetched once, the first time a holder or payer
 //! shows up, then kept current by a poller that reads the contracts' logs
-//! and re-reads every key a log touched. Signatures are checked locally;
-//! only a holder with code (a smart account) costs a call, its ERC-1271
+//! and re-reads every key a log touched, and AAT's fee, re-read when it is
+//! set. Signatures are checked by `aat_client::signature`, locally; only a
+//! signer with code (a smart account) costs a call, its ERC-1271
 //! `isValidSignature`.
 
 use std::{
@@ -15,7 +16,8 @@ use std::{
 
 use aat_client::{
     bindings::{TokenAI, AAT},
-    signing::{self, domain_of, receipt_domain},
+    signature::{self, Accounts, Expected, Verdict},
+    signing::{domain_of, receipt_domain},
     ClientError, Policy, Rails,
 };
 use alloy::{
@@ -24,17 +26,8 @@ use alloy::{
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     signers::local::PrivateKeySigner,
-    sol,
-    sol_types::{Eip712Domain, SolCall, SolEvent},
+    sol_types::{Eip712Domain, SolEvent},
 };
-
-sol! {
-    /// ERC-1271: how a smart account says a signature is its own.
-    function isValidSignature(bytes32 hash, bytes signature) external view returns (bytes4 magic);
-}
-
-/// ERC-1271's answer for a valid signature.
-const ERC1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
 
 /// What a holder has for one id with this provider.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,6 +50,8 @@ struct State {
     token_balances: HashMap<Address, U256>,
     code: HashMap<Address, bool>,
     used_nonces: HashSet<(Address, B256)>,
+    /// AAT's `feeBps()`: what settling burns beyond a voucher's units.
+    fee_bps: u16,
 }
 
 /// The chain as the gateway sees it.
@@ -107,11 +102,18 @@ impl Chain {
             state: Mutex::new(State::default()),
         };
         let head = chain.head_block().await?;
+        let fee_bps = chain.rails.read_aat(AAT::feeBpsCall {}).await?;
         let mut state = lock(&chain.state);
         state.head = head.0;
         state.time = Some((head.1, Instant::now()));
+        state.fee_bps = fee_bps;
         drop(state);
         Ok(chain)
+    }
+
+    /// AAT's fee in basis points, as of the last poll.
+    pub fn fee_bps(&self) -> u16 {
+        lock(&self.state).fee_bps
     }
 
     async fn head_block(&self) -> Result<(u64, u64), ClientError> {
@@ -244,46 +246,20 @@ impl Chain {
         lock(&self.state).used_nonces.contains(&(payer, nonce))
     }
 
-    async fn is_contract(&self, account: Address) -> Result<bool, ClientError> {
-        if let Some(c) = lock(&self.state).code.get(&account) {
-            return Ok(*c);
-        }
-        let code = self.rails.provider.get_code_at(account).await?;
-        // An account's code can appear later (a counterfactual smart
-        // account being deployed); only "has code" is cached for good.
-        if !code.is_empty() {
-            lock(&self.state).code.insert(account, true);
-        }
-        Ok(!code.is_empty())
-    }
-
-    /// Whether `signature` is `signer`'s over `digest`, as the contracts
-    /// decide it: a low-s ECDSA signature by an account without code, or an
-    /// ERC-1271 yes from an account with code.
+    /// Whether `signature` over `digest` is `expected`'s, as the contracts
+    /// decide it ([`aat_client::signature::verify`]), and how: who has code
+    /// is cached, and only a smart account costs a call.
     ///
     /// # Errors
     ///
     /// The node fails (for a new signer or a smart account).
-    pub async fn signed_by(
+    pub async fn verify(
         &self,
-        signer: Address,
+        expected: Expected,
         digest: B256,
-        signature: &Bytes,
-    ) -> Result<bool, ClientError> {
-        if !self.is_contract(signer).await? {
-            return Ok(signing::recover_hash(digest, signature) == Some(signer));
-        }
-        let call = isValidSignatureCall {
-            hash: digest,
-            signature: signature.clone(),
-        };
-        let request = alloy::rpc::types::TransactionRequest::default()
-            .to(signer)
-            .input(Bytes::from(call.abi_encode()).into());
-        Ok(match self.rails.provider.call(request).await {
-            Ok(out) => out.len() >= 32 && out[..4] == ERC1271_MAGIC,
-            Err(_) => false,
-        })
+        signature: &[u8],
+    ) -> Result<Verdict, ClientError> {
+        signature::verify(self, expected, digest, signature).await
     }
 
     /// Reads the logs since the last poll and re-reads every key they
@@ -325,6 +301,11 @@ impl Chain {
                         AAT::TransferBatch::decode_log_data(log.data())
                             .map(|e| e.ids)
                             .unwrap_or_default()
+                    } else if signature == AAT::FeeBpsSet::SIGNATURE_HASH {
+                        if let Ok(set) = AAT::FeeBpsSet::decode_log_data(log.data()) {
+                            state.fee_bps = set.feeBps;
+                        }
+                        continue;
                     } else if [
                         AAT::ChannelOpened::SIGNATURE_HASH,
                         AAT::ChannelClosed::SIGNATURE_HASH,
@@ -375,5 +356,29 @@ impl Chain {
         }
         lock(&self.state).head = head;
         Ok(logs.len())
+    }
+}
+
+impl Accounts for Chain {
+    async fn has_code(&self, account: Address) -> Result<bool, ClientError> {
+        if let Some(c) = lock(&self.state).code.get(&account) {
+            return Ok(*c);
+        }
+        let code = self.rails.provider.get_code_at(account).await?;
+        // An account's code can appear later (a counterfactual smart
+        // account being deployed); only "has code" is cached for good.
+        if !code.is_empty() {
+            lock(&self.state).code.insert(account, true);
+        }
+        Ok(!code.is_empty())
+    }
+
+    async fn static_call(
+        &self,
+        to: Address,
+        data: Bytes,
+        gas: u64,
+    ) -> Result<Option<Bytes>, ClientError> {
+        signature::eth_call(&self.rails.provider, to, data, gas).await
     }
 }

@@ -121,9 +121,12 @@ pub struct VoucherConfig {
     #[serde(default = "defaults::channel_margin")]
     pub channel_margin_secs: u64,
     /// The most units a holder may owe beyond its latest voucher, counting
-    /// requests in flight: the gateway's exposure per holder.
-    #[serde(default = "defaults::credit_limit")]
-    pub credit_limit: u64,
+    /// requests in flight: the gateway's exposure per holder. It is never
+    /// more than the maximum cost of the request being admitted (a larger
+    /// value is clamped to it), so a holder has one request at a time beyond
+    /// its voucher; unset: exactly that.
+    #[serde(default)]
+    pub credit_limit: Option<u64>,
 }
 
 impl Default for VoucherConfig {
@@ -132,7 +135,7 @@ impl Default for VoucherConfig {
             accepted_ids: Vec::new(),
             min_validity_secs: defaults::min_validity(),
             channel_margin_secs: defaults::channel_margin(),
-            credit_limit: defaults::credit_limit(),
+            credit_limit: None,
         }
     }
 }
@@ -226,9 +229,6 @@ mod defaults {
     }
     pub fn channel_margin() -> u64 {
         600
-    }
-    pub fn credit_limit() -> u64 {
-        1_000_000
     }
     pub fn exact_timeout() -> u64 {
         300

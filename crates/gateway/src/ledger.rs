@@ -157,9 +157,9 @@ pub enum VoucherRefusal {
     Budget { cap: i64, needed: i64 },
     /// The holder would owe more than the credit limit beyond its voucher.
     Credit { limit: i64, exposure: i64 },
-    /// The voucher is for more than is owed and could be owed once the
-    /// requests in flight and this one are charged: the gateway only ever
-    /// settles what it charged.
+    /// The voucher is for more than is owed. The gateway only ever settles
+    /// what it charged, and keeps the latest voucher only: one for more than
+    /// the charges reach would never settle, nor let an earlier one be.
     Excessive { most: i64 },
 }
 
@@ -188,7 +188,7 @@ impl std::fmt::Display for VoucherRefusal {
             ),
             VoucherRefusal::Excessive { most } => write!(
                 f,
-                "the voucher is for more than could be owed ({most} units at most after this request); sign one for what is owed"
+                "the voucher is for more than is owed ({most} units); sign one for exactly what is owed"
             ),
         }
     }
@@ -536,8 +536,8 @@ impl Ledger {
         if needed > a.cap {
             return Some(VoucherRefusal::Budget { cap: a.cap, needed });
         }
-        if a.cumulative > needed {
-            return Some(VoucherRefusal::Excessive { most: needed });
+        if a.cumulative > row.owed {
+            return Some(VoucherRefusal::Excessive { most: row.owed });
         }
         let exposure = needed.saturating_sub(a.cumulative);
         if exposure > a.credit_limit {
@@ -595,7 +595,7 @@ impl Ledger {
                     reserved = reserved + $5
                  WHERE holder = $6 AND token_id = $7 AND $1 >= voucher_amount AND $1 >= owed
                    AND owed + reserved + $5 <= $8 AND owed + reserved + $5 - $1 <= $9
-                   AND $1 <= owed + reserved + $5",
+                   AND $1 <= owed",
             )
             .bind(a.cumulative)
             .bind(a.deadline)

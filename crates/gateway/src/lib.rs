@@ -3,15 +3,20 @@
 //! vouchers or TokenAI EIP-3009 authorizations over x402 v2, settling
 //! on-chain in batches.
 //!
-//! [`routes`] is the HTTP interface; [`payment`] admits and charges;
+//! [`routes`] is the HTTP interface; [`limits`] says what a request may
+//! ask for; [`payment`] admits and charges, with [`admission`]'s checks of
+//! signatures, [`budget`] and credit;
 //! [`ledger`] keeps what is owed, durably; [`chain`] is the cached view of
 //! the chain; [`settlement`] is the worker that settles; [`upstream`]
 //! forwards; [`metrics`] counts. [`upstream_stub`] is a stub upstream for
 //! tests, the demo and the benches.
 
+pub mod admission;
+pub mod budget;
 pub mod chain;
 pub mod config;
 pub mod ledger;
+pub mod limits;
 pub mod metrics;
 pub mod payment;
 pub mod routes;

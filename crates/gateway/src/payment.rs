@@ -9,6 +9,7 @@
 use aat_client::{
     bindings::TransferWithAuthorization,
     policy::text16,
+    signature::Verdict,
     signing::{self, SignedAuthorization, SignedVoucher},
     x402::{
         self, Account, ExactPayload, PaymentPayload, PaymentRequirements, ReceiptJson,
@@ -25,7 +26,7 @@ use serde_json::{json, Value};
 
 use crate::{
     config::ModelConfig,
-    ledger::{AccountRow, ExactRow, LedgerError, ReceiptRecord, VoucherAdmission},
+    ledger::{AccountRow, ExactRow, LedgerError, ReceiptRecord, VoucherRefusal},
     settlement::ExactOutcome,
     upstream::Usage,
     App,
@@ -48,16 +49,34 @@ pub struct Bound {
     pub prompt_tokens: u64,
     pub max_tokens: u64,
     pub max_cost: i64,
+    /// The answer streams: it goes out before an `exact` payment could be
+    /// settled.
+    pub stream: bool,
 }
 
 impl Model {
-    /// The units `usage` costs, capped at `bound` (the reservation: an
-    /// upstream that reports more than the bound is charged the bound).
+    /// The units `usage` costs, as the upstream reported it.
+    #[must_use]
+    pub fn reported_cost(&self, usage: Usage) -> u128 {
+        u128::from(usage.prompt_tokens) * u128::from(self.config.prompt_price)
+            + u128::from(usage.completion_tokens) * u128::from(self.config.completion_price)
+    }
+
+    /// The units `usage` costs, capped at `bound` (the reservation). A whole
+    /// answer whose usage is beyond its bound is withheld, never charged
+    /// less (`routes`); only a stream, already sent when its usage comes,
+    /// is charged its bound.
     #[must_use]
     pub fn cost(&self, usage: Usage, bound: &Bound) -> i64 {
-        let units = u128::from(usage.prompt_tokens) * u128::from(self.config.prompt_price)
-            + u128::from(usage.completion_tokens) * u128::from(self.config.completion_price);
-        i64::try_from(units).unwrap_or(i64::MAX).min(bound.max_cost)
+        i64::try_from(self.reported_cost(usage))
+            .unwrap_or(i64::MAX)
+            .min(bound.max_cost)
+    }
+
+    /// Whether `usage` costs more than `bound` let the request reserve.
+    #[must_use]
+    pub fn beyond(&self, usage: Usage, bound: &Bound) -> bool {
+        self.reported_cost(usage) > u128::from(bound.max_cost.unsigned_abs())
     }
 
     /// The bound of a request of `body_len` bytes asking `max_tokens`.
@@ -65,7 +84,7 @@ impl Model {
     /// # Errors
     ///
     /// The cost does not fit the ledger's units.
-    pub fn bound(&self, body_len: usize, max_tokens: u64) -> Result<Bound, String> {
+    pub fn bound(&self, body_len: usize, max_tokens: u64, stream: bool) -> Result<Bound, String> {
         let prompt_tokens = u64::try_from(body_len)
             .unwrap_or(u64::MAX)
             .saturating_add(64);
@@ -77,6 +96,7 @@ impl Model {
             prompt_tokens,
             max_tokens,
             max_cost,
+            stream,
         })
     }
 }
@@ -87,12 +107,28 @@ pub struct Refusal {
     /// A short machine-readable kind (the metric's label).
     pub kind: &'static str,
     pub reason: String,
+    /// The holder the payment proved to be (its voucher's signature was
+    /// checked before the refusal): the only one whose account the 402 may
+    /// show. `None`: the 402 shows no account.
+    pub holder: Option<Address>,
 }
 
-fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result<T, Refusal> {
+impl Refusal {
+    /// This refusal, answered to `holder`, who signed the payment.
+    #[must_use]
+    pub fn to_signer(self, holder: Address) -> Refusal {
+        Refusal {
+            holder: Some(holder),
+            ..self
+        }
+    }
+}
+
+pub(crate) fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal {
         kind,
         reason: reason.into(),
+        holder: None,
     })
 }
 
@@ -136,6 +172,16 @@ impl Ticket {
         }
     }
 
+    /// What a voucher-paid request was bounded to (an `exact` payment is
+    /// one price, whatever it used).
+    #[must_use]
+    pub fn bound(&self) -> Option<&Bound> {
+        match self {
+            Ticket::Voucher { bound, .. } => Some(bound),
+            Ticket::Exact { .. } => None,
+        }
+    }
+
     /// The scheme's name.
     #[must_use]
     pub fn scheme(&self) -> &'static str {
@@ -150,14 +196,16 @@ fn failure(kind: &'static str) -> impl Fn(LedgerError) -> Refusal {
     move |e| Refusal {
         kind,
         reason: format!("the gateway cannot record payments right now: {e}"),
+        holder: None,
     }
 }
 
 impl App {
-    fn chain_error(e: &aat_client::ClientError) -> Refusal {
+    pub(crate) fn chain_error(e: &aat_client::ClientError) -> Refusal {
         Refusal {
             kind: "chain",
             reason: format!("the gateway cannot read the chain right now: {e}"),
+            holder: None,
         }
     }
 
@@ -198,7 +246,7 @@ impl App {
                     .await
             }
             "exact" if self.config.exact.is_some() => {
-                self.admit_exact(&payment.payload, request_id).await
+                self.admit_exact(&payment.payload, bound, request_id).await
             }
             other => refuse("scheme", format!("scheme '{other}' is not accepted here")),
         }
@@ -228,46 +276,34 @@ impl App {
                 ),
             );
         }
-        let digest = self.check_voucher_signature(&signed).await?;
-        let holdings = self
-            .chain
-            .holdings(v.holder, v.id)
+        let (digest, verdict) = self.check_voucher_signature(&signed).await?;
+        // The holder has proven who it is: its refusals may show its account.
+        let admission = self
+            .voucher_admission(&signed, (cumulative, deadline), verdict, bound, request_id)
             .await
-            .map_err(|e| Self::chain_error(&e))?;
-        let channel_open = !holdings.locked.is_zero()
-            && holdings.channel_expires
-                > now.saturating_add(self.config.voucher.channel_margin_secs);
-        let available = if channel_open {
-            holdings.locked
-        } else {
-            holdings.balance
-        };
-        let cap = holdings.settled.saturating_add(available);
-        let admission = VoucherAdmission {
-            request_id: request_id.clone(),
-            holder: v.holder,
-            id: v.id,
-            cumulative,
-            deadline,
-            signature: signed.signature.clone(),
-            max_cost: bound.max_cost,
-            cap: i64::try_from(cap).unwrap_or(i64::MAX),
-            credit_limit: i64::try_from(self.config.voucher.credit_limit).unwrap_or(i64::MAX),
-        };
+            .map_err(|r| r.to_signer(v.holder))?;
         match self
             .ledger
             .admit_voucher(&admission)
             .await
-            .map_err(failure("ledger"))?
+            .map_err(|e| failure("ledger")(e).to_signer(v.holder))?
         {
             Ok(_) => Ok(Ticket::Voucher {
-                request_id,
+                request_id: admission.request_id,
                 holder: v.holder,
                 id: v.id,
                 voucher_digest: digest,
                 bound: *bound,
             }),
-            Err(refusal) => refuse("voucher", refusal.to_string()),
+            Err(VoucherRefusal::Budget { cap, .. }) if verdict == Verdict::Erc1271 => Err(Refusal {
+                kind: "smart-account",
+                reason: format!(
+                    "{} signs through ERC-1271, and its wallet can refuse the voucher when it is settled: without a channel signer it is served only within what it has already settled on-chain ({cap} units)",
+                    v.holder
+                ),
+                holder: Some(v.holder),
+            }),
+            Err(refusal) => refuse("voucher", refusal.to_string()).map_err(|r| r.to_signer(v.holder)),
         }
     }
 
@@ -298,32 +334,28 @@ impl App {
                 format!("the voucher's deadline {} is too soon to settle it; sign one valid until at least {min}", v.deadline),
             );
         }
+        // The ledger keeps both exactly as signed, or refuses them: a voucher
+        // kept with another value than its signature covers never settles.
         let cumulative = i64::try_from(v.cumulativeAmount).or_else(|_| {
             refuse(
                 "malformed",
-                "the voucher's cumulativeAmount is beyond what this gateway accounts (2^63)",
+                format!(
+                    "the voucher's cumulativeAmount is beyond what this gateway accounts ({})",
+                    i64::MAX
+                ),
             )
         })?;
-        Ok((cumulative, i64::try_from(v.deadline).unwrap_or(i64::MAX)))
-    }
-
-    async fn check_voucher_signature(&self, signed: &SignedVoucher) -> Result<B256, Refusal> {
-        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
-        let valid = self
-            .chain
-            .signed_by(signed.voucher.holder, digest, &signed.signature)
-            .await
-            .map_err(|e| Self::chain_error(&e))?;
-        if !valid {
-            return refuse(
-                "signature",
+        let deadline = i64::try_from(v.deadline).or_else(|_| {
+            refuse(
+                "malformed",
                 format!(
-                    "the voucher is not signed by its holder {}",
-                    signed.voucher.holder
+                    "the voucher's deadline {} is beyond what this gateway keeps exactly ({}); sign one with an earlier deadline",
+                    v.deadline,
+                    i64::MAX
                 ),
-            );
-        }
-        Ok(digest)
+            )
+        })?;
+        Ok((cumulative, deadline))
     }
 
     /// `id`'s policy when it may pay for `model` here.
@@ -361,7 +393,12 @@ impl App {
         Ok(policy)
     }
 
-    async fn admit_exact(&self, payload: &Value, request_id: String) -> Result<Ticket, Refusal> {
+    async fn admit_exact(
+        &self,
+        payload: &Value,
+        bound: &Bound,
+        request_id: String,
+    ) -> Result<Ticket, Refusal> {
         let Some(exact) = &self.config.exact else {
             return refuse("scheme", "scheme 'exact' is not accepted here");
         };
@@ -412,18 +449,8 @@ impl App {
                 format!("authorization {} of {} is already used", a.nonce, a.from),
             );
         }
-        let digest = a.eip712_signing_hash(&self.chain.token_domain);
-        let valid = self
-            .chain
-            .signed_by(a.from, digest, &signed.signature)
-            .await
-            .map_err(|e| Self::chain_error(&e))?;
-        if !valid {
-            return refuse(
-                "signature",
-                format!("the authorization is not signed by {}", a.from),
-            );
-        }
+        self.check_authorization_signature(&signed, exact, bound)
+            .await?;
         let balance = self
             .chain
             .token_balance(a.from)
@@ -678,7 +705,8 @@ impl App {
     }
 
     /// The offers of a 402 for a request to `model` bounded by `bound`,
-    /// with `holder`'s accounts when it said who it is.
+    /// with `holder`'s accounts when the payment refused was signed by it
+    /// (never to whoever merely names a holder).
     pub async fn offers(
         &self,
         model: &Model,
@@ -718,7 +746,7 @@ impl App {
                 "maxPromptTokens": bound.prompt_tokens,
                 "maxTokens": bound.max_tokens,
                 "minValiditySeconds": self.config.voucher.min_validity_secs,
-                "creditLimit": self.config.voucher.credit_limit.to_string(),
+                "creditLimit": self.credit_limit(bound).to_string(),
                 "now": now,
                 "accounts": accounts,
             }),
@@ -760,11 +788,12 @@ impl App {
         let (cumulative, deadline) = self.voucher_terms(&signed)?;
         self.check_voucher_signature(&signed).await?;
         let v = &signed.voucher;
+        let proven = |r: Refusal| r.to_signer(v.holder);
         match self
             .ledger
             .record_voucher(v.holder, v.id, cumulative, deadline, &signed.signature)
             .await
-            .map_err(failure("ledger"))?
+            .map_err(|e| proven(failure("ledger")(e)))?
         {
             Ok(_) => {
                 let row = self
@@ -775,7 +804,7 @@ impl App {
                     .unwrap_or_default();
                 Ok(self.account_json(&row))
             }
-            Err(refusal) => refuse("voucher", refusal.to_string()),
+            Err(refusal) => refuse("voucher", refusal.to_string()).map_err(proven),
         }
     }
 }

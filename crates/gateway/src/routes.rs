@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Instant};
 
 use aat_client::x402::{
     self, decode_header, encode_header, PaymentPayload, PaymentRequired, Resource,
-    SettlementResponse, AAT_HOLDER, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
+    SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
     PAYMENT_SIGNATURE,
 };
 use alloy::primitives::{Address, B256};
@@ -25,6 +25,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::{
+    limits::{self, StreamGuard},
     payment::{hash, Bound, Model, Ticket},
     upstream::{event_data, EventSplitter, UpstreamError, Usage},
     App,
@@ -152,42 +153,27 @@ async fn serve_paid(
         .get("stream")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    // The completion bound: asked for (either name), else the model's most.
-    let asked = ["max_completion_tokens", "max_tokens"]
-        .iter()
-        .find_map(|k| {
-            request
-                .get(*k)
-                .filter(|v| !v.is_null())
-                .map(|v| (k, v.as_u64()))
-        });
-    let max_tokens = match asked {
-        Some((_, Some(n))) if n > 0 && n <= model.config.max_tokens => n,
-        Some((k, _)) => {
+    // What cannot be bounded is refused; the completion bound is asked
+    // for (either name, both checked), else the model's most.
+    let max_tokens = match limits::check(route, &request)
+        .and_then(|()| limits::max_tokens(&mut request, model.config.max_tokens))
+    {
+        Ok(n) => n,
+        Err(refused) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request_error",
-                &format!(
-                    "'{k}' must be an integer from 1 to {}",
-                    model.config.max_tokens
-                ),
+                &refused.to_string(),
             )
         }
-        None => model.config.max_tokens,
     };
-    let key = asked.map_or("max_tokens", |(k, _)| *k);
-    request.insert(key.to_owned(), json!(max_tokens));
     if stream {
         request.insert("stream_options".into(), json!({"include_usage": true}));
     }
-    let bound = match model.bound(body.len(), max_tokens) {
+    let bound = match model.bound(body.len(), max_tokens, stream) {
         Ok(bound) => bound,
         Err(reason) => return error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
     };
-    let holder = headers
-        .get(AAT_HOLDER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<Address>().ok());
     let resource = Resource {
         url: route.to_owned(),
         description: format!("{name}: {}", &route[4..]),
@@ -207,7 +193,7 @@ async fn serve_paid(
             resource,
             &model,
             &bound,
-            holder,
+            None,
         )
         .await;
     };
@@ -227,7 +213,7 @@ async fn serve_paid(
                 resource,
                 &model,
                 &bound,
-                holder,
+                None,
             )
             .await;
         }
@@ -241,12 +227,8 @@ async fn serve_paid(
             } else {
                 x402::VOUCHER_SCHEME
             };
-            let holder = holder.or_else(|| {
-                payment
-                    .payload
-                    .pointer("/voucher/holder")
-                    .and_then(|h| h.as_str()?.parse().ok())
-            });
+            // Only a holder whose own signature the payment carried is
+            // told what it owes.
             return payment_required(
                 app,
                 scheme,
@@ -255,7 +237,7 @@ async fn serve_paid(
                 resource,
                 &model,
                 &bound,
-                holder,
+                refusal.holder,
             )
             .await;
         }
@@ -327,6 +309,20 @@ async fn whole_response(
             return upstream_failure(&err);
         }
     };
+    if let Some(bound) = ticket.bound().filter(|b| model.beyond(usage, b)) {
+        // More than was reserved: never charged less than reported, so
+        // not passed on.
+        app.release(ticket).await;
+        return error(
+            StatusCode::BAD_GATEWAY,
+            "upstream_overrun",
+            &format!(
+                "the upstream reported {} units of usage, beyond this request's bound of {}; the answer is withheld and nothing was charged",
+                model.reported_cost(usage),
+                bound.max_cost
+            ),
+        );
+    }
     let settlement = match app
         .charge(ticket, model, usage, request_hash, hash(&bytes))
         .await
@@ -400,8 +396,10 @@ async fn stream_response(
         let mut usage: Option<Usage> = None;
         let mut sent = alloy::primitives::Keccak256::new();
         let mut broken = false;
+        let mut cut: Option<String> = None;
+        let mut guard = StreamGuard::new(ticket.bound().map_or(u64::MAX, |b| b.max_tokens));
         let mut chunks = upstream.bytes_stream();
-        while let Some(chunk) = chunks.next().await {
+        'read: while let Some(chunk) = chunks.next().await {
             let Ok(chunk) = chunk else {
                 broken = true;
                 break;
@@ -411,11 +409,14 @@ async fn stream_response(
                 if data.as_deref() == Some("[DONE]") {
                     continue;
                 }
-                if let Some(found) = data
-                    .and_then(|d| serde_json::from_str::<Value>(&d).ok())
-                    .and_then(|v| Usage::of(&v))
-                {
+                let parsed = data.and_then(|d| serde_json::from_str::<Value>(&d).ok());
+                if let Some(found) = parsed.as_ref().and_then(Usage::of) {
                     usage = Some(found);
+                }
+                // More than the bound is not passed on.
+                cut = parsed.as_ref().and_then(|v| guard.exceeded(v));
+                if cut.is_some() {
+                    break 'read;
                 }
                 sent.update(&event);
                 // A client that left is not a reason to stop: keep reading.
@@ -423,10 +424,23 @@ async fn stream_response(
             }
         }
         let settlement = match usage {
-            Some(usage) if !broken => app
-                .charge(&ticket, &model, usage, request_hash, sent.finalize())
-                .await
-                .map_err(|e| e.to_string()),
+            _ if cut.is_some() => Err(format!(
+                "{}; the stream was cut and nothing was charged",
+                cut.unwrap_or_default()
+            )),
+            Some(usage) if !broken => {
+                if let Some(bound) = ticket.bound().filter(|b| model.beyond(usage, b)) {
+                    // Sent before its usage came: charged all it reserved.
+                    tracing::warn!(
+                        reported = %model.reported_cost(usage),
+                        bound = bound.max_cost,
+                        "a stream's usage is beyond its bound; charged the bound"
+                    );
+                }
+                app.charge(&ticket, &model, usage, request_hash, sent.finalize())
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             Some(_) => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None if broken => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None => Err("the upstream reported no usage; nothing was charged".to_owned()),
@@ -481,6 +495,8 @@ fn tokio_stream_of(
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
+/// A 402 offering the schemes, with `holder`'s accounts when the refused
+/// payment was signed by it.
 #[allow(clippy::too_many_arguments)]
 async fn payment_required(
     app: &Arc<App>,

@@ -6,7 +6,11 @@
 //! words makes it misbehave, so tests can reach every failure path:
 //! `stub:fail` (500), `stub:hang` (never answers), `stub:slow` (answers
 //! after `SLOW`), `stub:no-usage` (omits usage), `stub:break` (a stream that
-//! stops mid-way).
+//! stops mid-way), `stub:overrun` (ignores `max_tokens`, answering eight times
+//! as many words, and reports them). Like OpenAI, it answers `n` completions
+//! (generating `best_of` for `/v1/completions`, and as many per element of
+//! an array `prompt`, each echoing them all) and its usage counts every
+//! completion generated.
 
 use std::{
     net::SocketAddr,
@@ -104,21 +108,31 @@ struct Reply {
 }
 
 fn reply(prompt: &str, all_prompt: &str, max_tokens: u64) -> Reply {
-    let mut out: Vec<String> = std::iter::once("echo:".to_owned())
-        .chain(prompt.split_whitespace().map(str::to_owned))
-        .collect();
-    out.truncate(usize::try_from(max_tokens.max(1)).unwrap_or(usize::MAX));
     let trigger = [
         "stub:fail",
         "stub:hang",
         "stub:slow",
         "stub:no-usage",
         "stub:break",
+        "stub:overrun",
     ]
     .into_iter()
     .find(|t| prompt.contains(t))
     .unwrap_or_default()
     .to_owned();
+    let limit = usize::try_from(max_tokens.max(1)).unwrap_or(usize::MAX);
+    let echo: Vec<String> = std::iter::once("echo:".to_owned())
+        .chain(prompt.split_whitespace().map(str::to_owned))
+        .collect();
+    let out: Vec<String> = if trigger == "stub:overrun" {
+        echo.iter()
+            .cycle()
+            .take(limit.saturating_mul(8))
+            .cloned()
+            .collect()
+    } else {
+        echo.into_iter().take(limit).collect()
+    };
     Reply {
         prompt_tokens: words(all_prompt),
         words: out,
@@ -160,8 +174,25 @@ fn max_tokens(body: &Value) -> u64 {
         .unwrap_or(16)
 }
 
+/// How many completions are returned (`n` per prompt of an array
+/// `prompt`) and generated (`best_of` per prompt, at least `n`).
+fn completions_asked(body: &Value) -> (u64, u64) {
+    let prompts = body
+        .get("prompt")
+        .and_then(Value::as_array)
+        .map_or(1, |p| p.len().max(1) as u64);
+    let n = body.get("n").and_then(Value::as_u64).unwrap_or(1).max(1);
+    let best_of = body
+        .get("best_of")
+        .and_then(Value::as_u64)
+        .unwrap_or(n)
+        .max(n);
+    (n * prompts, best_of * prompts)
+}
+
 async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
     let model = body["model"].as_str().unwrap_or("stub").to_owned();
+    let (n, generated) = completions_asked(body);
     match reply.trigger.as_str() {
         "stub:fail" => return (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -176,22 +207,27 @@ async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
         "stub:slow" => tokio::time::sleep(SLOW).await,
         _ => {}
     }
+    let completion_tokens = reply.words.len() as u64 * generated;
     let usage = json!({
         "prompt_tokens": reply.prompt_tokens,
-        "completion_tokens": reply.words.len(),
-        "total_tokens": reply.prompt_tokens + reply.words.len() as u64,
+        "completion_tokens": completion_tokens,
+        "total_tokens": reply.prompt_tokens + completion_tokens,
     });
     let text = reply.words.join(" ");
     let stream = body.get("stream").and_then(Value::as_bool).unwrap_or(false);
     if !stream {
-        let choice = if chat {
-            json!({"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"})
-        } else {
-            json!({"index": 0, "text": text, "finish_reason": "stop"})
-        };
+        let choices: Vec<Value> = (0..n)
+            .map(|i| {
+                if chat {
+                    json!({"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"})
+                } else {
+                    json!({"index": i, "text": text, "finish_reason": "stop"})
+                }
+            })
+            .collect();
         let mut out = json!({
             "id": "stub-1", "object": if chat { "chat.completion" } else { "text_completion" },
-            "created": 0, "model": model, "choices": [choice],
+            "created": 0, "model": model, "choices": choices,
         });
         if reply.trigger != "stub:no-usage" {
             out["usage"] = usage;
@@ -209,15 +245,17 @@ async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
         } else {
             format!(" {word}")
         };
-        let choice = if chat {
-            json!({"index": 0, "delta": {"content": piece}, "finish_reason": null})
-        } else {
-            json!({"index": 0, "text": piece, "finish_reason": null})
-        };
-        events.push(format!(
-            "data: {}\n\n",
-            json!({"id": "stub-1", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [choice]})
-        ));
+        for index in 0..n {
+            let choice = if chat {
+                json!({"index": index, "delta": {"content": piece}, "finish_reason": null})
+            } else {
+                json!({"index": index, "text": piece, "finish_reason": null})
+            };
+            events.push(format!(
+                "data: {}\n\n",
+                json!({"id": "stub-1", "object": "chat.completion.chunk", "created": 0, "model": model, "choices": [choice]})
+            ));
+        }
     }
     if reply.trigger == "stub:break" {
         // Half the events, then, after a pause (so that the headers and

@@ -10,7 +10,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use aat_client::x402::{decode_header, PaymentRequired, PAYMENT_REQUIRED};
+use aat_client::{
+    signing,
+    x402::{decode_header, payment_header, PaymentRequired, VoucherPayload, PAYMENT_REQUIRED},
+};
 use aat_gateway::Gateway;
 use alloy::primitives::U256;
 use common::*;
@@ -76,17 +79,45 @@ interval_ms = 100
     path
 }
 
-/// What the gateway says `holder` owes, from a 402's account list.
-async fn owed(url: &str, holder: alloy::primitives::Address) -> U256 {
-    let response = reqwest::Client::new()
-        .post(format!("{url}/v1/chat/completions"))
-        .header("aat-holder", holder.to_string())
-        .json(&chat("how much?", false))
-        .send()
-        .await
-        .unwrap();
-    let required: PaymentRequired =
-        decode_header(response.headers()[PAYMENT_REQUIRED].to_str().unwrap()).unwrap();
+/// What the gateway says `holder` owes in `id`, from the account list of
+/// a 402 answered to a voucher `holder` signed (for nothing: it does not
+/// cover what is owed). A 402 shows an account only to its holder.
+async fn owed(
+    world: &World,
+    url: &str,
+    holder: &alloy::signers::local::PrivateKeySigner,
+    id: U256,
+) -> U256 {
+    let http = reqwest::Client::new();
+    let ask = |payment: Option<String>| {
+        let mut request = http
+            .post(format!("{url}/v1/chat/completions"))
+            .json(&chat("how much?", false));
+        if let Some(payment) = payment {
+            request = request.header("payment-signature", payment);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            decode_header::<PaymentRequired>(response.headers()[PAYMENT_REQUIRED].to_str().unwrap())
+                .unwrap()
+        }
+    };
+    let offer = ask(None).await.offer("aat-voucher").unwrap().clone();
+    let voucher = signing::sign_voucher(
+        holder,
+        &world.owner.aat_domain().await.unwrap(),
+        offer.pay_to.parse().unwrap(),
+        id,
+        U256::ZERO,
+        world.now().await + 86_400,
+    )
+    .await
+    .unwrap();
+    let required = ask(Some(payment_header(
+        &offer,
+        &VoucherPayload::from(&voucher),
+    )))
+    .await;
     let accounts = &required.offer("aat-voucher").unwrap().extra["accounts"];
     accounts[0]["owed"].as_str().unwrap().parse().unwrap()
 }
@@ -149,7 +180,7 @@ async fn a_gateway_killed_mid_run_restarts_and_settles_everything_it_accepted() 
 
     // The second run, same database, settles as soon as anything is owed.
     let (mut second, url) = spawn(&write_config(&dir, &world, &stub.url(), 1), &key);
-    let owed_now = owed(&url, holder.address()).await;
+    let owed_now = owed(&world, &url, &holder, id).await;
     assert!(
         owed_now >= charged,
         "every response released was recorded: {owed_now} < {charged}"

@@ -277,6 +277,7 @@ async fn fifty_concurrent_requests_from_one_holder_never_overspend_its_channel()
                     let required: PaymentRequired = serde_json::from_slice(&paid.body).unwrap();
                     assert!(
                         required.error.contains("insufficient budget")
+                            || required.error.contains("credit limit")
                             || required.error.contains("voucher does not cover")
                             || required.error.contains("replayed")
                             || required.error.contains("stale"),

@@ -235,7 +235,7 @@ async fn bad_vouchers_get_a_402_with_their_reason_and_never_reach_the_upstream()
     .await;
     let (status, got, _) = probe.send(&body, Some(pay(&greedy))).await;
     assert!(
-        status == 402 && got.contains("for more than could be owed"),
+        status == 402 && got.contains("for more than is owed"),
         "{got}"
     );
     let covering = voucher(&world, &holder, provider, id, owed.unsigned_abs(), later).await;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod signers;
+
 use std::{collections::BTreeMap, path::PathBuf};
 
 use aat_client::{
@@ -235,10 +237,7 @@ impl World {
             instance: "test".into(),
             poll_ms: 50,
             models,
-            voucher: VoucherConfig {
-                credit_limit: 100_000,
-                ..VoucherConfig::default()
-            },
+            voucher: VoucherConfig::default(),
             exact: Some(ExactConfig {
                 price: U256::from(EXACT_PRICE),
                 pay_to: None,
