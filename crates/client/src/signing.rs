@@ -131,8 +131,35 @@ pub async fn sign_voucher<S: Signer + ?Sized>(
     cumulative: U256,
     deadline: u64,
 ) -> Result<SignedVoucher, ClientError> {
+    sign_voucher_for(
+        signer.address(),
+        signer,
+        aat_domain,
+        provider,
+        id,
+        cumulative,
+        deadline,
+    )
+    .await
+}
+
+/// Signs `holder`'s voucher with `signer`'s key: the session key the
+/// holder's channel with `provider` names (AAT spec v3), or the holder's own.
+///
+/// # Errors
+///
+/// The signer fails.
+pub async fn sign_voucher_for<S: Signer + ?Sized>(
+    holder: Address,
+    signer: &S,
+    aat_domain: &Eip712Domain,
+    provider: Address,
+    id: U256,
+    cumulative: U256,
+    deadline: u64,
+) -> Result<SignedVoucher, ClientError> {
     let voucher = Voucher {
-        holder: signer.address(),
+        holder,
         provider,
         id,
         cumulativeAmount: cumulative,

@@ -399,6 +399,9 @@ struct Remembered {
 /// final event.
 pub struct Payer<S> {
     pub signer: S,
+    /// Whose vouchers it signs: the signer's own address, or the holder
+    /// whose channel names the signer as its session key (`for_holder`).
+    pub holder: Address,
     pub http: reqwest::Client,
     pub method: Method,
     /// AAT's domain (vouchers) or TokenAI's (authorizations).
@@ -415,12 +418,21 @@ fn unix_now() -> i64 {
 impl<S: Signer + Send + Sync> Payer<S> {
     pub fn new(signer: S, method: Method, domain: Eip712Domain) -> Self {
         Payer {
+            holder: signer.address(),
             signer,
             http: reqwest::Client::new(),
             method,
             domain,
             remembered: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Signs `holder`'s vouchers with this payer's key: an agent's session
+    /// key, which `holder`'s channel with the provider names (AAT spec v3).
+    #[must_use]
+    pub fn for_holder(mut self, holder: Address) -> Self {
+        self.holder = holder;
+        self
     }
 
     /// What this payer believes it owes (vouchers), once it has been told.
@@ -519,7 +531,7 @@ impl<S: Signer + Send + Sync> Payer<S> {
         serde_json::from_value::<Vec<Account>>(accounts.clone())
             .ok()?
             .into_iter()
-            .find(|a| a.id == *id && a.holder == self.signer.address())
+            .find(|a| a.id == *id && a.holder == self.holder)
             .map(|a| a.owed)
     }
 
@@ -539,7 +551,8 @@ impl<S: Signer + Send + Sync> Payer<S> {
             .parse()
             .map_err(|_| ClientError::Decode("the offer has no payTo".into()))?;
         let chain_now = u64::try_from(unix_now().saturating_add(known.skew)).unwrap_or(0);
-        let signed = signing::sign_voucher(
+        let signed = signing::sign_voucher_for(
+            self.holder,
             &self.signer,
             &self.domain,
             provider,

@@ -1,14 +1,18 @@
 //! The checks admission makes beyond a payload's own fields: whose
-//! signature it is, as the contracts judge it (`aat_client::signature`),
-//! what the holder's budget can settle (`budget`), and how much credit a
-//! request gets.
+//! signature it is, as the contracts judge it (`aat_client::signature`;
+//! for a voucher, the session key the holder's open channel names, else the
+//! holder), what the holder's budget can settle (`budget`), and how much
+//! credit a request gets.
 
 use aat_client::{
     signature::{Expected, Verdict},
     signing::{SignedAuthorization, SignedVoucher},
     ClientError,
 };
-use alloy::{primitives::B256, sol_types::SolStruct};
+use alloy::{
+    primitives::{Address, B256, U256},
+    sol_types::SolStruct,
+};
 
 use crate::{
     budget,
@@ -26,7 +30,7 @@ impl App {
         &self,
         signed: &SignedVoucher,
         (cumulative, deadline): (i64, i64),
-        verdict: Verdict,
+        (expected, verdict): (Expected, Verdict),
         bound: &Bound,
         request_id: String,
     ) -> Result<VoucherAdmission, Refusal> {
@@ -37,9 +41,13 @@ impl App {
             .await
             .map_err(|e| Self::chain_error(&e))?;
         let now = self.chain.now();
-        let channel_open = !holdings.locked.is_zero()
-            && holdings.channel_expires
-                > now.saturating_add(self.config.voucher.channel_margin_secs);
+        // A session key's voucher draws on the channel only, never on the
+        // balance behind it (`check_voucher_signature` made sure the channel
+        // stays open long enough to settle it).
+        let channel_open = matches!(expected, Expected::SessionKey(_))
+            || (!holdings.locked.is_zero()
+                && holdings.channel_expires
+                    > now.saturating_add(self.config.voucher.channel_margin_secs));
         let cap = budget::cap(&holdings, channel_open, self.chain.fee_bps(), verdict);
         Ok(VoucherAdmission {
             request_id,
@@ -68,21 +76,43 @@ impl App {
             })
     }
 
+    /// Who must sign `holder`'s vouchers for `id` to this provider as AAT
+    /// judges them now (spec v3): while its channel is open and names a
+    /// signer, that session key alone, by ECDSA; otherwise the holder.
+    /// Also when the channel closes (the signer is the channel's), and the
+    /// second value: until when the key signs (0 for the holder).
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn voucher_signer(
+        &self,
+        holder: Address,
+        id: U256,
+    ) -> Result<(Expected, u64), ClientError> {
+        let holdings = self.chain.holdings(holder, id).await?;
+        let open = self.chain.now() < holdings.channel_expires;
+        Ok(if open && !holdings.channel_signer.is_zero() {
+            (
+                Expected::SessionKey(holdings.channel_signer),
+                holdings.channel_expires,
+            )
+        } else {
+            (Expected::Account(holder), 0)
+        })
+    }
+
     /// How AAT would judge `signed`'s signature: the check admission makes
-    /// (`aat_client::signature`, with the holder as the signer).
+    /// (`aat_client::signature`, with the signer `voucher_signer` names).
     ///
     /// # Errors
     ///
     /// The chain cannot be read.
     pub async fn voucher_verdict(&self, signed: &SignedVoucher) -> Result<Verdict, ClientError> {
-        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
-        self.chain
-            .verify(
-                Expected::Account(signed.voucher.holder),
-                digest,
-                &signed.signature,
-            )
-            .await
+        let v = &signed.voucher;
+        let (expected, _) = self.voucher_signer(v.holder, v.id).await?;
+        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
+        self.chain.verify(expected, digest, &signed.signature).await
     }
 
     /// How TokenAI would judge `signed`'s signature: the check `exact`
@@ -102,25 +132,55 @@ impl App {
             .await
     }
 
+    /// The voucher's digest, who had to sign it and the verdict, or the
+    /// refusal: not that signer's signature, or a session key's voucher
+    /// that could not be settled before its channel ends (after, AAT no
+    /// longer takes that key's signatures).
     pub(crate) async fn check_voucher_signature(
         &self,
         signed: &SignedVoucher,
-    ) -> Result<(B256, Verdict), Refusal> {
-        let verdict = self
-            .voucher_verdict(signed)
+    ) -> Result<(B256, Expected, Verdict), Refusal> {
+        let v = &signed.voucher;
+        let (expected, until) = self
+            .voucher_signer(v.holder, v.id)
             .await
             .map_err(|e| Self::chain_error(&e))?;
-        if !verdict.is_valid() {
-            return refuse(
+        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
+        let verdict = self
+            .chain
+            .verify(expected, digest, &signed.signature)
+            .await
+            .map_err(|e| Self::chain_error(&e))?;
+        match (expected, verdict.is_valid()) {
+            (Expected::Account(holder), false) => refuse(
                 "signature",
                 format!(
-                    "the voucher is not signed by its holder {} (65 bytes r, s, v with v 27 or 28 and low s, in AAT's domain, or its ERC-1271 wallet's yes)",
-                    signed.voucher.holder
+                    "the voucher is not signed by its holder {holder} (65 bytes r, s, v with v 27 or 28 and low s, in AAT's domain, or its ERC-1271 wallet's yes)"
                 ),
-            );
+            ),
+            (Expected::SessionKey(key), false) => refuse(
+                "signature",
+                format!(
+                    "{}'s channel with this provider names {key} to sign its vouchers until {until}: only that key's 65-byte ECDSA signature (v 27 or 28, low s, in AAT's domain) is valid until then",
+                    v.holder
+                ),
+            ),
+            (Expected::SessionKey(key), true)
+                if until <= self
+                    .chain
+                    .now()
+                    .saturating_add(self.config.voucher.channel_margin_secs) =>
+            {
+                refuse(
+                    "channel-ending",
+                    format!(
+                        "{}'s channel names {key} to sign until {until}, too soon to settle a voucher it signs now; the channel's provider may close it, or the holder signs after it ends",
+                        v.holder
+                    ),
+                )
+            }
+            _ => Ok((digest, expected, verdict)),
         }
-        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
-        Ok((digest, verdict))
     }
 
     /// Refuses an authorization TokenAI would refuse, and one whose payer's

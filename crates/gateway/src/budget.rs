@@ -127,6 +127,7 @@ mod tests {
             balance: u(5_000),
             locked: u(1_000),
             channel_expires: 0,
+            channel_signer: alloy::primitives::Address::ZERO,
             settled: u(300),
         };
         assert_eq!(cap(&holdings, true, 100, Verdict::Ecdsa), u(300 + 988));

@@ -276,10 +276,16 @@ impl App {
                 ),
             );
         }
-        let (digest, verdict) = self.check_voucher_signature(&signed).await?;
+        let (digest, expected, verdict) = self.check_voucher_signature(&signed).await?;
         // The holder has proven who it is: its refusals may show its account.
         let admission = self
-            .voucher_admission(&signed, (cumulative, deadline), verdict, bound, request_id)
+            .voucher_admission(
+                &signed,
+                (cumulative, deadline),
+                (expected, verdict),
+                bound,
+                request_id,
+            )
             .await
             .map_err(|r| r.to_signer(v.holder))?;
         match self

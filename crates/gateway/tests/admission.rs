@@ -241,11 +241,12 @@ async fn the_fee_is_budgeted_so_everything_served_settles() {
             .unwrap(),
         u(served_units)
     );
-    let (locked, _) = world
+    let locked = world
         .owner
         .channel(holder.address(), provider, id)
         .await
-        .unwrap();
+        .unwrap()
+        .locked;
     assert_eq!(locked, u(LOCKED - served_units - fee(served_units)));
 
     // The fee the budget uses is the chain's current one.

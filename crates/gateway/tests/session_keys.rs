@@ -1,0 +1,135 @@
+//! Channels that name a session key (AAT spec v3), paid through the
+//! gateway: the key alone signs the holder's vouchers while the channel is
+//! open, the holder's own signature is refused as AAT would refuse it, and
+//! only the channel pays, never the balance behind it.
+
+mod common;
+
+use aat_client::signing;
+use alloy::{
+    primitives::{FixedBytes, U256},
+    signers::local::PrivateKeySigner,
+};
+use common::*;
+
+fn u(n: u64) -> U256 {
+    U256::from(n)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_pays_with_its_channels_session_key() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let base = served.gateway.url();
+    let url = format!("{base}/v1/chat/completions");
+    let provider = world.provider_key.address();
+    let holder = party(&world, "session holder").await;
+    let key = PrivateKeySigner::random();
+    let id = world
+        .mint(holder.address(), &world.policy("", 0), 10_000)
+        .await;
+    let expires = world.now().await + 30 * 86_400;
+    world
+        .rails_of(&holder)
+        .open_channel(provider, id, u(2_000), expires, key.address())
+        .await
+        .unwrap();
+
+    // The holder's own key no longer pays here.
+    let own = world.voucher_payer(&holder, id).await;
+    let refused = own.post(&url, &chat("as myself", false)).await.unwrap();
+    let body = String::from_utf8_lossy(&refused.body).to_string();
+    assert_eq!(refused.status, 402, "{body}");
+    assert!(
+        body.contains(&format!("names {} to sign its vouchers", key.address())),
+        "{body}"
+    );
+    assert_eq!(served.stub.calls(), 0);
+
+    // Its agent's session key does.
+    let agent = world
+        .voucher_payer(&key, id)
+        .await
+        .for_holder(holder.address());
+    for (i, stream) in [false, true, false].into_iter().enumerate() {
+        let paid = agent
+            .post(&url, &chat(&format!("task {i}"), stream))
+            .await
+            .unwrap();
+        assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    }
+    close_out(&agent, &base).await;
+    let owed = agent.owed().unwrap();
+    let report = served.gateway.settle_now().await.unwrap();
+    assert_eq!(
+        (report.vouchers_settled, report.vouchers_rejected),
+        (1, 0),
+        "{report:?}"
+    );
+    let rails = world.rails_of(&holder);
+    assert_eq!(
+        rails.settled(holder.address(), provider, id).await.unwrap(),
+        owed
+    );
+    assert_eq!(
+        rails.balance(holder.address(), id).await.unwrap(),
+        u(8_000),
+        "the balance behind the channel is untouched"
+    );
+}
+
+/// A session key's channel that has nothing left is no budget, whatever
+/// the balance behind it: AAT would not let the key's vouchers touch it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_session_channel_is_no_budget() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let provider = world.provider_key.address();
+    let holder = party(&world, "empty channel").await;
+    let key = PrivateKeySigner::random();
+    let id = world
+        .mint(holder.address(), &world.policy("", 0), 10_000)
+        .await;
+    let expires = world.now().await + 30 * 86_400;
+    world
+        .rails_of(&holder)
+        .open_channel(provider, id, u(2), expires, key.address())
+        .await
+        .unwrap();
+    // One unit and its fee empty the channel; it stays open, with its key.
+    let domain = world.owner.aat_domain().await.unwrap();
+    let one =
+        signing::sign_voucher_for(holder.address(), &key, &domain, provider, id, u(1), expires)
+            .await
+            .unwrap();
+    let policy = world.policy("", 0);
+    world
+        .rails_of(&world.provider_key)
+        .settle_batch(&[one], policy.model, FixedBytes::ZERO)
+        .await
+        .unwrap();
+    let channel = world
+        .owner
+        .channel(holder.address(), provider, id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (channel.locked, channel.signer),
+        (U256::ZERO, key.address())
+    );
+
+    let agent = world
+        .voucher_payer(&key, id)
+        .await
+        .for_holder(holder.address());
+    let refused = agent.post(&url, &chat("one more", false)).await.unwrap();
+    let body = String::from_utf8_lossy(&refused.body).to_string();
+    assert_eq!(refused.status, 402, "{body}");
+    assert!(body.contains("insufficient budget"), "{body}");
+    assert_eq!(
+        served.stub.calls(),
+        0,
+        "served on a balance the key cannot spend"
+    );
+}
