@@ -654,6 +654,25 @@ pub async fn run(
             ),
         )
         .await?;
+    // Alan's study app pays with a session key of its own: his channel names
+    // it, so the key can spend the channel and nothing else (AAT spec v3).
+    let alan_app = PrivateKeySigner::from_bytes(&alloy::primitives::keccak256(
+        "Alan's study app session key",
+    ))
+    .map_err(|e| e.to_string())?;
+    story
+        .tx(
+            "Alan",
+            "locks 600 CS101 credits in a channel his study app's key signs for",
+            alan.rails.open_channel(
+                provider.key.address(),
+                course.id(),
+                u(600),
+                channel_end,
+                alan_app.address(),
+            ),
+        )
+        .await?;
     let aat_domain = rails.aat_domain().await.map_err(|e| e.to_string())?;
     let receipts = receipt_domain(node.chain_id(), aat.address);
     let chat_url = format!("{}/v1/chat/completions", gateway.url());
@@ -666,13 +685,14 @@ pub async fn run(
         aat_domain.clone(),
     );
     let alan_pays = Payer::new(
-        alan.key.clone(),
+        alan_app,
         Method::Voucher {
             id: course.id(),
             validity: 86_400,
         },
         aat_domain.clone(),
-    );
+    )
+    .for_holder(alan.key.address());
     let questions = [
         "What is a hash function?",
         "Explain Big-O notation.",
@@ -846,6 +866,15 @@ pub async fn run(
         locked == u(600) - ada_owed - fee(ada_owed),
         "Ada's units came from her channel, with the fee",
     );
+    let alan_locked = rails
+        .channel(alan.key.address(), provider.key.address(), course.id())
+        .await
+        .map_err(|e| e.to_string())?
+        .locked;
+    story.expect(
+        alan_locked == u(600) - alan_owed - fee(alan_owed),
+        "Alan's units came from his channel, signed for by his app's key",
+    );
     let batch = Tx::Batch(
         report.hashes.first().copied().unwrap_or_default(),
         report.gas,
@@ -880,17 +909,23 @@ pub async fn run(
             Tx::Note("evm_mine"),
         )
         .await?;
-    story
-        .tx(
-            "Operator",
-            "closes Ada's expired channel: what is left returns to her",
-            rails.send_aat(AAT::closeChannelCall {
-                holder: ada.key.address(),
-                provider: provider.key.address(),
-                id: course.id(),
-            }),
-        )
-        .await?;
+    for student in [&*ada, &*alan] {
+        story
+            .tx(
+                "Operator",
+                &format!(
+                    "closes {}'s expired channel: what is left returns to {}",
+                    student.name,
+                    if student.name == "Ada" { "her" } else { "him" }
+                ),
+                rails.send_aat(AAT::closeChannelCall {
+                    holder: student.key.address(),
+                    provider: provider.key.address(),
+                    id: course.id(),
+                }),
+            )
+            .await?;
+    }
     for student in [&*ada, &*alan, &*grace] {
         story
             .tx(

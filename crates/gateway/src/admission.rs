@@ -48,7 +48,13 @@ impl App {
             || (!holdings.locked.is_zero()
                 && holdings.channel_expires
                     > now.saturating_add(self.config.voucher.channel_margin_secs));
-        let cap = budget::cap(&holdings, channel_open, self.chain.fee_bps(), verdict);
+        let cap = budget::cap(
+            &holdings,
+            channel_open,
+            self.chain.fee_bps(),
+            verdict,
+            U256::from(self.config.voucher.balance_credit_units),
+        );
         Ok(VoucherAdmission {
             request_id,
             holder: v.holder,
@@ -141,16 +147,36 @@ impl App {
         signed: &SignedVoucher,
     ) -> Result<(B256, Expected, Verdict), Refusal> {
         let v = &signed.voucher;
-        let (expected, until) = self
+        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
+        let (mut expected, mut until) = self
             .voucher_signer(v.holder, v.id)
             .await
             .map_err(|e| Self::chain_error(&e))?;
-        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
-        let verdict = self
+        let mut verdict = self
             .chain
             .verify(expected, digest, &signed.signature)
             .await
             .map_err(|e| Self::chain_error(&e))?;
+        // Signed by another key than the view expects: the holder may have
+        // opened (or closed) a channel naming it in a block the view has not
+        // read yet. One fresh read decides.
+        let other_key = aat_client::signature::recover(digest, &signed.signature)
+            .is_some_and(|key| key != expected.address());
+        if !verdict.is_valid() && other_key {
+            self.chain
+                .refresh(v.holder, v.id)
+                .await
+                .map_err(|e| Self::chain_error(&e))?;
+            (expected, until) = self
+                .voucher_signer(v.holder, v.id)
+                .await
+                .map_err(|e| Self::chain_error(&e))?;
+            verdict = self
+                .chain
+                .verify(expected, digest, &signed.signature)
+                .await
+                .map_err(|e| Self::chain_error(&e))?;
+        }
         match (expected, verdict.is_valid()) {
             (Expected::Account(holder), false) => refuse(
                 "signature",

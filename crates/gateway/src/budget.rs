@@ -60,22 +60,34 @@ pub fn settleable(available: U256, fee_bps: u16) -> U256 {
 
 /// The most `holdings`' holder may owe the provider in total, for a
 /// voucher whose signature was judged `verdict`: what is settled, plus
-/// what its channel (when `channel_open`: AAT draws on it first) or else
-/// its balance can settle with the fee at `fee_bps`; only what is settled
-/// for a signature its wallet could refuse later.
+/// what its channel (when `channel_open`: AAT draws on it first) can settle
+/// with the fee at `fee_bps`, or else what its balance can, but at most
+/// `balance_budget` units of it; only what is settled for a signature its
+/// wallet could refuse later.
+///
+/// A channel's units are the provider's guarantee: the holder cannot take
+/// them back before the channel ends. A balance is none: before a voucher
+/// settles, its holder can move it (transfer, lock it in another channel,
+/// open a channel that names a session key, and AAT then takes no voucher
+/// of the holder's own), so what is served against a balance is credit,
+/// and `balance_budget` is how much of it the operator grants.
 #[must_use]
-pub fn cap(holdings: &Holdings, channel_open: bool, fee_bps: u16, verdict: Verdict) -> U256 {
+pub fn cap(
+    holdings: &Holdings,
+    channel_open: bool,
+    fee_bps: u16,
+    verdict: Verdict,
+    balance_budget: U256,
+) -> U256 {
     if verdict != Verdict::Ecdsa {
         return holdings.settled;
     }
-    let available = if channel_open {
-        holdings.locked
+    let settleable = if channel_open {
+        settleable(holdings.locked, fee_bps)
     } else {
-        holdings.balance
+        settleable(holdings.balance, fee_bps).min(balance_budget)
     };
-    holdings
-        .settled
-        .saturating_add(settleable(available, fee_bps))
+    holdings.settled.saturating_add(settleable)
 }
 
 #[cfg(test)]
@@ -130,9 +142,34 @@ mod tests {
             channel_signer: alloy::primitives::Address::ZERO,
             settled: u(300),
         };
-        assert_eq!(cap(&holdings, true, 100, Verdict::Ecdsa), u(300 + 988));
-        assert_eq!(cap(&holdings, false, 100, Verdict::Ecdsa), u(300 + 4_948));
-        assert_eq!(cap(&holdings, true, 100, Verdict::Erc1271), u(300));
-        assert_eq!(cap(&holdings, true, 100, Verdict::Invalid), u(300));
+        let all = U256::MAX;
+        assert_eq!(cap(&holdings, true, 100, Verdict::Ecdsa, all), u(300 + 988));
+        assert_eq!(
+            cap(&holdings, false, 100, Verdict::Ecdsa, all),
+            u(300 + 4_948)
+        );
+        assert_eq!(cap(&holdings, true, 100, Verdict::Erc1271, all), u(300));
+        assert_eq!(cap(&holdings, true, 100, Verdict::Invalid, all), u(300));
+    }
+
+    #[test]
+    fn a_balance_is_budgeted_only_as_far_as_the_operator_grants_credit() {
+        let holdings = Holdings {
+            balance: u(5_000),
+            locked: u(1_000),
+            channel_expires: 0,
+            channel_signer: alloy::primitives::Address::ZERO,
+            settled: u(300),
+        };
+        assert_eq!(
+            cap(&holdings, false, 100, Verdict::Ecdsa, U256::ZERO),
+            u(300)
+        );
+        assert_eq!(cap(&holdings, false, 100, Verdict::Ecdsa, u(50)), u(350));
+        assert_eq!(
+            cap(&holdings, true, 100, Verdict::Ecdsa, U256::ZERO),
+            u(300 + 988),
+            "a channel is no credit"
+        );
     }
 }

@@ -127,6 +127,15 @@ pub struct VoucherConfig {
     /// its voucher; unset: exactly that.
     #[serde(default)]
     pub credit_limit: Option<u64>,
+    /// Units beyond what is settled that a holder without an open channel
+    /// may owe against its balance alone. A balance guarantees nothing: its
+    /// holder can move it before the voucher settles (or lock it in a
+    /// channel that names a session key, after which AAT takes no voucher
+    /// of the holder's own), so this is credit the provider grants, the most
+    /// it can lose to each such holder and id. 0 (the default): vouchers
+    /// are served against open channels only.
+    #[serde(default)]
+    pub balance_credit_units: u64,
 }
 
 impl Default for VoucherConfig {
@@ -136,6 +145,7 @@ impl Default for VoucherConfig {
             min_validity_secs: defaults::min_validity(),
             channel_margin_secs: defaults::channel_margin(),
             credit_limit: None,
+            balance_credit_units: 0,
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Channels that name a session key (AAT spec v3), paid through the
 //! gateway: the key alone signs the holder's vouchers while the channel is
 //! open, the holder's own signature is refused as AAT would refuse it, and
-//! only the channel pays, never the balance behind it.
+//! only the channel pays, never the balance behind it. And why a balance
+//! is no budget by default: a holder served against it can make its own
+//! vouchers unsettleable by opening such a channel.
 
 mod common;
 
@@ -131,5 +133,75 @@ async fn an_empty_session_channel_is_no_budget() {
         served.stub.calls(),
         0,
         "served on a balance the key cannot spend"
+    );
+}
+
+/// Served against its balance, a holder opens a channel that names a
+/// session key, and AAT refuses every voucher of its own while that channel
+/// is open: the provider cannot collect. So by default (no
+/// `voucher.balance_credit_units`) the gateway serves vouchers against
+/// open channels only; what an operator grants against balances is the
+/// most it can lose.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_balance_is_no_budget_by_default() {
+    let world = World::new().await;
+    let granted = 300;
+    let url = |served: &Served| format!("{}/v1/chat/completions", served.gateway.url());
+    let holder = party(&world, "balance holder").await;
+    let id = world
+        .mint(holder.address(), &world.policy("", 0), 10_000)
+        .await;
+
+    let strict = serve(&world, |c| c.voucher = Default::default()).await;
+    let payer = world.voucher_payer(&holder, id).await;
+    let refused = payer
+        .post(&url(&strict), &chat("on my balance", false))
+        .await
+        .unwrap();
+    let body = String::from_utf8_lossy(&refused.body).to_string();
+    assert_eq!(refused.status, 402, "{body}");
+    assert!(body.contains("insufficient budget"), "{body}");
+    assert_eq!(strict.stub.calls(), 0, "served against a balance");
+
+    // An operator that grants credit against balances loses at most that.
+    let lenient = serve(&world, |c| c.voucher.balance_credit_units = granted).await;
+    let payer = world.voucher_payer(&holder, id).await;
+    let mut served = 0;
+    for i in 0..20 {
+        let paid = payer
+            .post(&url(&lenient), &chat(&format!("q{i}"), false))
+            .await
+            .unwrap();
+        if paid.status != 200 {
+            break;
+        }
+        served += 1;
+    }
+    let owed = payer.owed().unwrap();
+    assert!(
+        served >= 1 && owed <= u(granted),
+        "{served} served, {owed} owed"
+    );
+    // The holder makes its vouchers unsettleable...
+    let key = PrivateKeySigner::random();
+    let expires = world.now().await + 86_400;
+    world
+        .rails_of(&holder)
+        .open_channel(
+            world.provider_key.address(),
+            id,
+            u(1),
+            expires,
+            key.address(),
+        )
+        .await
+        .unwrap();
+    // ...and the voucher the gateway holds (for all but the last request)
+    // no longer settles.
+    let report = lenient.gateway.settle_now().await.unwrap();
+    assert_eq!(
+        (report.vouchers_settled, report.vouchers_rejected),
+        (0, 1),
+        "{report:?}"
     );
 }

@@ -237,7 +237,13 @@ impl World {
             instance: "test".into(),
             poll_ms: 50,
             models,
-            voucher: VoucherConfig::default(),
+            // The tests pay from balances too: credit the gateway grants
+            // only when so configured (`balance_credit_units`, 0 by
+            // default; `session_keys.rs` tests the default).
+            voucher: VoucherConfig {
+                balance_credit_units: 1_000_000,
+                ..VoucherConfig::default()
+            },
             exact: Some(ExactConfig {
                 price: U256::from(EXACT_PRICE),
                 pay_to: None,
