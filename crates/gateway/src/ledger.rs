@@ -1092,6 +1092,47 @@ impl Ledger {
         Ok(())
     }
 
+    /// `payer`'s `exact` payments that were served and did not pay (the
+    /// authorization failed, or its nonce was spent on something else): how
+    /// many, and one's reason. While there is one, `payer` is not served
+    /// with `exact`.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn unpaid_exact(&self, payer: Address) -> Result<Option<(i64, String)>> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(reason) AS reason FROM exact_payments
+             WHERE payer = $1 AND status = 'failed'",
+        )
+        .bind(key(payer))
+        .fetch_one(&self.pool)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        let reason: Option<String> = row.try_get("reason")?;
+        Ok((n > 0).then(|| (n, reason.unwrap_or_default())))
+    }
+
+    /// Records that a failed `exact` payment's answer was withheld (settled
+    /// before the response, which did not go out): the payer received
+    /// nothing and owes nothing for it.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn withhold_exact(&self, payer: Address, nonce: B256) -> Result<()> {
+        let _gate = self.gate().await;
+        sqlx::query(
+            "UPDATE exact_payments SET status = 'withheld'
+             WHERE payer = $1 AND nonce = $2 AND status = 'failed'",
+        )
+        .bind(key(payer))
+        .bind(nonce.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// `exact` payments served and not settled yet, oldest first.
     ///
     /// # Errors

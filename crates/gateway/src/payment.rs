@@ -424,6 +424,7 @@ impl App {
                 format!("the authorization is not signed by {}", a.from),
             );
         }
+        self.refuse_unpaid_exact(a.from).await?;
         let balance = self
             .chain
             .token_balance(a.from)

@@ -351,6 +351,7 @@ async fn whole_response(
     } else {
         // An `exact` payment settled before the response no longer settles
         // (`exact.settle_before_response`): the answer is withheld.
+        app.withhold(ticket).await;
         error(
             StatusCode::PAYMENT_REQUIRED,
             "payment_failed",

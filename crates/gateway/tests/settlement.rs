@@ -1,25 +1,60 @@
-//! Settlement against a holder that works against it: a smart-account
-//! holder whose voucher sinks its whole `settleBatch`.
+//! Settlement against a payer or a holder that works against it: an `exact`
+//! payer that spends its own authorization's nonce before the gateway
+//! relays it, and a smart-account holder whose voucher sinks its whole
+//! `settleBatch`.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use aat_client::x402::{
-    decode_header, payment_header, PaymentRequired, SettlementResponse, VoucherJson,
-    VoucherPayload, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE,
+use aat_client::{
+    bindings::TransferWithAuthorization,
+    signing::{self, SignedAuthorization},
+    x402::{
+        decode_header, payment_header, PaymentPayload, PaymentRequired, SettlementResponse,
+        VoucherJson, VoucherPayload, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE,
+    },
 };
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, Bytes, U256},
+    primitives::{Address, Bytes, B256, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
 };
 use common::*;
 use serde_json::Value;
 
 fn u(n: u64) -> U256 {
     U256::from(n)
+}
+
+/// `payer` spends its own `nonce` first, with an authorization of its own
+/// that pays nothing to itself.
+async fn spend_own_nonce(world: &World, payer: &PrivateKeySigner, nonce: B256) {
+    let authorization = TransferWithAuthorization {
+        from: payer.address(),
+        to: payer.address(),
+        value: U256::ZERO,
+        validAfter: U256::ZERO,
+        validBefore: u(world.now().await + 3_600),
+        nonce,
+    };
+    let domain = world.owner.token_domain().await.unwrap();
+    let signature = signing::sign_typed(payer, &domain, &authorization)
+        .await
+        .unwrap();
+    world
+        .rails_of(payer)
+        .send_token(
+            SignedAuthorization {
+                authorization,
+                signature,
+            }
+            .call(),
+        )
+        .await
+        .unwrap();
 }
 
 /// The terms a gateway's 402 offers for `body`.
@@ -53,6 +88,134 @@ async fn send_paid(
         .get(PAYMENT_RESPONSE)
         .map(|h| decode_header(h.to_str().unwrap()).unwrap());
     (status, response.text().await.unwrap(), settlement)
+}
+
+/// EIP-3009 nonces belong to the authorizer: a payer that pays with
+/// authorization A and then spends A's nonce itself (B: nothing, to
+/// itself) before the worker relays A has not paid, although A's nonce is
+/// used: the charge is marked failed, counted, and the payer is refused
+/// `exact` from then on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_queued_payment_whose_nonce_the_payer_spent_first_is_unpaid_and_the_payer_refused() {
+    let world = World::new().await;
+    let provider = world.provider_key.address();
+
+    // The worker relays A after the payer spent A's nonce (the test holds
+    // the worker off meanwhile, as a busy one is).
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let ledger = &served.gateway.app.ledger;
+    let agent = party(&world, "spends its own nonce").await;
+    world.pay_in(agent.address(), 10).await;
+    let pays = world.exact_payer(&agent).await;
+    let worker = served.gateway.app.settling.lock().await;
+    let paid = pays.post(&url, &chat("pay me later", false)).await.unwrap();
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    let settlement = paid.settlement.unwrap();
+    let exact = &settlement.extensions.unwrap()["exact"];
+    assert_eq!(exact["status"], "queued");
+    let nonce: B256 = serde_json::from_value(exact["nonce"].clone()).unwrap();
+    spend_own_nonce(&world, &agent, nonce).await;
+    drop(worker);
+    served.gateway.settle_now().await.unwrap();
+    let (status, tx, reason) = ledger
+        .exact_state(agent.address(), nonce)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((status.as_str(), tx), ("failed", None), "{reason:?}");
+    assert!(
+        reason.as_deref().unwrap().contains("did not pay"),
+        "{reason:?}"
+    );
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        U256::ZERO,
+        "nothing was paid"
+    );
+    let metrics = reqwest::get(format!("{}/metrics", served.gateway.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("aat_gateway_settlements_total{kind=\"exact\",result=\"rejected\"} 1"),
+        "{metrics}"
+    );
+    // It is not served with `exact` again, whatever it signs.
+    let calls = served.stub.calls();
+    let refused = pays.post(&url, &chat("once more", false)).await.unwrap();
+    assert_eq!(refused.status, 402);
+    let required: PaymentRequired = serde_json::from_slice(&refused.body).unwrap();
+    assert!(
+        required.error.contains("did not pay") && required.error.contains("not served with exact"),
+        "{}",
+        required.error
+    );
+    assert_eq!(served.stub.calls(), calls, "the upstream was not called");
+}
+
+/// Settled before the response (`exact.settle_before_response`): the payer
+/// spends A's nonce itself while the upstream answers; A does not pay, and
+/// the answer is withheld (and, withheld, owed by no one).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_whose_nonce_the_payer_spends_before_the_response_withholds_the_answer() {
+    let world = World::new().await;
+    let provider = world.provider_key.address();
+    let served = serve(&world, |config| {
+        config.exact.as_mut().unwrap().settle_before_response = true;
+    })
+    .await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let agent = party(&world, "spends its own nonce before the response").await;
+    world.pay_in(agent.address(), 10).await;
+    let pays = world.exact_payer(&agent).await;
+    let body = chat("stub:slow answer", false);
+    let header = pays.pay(&terms(&url, &body).await).await.unwrap();
+    let payment: PaymentPayload = decode_header(&header).unwrap();
+    let nonce: B256 =
+        serde_json::from_value(payment.payload["authorization"]["nonce"].clone()).unwrap();
+    let request = tokio::spawn({
+        let (url, body, header) = (url.clone(), body.clone(), header.clone());
+        async move { send_paid(&url, &body, &header).await }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while served.stub.calls() == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the request never reached the upstream"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    spend_own_nonce(&world, &agent, nonce).await;
+    let (status, text, settlement) = request.await.unwrap();
+    assert_eq!(status, 402, "{text}");
+    assert!(
+        text.contains("withheld") && !text.contains("echo:"),
+        "{text}"
+    );
+    let settlement = settlement.expect("a settlement");
+    assert!(!settlement.success);
+    assert!(
+        settlement
+            .error_reason
+            .as_deref()
+            .unwrap()
+            .contains("did not pay"),
+        "{settlement:?}"
+    );
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        U256::ZERO
+    );
+    // The answer was withheld: the payer owes nothing, and may pay again.
+    let paid = pays.post(&url, &chat("honestly", false)).await.unwrap();
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        u(EXACT_PRICE)
+    );
 }
 
 /// An ERC-1271 wallet, hand-assembled EVM: it accepts ERC-1155 units, and

@@ -1,20 +1,47 @@
-//! Settling served `exact` payments with `transferWithAuthorization`, one
-//! at a time (one signer); one that cannot settle for a reason of the
-//! chain's stays queued and does not hold the others up.
+//! Settling served `exact` payments, and what the gateway concludes when
+//! one does not pay.
+//!
+//! EIP-3009 nonces belong to the authorizer: a payer that paid with
+//! authorization A can spend A's nonce itself with another authorization B
+//! (to itself, for nothing) before the gateway relays A, which then reverts
+//! `AuthorizationAlreadyUsed`. So a used nonce proves nothing: A counts as
+//! paid only when the transaction that used its nonce moved exactly A's
+//! value from A's payer to A's payee (the `Transfer` that TokenAI emits
+//! right after that nonce's `AuthorizationUsed`). Otherwise it failed: an
+//! answer settled before the response is withheld, and a payer whose served
+//! request did not pay is refused `exact` until the provider is paid.
 
 use aat_client::{bindings::TokenAI, error::is, ClientError};
-use alloy::{primitives::B256, providers::Provider, rpc::types::Filter, sol_types::SolEvent};
+use alloy::{
+    primitives::{Address, B256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
 
 use super::{fault, split::Fault, Report};
-use crate::{ledger::ExactRow, payment::settlement_call, App};
+use crate::{
+    ledger::ExactRow,
+    payment::{settlement_call, Ticket},
+    App,
+};
 
 /// What became of one `exact` authorization.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExactOutcome {
-    /// Paid; the transaction, unless someone else had relayed it.
+    /// Paid, by this transaction (the gateway's, or whoever relayed it).
     Settled(Option<B256>),
-    /// It will never settle: why (the contract's error).
+    /// It will never pay: why.
     Failed(String),
+}
+
+/// How an authorization's nonce was spent, by the chain's logs.
+enum Spent {
+    /// By a transaction that moved exactly the authorization's value from
+    /// its payer to its payee.
+    Paid(B256),
+    /// Otherwise: how.
+    Elsewhere(String),
 }
 
 impl App {
@@ -63,7 +90,7 @@ impl App {
             .map_err(|e| e.to_string())?;
         match state {
             Some((status, tx, _)) if status == "settled" => Ok(ExactOutcome::Settled(tx)),
-            Some((status, _, reason)) if status == "failed" => {
+            Some((status, _, reason)) if status == "failed" || status == "withheld" => {
                 Ok(ExactOutcome::Failed(reason.unwrap_or_default()))
             }
             _ => self.settle_one_exact(payment).await,
@@ -71,9 +98,9 @@ impl App {
     }
 
     /// Sends one authorization's `transferWithAuthorization` and records
-    /// the outcome. A payment already used counts as settled (by this
-    /// gateway before a crash, or by anyone relaying it: the money went to
-    /// `payTo` either way) unless the payer canceled it.
+    /// the outcome. When its nonce is already used, it counts as paid only
+    /// if the transaction that used it paid exactly this payment (this
+    /// gateway's before a crash, or anyone's relaying it).
     async fn settle_one_exact(&self, payment: &ExactRow) -> Result<ExactOutcome, String> {
         let result = self.chain.rails.send_token(settlement_call(payment)).await;
         let outcome = match &result {
@@ -81,10 +108,9 @@ impl App {
             Err(ClientError::Reverted { error, .. })
                 if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
             {
-                if self.canceled(payment).await {
-                    ExactOutcome::Failed("the payer canceled the authorization".to_owned())
-                } else {
-                    ExactOutcome::Settled(None)
+                match self.spent(payment).await? {
+                    Spent::Paid(tx) => ExactOutcome::Settled(Some(tx)),
+                    Spent::Elsewhere(how) => ExactOutcome::Failed(how),
                 }
             }
             // TokenAI refused it (expired, canceled, a balance emptied...).
@@ -111,7 +137,7 @@ impl App {
             .await
             .map_err(|e| e.to_string())?;
         if let ExactOutcome::Failed(reason) = &outcome {
-            tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment lost");
+            tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment not paid");
             self.metrics
                 .settlements
                 .with_label_values(&["exact", "rejected"])
@@ -125,18 +151,118 @@ impl App {
         Ok(outcome)
     }
 
-    async fn canceled(&self, payment: &ExactRow) -> bool {
+    /// How `payment`'s nonce, found used, was spent: the logs name the
+    /// transaction, and its receipt what that transaction moved.
+    async fn spent(&self, payment: &ExactRow) -> Result<Spent, String> {
+        let token = self.chain.rails.token;
         let filter = Filter::new()
-            .address(self.chain.rails.token)
-            .event_signature(TokenAI::AuthorizationCanceled::SIGNATURE_HASH)
+            .address(token)
+            .event_signature(vec![
+                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
+            ])
             .topic1(payment.payer.into_word())
             .topic2(payment.nonce)
             .from_block(0);
-        self.chain
-            .rails
-            .provider
+        let provider = &self.chain.rails.provider;
+        let logs = provider
             .get_logs(&filter)
             .await
-            .is_ok_and(|logs| !logs.is_empty())
+            .map_err(|e| format!("reading how nonce {} was used: {e}", payment.nonce))?;
+        // A nonce is used or canceled once: the first log is the only one.
+        let Some(log) = logs.first() else {
+            return Err(format!(
+                "nonce {} of {} is used but no log says how yet",
+                payment.nonce, payment.payer
+            ));
+        };
+        if log.topic0() == Some(&TokenAI::AuthorizationCanceled::SIGNATURE_HASH) {
+            return Ok(Spent::Elsewhere(
+                "the payer canceled the authorization".to_owned(),
+            ));
+        }
+        let tx = log
+            .transaction_hash
+            .ok_or_else(|| "a log without its transaction".to_owned())?;
+        let receipt = provider
+            .get_transaction_receipt(tx)
+            .await
+            .map_err(|e| format!("reading transaction {tx}: {e}"))?
+            .ok_or_else(|| format!("transaction {tx} has no receipt yet"))?;
+        let paid = paid_by(receipt.inner.logs(), token, payment);
+        Ok(if paid {
+            Spent::Paid(tx)
+        } else {
+            Spent::Elsewhere(format!(
+                "the payer spent the authorization's nonce in transaction {tx}, which did not pay {} to {}",
+                payment.value, payment.pay_to
+            ))
+        })
     }
+
+    /// Records that the answer of `ticket`, whose `exact` payment failed
+    /// before the response, was withheld: its payer owes nothing for it.
+    pub async fn withhold(&self, ticket: &Ticket) {
+        if let Ticket::Exact { payment, .. } = ticket {
+            if let Err(err) = self
+                .ledger
+                .withhold_exact(payment.payer, payment.nonce)
+                .await
+            {
+                // It stays `failed`: the payer is refused `exact` until the
+                // operator clears it, the safe side.
+                tracing::error!(%err, "cannot record a withheld answer");
+            }
+        }
+    }
+
+    /// Refuses `exact` to `payer` while a request of its that was served
+    /// did not pay.
+    ///
+    /// # Errors
+    ///
+    /// The refusal (kind `unpaid`), or the ledger failing (kind `ledger`).
+    pub(crate) async fn refuse_unpaid_exact(
+        &self,
+        payer: Address,
+    ) -> Result<(), crate::payment::Refusal> {
+        let unpaid =
+            self.ledger
+                .unpaid_exact(payer)
+                .await
+                .map_err(|e| crate::payment::Refusal {
+                    kind: "ledger",
+                    reason: format!("the gateway cannot record payments right now: {e}"),
+                })?;
+        match unpaid {
+            None => Ok(()),
+            Some((n, reason)) => Err(crate::payment::Refusal {
+                kind: "unpaid",
+                reason: format!(
+                    "{payer} was served {n} request(s) whose exact payment did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
+                ),
+            }),
+        }
+    }
+}
+
+/// Whether, in a transaction's `logs`, the TokenAI log right after the
+/// `AuthorizationUsed` of `payment`'s nonce is the `Transfer` of exactly
+/// its value from its payer to its payee (TokenAI emits the two together,
+/// in that order, for each authorization it executes).
+fn paid_by(logs: &[alloy::rpc::types::Log], token: Address, payment: &ExactRow) -> bool {
+    let mut ours = logs.iter().filter(|log| log.address() == token);
+    let used = [
+        TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+        payment.payer.into_word(),
+        payment.nonce,
+    ];
+    if !ours.by_ref().any(|log| log.topics() == used) {
+        return false;
+    }
+    ours.next()
+        .and_then(|log| TokenAI::Transfer::decode_log_data(log.data()).ok())
+        .is_some_and(|t| {
+            t.from == payment.payer && t.to == payment.pay_to && t.value == payment.value
+        })
 }
