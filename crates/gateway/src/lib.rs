@@ -3,17 +3,20 @@
 //! vouchers or TokenAI EIP-3009 authorizations over x402 v2, settling
 //! on-chain in batches.
 //!
-//! [`routes`] is the HTTP interface; [`payment`] admits and charges;
-//! [`ledger`] keeps what is owed, durably; [`chain`] is the cached view of
+//! [`routes`] is the HTTP interface; [`payment`] admits; [`charge`] charges;
+//! [`ledger`] keeps what is owed, durably; [`replay`] gives a paid answer
+//! again to the request that paid for it; [`chain`] is the cached view of
 //! the chain; [`settlement`] is the worker that settles; [`upstream`]
 //! forwards; [`metrics`] counts. [`upstream_stub`] is a stub upstream for
 //! tests, the demo and the benches.
 
 pub mod chain;
+pub mod charge;
 pub mod config;
 pub mod ledger;
 pub mod metrics;
 pub mod payment;
+pub mod replay;
 pub mod routes;
 pub mod settlement;
 pub mod upstream;

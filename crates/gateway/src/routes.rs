@@ -26,6 +26,7 @@ use serde_json::{json, Value};
 
 use crate::{
     payment::{hash, Bound, Model, Ticket},
+    replay::{self, Answer},
     upstream::{event_data, EventSplitter, UpstreamError, Usage},
     App,
 };
@@ -233,9 +234,16 @@ async fn serve_paid(
         }
     };
     let request_id = B256::random().to_string();
+    let request_hash = hash(body);
+    let replay_key = replay::key(header.as_bytes(), request_hash);
     let ticket = match app.admit(&payment, &model, &bound, request_id).await {
         Ok(ticket) => ticket,
         Err(refusal) => {
+            // The same request with the same payment, already served: its
+            // answer again (a payer whose answer was lost asks again).
+            if let Some(replayed) = app.replay(replay_key).await {
+                return replayed;
+            }
             let scheme = if payment.accepted.scheme == "exact" {
                 "exact"
             } else {
@@ -263,20 +271,16 @@ async fn serve_paid(
     line.scheme = ticket.scheme();
     line.payer = Some(ticket.payer());
     let forwarded = Value::Object(request);
-    let request_hash = hash(body);
+    let answer = Answer {
+        replay_key,
+        request_hash,
+        body: Bytes::new(),
+        stream,
+    };
     if stream {
-        stream_response(
-            app.clone(),
-            route,
-            forwarded,
-            ticket,
-            model,
-            request_hash,
-            line,
-        )
-        .await
+        stream_response(app.clone(), route, forwarded, ticket, model, answer, line).await
     } else {
-        whole_response(app, route, &forwarded, &ticket, &model, request_hash, line).await
+        whole_response(app, route, &forwarded, &ticket, &model, answer, line).await
     }
 }
 
@@ -310,7 +314,7 @@ async fn whole_response(
     forwarded: &Value,
     ticket: &Ticket,
     model: &Model,
-    request_hash: B256,
+    answer: Answer,
     line: &mut Line,
 ) -> Response {
     let started = Instant::now();
@@ -327,10 +331,11 @@ async fn whole_response(
             return upstream_failure(&err);
         }
     };
-    let settlement = match app
-        .charge(ticket, model, usage, request_hash, hash(&bytes))
-        .await
-    {
+    let answer = Answer {
+        body: bytes.clone(),
+        ..answer
+    };
+    let settlement = match app.charge(ticket, model, usage, answer).await {
         Ok(s) => s,
         Err(err) => {
             app.release(ticket).await;
@@ -379,7 +384,7 @@ async fn stream_response(
     forwarded: Value,
     ticket: Ticket,
     model: Model,
-    request_hash: B256,
+    answer: Answer,
     line: &mut Line,
 ) -> Response {
     let started = Instant::now();
@@ -399,7 +404,8 @@ async fn stream_response(
     tokio::spawn(async move {
         let mut splitter = EventSplitter::default();
         let mut usage: Option<Usage> = None;
-        let mut sent = alloy::primitives::Keccak256::new();
+        // What went out, kept with the charge (its hash is the receipt's).
+        let mut sent = Vec::new();
         let mut broken = false;
         let mut chunks = upstream.bytes_stream();
         while let Some(chunk) = chunks.next().await {
@@ -418,16 +424,21 @@ async fn stream_response(
                 {
                     usage = Some(found);
                 }
-                sent.update(&event);
+                sent.extend_from_slice(&event);
                 // A client that left is not a reason to stop: keep reading.
                 let _ = tx.send(Ok(Bytes::from(event))).await;
             }
         }
         let settlement = match usage {
-            Some(usage) if !broken => app
-                .charge(&ticket, &model, usage, request_hash, sent.finalize())
-                .await
-                .map_err(|e| e.to_string()),
+            Some(usage) if !broken => {
+                let answer = Answer {
+                    body: Bytes::from(sent),
+                    ..answer
+                };
+                app.charge(&ticket, &model, usage, answer)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
             Some(_) => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None if broken => Err("the upstream's stream broke; nothing was charged".to_owned()),
             None => Err("the upstream reported no usage; nothing was charged".to_owned()),

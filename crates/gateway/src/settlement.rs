@@ -332,6 +332,14 @@ impl App {
                     tracing::warn!(n, "freed reservations of requests that never finished");
                 }
             }
+            let retention = self.config.settlement.answer_retention_secs;
+            if let Err(err) = self
+                .ledger
+                .prune_answers(i64::try_from(retention).unwrap_or(i64::MAX))
+                .await
+            {
+                tracing::warn!(%err, "cannot forget old answers");
+            }
             match self.settle_round(false).await {
                 Ok(_) => backoff = interval,
                 Err(err) => {
