@@ -93,16 +93,11 @@ const SCHEMA: [&str; 6] = [
 ];
 
 /// Columns added since the first schema, created on open when missing:
-/// (table, column, type). `exact_payments.request_id` and `instance` name
-/// the request (and the instance serving it) that reserved a nonce;
-/// `receipts`' hashes are what the signed receipt covers, so that it can
-/// be given again.
-const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
+/// (table, column, type). They name the request (and the instance serving
+/// it) that reserved an `exact` nonce.
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
     ("exact_payments", "request_id", "TEXT"),
     ("exact_payments", "instance", "TEXT"),
-    ("receipts", "voucher_digest", "TEXT"),
-    ("receipts", "request_hash", "TEXT"),
-    ("receipts", "response_hash", "TEXT"),
 ];
 
 /// When SQLite's commits reach the disk.
@@ -489,8 +484,7 @@ impl Ledger {
             })
             .connect_with(options)
             .await?;
-        let blob = if sqlite { "BLOB" } else { "BYTEA" };
-        let answers = answers::SCHEMA.map(|s| s.replace("{blob}", blob));
+        let answers = answers::schema(sqlite);
         for statement in SCHEMA
             .iter()
             .copied()
@@ -919,8 +913,8 @@ impl Ledger {
     ) -> Result<()> {
         let now = unix_now();
         sqlx::query(
-            "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at, voucher_digest, request_hash, response_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(request_id)
         .bind(&r.scheme)
@@ -932,23 +926,10 @@ impl Ledger {
         .bind(owed)
         .bind(r.signature.to_string())
         .bind(now)
-        .bind(r.voucher_digest.to_string())
-        .bind(r.request_hash.to_string())
-        .bind(r.response_hash.to_string())
         .execute(&mut **tx)
         .await?;
         if let Some(answer) = &r.answer {
-            sqlx::query(
-                "INSERT INTO answers (request_id, replay_key, body, stream, created_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(request_id)
-            .bind(answer.replay_key.to_string())
-            .bind(answer.body.to_vec())
-            .bind(i64::from(answer.stream))
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
+            answers::insert(tx, request_id, r, answer, now).await?;
         }
         Ok(())
     }

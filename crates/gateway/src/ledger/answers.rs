@@ -11,18 +11,59 @@ use super::{parse, unix_now, Ledger, ReceiptRecord, Result};
 
 /// The answers of charged requests, kept `answer_retention_secs` so that a
 /// payer whose answer never arrived (a dropped connection, a crash) can ask
-/// again with the same payment and the same request ([`Ledger::answer`]).
-/// `{blob}` is the backend's bytes type.
-pub(super) const SCHEMA: [&str; 3] = [
-    "CREATE TABLE IF NOT EXISTS answers (
-        request_id TEXT PRIMARY KEY,
-        replay_key TEXT NOT NULL,
-        body {blob} NOT NULL,
-        stream BIGINT NOT NULL,
-        created_at BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS answers_by_key ON answers (replay_key)",
-    "CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at)",
-];
+/// again with the same payment and the same request ([`Ledger::answer`]),
+/// keyed by [`crate::replay::key`], with what the signed receipt covers.
+/// One B-tree and its age index on SQLite (`WITHOUT ROWID`): the charge's
+/// transaction, which every answer waits for, writes little more than it did
+/// without them.
+pub(super) fn schema(sqlite: bool) -> [String; 2] {
+    let (blob, rowid) = if sqlite {
+        ("BLOB", " WITHOUT ROWID")
+    } else {
+        ("BYTEA", "")
+    };
+    [
+        format!(
+            "CREATE TABLE IF NOT EXISTS answers (
+                replay_key TEXT PRIMARY KEY,
+                request_id TEXT NOT NULL,
+                voucher_digest TEXT NOT NULL,
+                request_hash TEXT NOT NULL,
+                response_hash TEXT NOT NULL,
+                body {blob} NOT NULL,
+                stream BIGINT NOT NULL,
+                created_at BIGINT NOT NULL){rowid}"
+        ),
+        "CREATE INDEX IF NOT EXISTS answers_by_age ON answers (created_at)".to_owned(),
+    ]
+}
+
+/// Keeps `answer`, of the request `request_id` charged with receipt `r`, in
+/// `tx`. A request sent twice at once with the same payment (and charged
+/// twice) keeps its first answer.
+pub(super) async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    request_id: &str,
+    r: &ReceiptRecord,
+    answer: &AnswerRecord,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO answers (replay_key, request_id, voucher_digest, request_hash, response_hash, body, stream, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (replay_key) DO NOTHING",
+    )
+    .bind(answer.replay_key.to_string())
+    .bind(request_id)
+    .bind(r.voucher_digest.to_string())
+    .bind(r.request_hash.to_string())
+    .bind(r.response_hash.to_string())
+    .bind(answer.body.to_vec())
+    .bind(i64::from(answer.stream))
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
 
 /// An answer as the ledger keeps it.
 #[derive(Clone, Debug)]
@@ -62,7 +103,7 @@ pub struct ExactState {
 }
 
 impl Ledger {
-    /// The latest kept answer whose request and payment hash to
+    /// The kept answer whose request and payment hash to
     /// `replay_key`, with its receipt and, for `exact`, how its payment
     /// stands.
     ///
@@ -71,13 +112,13 @@ impl Ledger {
     /// The database fails, or holds a value that does not parse.
     pub async fn answer(&self, replay_key: B256) -> Result<Option<KeptAnswer>> {
         let row = sqlx::query(
-            "SELECT a.body, a.stream, r.request_id, r.scheme, r.payer, r.token_id,
-                    r.prompt_tokens, r.completion_tokens, r.units, r.owed_after, r.signature,
-                    r.voucher_digest, r.request_hash, r.response_hash,
+            "SELECT a.body, a.stream, a.voucher_digest, a.request_hash, a.response_hash,
+                    r.request_id, r.scheme, r.payer, r.token_id, r.prompt_tokens,
+                    r.completion_tokens, r.units, r.owed_after, r.signature,
                     e.nonce, e.value, e.status, e.tx, e.reason
              FROM answers a JOIN receipts r ON r.request_id = a.request_id
              LEFT JOIN exact_payments e ON e.payer = r.payer AND e.request_id = a.request_id
-             WHERE a.replay_key = $1 ORDER BY a.created_at DESC LIMIT 1",
+             WHERE a.replay_key = $1",
         )
         .bind(replay_key.to_string())
         .fetch_optional(&self.pool)
