@@ -193,6 +193,11 @@ pub struct SettlementConfig {
     /// How often the worker looks, in milliseconds.
     #[serde(default = "defaults::interval")]
     pub interval_ms: u64,
+    /// How long a charged request's answer is kept (seconds), so that a
+    /// payer it never reached can ask again with the same request and
+    /// payment and receive it without being charged twice. 0 keeps none.
+    #[serde(default = "defaults::answer_retention")]
+    pub answer_retention_secs: u64,
 }
 
 impl Default for SettlementConfig {
@@ -203,6 +208,7 @@ impl Default for SettlementConfig {
             expiry_margin_secs: defaults::expiry_margin(),
             batch_size: defaults::batch(),
             interval_ms: defaults::interval(),
+            answer_retention_secs: defaults::answer_retention(),
         }
     }
 }
@@ -257,6 +263,9 @@ mod defaults {
     }
     pub fn interval() -> u64 {
         1000
+    }
+    pub fn answer_retention() -> u64 {
+        600
     }
 }
 

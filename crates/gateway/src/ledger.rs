@@ -12,7 +12,11 @@
 //! its budget. Units are `BIGINT`: vouchers and budgets beyond 2^63 are
 //! refused or capped, never wrapped.
 
+mod answers;
+
 use std::str::FromStr;
+
+pub use answers::{AnswerRecord, ExactState, KeptAnswer};
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use sqlx::{
@@ -27,6 +31,11 @@ pub enum LedgerError {
     Database(#[from] sqlx::Error),
     #[error("the ledger holds a value that does not parse: {0}")]
     Corrupt(String),
+    /// A request's reservation is no longer there: it was freed as stale
+    /// (its request outlived twice the upstream timeout) or by a restart.
+    /// Nothing may be charged against it.
+    #[error("the reservation of request {0} is gone (freed as stale); nothing was charged")]
+    Gone(String),
 }
 
 type Result<T> = std::result::Result<T, LedgerError>;
@@ -81,6 +90,14 @@ const SCHEMA: [&str; 6] = [
         owner TEXT NOT NULL,
         expires_at BIGINT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS exact_by_status ON exact_payments (status)",
+];
+
+/// Columns added since the first schema, created on open when missing:
+/// (table, column, type). They name the request (and the instance serving
+/// it) that reserved an `exact` nonce.
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+    ("exact_payments", "request_id", "TEXT"),
+    ("exact_payments", "instance", "TEXT"),
 ];
 
 /// When SQLite's commits reach the disk.
@@ -406,6 +423,29 @@ async fn charge_group(pool: &AnyPool, jobs: &[ChargeJob]) -> Result<Vec<(Account
     Ok(written)
 }
 
+async fn has_column(pool: &AnyPool, table: &str, column: &str) -> bool {
+    sqlx::query(&format!("SELECT {column} FROM {table} WHERE 1 = 0"))
+        .fetch_all(pool)
+        .await
+        .is_ok()
+}
+
+/// Adds `column` to `table` unless it is there (instances starting
+/// together on PostgreSQL may race: the loser finds it added).
+async fn add_column(pool: &AnyPool, table: &str, column: &str, kind: &str) -> Result<()> {
+    if has_column(pool, table, column).await {
+        return Ok(());
+    }
+    let added = pool
+        .execute(format!("ALTER TABLE {table} ADD COLUMN {column} {kind}").as_str())
+        .await;
+    match added {
+        Ok(_) => Ok(()),
+        Err(_) if has_column(pool, table, column).await => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
 const ACCOUNT_COLUMNS: &str =
     "holder, token_id, owed, reserved, voucher_amount, voucher_deadline, \
      voucher_signature, voucher_at, settled, rejected_amount, rejected_reason";
@@ -444,7 +484,12 @@ impl Ledger {
             })
             .connect_with(options)
             .await?;
-        for statement in SCHEMA {
+        let answers = answers::schema(sqlite);
+        for statement in SCHEMA
+            .iter()
+            .copied()
+            .chain(answers.iter().map(String::as_str))
+        {
             // Instances starting together may race to create a table on
             // PostgreSQL; the loser finds it created.
             if let Err(err) = pool.execute(statement).await {
@@ -453,20 +498,58 @@ impl Ledger {
                 }
             }
         }
+        for (table, column, kind) in ADDED_COLUMNS {
+            add_column(&pool, table, column, kind).await?;
+        }
         let writers = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let charges = writers.as_ref().map(|writers| {
             let (send, queue) = tokio::sync::mpsc::unbounded_channel();
             tokio::spawn(commit_charges(pool.clone(), writers.clone(), queue));
             send
         });
-        Ok(Ledger {
+        let ledger = Ledger {
             pool,
             writers,
             in_flight: sqlite
                 .then(|| std::sync::Arc::new(std::sync::Mutex::new(InFlight::default()))),
             charges,
             instance: instance.to_owned(),
-        })
+        };
+        ledger.recover().await?;
+        Ok(ledger)
+    }
+
+    /// Frees what requests that died with this instance's previous run
+    /// (a crash, `kill -9`) still held: their `exact` nonces (never used
+    /// on-chain: the payer keeps its money and may present them again) and,
+    /// with PostgreSQL, their budget reservations. With SQLite, one instance
+    /// by construction, every reserved nonce is this instance's; with
+    /// PostgreSQL only those this instance reserved (other instances' are
+    /// freed by age, [`Ledger::release_stale`]).
+    async fn recover(&self) -> Result<()> {
+        let sqlite = self.in_flight.is_some();
+        let exact = sqlx::query(
+            "DELETE FROM exact_payments WHERE status = 'reserved' AND ($1 OR instance = $2)",
+        )
+        .bind(sqlite)
+        .bind(&self.instance)
+        .execute(&self.pool)
+        .await?;
+        if exact.rows_affected() > 0 {
+            tracing::warn!(
+                n = exact.rows_affected(),
+                "freed the exact payments of requests in flight when this instance stopped"
+            );
+        }
+        let rows = sqlx::query("SELECT request_id FROM reservations WHERE instance = $1")
+            .bind(&self.instance)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in &rows {
+            self.release(&row.try_get::<String, _>("request_id")?)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Waits for this process's turn to write (SQLite only).
@@ -821,12 +904,14 @@ impl Ledger {
         Ok((account, signature))
     }
 
+    /// A receipt and, when it is to be kept, its answer, in `tx`.
     async fn insert_receipt(
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         request_id: &str,
         r: &ReceiptRecord,
         owed: i64,
     ) -> Result<()> {
+        let now = unix_now();
         sqlx::query(
             "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -840,9 +925,12 @@ impl Ledger {
         .bind(r.units)
         .bind(owed)
         .bind(r.signature.to_string())
-        .bind(unix_now())
+        .bind(now)
         .execute(&mut **tx)
         .await?;
+        if let Some(answer) = &r.answer {
+            answers::insert(tx, request_id, r, answer, now).await?;
+        }
         Ok(())
     }
 
@@ -885,22 +973,30 @@ impl Ledger {
         Ok(())
     }
 
-    /// Frees reservations older than `age_secs`: those of requests that
-    /// died with an instance. Returns how many.
+    /// Frees reservations older than `age_secs`, budget and `exact` nonces:
+    /// those of requests that died with an instance (no request lives that
+    /// long: the upstream's timeout bounds it). Returns how many.
     ///
     /// # Errors
     ///
     /// The database fails.
     pub async fn release_stale(&self, age_secs: i64) -> Result<usize> {
+        let before = unix_now().saturating_sub(age_secs);
         let rows = sqlx::query("SELECT request_id FROM reservations WHERE created_at < $1")
-            .bind(unix_now().saturating_sub(age_secs))
+            .bind(before)
             .fetch_all(&self.pool)
             .await?;
         for row in &rows {
             self.release(&row.try_get::<String, _>("request_id")?)
                 .await?;
         }
-        Ok(rows.len())
+        let _gate = self.gate().await;
+        let exact =
+            sqlx::query("DELETE FROM exact_payments WHERE status = 'reserved' AND created_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+        Ok(rows.len() + usize::try_from(exact.rows_affected()).unwrap_or(usize::MAX))
     }
 
     /// Keeps a voucher sent without a request (`POST /aat/vouchers`) when
@@ -1026,16 +1122,17 @@ impl Ledger {
         Ok(row.try_get("pending")?)
     }
 
-    /// Reserves an `exact` payment's nonce for one request.
+    /// Reserves an `exact` payment's nonce for request `request_id` (of
+    /// this instance).
     ///
     /// # Errors
     ///
     /// `Ok(false)` when the nonce was already presented.
-    pub async fn reserve_exact(&self, p: &ExactRow) -> Result<bool> {
+    pub async fn reserve_exact(&self, p: &ExactRow, request_id: &str) -> Result<bool> {
         let _gate = self.gate().await;
         let inserted = sqlx::query(
-            "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8) ON CONFLICT (payer, nonce) DO NOTHING",
+            "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at, request_id, instance)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8, $9, $10) ON CONFLICT (payer, nonce) DO NOTHING",
         )
         .bind(key(p.payer))
         .bind(p.nonce.to_string())
@@ -1045,17 +1142,21 @@ impl Ledger {
         .bind(p.valid_before.to_string())
         .bind(p.signature.to_string())
         .bind(unix_now())
+        .bind(request_id)
+        .bind(&self.instance)
         .execute(&self.pool)
         .await?;
         Ok(inserted.rows_affected() == 1)
     }
 
     /// Queues a served request's `exact` payment for settlement, with its
-    /// receipt.
+    /// receipt, in one transaction.
     ///
     /// # Errors
     ///
-    /// The database fails (the response must not be released).
+    /// [`LedgerError::Gone`] when the nonce is no longer reserved for this
+    /// request (freed as stale, and perhaps presented again since); the
+    /// database fails. Either way the response must not be released.
     pub async fn queue_exact(
         &self,
         request_id: &str,
@@ -1064,26 +1165,78 @@ impl Ledger {
     ) -> Result<()> {
         let _gate = self.gate().await;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE exact_payments SET status = 'queued' WHERE payer = $1 AND nonce = $2")
-            .bind(key(p.payer))
-            .bind(p.nonce.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let queued = sqlx::query(
+            "UPDATE exact_payments SET status = 'queued'
+             WHERE payer = $1 AND nonce = $2 AND request_id = $3 AND status = 'reserved'",
+        )
+        .bind(key(p.payer))
+        .bind(p.nonce.to_string())
+        .bind(request_id)
+        .execute(&mut *tx)
+        .await?;
+        if queued.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(LedgerError::Gone(request_id.to_owned()));
+        }
         Self::insert_receipt(&mut tx, request_id, receipt, 0).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Forgets an `exact` payment whose request was not served: the nonce
-    /// stays unused on-chain, so the payer keeps its money.
+    /// Forgets an `exact` payment whose request `request_id` was not
+    /// served: the nonce stays unused on-chain, so the payer keeps its
+    /// money.
     ///
     /// # Errors
     ///
     /// The database fails.
-    pub async fn drop_exact(&self, payer: Address, nonce: B256) -> Result<()> {
+    pub async fn drop_exact(&self, request_id: &str, payer: Address, nonce: B256) -> Result<()> {
         let _gate = self.gate().await;
         sqlx::query(
-            "DELETE FROM exact_payments WHERE payer = $1 AND nonce = $2 AND status = 'reserved'",
+            "DELETE FROM exact_payments
+             WHERE payer = $1 AND nonce = $2 AND request_id = $3 AND status = 'reserved'",
+        )
+        .bind(key(payer))
+        .bind(nonce.to_string())
+        .bind(request_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// `payer`'s `exact` payments that were served and did not pay (the
+    /// authorization failed, or its nonce was spent on something else): how
+    /// many, and one's reason. While there is one, `payer` is not served
+    /// with `exact`.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn unpaid_exact(&self, payer: Address) -> Result<Option<(i64, String)>> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(reason) AS reason FROM exact_payments
+             WHERE payer = $1 AND status = 'failed'",
+        )
+        .bind(key(payer))
+        .fetch_one(&self.pool)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        let reason: Option<String> = row.try_get("reason")?;
+        Ok((n > 0).then(|| (n, reason.unwrap_or_default())))
+    }
+
+    /// Records that a failed `exact` payment's answer was withheld (settled
+    /// before the response, which did not go out): the payer received
+    /// nothing and owes nothing for it.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn withhold_exact(&self, payer: Address, nonce: B256) -> Result<()> {
+        let _gate = self.gate().await;
+        sqlx::query(
+            "UPDATE exact_payments SET status = 'withheld'
+             WHERE payer = $1 AND nonce = $2 AND status = 'failed'",
         )
         .bind(key(payer))
         .bind(nonce.to_string())
@@ -1244,6 +1397,13 @@ pub struct ReceiptRecord {
     pub completion_tokens: i64,
     pub units: i64,
     pub signature: Bytes,
+    /// What the signed usage receipt covers (zero for `exact`).
+    pub voucher_digest: B256,
+    pub request_hash: B256,
+    pub response_hash: B256,
+    /// The answer, kept with the charge so that a payer it never reached
+    /// can ask for it again.
+    pub answer: Option<AnswerRecord>,
 }
 
 #[cfg(test)]
@@ -1273,6 +1433,10 @@ mod tests {
             completion_tokens: 1,
             units,
             signature: Bytes::new(),
+            voucher_digest: B256::ZERO,
+            request_hash: B256::ZERO,
+            response_hash: B256::ZERO,
+            answer: None,
         }
     }
 

@@ -4,9 +4,10 @@
 //! on-chain in batches.
 //!
 //! [`routes`] is the HTTP interface; [`limits`] says what a request may
-//! ask for; [`payment`] admits and charges, with [`admission`]'s checks of
-//! signatures, [`budget`] and credit;
-//! [`ledger`] keeps what is owed, durably; [`chain`] is the cached view of
+//! ask for; [`payment`] admits, with [`admission`]'s checks of signatures,
+//! [`budget`] and credit; [`charge`] charges; [`ledger`] keeps what is
+//! owed, durably; [`replay`] gives a paid answer again to the request that
+//! paid for it; [`chain`] is the cached view of
 //! the chain; [`settlement`] is the worker that settles; [`upstream`]
 //! forwards; [`metrics`] counts. [`upstream_stub`] is a stub upstream for
 //! tests, the demo and the benches.
@@ -14,11 +15,13 @@
 pub mod admission;
 pub mod budget;
 pub mod chain;
+pub mod charge;
 pub mod config;
 pub mod ledger;
 pub mod limits;
 pub mod metrics;
 pub mod payment;
+pub mod replay;
 pub mod routes;
 pub mod settlement;
 pub mod upstream;

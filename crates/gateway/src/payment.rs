@@ -12,22 +12,16 @@ use aat_client::{
     signature::Verdict,
     signing::{self, SignedAuthorization, SignedVoucher},
     x402::{
-        self, Account, ExactPayload, PaymentPayload, PaymentRequirements, ReceiptJson,
-        SettlementResponse, VoucherPayload, VoucherSettlement, VOUCHER_SCHEME,
+        self, Account, ExactPayload, PaymentPayload, PaymentRequirements, VoucherPayload,
+        VOUCHER_SCHEME,
     },
-    UsageReceipt,
 };
-use alloy::{
-    primitives::{keccak256, Address, Bytes, FixedBytes, B256, U256},
-    signers::SignerSync,
-    sol_types::SolStruct,
-};
+use alloy::primitives::{keccak256, Address, FixedBytes, B256, U256};
 use serde_json::{json, Value};
 
 use crate::{
     config::ModelConfig,
-    ledger::{AccountRow, ExactRow, LedgerError, ReceiptRecord, VoucherRefusal},
-    settlement::ExactOutcome,
+    ledger::{AccountRow, ExactRow, LedgerError, VoucherRefusal},
     upstream::Usage,
     App,
 };
@@ -457,6 +451,7 @@ impl App {
         }
         self.check_authorization_signature(&signed, exact, bound)
             .await?;
+        self.refuse_unpaid_exact(a.from).await?;
         let balance = self
             .chain
             .token_balance(a.from)
@@ -488,7 +483,7 @@ impl App {
         };
         if !self
             .ledger
-            .reserve_exact(&payment)
+            .reserve_exact(&payment, &request_id)
             .await
             .map_err(failure("ledger"))?
         {
@@ -520,169 +515,18 @@ impl App {
     pub async fn release(&self, ticket: &Ticket) {
         let result = match ticket {
             Ticket::Voucher { request_id, .. } => self.ledger.release(request_id).await,
-            Ticket::Exact { payment, .. } => {
-                self.ledger.drop_exact(payment.payer, payment.nonce).await
+            Ticket::Exact {
+                request_id,
+                payment,
+            } => {
+                self.ledger
+                    .drop_exact(request_id, payment.payer, payment.nonce)
+                    .await
             }
         };
         if let Err(err) = result {
             // The reservation stays until the stale sweep frees it.
             tracing::error!(%err, "cannot release a reservation");
-        }
-    }
-
-    /// Charges a served request and builds its settlement response (with a
-    /// signed usage receipt for vouchers). Committed before it returns.
-    ///
-    /// # Errors
-    ///
-    /// The ledger fails: the request must then be answered as failed.
-    pub async fn charge(
-        &self,
-        ticket: &Ticket,
-        model: &Model,
-        usage: Usage,
-        request_hash: B256,
-        response_hash: B256,
-    ) -> Result<SettlementResponse, LedgerError> {
-        match ticket {
-            Ticket::Voucher {
-                request_id,
-                holder,
-                id,
-                voucher_digest,
-                bound,
-            } => {
-                let units = model.cost(usage, bound);
-                let mut receipt = UsageReceipt {
-                    holder: *holder,
-                    provider: self.chain.provider,
-                    id: *id,
-                    voucherDigest: *voucher_digest,
-                    requestHash: request_hash,
-                    responseHash: response_hash,
-                    promptTokens: usage.prompt_tokens,
-                    completionTokens: usage.completion_tokens,
-                    units: U256::from(units.unsigned_abs()),
-                    cumulativeOwed: U256::ZERO,
-                };
-                let record = ReceiptRecord {
-                    scheme: VOUCHER_SCHEME.into(),
-                    payer: *holder,
-                    id: *id,
-                    prompt_tokens: i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX),
-                    completion_tokens: i64::try_from(usage.completion_tokens).unwrap_or(i64::MAX),
-                    units,
-                    signature: Bytes::new(),
-                };
-                // The receipt states what is owed after this request, which
-                // is known inside the charge's transaction.
-                let signer = self.chain.signer.clone();
-                let domain = self.chain.receipt_domain.clone();
-                let unsigned = receipt.clone();
-                let (account, signature) = self
-                    .ledger
-                    .charge(
-                        request_id,
-                        &record,
-                        Box::new(move |owed| {
-                            let mut r = unsigned.clone();
-                            r.cumulativeOwed = U256::from(owed.unsigned_abs());
-                            signer
-                                .sign_hash_sync(&r.eip712_signing_hash(&domain))
-                                .map(|s| Bytes::from(s.as_bytes().to_vec()))
-                                .unwrap_or_default()
-                        }),
-                    )
-                    .await?;
-                receipt.cumulativeOwed = U256::from(account.owed.unsigned_abs());
-                let signed = receipt;
-                self.metrics
-                    .units_charged
-                    .with_label_values(&[model.name.as_str()])
-                    .inc_by(units.unsigned_abs());
-                let extension = VoucherSettlement {
-                    account: self.account_json(&account),
-                    receipt: ReceiptJson {
-                        holder: signed.holder,
-                        provider: signed.provider,
-                        id: signed.id,
-                        voucher_digest: signed.voucherDigest,
-                        request_hash: signed.requestHash,
-                        response_hash: signed.responseHash,
-                        prompt_tokens: signed.promptTokens,
-                        completion_tokens: signed.completionTokens,
-                        units: signed.units,
-                        cumulative_owed: signed.cumulativeOwed,
-                        signature,
-                    },
-                };
-                Ok(SettlementResponse {
-                    success: true,
-                    error_reason: None,
-                    payer: Some(holder.to_string()),
-                    transaction: String::new(),
-                    network: self.network.clone(),
-                    amount: Some(units.to_string()),
-                    extensions: Some(json!({ VOUCHER_SCHEME: extension })),
-                })
-            }
-            Ticket::Exact {
-                request_id,
-                payment,
-            } => {
-                let record = ReceiptRecord {
-                    scheme: "exact".into(),
-                    payer: payment.payer,
-                    id: U256::ZERO,
-                    prompt_tokens: i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX),
-                    completion_tokens: i64::try_from(usage.completion_tokens).unwrap_or(i64::MAX),
-                    units: 0,
-                    signature: Bytes::new(),
-                };
-                self.ledger
-                    .queue_exact(request_id, payment, &record)
-                    .await?;
-                self.metrics.exact_paid.inc();
-                let before_response = self
-                    .config
-                    .exact
-                    .as_ref()
-                    .is_some_and(|e| e.settle_before_response);
-                // Settled now, or by the worker off the request path (also
-                // when settling now fails for a reason of the chain's or the
-                // ledger's: the payment stays queued).
-                let outcome = if before_response {
-                    self.settle_exact_now(payment)
-                        .await
-                        .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
-                        .ok()
-                } else {
-                    None
-                };
-                let (success, error_reason, transaction, status) = match outcome {
-                    None => (true, None, String::new(), "queued"),
-                    Some(ExactOutcome::Settled(tx)) => (
-                        true,
-                        None,
-                        tx.map(|t| t.to_string()).unwrap_or_default(),
-                        "settled",
-                    ),
-                    Some(ExactOutcome::Failed(reason)) => {
-                        (false, Some(reason), String::new(), "failed")
-                    }
-                };
-                Ok(SettlementResponse {
-                    success,
-                    error_reason,
-                    payer: Some(payment.payer.to_string()),
-                    transaction,
-                    network: self.network.clone(),
-                    amount: Some(payment.value.to_string()),
-                    extensions: Some(
-                        json!({ "exact": { "status": status, "nonce": payment.nonce } }),
-                    ),
-                })
-            }
         }
     }
 

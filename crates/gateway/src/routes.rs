@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use crate::{
     limits::{self, StreamGuard},
     payment::{hash, Bound, Model, Ticket},
+    replay::{self, Answer},
     upstream::{event_data, EventSplitter, UpstreamError, Usage},
     App,
 };
@@ -219,9 +220,16 @@ async fn serve_paid(
         }
     };
     let request_id = B256::random().to_string();
+    let request_hash = hash(body);
+    let replay_key = replay::key(header.as_bytes(), request_hash);
     let ticket = match app.admit(&payment, &model, &bound, request_id).await {
         Ok(ticket) => ticket,
         Err(refusal) => {
+            // The same request with the same payment, already served: its
+            // answer again (a payer whose answer was lost asks again).
+            if let Some(replayed) = app.replay(replay_key).await {
+                return replayed;
+            }
             let scheme = if payment.accepted.scheme == "exact" {
                 "exact"
             } else {
@@ -245,20 +253,16 @@ async fn serve_paid(
     line.scheme = ticket.scheme();
     line.payer = Some(ticket.payer());
     let forwarded = Value::Object(request);
-    let request_hash = hash(body);
+    let answer = Answer {
+        replay_key,
+        request_hash,
+        body: Bytes::new(),
+        stream,
+    };
     if stream {
-        stream_response(
-            app.clone(),
-            route,
-            forwarded,
-            ticket,
-            model,
-            request_hash,
-            line,
-        )
-        .await
+        stream_response(app.clone(), route, forwarded, ticket, model, answer, line).await
     } else {
-        whole_response(app, route, &forwarded, &ticket, &model, request_hash, line).await
+        whole_response(app, route, &forwarded, &ticket, &model, answer, line).await
     }
 }
 
@@ -292,7 +296,7 @@ async fn whole_response(
     forwarded: &Value,
     ticket: &Ticket,
     model: &Model,
-    request_hash: B256,
+    answer: Answer,
     line: &mut Line,
 ) -> Response {
     let started = Instant::now();
@@ -323,10 +327,11 @@ async fn whole_response(
             ),
         );
     }
-    let settlement = match app
-        .charge(ticket, model, usage, request_hash, hash(&bytes))
-        .await
-    {
+    let answer = Answer {
+        body: bytes.clone(),
+        ..answer
+    };
+    let settlement = match app.charge(ticket, model, usage, answer).await {
         Ok(s) => s,
         Err(err) => {
             app.release(ticket).await;
@@ -347,6 +352,7 @@ async fn whole_response(
     } else {
         // An `exact` payment settled before the response no longer settles
         // (`exact.settle_before_response`): the answer is withheld.
+        app.withhold(ticket).await;
         error(
             StatusCode::PAYMENT_REQUIRED,
             "payment_failed",
@@ -374,7 +380,7 @@ async fn stream_response(
     forwarded: Value,
     ticket: Ticket,
     model: Model,
-    request_hash: B256,
+    answer: Answer,
     line: &mut Line,
 ) -> Response {
     let started = Instant::now();
@@ -394,7 +400,8 @@ async fn stream_response(
     tokio::spawn(async move {
         let mut splitter = EventSplitter::default();
         let mut usage: Option<Usage> = None;
-        let mut sent = alloy::primitives::Keccak256::new();
+        // What went out, kept with the charge (its hash is the receipt's).
+        let mut sent = Vec::new();
         let mut broken = false;
         let mut cut: Option<String> = None;
         let mut guard = StreamGuard::new(ticket.bound().map_or(u64::MAX, |b| b.max_tokens));
@@ -418,7 +425,7 @@ async fn stream_response(
                 if cut.is_some() {
                     break 'read;
                 }
-                sent.update(&event);
+                sent.extend_from_slice(&event);
                 // A client that left is not a reason to stop: keep reading.
                 let _ = tx.send(Ok(Bytes::from(event))).await;
             }
@@ -437,7 +444,11 @@ async fn stream_response(
                         "a stream's usage is beyond its bound; charged the bound"
                     );
                 }
-                app.charge(&ticket, &model, usage, request_hash, sent.finalize())
+                let answer = Answer {
+                    body: Bytes::from(sent),
+                    ..answer
+                };
+                app.charge(&ticket, &model, usage, answer)
                     .await
                     .map_err(|e| e.to_string())
             }

@@ -2,35 +2,35 @@
 //! voucher of each holder with `settleBatch` (grouped by the ids' model and
 //! scope, as the contract takes them) once enough value or time has
 //! accumulated or the voucher or its channel is about to end, and each
-//! served `exact` authorization with `transferWithAuthorization`. One
-//! instance settles at a time (a lease in the shared database). The chain
-//! decides what is settled: an account is re-read before it is settled, and
-//! a voucher that is not above the settled amount settles nothing on-chain
-//! either, so the same amount is never settled twice, whatever crashed
-//! when. Failures are retried with exponential backoff; a voucher the
-//! contract refuses (`VoucherRejected`) is set aside with its reason until
-//! the holder signs another.
+//! served `exact` authorization with `transferWithAuthorization`
+//! ([`exact`]). One instance settles at a time (a lease in the shared
+//! database). The chain decides what is settled: an account is re-read
+//! before it is settled, and a voucher that is not above the settled amount
+//! settles nothing on-chain either, so the same amount is never settled
+//! twice, whatever crashed when. A voucher the contract refuses
+//! (`VoucherRejected`) is set aside with its reason until the holder signs
+//! another; so is one that makes its whole batch fail, found by splitting
+//! the batch ([`split`]), so that one voucher never stalls the others.
+//! Failures that are no voucher's (the node, a pause) are retried with
+//! exponential backoff.
+
+pub mod exact;
+pub mod split;
 
 use std::{collections::BTreeMap, time::Duration};
 
 use aat_client::{
-    bindings::TokenAI,
-    error::is,
+    error::{is, SpecError},
+    rails::Settlement,
     signing::{SignedVoucher, Voucher},
     ClientError,
 };
 use alloy::primitives::{FixedBytes, U256};
 
-use crate::{ledger::AccountRow, payment::settlement_call, App};
+pub use exact::ExactOutcome;
+use split::Fault;
 
-/// What became of one `exact` authorization.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ExactOutcome {
-    /// Paid; the transaction, unless someone else had relayed it.
-    Settled(Option<alloy::primitives::B256>),
-    /// It will never settle: why (the contract's error).
-    Failed(String),
-}
+use crate::{ledger::AccountRow, App};
 
 /// What one round settled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,8 +39,10 @@ pub struct Report {
     pub transactions: usize,
     /// Vouchers that settled something.
     pub vouchers_settled: usize,
-    /// Vouchers the contract refused.
+    /// Vouchers the contract refused, or that made their batch fail alone.
     pub vouchers_rejected: usize,
+    /// `settleBatch` attempts that failed (each split or retried).
+    pub batches_failed: usize,
     /// Units settled.
     pub units: u128,
     /// Gas of the `settleBatch` transactions.
@@ -51,6 +53,42 @@ pub struct Report {
     pub exact_settled: usize,
     /// `exact` authorizations that failed for good.
     pub exact_failed: usize,
+}
+
+/// Whether a failed transaction is the doing of what it carried (a
+/// voucher, an authorization) rather than of the chain or the node:
+/// a revert other than a pause or TokenAI's (the fee mint), a transaction
+/// that failed once mined, or an estimate that runs out of all the gas a
+/// block has.
+pub(crate) fn fault(err: &ClientError) -> Fault {
+    match err {
+        ClientError::Reverted { error, .. } => {
+            let global = matches!(**error, SpecError::TokenAI(_))
+                || is::<aat_client::AAT::EnforcedPause>(error)
+                || is::<aat_client::AAT::ERC1155InvalidArrayLength>(error);
+            if global {
+                Fault::Chain(err.to_string())
+            } else {
+                Fault::Batch(error.to_string())
+            }
+        }
+        ClientError::Failed(hash) => Fault::Batch(format!("transaction {hash} failed once mined")),
+        ClientError::Rpc(rpc) => match rpc.as_error_resp() {
+            Some(payload) if out_of_gas(&payload.message) => {
+                Fault::Batch(payload.message.to_string())
+            }
+            _ => Fault::Chain(err.to_string()),
+        },
+        other => Fault::Chain(other.to_string()),
+    }
+}
+
+/// A node's answer to an estimate that fails with all the gas a block has
+/// (geth's and Nitro's "gas required exceeds allowance", revm's "out of
+/// gas").
+fn out_of_gas(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("gas required exceeds") || message.contains("out of gas")
 }
 
 fn unix_now() -> i64 {
@@ -73,12 +111,14 @@ impl App {
             || (channel_expires != 0 && channel_expires <= now.saturating_add(margin))
     }
 
-    /// One round: settles what is due (everything unsettled when `all`).
+    /// One round: settles what is due (everything unsettled when `all`),
+    /// vouchers then `exact` payments.
     ///
     /// # Errors
     ///
-    /// A settlement transaction failed or the ledger did; what settled
-    /// before stays recorded.
+    /// A settlement transaction failed for a reason that is no voucher's
+    /// or payment's, or the ledger did; what settled stays recorded, and
+    /// the `exact` payments are settled even when the vouchers failed.
     pub async fn settle_round(&self, all: bool) -> Result<Report, String> {
         let _settling = self.settling.lock().await;
         let mut report = Report::default();
@@ -110,24 +150,57 @@ impl App {
                 .or_default()
                 .push(row);
         }
-        for ((model, scope), rows) in groups {
-            for batch in rows.chunks(self.config.settlement.batch_size) {
-                self.settle_batch(batch, model, scope, &mut report).await?;
-            }
-        }
-        self.settle_exact(&mut report).await?;
+        // Nothing a voucher does keeps the `exact` payments from settling.
+        let vouchers = self.settle_groups(groups, &mut report).await;
+        let exact = self.settle_exact(&mut report).await;
         self.update_gauges().await;
-        Ok(report)
+        vouchers.and(exact).map(|()| report)
     }
 
-    async fn settle_batch(
+    /// Settles each group in batches of `batch_size`, splitting a batch
+    /// that fails because of what it carries; stops at the first failure
+    /// that is no voucher's.
+    async fn settle_groups(
         &self,
-        batch: &[AccountRow],
-        model: FixedBytes<16>,
-        scope: FixedBytes<16>,
+        groups: BTreeMap<(FixedBytes<16>, FixedBytes<16>), Vec<AccountRow>>,
         report: &mut Report,
     ) -> Result<(), String> {
-        let vouchers: Vec<SignedVoucher> = batch
+        for ((model, scope), rows) in groups {
+            for batch in rows.chunks(self.config.settlement.batch_size.max(1)) {
+                let split = split::split(batch, |rows| self.send_batch(rows, model, scope)).await;
+                report.batches_failed += split.failed_attempts;
+                for (rows, outcome) in split.done {
+                    self.record_batch(&rows, &outcome, report).await?;
+                }
+                for (row, reason) in split.culprits {
+                    let reason = format!("settleBatch fails with this voucher alone: {reason}");
+                    tracing::warn!(holder = %row.holder, id = %row.id, %reason, "voucher set aside");
+                    self.ledger
+                        .set_rejected(row.holder, row.id, row.voucher_amount, &reason)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    report.vouchers_rejected += 1;
+                    self.metrics
+                        .settlements
+                        .with_label_values(&["voucher", "rejected"])
+                        .inc();
+                }
+                if let Some(reason) = split.stopped {
+                    return Err(format!("settleBatch failed: {reason}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One `settleBatch` of `rows`' latest vouchers.
+    async fn send_batch(
+        &self,
+        rows: Vec<AccountRow>,
+        model: FixedBytes<16>,
+        scope: FixedBytes<16>,
+    ) -> Result<(Vec<AccountRow>, Settlement), Fault> {
+        let vouchers: Vec<SignedVoucher> = rows
             .iter()
             .filter_map(|row| {
                 Some(SignedVoucher {
@@ -142,19 +215,26 @@ impl App {
                 })
             })
             .collect();
-        let outcome = match self.chain.rails.settle_batch(&vouchers, model, scope).await {
-            Ok(outcome) => outcome,
+        match self.chain.rails.settle_batch(&vouchers, model, scope).await {
+            Ok(outcome) => Ok((rows, outcome)),
             Err(err) => {
                 self.metrics
                     .settlements
                     .with_label_values(&["voucher", "failed"])
                     .inc();
-                return Err(format!(
-                    "settleBatch of {} vouchers failed: {err}",
-                    vouchers.len()
-                ));
+                tracing::warn!(vouchers = vouchers.len(), %err, "settleBatch failed");
+                Err(fault(&err))
             }
-        };
+        }
+    }
+
+    /// Records what a `settleBatch` of `batch` settled and refused.
+    async fn record_batch(
+        &self,
+        batch: &[AccountRow],
+        outcome: &Settlement,
+        report: &mut Report,
+    ) -> Result<(), String> {
         report.transactions += 1;
         report.hashes.push(outcome.receipt.transaction_hash);
         report.gas = report.gas.saturating_add(outcome.receipt.gas_used);
@@ -198,126 +278,13 @@ impl App {
         }
         tracing::info!(
             tx = %outcome.receipt.transaction_hash,
-            vouchers = vouchers.len(),
+            vouchers = batch.len(),
             settled = outcome.settled.len(),
             rejected = outcome.rejected.len(),
             gas = outcome.receipt.gas_used,
             "settled a batch"
         );
         Ok(())
-    }
-
-    async fn settle_exact(&self, report: &mut Report) -> Result<(), String> {
-        let batch = i64::try_from(self.config.settlement.batch_size).unwrap_or(100);
-        for payment in self
-            .ledger
-            .queued_exact(batch)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            match self.settle_one_exact(&payment).await? {
-                ExactOutcome::Settled(_) => report.exact_settled += 1,
-                ExactOutcome::Failed(_) => report.exact_failed += 1,
-            }
-        }
-        Ok(())
-    }
-
-    /// Settles one served `exact` authorization now, on the request path
-    /// (`exact.settle_before_response`), after whatever round is running.
-    ///
-    /// # Errors
-    ///
-    /// The chain or the ledger failed: the payment stays queued for the
-    /// worker.
-    pub(crate) async fn settle_exact_now(
-        &self,
-        payment: &crate::ledger::ExactRow,
-    ) -> Result<ExactOutcome, String> {
-        // One signer: its transactions go one at a time, or their nonces
-        // would collide.
-        let _settling = self.settling.lock().await;
-        // The worker may have settled it while this request waited for it.
-        let state = self
-            .ledger
-            .exact_state(payment.payer, payment.nonce)
-            .await
-            .map_err(|e| e.to_string())?;
-        match state {
-            Some((status, tx, _)) if status == "settled" => Ok(ExactOutcome::Settled(tx)),
-            Some((status, _, reason)) if status == "failed" => {
-                Ok(ExactOutcome::Failed(reason.unwrap_or_default()))
-            }
-            _ => self.settle_one_exact(payment).await,
-        }
-    }
-
-    /// Sends one authorization's `transferWithAuthorization` and records
-    /// the outcome. A payment already used counts as settled (by this
-    /// gateway before a crash, or by anyone relaying it: the money went to
-    /// `payTo` either way) unless the payer canceled it.
-    async fn settle_one_exact(
-        &self,
-        payment: &crate::ledger::ExactRow,
-    ) -> Result<ExactOutcome, String> {
-        let result = self.chain.rails.send_token(settlement_call(payment)).await;
-        let outcome = match &result {
-            Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
-            Err(ClientError::Reverted { error, .. })
-                if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
-            {
-                if self.canceled(payment).await {
-                    ExactOutcome::Failed("the payer canceled the authorization".to_owned())
-                } else {
-                    ExactOutcome::Settled(None)
-                }
-            }
-            Err(ClientError::Reverted { error, .. }) => ExactOutcome::Failed(error.to_string()),
-            Err(err) => {
-                self.metrics
-                    .settlements
-                    .with_label_values(&["exact", "failed"])
-                    .inc();
-                return Err(format!("transferWithAuthorization: {err}"));
-            }
-        };
-        let (status, tx, reason) = match &outcome {
-            ExactOutcome::Settled(tx) => ("settled", *tx, None),
-            ExactOutcome::Failed(reason) => ("failed", None, Some(reason.as_str())),
-        };
-        self.ledger
-            .finish_exact(payment.payer, payment.nonce, status, tx, reason)
-            .await
-            .map_err(|e| e.to_string())?;
-        if let ExactOutcome::Failed(reason) = &outcome {
-            tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment lost");
-            self.metrics
-                .settlements
-                .with_label_values(&["exact", "rejected"])
-                .inc();
-        } else {
-            self.metrics
-                .settlements
-                .with_label_values(&["exact", "settled"])
-                .inc();
-        }
-        Ok(outcome)
-    }
-
-    async fn canceled(&self, payment: &crate::ledger::ExactRow) -> bool {
-        use alloy::{providers::Provider, rpc::types::Filter, sol_types::SolEvent};
-        let filter = Filter::new()
-            .address(self.chain.rails.token)
-            .event_signature(TokenAI::AuthorizationCanceled::SIGNATURE_HASH)
-            .topic1(payment.payer.into_word())
-            .topic2(payment.nonce)
-            .from_block(0);
-        self.chain
-            .rails
-            .provider
-            .get_logs(&filter)
-            .await
-            .is_ok_and(|logs| !logs.is_empty())
     }
 
     /// Refreshes the gauges of what is pending.
@@ -364,6 +331,14 @@ impl App {
                 if n > 0 {
                     tracing::warn!(n, "freed reservations of requests that never finished");
                 }
+            }
+            let retention = self.config.settlement.answer_retention_secs;
+            if let Err(err) = self
+                .ledger
+                .prune_answers(i64::try_from(retention).unwrap_or(i64::MAX))
+                .await
+            {
+                tracing::warn!(%err, "cannot forget old answers");
             }
             match self.settle_round(false).await {
                 Ok(_) => backoff = interval,

@@ -501,7 +501,9 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
     let reason = settlement.error_reason.unwrap();
     assert!(reason.contains("ERC20InsufficientBalance"), "{reason}");
     assert_eq!(served.stub.calls(), PAID + 2);
-    assert_eq!(ledger.exact_count("failed").await.unwrap(), 1);
+    // Withheld: not paid, and owed by no one.
+    assert_eq!(ledger.exact_count("withheld").await.unwrap(), 1);
+    assert_eq!(ledger.exact_count("failed").await.unwrap(), 0);
     assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
     assert_eq!(
         world.owner.token_balance(provider).await.unwrap(),

@@ -211,7 +211,13 @@ async fn bad_vouchers_get_a_402_with_their_reason_and_never_reach_the_upstream()
         .unwrap()
         .owed;
     assert!(owed > 0);
-    let (status, got, _) = probe.send(&body, Some(pay(&first))).await;
+    // The same request with the same voucher is the request sent again: its
+    // answer again, charged once. The voucher with another request is a
+    // replay.
+    let (status, _, again) = probe.send(&body, Some(pay(&first))).await;
+    assert_eq!((status, served.stub.calls()), (200, 1), "{again}");
+    let other = chat("another question", false);
+    let (status, got, _) = probe.send(&other, Some(pay(&first))).await;
     assert!(status == 402 && got.contains("replayed voucher"), "{got}");
     let short = voucher(
         &world,
@@ -240,7 +246,7 @@ async fn bad_vouchers_get_a_402_with_their_reason_and_never_reach_the_upstream()
     );
     let covering = voucher(&world, &holder, provider, id, owed.unsigned_abs(), later).await;
     assert_eq!(probe.send(&body, Some(pay(&covering))).await.0, 200);
-    let (status, got, _) = probe.send(&body, Some(pay(&first))).await;
+    let (status, got, _) = probe.send(&other, Some(pay(&first))).await;
     assert!(status == 402 && got.contains("stale voucher"), "{got}");
     assert_eq!(served.stub.calls(), 2);
 
@@ -316,10 +322,14 @@ async fn bad_authorizations_get_a_402_with_their_reason_and_never_reach_the_upst
     }
     assert_eq!(served.stub.calls(), 0);
 
-    // Paid once; the same authorization again is a replay.
+    // Paid once; the same request with it again gets its answer again,
+    // paid once; the same authorization with another request is a replay.
     let good = sign(provider, EXACT_PRICE, 0, now + 600).await;
     assert_eq!(probe.send(&body, Some(pay(&good))).await.0, 200);
-    let (status, got, _) = probe.send(&body, Some(pay(&good))).await;
+    assert_eq!(probe.send(&body, Some(pay(&good))).await.0, 200);
+    assert_eq!(served.stub.calls(), 1);
+    let other = chat("another question", false);
+    let (status, got, _) = probe.send(&other, Some(pay(&good))).await;
     assert!(status == 402 && got.contains("already"), "{got}");
     // Two more would promise more TokenAI than the agent holds with the
     // first unsettled... (3 in all): the third is served, a fourth refused.

@@ -1,0 +1,270 @@
+//! Settling served `exact` payments, and what the gateway concludes when
+//! one does not pay.
+//!
+//! EIP-3009 nonces belong to the authorizer: a payer that paid with
+//! authorization A can spend A's nonce itself with another authorization B
+//! (to itself, for nothing) before the gateway relays A, which then reverts
+//! `AuthorizationAlreadyUsed`. So a used nonce proves nothing: A counts as
+//! paid only when the transaction that used its nonce moved exactly A's
+//! value from A's payer to A's payee (the `Transfer` that TokenAI emits
+//! right after that nonce's `AuthorizationUsed`). Otherwise it failed: an
+//! answer settled before the response is withheld, and a payer whose served
+//! request did not pay is refused `exact` until the provider is paid.
+
+use aat_client::{bindings::TokenAI, error::is, ClientError};
+use alloy::{
+    primitives::{Address, B256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+
+use super::{fault, split::Fault, Report};
+use crate::{
+    ledger::ExactRow,
+    payment::{settlement_call, Ticket},
+    App,
+};
+
+/// What became of one `exact` authorization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExactOutcome {
+    /// Paid, by this transaction (the gateway's, or whoever relayed it).
+    Settled(Option<B256>),
+    /// It will never pay: why.
+    Failed(String),
+}
+
+/// How an authorization's nonce was spent, by the chain's logs.
+enum Spent {
+    /// By a transaction that moved exactly the authorization's value from
+    /// its payer to its payee.
+    Paid(B256),
+    /// Otherwise: how.
+    Elsewhere(String),
+}
+
+impl App {
+    /// Settles the queued `exact` payments, oldest first. One that fails
+    /// for a reason of the chain's stays queued and the others go on.
+    pub(super) async fn settle_exact(&self, report: &mut Report) -> Result<(), String> {
+        let batch = i64::try_from(self.config.settlement.batch_size).unwrap_or(100);
+        let queued = self
+            .ledger
+            .queued_exact(batch)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut first_error = None;
+        for payment in queued {
+            match self.settle_one_exact(&payment).await {
+                Ok(ExactOutcome::Settled(_)) => report.exact_settled += 1,
+                Ok(ExactOutcome::Failed(_)) => report.exact_failed += 1,
+                Err(err) => {
+                    tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %err, "exact payment left queued");
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Settles one served `exact` authorization now, on the request path
+    /// (`exact.settle_before_response`), after whatever round is running.
+    ///
+    /// # Errors
+    ///
+    /// The chain or the ledger failed: the payment stays queued for the
+    /// worker.
+    pub(crate) async fn settle_exact_now(
+        &self,
+        payment: &ExactRow,
+    ) -> Result<ExactOutcome, String> {
+        // One signer: its transactions go one at a time, or their nonces
+        // would collide.
+        let _settling = self.settling.lock().await;
+        // The worker may have settled it while this request waited for it.
+        let state = self
+            .ledger
+            .exact_state(payment.payer, payment.nonce)
+            .await
+            .map_err(|e| e.to_string())?;
+        match state {
+            Some((status, tx, _)) if status == "settled" => Ok(ExactOutcome::Settled(tx)),
+            Some((status, _, reason)) if status == "failed" || status == "withheld" => {
+                Ok(ExactOutcome::Failed(reason.unwrap_or_default()))
+            }
+            _ => self.settle_one_exact(payment).await,
+        }
+    }
+
+    /// Sends one authorization's `transferWithAuthorization` and records
+    /// the outcome. When its nonce is already used, it counts as paid only
+    /// if the transaction that used it paid exactly this payment (this
+    /// gateway's before a crash, or anyone's relaying it).
+    async fn settle_one_exact(&self, payment: &ExactRow) -> Result<ExactOutcome, String> {
+        let result = self.chain.rails.send_token(settlement_call(payment)).await;
+        let outcome = match &result {
+            Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
+            Err(ClientError::Reverted { error, .. })
+                if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
+            {
+                match self.spent(payment).await? {
+                    Spent::Paid(tx) => ExactOutcome::Settled(Some(tx)),
+                    Spent::Elsewhere(how) => ExactOutcome::Failed(how),
+                }
+            }
+            // TokenAI refused it (expired, canceled, a balance emptied...).
+            Err(ClientError::Reverted { error, .. }) => ExactOutcome::Failed(error.to_string()),
+            // It cannot run at all: a smart-account payer whose signature
+            // check burns all the gas it is given.
+            Err(err @ ClientError::Rpc(_)) if matches!(fault(err), Fault::Batch(_)) => {
+                ExactOutcome::Failed(format!("it cannot be executed: {err}"))
+            }
+            Err(err) => {
+                self.metrics
+                    .settlements
+                    .with_label_values(&["exact", "failed"])
+                    .inc();
+                return Err(format!("transferWithAuthorization: {err}"));
+            }
+        };
+        let (status, tx, reason) = match &outcome {
+            ExactOutcome::Settled(tx) => ("settled", *tx, None),
+            ExactOutcome::Failed(reason) => ("failed", None, Some(reason.as_str())),
+        };
+        self.ledger
+            .finish_exact(payment.payer, payment.nonce, status, tx, reason)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let ExactOutcome::Failed(reason) = &outcome {
+            tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment not paid");
+            self.metrics
+                .settlements
+                .with_label_values(&["exact", "rejected"])
+                .inc();
+        } else {
+            self.metrics
+                .settlements
+                .with_label_values(&["exact", "settled"])
+                .inc();
+        }
+        Ok(outcome)
+    }
+
+    /// How `payment`'s nonce, found used, was spent: the logs name the
+    /// transaction, and its receipt what that transaction moved.
+    async fn spent(&self, payment: &ExactRow) -> Result<Spent, String> {
+        let token = self.chain.rails.token;
+        let filter = Filter::new()
+            .address(token)
+            .event_signature(vec![
+                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
+            ])
+            .topic1(payment.payer.into_word())
+            .topic2(payment.nonce)
+            .from_block(0);
+        let provider = &self.chain.rails.provider;
+        let logs = provider
+            .get_logs(&filter)
+            .await
+            .map_err(|e| format!("reading how nonce {} was used: {e}", payment.nonce))?;
+        // A nonce is used or canceled once: the first log is the only one.
+        let Some(log) = logs.first() else {
+            return Err(format!(
+                "nonce {} of {} is used but no log says how yet",
+                payment.nonce, payment.payer
+            ));
+        };
+        if log.topic0() == Some(&TokenAI::AuthorizationCanceled::SIGNATURE_HASH) {
+            return Ok(Spent::Elsewhere(
+                "the payer canceled the authorization".to_owned(),
+            ));
+        }
+        let tx = log
+            .transaction_hash
+            .ok_or_else(|| "a log without its transaction".to_owned())?;
+        let receipt = provider
+            .get_transaction_receipt(tx)
+            .await
+            .map_err(|e| format!("reading transaction {tx}: {e}"))?
+            .ok_or_else(|| format!("transaction {tx} has no receipt yet"))?;
+        let paid = paid_by(receipt.inner.logs(), token, payment);
+        Ok(if paid {
+            Spent::Paid(tx)
+        } else {
+            Spent::Elsewhere(format!(
+                "the payer spent the authorization's nonce in transaction {tx}, which did not pay {} to {}",
+                payment.value, payment.pay_to
+            ))
+        })
+    }
+
+    /// Records that the answer of `ticket`, whose `exact` payment failed
+    /// before the response, was withheld: its payer owes nothing for it.
+    pub async fn withhold(&self, ticket: &Ticket) {
+        if let Ticket::Exact { payment, .. } = ticket {
+            if let Err(err) = self
+                .ledger
+                .withhold_exact(payment.payer, payment.nonce)
+                .await
+            {
+                // It stays `failed`: the payer is refused `exact` until the
+                // operator clears it, the safe side.
+                tracing::error!(%err, "cannot record a withheld answer");
+            }
+        }
+    }
+
+    /// Refuses `exact` to `payer` while a request of its that was served
+    /// did not pay.
+    ///
+    /// # Errors
+    ///
+    /// The refusal (kind `unpaid`), or the ledger failing (kind `ledger`).
+    pub(crate) async fn refuse_unpaid_exact(
+        &self,
+        payer: Address,
+    ) -> Result<(), crate::payment::Refusal> {
+        let unpaid =
+            self.ledger
+                .unpaid_exact(payer)
+                .await
+                .map_err(|e| crate::payment::Refusal {
+                    kind: "ledger",
+                    reason: format!("the gateway cannot record payments right now: {e}"),
+                    holder: None,
+                })?;
+        match unpaid {
+            None => Ok(()),
+            Some((n, reason)) => Err(crate::payment::Refusal {
+                kind: "unpaid",
+                reason: format!(
+                    "{payer} was served {n} request(s) whose exact payment did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
+                ),
+                holder: None,
+            }),
+        }
+    }
+}
+
+/// Whether, in a transaction's `logs`, the TokenAI log right after the
+/// `AuthorizationUsed` of `payment`'s nonce is the `Transfer` of exactly
+/// its value from its payer to its payee (TokenAI emits the two together,
+/// in that order, for each authorization it executes).
+fn paid_by(logs: &[alloy::rpc::types::Log], token: Address, payment: &ExactRow) -> bool {
+    let mut ours = logs.iter().filter(|log| log.address() == token);
+    let used = [
+        TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+        payment.payer.into_word(),
+        payment.nonce,
+    ];
+    if !ours.by_ref().any(|log| log.topics() == used) {
+        return false;
+    }
+    ours.next()
+        .and_then(|log| TokenAI::Transfer::decode_log_data(log.data()).ok())
+        .is_some_and(|t| {
+            t.from == payment.payer && t.to == payment.pay_to && t.value == payment.value
+        })
+}

@@ -1,0 +1,153 @@
+//! The ledger on its own, on SQLite and (when `AAT_TEST_POSTGRES_URL` names
+//! a server) on PostgreSQL: what a restart frees, and the answers it keeps.
+
+mod common;
+
+use aat_gateway::ledger::{AnswerRecord, ExactRow, Ledger, LedgerError, ReceiptRecord, SqliteSync};
+use alloy::primitives::{Address, Bytes, B256, U256};
+use common::TempDir;
+
+fn payment(payer: u8) -> ExactRow {
+    ExactRow {
+        payer: Address::repeat_byte(payer),
+        nonce: B256::repeat_byte(payer),
+        pay_to: Address::repeat_byte(0xee),
+        value: U256::from(1_000),
+        valid_after: U256::ZERO,
+        valid_before: U256::from(u64::MAX),
+        signature: Bytes::from(vec![1u8; 65]),
+        status: "reserved".into(),
+    }
+}
+
+fn receipt(p: &ExactRow, answer: Option<AnswerRecord>) -> ReceiptRecord {
+    ReceiptRecord {
+        scheme: "exact".into(),
+        payer: p.payer,
+        id: U256::ZERO,
+        prompt_tokens: 3,
+        completion_tokens: 4,
+        units: 0,
+        signature: Bytes::new(),
+        voucher_digest: B256::ZERO,
+        request_hash: B256::repeat_byte(0x0a),
+        response_hash: B256::repeat_byte(0x0b),
+        answer,
+    }
+}
+
+/// Instances `a` and `b` share `url` (with SQLite, one instance by
+/// construction, `b` is `a` under another name). `a` restarts: the nonces
+/// its requests in flight reserved are free again (with PostgreSQL, only
+/// its own: `b`'s requests are still running), and a request whose nonce
+/// was freed cannot charge it. A charged answer is kept, bytes for bytes,
+/// with its receipt and its payment's state.
+async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
+    let a = Ledger::open(url, "a", SqliteSync::Full).await.unwrap();
+    let b = Ledger::open(url, "b", SqliteSync::Full).await.unwrap();
+    let (mine, theirs, served) = (payment(1), payment(2), payment(3));
+    assert!(a.reserve_exact(&mine, "request of a").await.unwrap());
+    assert!(b.reserve_exact(&theirs, "request of b").await.unwrap());
+    assert!(a.reserve_exact(&served, "served by a").await.unwrap());
+    let body = bytes::Bytes::from_static(b"{\"echo\": \"\xff not even UTF-8\"}");
+    let key = B256::repeat_byte(0x77);
+    a.queue_exact(
+        "served by a",
+        &served,
+        &receipt(
+            &served,
+            Some(AnswerRecord {
+                replay_key: key,
+                body: body.clone(),
+                stream: false,
+            }),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        a.exact_outstanding(mine.payer).await.unwrap(),
+        U256::from(1_000)
+    );
+
+    // `a` restarts.
+    drop(a);
+    let a = Ledger::open(url, "a", SqliteSync::Full).await.unwrap();
+    assert_eq!(a.exact_outstanding(mine.payer).await.unwrap(), U256::ZERO);
+    assert_eq!(
+        a.exact_state(mine.payer, mine.nonce).await.unwrap(),
+        None,
+        "its nonce is free: the payer may present it again"
+    );
+    let running = b.exact_state(theirs.payer, theirs.nonce).await.unwrap();
+    if shared {
+        assert_eq!(running.map(|s| s.0).as_deref(), Some("reserved"));
+        b.queue_exact("request of b", &theirs, &receipt(&theirs, None))
+            .await
+            .unwrap();
+    } else {
+        assert_eq!(running, None);
+    }
+    // The request that reserved `mine` cannot charge it now, even once
+    // someone else has reserved it again.
+    assert!(a.reserve_exact(&mine, "presented again").await.unwrap());
+    let late = a
+        .queue_exact("request of a", &mine, &receipt(&mine, None))
+        .await;
+    assert!(matches!(late, Err(LedgerError::Gone(_))), "{late:?}");
+    a.drop_exact("request of a", mine.payer, mine.nonce)
+        .await
+        .unwrap();
+    assert_eq!(
+        a.exact_state(mine.payer, mine.nonce)
+            .await
+            .unwrap()
+            .map(|s| s.0)
+            .as_deref(),
+        Some("reserved"),
+        "a dead request's release does not free another's reservation"
+    );
+
+    let kept = a.answer(key).await.unwrap().expect("the answer is kept");
+    assert_eq!(kept.body, body);
+    assert_eq!(kept.request_id, "served by a");
+    assert_eq!(kept.receipt.request_hash, B256::repeat_byte(0x0a));
+    assert_eq!(kept.receipt.response_hash, B256::repeat_byte(0x0b));
+    let state = kept.exact.expect("an exact payment");
+    assert_eq!(
+        (state.status.as_str(), state.nonce),
+        ("queued", served.nonce)
+    );
+    assert!(a.answer(B256::repeat_byte(0x78)).await.unwrap().is_none());
+    assert_eq!(a.prune_answers(-10).await.unwrap(), 1);
+    assert!(a.answer(key).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sqlite_restart_frees_what_died_and_keeps_answers() {
+    let dir = TempDir::new("ledger-restart");
+    restart_frees_what_died_and_keeps_answers(&dir.sqlite(), false).await;
+}
+
+#[tokio::test]
+async fn postgres_restart_frees_only_its_own_and_keeps_answers() {
+    let Some(base) = std::env::var("AAT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("SKIPPED: set AAT_TEST_POSTGRES_URL (scripts/test starts a temporary PostgreSQL when one is installed)");
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    let name = format!("aat_ledger_{}", std::process::id());
+    let admin = sqlx::AnyPool::connect(&base).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&admin)
+        .await;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    restart_frees_what_died_and_keeps_answers(&format!("{prefix}/{name}"), true).await;
+}
