@@ -52,7 +52,6 @@ impl App {
             request_hash: answer.request_hash,
             response_hash,
             answer: (self.config.settlement.answer_retention_secs > 0).then(|| AnswerRecord {
-                replay_key: answer.replay_key,
                 body: answer.body,
                 stream: answer.stream,
             }),

@@ -16,7 +16,7 @@ mod answers;
 
 use std::str::FromStr;
 
-pub use answers::{AnswerRecord, ExactState, KeptAnswer};
+pub use answers::{request_id, AnswerRecord, ExactState, KeptAnswer};
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use sqlx::{
@@ -93,11 +93,14 @@ const SCHEMA: [&str; 6] = [
 ];
 
 /// Columns added since the first schema, created on open when missing:
-/// (table, column, type). They name the request (and the instance serving
-/// it) that reserved an `exact` nonce.
-const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+/// (table, column, type; `{blob}` is the backend's bytes). The request (and
+/// the instance serving it) that reserved an `exact` nonce; a receipt's
+/// answer, kept a while ([`answers`]).
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
     ("exact_payments", "request_id", "TEXT"),
     ("exact_payments", "instance", "TEXT"),
+    ("receipts", "answer", "{blob}"),
+    ("receipts", "stream", "BIGINT"),
 ];
 
 /// When SQLite's commits reach the disk.
@@ -484,12 +487,7 @@ impl Ledger {
             })
             .connect_with(options)
             .await?;
-        let answers = answers::schema(sqlite);
-        for statement in SCHEMA
-            .iter()
-            .copied()
-            .chain(answers.iter().map(String::as_str))
-        {
+        for statement in SCHEMA {
             // Instances starting together may race to create a table on
             // PostgreSQL; the loser finds it created.
             if let Err(err) = pool.execute(statement).await {
@@ -498,8 +496,14 @@ impl Ledger {
                 }
             }
         }
+        let blob = if sqlite { "BLOB" } else { "BYTEA" };
         for (table, column, kind) in ADDED_COLUMNS {
-            add_column(&pool, table, column, kind).await?;
+            add_column(&pool, table, column, &kind.replace("{blob}", blob)).await?;
+        }
+        if let Err(err) = pool.execute(answers::INDEX).await {
+            if pool.execute(answers::INDEX).await.is_err() {
+                return Err(err.into());
+            }
         }
         let writers = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         let charges = writers.as_ref().map(|writers| {
@@ -911,10 +915,9 @@ impl Ledger {
         r: &ReceiptRecord,
         owed: i64,
     ) -> Result<()> {
-        let now = unix_now();
         sqlx::query(
-            "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO receipts (request_id, scheme, payer, token_id, prompt_tokens, completion_tokens, units, owed_after, signature, created_at, answer, stream)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(request_id)
         .bind(&r.scheme)
@@ -925,12 +928,11 @@ impl Ledger {
         .bind(r.units)
         .bind(owed)
         .bind(r.signature.to_string())
-        .bind(now)
+        .bind(unix_now())
+        .bind(r.answer.as_ref().map(|a| a.body.to_vec()))
+        .bind(r.answer.as_ref().map(|a| i64::from(a.stream)))
         .execute(&mut **tx)
         .await?;
-        if let Some(answer) = &r.answer {
-            answers::insert(tx, request_id, r, answer, now).await?;
-        }
         Ok(())
     }
 
@@ -1397,7 +1399,8 @@ pub struct ReceiptRecord {
     pub completion_tokens: i64,
     pub units: i64,
     pub signature: Bytes,
-    /// What the signed usage receipt covers (zero for `exact`).
+    /// What the signed usage receipt covers (zero for `exact`); not
+    /// stored: they are the request's, its payment's and its answer's.
     pub voucher_digest: B256,
     pub request_hash: B256,
     pub response_hash: B256,

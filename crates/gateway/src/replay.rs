@@ -8,10 +8,17 @@
 //! payment and the request together are the key: only who made the
 //! request can ask for its answer.
 
-use aat_client::x402::{
-    encode_header, SettlementResponse, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
+use aat_client::{
+    signing::SignedVoucher,
+    x402::{
+        encode_header, PaymentPayload, SettlementResponse, VoucherPayload, PAYMENT_RESPONSE,
+        PAYMENT_RESPONSE_EVENT,
+    },
 };
-use alloy::primitives::{keccak256, B256};
+use alloy::{
+    primitives::{keccak256, B256},
+    sol_types::SolStruct,
+};
 use axum::{
     body::Body,
     http::{header, HeaderValue, StatusCode},
@@ -23,11 +30,10 @@ use serde_json::json;
 
 use crate::{ledger::KeptAnswer, settlement::ExactOutcome, App};
 
-/// What a served request answered, to charge and keep.
+/// What a served request answered, to charge and keep (its receipt's id
+/// carries its [`key`]).
 #[derive(Clone, Debug)]
 pub struct Answer {
-    /// [`key`] of the request and its payment.
-    pub replay_key: B256,
     /// keccak256 of the request's body.
     pub request_hash: B256,
     /// The body that went out: the whole response, or a stream's events
@@ -46,10 +52,16 @@ pub fn key(payment_signature: &[u8], request_hash: B256) -> B256 {
 }
 
 impl App {
-    /// The answer already charged for the request keyed `replay_key`, as
-    /// it went out (a stream as one body), when one is kept.
-    pub async fn replay(&self, replay_key: B256) -> Option<Response> {
-        let kept = match self.ledger.answer(replay_key).await {
+    /// The answer already charged for the request keyed `replay_key`
+    /// (`payment`, and a body hashing to `request_hash`), as it went out (a
+    /// stream as one body), when one is kept.
+    pub async fn replay(
+        &self,
+        replay_key: B256,
+        payment: &PaymentPayload,
+        request_hash: B256,
+    ) -> Option<Response> {
+        let mut kept = match self.ledger.answer(replay_key).await {
             Ok(kept) => kept?,
             Err(err) => {
                 tracing::error!(%err, "cannot read kept answers");
@@ -57,6 +69,20 @@ impl App {
             }
         };
         tracing::info!(request = %kept.request_id, payer = %kept.receipt.payer, "an answer asked for again");
+        // What the receipt covers: this request (the same as the first),
+        // its voucher, and the answer.
+        kept.receipt.request_hash = request_hash;
+        kept.receipt.response_hash = keccak256(&kept.body);
+        if kept.exact.is_none() {
+            kept.receipt.voucher_digest =
+                serde_json::from_value::<VoucherPayload>(payment.payload.clone())
+                    .map(|v| {
+                        SignedVoucher::from(v)
+                            .voucher
+                            .eip712_signing_hash(&self.chain.aat_domain)
+                    })
+                    .unwrap_or_default();
+        }
         Some(match self.replayed(&kept).await {
             Ok(settlement) => answer_response(kept, &settlement),
             Err(reason) => (

@@ -12,7 +12,7 @@ use aat_client::x402::{
     SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
     PAYMENT_SIGNATURE,
 };
-use alloy::primitives::{Address, B256};
+use alloy::primitives::Address;
 use axum::{
     body::{Body, Bytes},
     extract::State,
@@ -25,6 +25,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 
 use crate::{
+    ledger,
     limits::{self, StreamGuard},
     payment::{hash, Bound, Model, Ticket},
     replay::{self, Answer},
@@ -219,15 +220,15 @@ async fn serve_paid(
             .await;
         }
     };
-    let request_id = B256::random().to_string();
     let request_hash = hash(body);
     let replay_key = replay::key(header.as_bytes(), request_hash);
+    let request_id = ledger::request_id(replay_key);
     let ticket = match app.admit(&payment, &model, &bound, request_id).await {
         Ok(ticket) => ticket,
         Err(refusal) => {
             // The same request with the same payment, already served: its
             // answer again (a payer whose answer was lost asks again).
-            if let Some(replayed) = app.replay(replay_key).await {
+            if let Some(replayed) = app.replay(replay_key, &payment, request_hash).await {
                 return replayed;
             }
             let scheme = if payment.accepted.scheme == "exact" {
@@ -254,7 +255,6 @@ async fn serve_paid(
     line.payer = Some(ticket.payer());
     let forwarded = Value::Object(request);
     let answer = Answer {
-        replay_key,
         request_hash,
         body: Bytes::new(),
         stream,

@@ -17,7 +17,10 @@
 pub mod exact;
 pub mod split;
 
-use std::{collections::BTreeMap, time::Duration};
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
 
 use aat_client::{
     error::{is, SpecError},
@@ -31,6 +34,9 @@ pub use exact::ExactOutcome;
 use split::Fault;
 
 use crate::{ledger::AccountRow, App};
+
+/// How often the worker frees stale reservations and forgets old answers.
+const HOUSEKEEPING: Duration = Duration::from_secs(10);
 
 /// What one round settled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -297,6 +303,25 @@ impl App {
         }
     }
 
+    /// Frees the reservations of requests that died `stale` seconds ago or
+    /// more, and forgets the answers kept past their retention. Writes, so
+    /// not every round: they would wait for the writer the charges wait for.
+    async fn housekeeping(&self, stale: i64) {
+        if let Ok(n) = self.ledger.release_stale(stale).await {
+            if n > 0 {
+                tracing::warn!(n, "freed reservations of requests that never finished");
+            }
+        }
+        let retention = self.config.settlement.answer_retention_secs;
+        if let Err(err) = self
+            .ledger
+            .prune_answers(i64::try_from(retention).unwrap_or(i64::MAX))
+            .await
+        {
+            tracing::warn!(%err, "cannot forget old answers");
+        }
+    }
+
     /// The worker: a round every interval while this instance holds the
     /// lease, backing off after failures.
     pub async fn settle_forever(&self) {
@@ -310,6 +335,7 @@ impl App {
         )
         .unwrap_or(i64::MAX);
         let mut backoff = interval;
+        let mut housekept: Option<Instant> = None;
         loop {
             tokio::time::sleep(backoff).await;
             match self
@@ -327,18 +353,9 @@ impl App {
                     continue;
                 }
             }
-            if let Ok(n) = self.ledger.release_stale(stale).await {
-                if n > 0 {
-                    tracing::warn!(n, "freed reservations of requests that never finished");
-                }
-            }
-            let retention = self.config.settlement.answer_retention_secs;
-            if let Err(err) = self
-                .ledger
-                .prune_answers(i64::try_from(retention).unwrap_or(i64::MAX))
-                .await
-            {
-                tracing::warn!(%err, "cannot forget old answers");
+            if housekept.is_none_or(|at| at.elapsed() >= HOUSEKEEPING) {
+                housekept = Some(Instant::now());
+                self.housekeeping(stale).await;
             }
             match self.settle_round(false).await {
                 Ok(_) => backoff = interval,

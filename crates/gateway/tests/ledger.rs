@@ -3,7 +3,9 @@
 
 mod common;
 
-use aat_gateway::ledger::{AnswerRecord, ExactRow, Ledger, LedgerError, ReceiptRecord, SqliteSync};
+use aat_gateway::ledger::{
+    request_id, AnswerRecord, ExactRow, Ledger, LedgerError, ReceiptRecord, SqliteSync,
+};
 use alloy::primitives::{Address, Bytes, B256, U256};
 use common::TempDir;
 
@@ -48,16 +50,16 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
     let (mine, theirs, served) = (payment(1), payment(2), payment(3));
     assert!(a.reserve_exact(&mine, "request of a").await.unwrap());
     assert!(b.reserve_exact(&theirs, "request of b").await.unwrap());
-    assert!(a.reserve_exact(&served, "served by a").await.unwrap());
-    let body = bytes::Bytes::from_static(b"{\"echo\": \"\xff not even UTF-8\"}");
     let key = B256::repeat_byte(0x77);
+    let served_by_a = request_id(key);
+    assert!(a.reserve_exact(&served, &served_by_a).await.unwrap());
+    let body = bytes::Bytes::from_static(b"{\"echo\": \"\xff not even UTF-8\"}");
     a.queue_exact(
-        "served by a",
+        &served_by_a,
         &served,
         &receipt(
             &served,
             Some(AnswerRecord {
-                replay_key: key,
                 body: body.clone(),
                 stream: false,
             }),
@@ -65,6 +67,13 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
     )
     .await
     .unwrap();
+    // Another request keyed next to it, whose answer is not kept.
+    let (neighbour, next_key) = (payment(4), B256::repeat_byte(0x78));
+    let id = request_id(next_key);
+    assert!(a.reserve_exact(&neighbour, &id).await.unwrap());
+    a.queue_exact(&id, &neighbour, &receipt(&neighbour, None))
+        .await
+        .unwrap();
     assert_eq!(
         a.exact_outstanding(mine.payer).await.unwrap(),
         U256::from(1_000)
@@ -110,15 +119,18 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
 
     let kept = a.answer(key).await.unwrap().expect("the answer is kept");
     assert_eq!(kept.body, body);
-    assert_eq!(kept.request_id, "served by a");
-    assert_eq!(kept.receipt.request_hash, B256::repeat_byte(0x0a));
-    assert_eq!(kept.receipt.response_hash, B256::repeat_byte(0x0b));
+    assert_eq!(kept.request_id, served_by_a);
+    assert_eq!(
+        (kept.receipt.prompt_tokens, kept.receipt.completion_tokens),
+        (3, 4)
+    );
     let state = kept.exact.expect("an exact payment");
     assert_eq!(
-        (state.status.as_str(), state.nonce),
-        ("queued", served.nonce)
+        (state.status.as_str(), state.nonce, state.value),
+        ("queued", served.nonce, served.value)
     );
-    assert!(a.answer(B256::repeat_byte(0x78)).await.unwrap().is_none());
+    assert!(a.answer(next_key).await.unwrap().is_none(), "not kept");
+    assert!(a.answer(B256::repeat_byte(0x76)).await.unwrap().is_none());
     assert_eq!(a.prune_answers(-10).await.unwrap(), 1);
     assert!(a.answer(key).await.unwrap().is_none());
 }
