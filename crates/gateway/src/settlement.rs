@@ -105,16 +105,20 @@ fn unix_now() -> i64 {
 
 impl App {
     /// Whether `row` is due: enough value, an old voucher, or an end near.
-    fn due(&self, row: &AccountRow, channel_expires: u64) -> bool {
+    fn due(&self, row: &AccountRow, channel_expires: u64, id_expires: u64) -> bool {
         let s = &self.config.settlement;
         let margin = s.expiry_margin_secs;
         let now = self.chain.now();
+        let ends_soon = |at: u64| at != 0 && at <= now.saturating_add(margin);
         let unsettled = row.voucher_amount.saturating_sub(row.settled);
         unsettled >= i64::try_from(s.threshold_units).unwrap_or(i64::MAX)
             || unix_now().saturating_sub(row.voucher_at)
                 >= i64::try_from(s.max_age_secs).unwrap_or(i64::MAX)
             || row.voucher_deadline.unsigned_abs() <= now.saturating_add(margin)
-            || (channel_expires != 0 && channel_expires <= now.saturating_add(margin))
+            || ends_soon(channel_expires)
+            // An expired id settles nothing: what is owed in it is due
+            // before then, whatever the other thresholds say.
+            || ends_soon(id_expires)
     }
 
     /// One round: settles what is due (everything unsettled when `all`),
@@ -145,12 +149,15 @@ impl App {
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            if row.voucher_amount <= settled || !(all || self.due(&row, holdings.channel_expires)) {
+            if row.voucher_amount <= settled {
                 continue;
             }
             let Some(policy) = self.chain.policy(row.id).await.map_err(|e| e.to_string())? else {
                 continue;
             };
+            if !(all || self.due(&row, holdings.channel_expires, policy.expiration)) {
+                continue;
+            }
             groups
                 .entry((policy.model, policy.scope))
                 .or_default()

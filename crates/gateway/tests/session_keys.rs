@@ -8,6 +8,7 @@
 mod common;
 
 use aat_client::signing;
+use alloy::providers::Provider;
 use alloy::{
     primitives::{FixedBytes, U256},
     signers::local::PrivateKeySigner,
@@ -204,4 +205,59 @@ async fn a_balance_is_no_budget_by_default() {
         (0, 1),
         "{report:?}"
     );
+}
+
+/// What is owed in an id is settled before the id expires (an expired id
+/// settles nothing), whatever the worker's other thresholds say: here a
+/// holder served on balance credit, with no channel whose end would also
+/// make it due.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_is_owed_in_an_expiring_id_settles_before_it_expires() {
+    let world = World::new().await;
+    let served = serve(&world, |c| {
+        c.voucher.balance_credit_units = 1_000;
+        c.settlement.interval_ms = 100;
+    })
+    .await;
+    let base = served.gateway.url();
+    let holder = party(&world, "expiring id").await;
+    let expiration = world.now().await + 2_000;
+    let policy = world.policy("", expiration);
+    let id = world.mint(holder.address(), &policy, 10_000).await;
+    let payer = world.voucher_payer(&holder, id).await;
+    let paid = payer
+        .post(&format!("{base}/v1/chat/completions"), &chat("soon", false))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, 200);
+    close_out(&payer, &base).await;
+    let owed = payer.owed().unwrap();
+    // Within the expiry margin (900 s) of the id's end: due now.
+    world
+        .owner
+        .provider
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (1_200u64,))
+        .await
+        .unwrap();
+    world
+        .owner
+        .provider
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await
+        .unwrap();
+    let provider = world.provider_key.address();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while world
+        .owner
+        .settled(holder.address(), provider, id)
+        .await
+        .unwrap()
+        != owed
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker did not settle before the id's expiration"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
