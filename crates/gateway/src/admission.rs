@@ -115,10 +115,24 @@ impl App {
     ///
     /// The chain cannot be read.
     pub async fn voucher_verdict(&self, signed: &SignedVoucher) -> Result<Verdict, ClientError> {
+        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
+        Ok(self.judge_voucher(signed, digest).await?.2)
+    }
+
+    /// Who had to sign `signed` (and until when, for a session key) and
+    /// the verdict on its signature, by the chain view as it stands.
+    async fn judge_voucher(
+        &self,
+        signed: &SignedVoucher,
+        digest: B256,
+    ) -> Result<(Expected, u64, Verdict), ClientError> {
         let v = &signed.voucher;
-        let (expected, _) = self.voucher_signer(v.holder, v.id).await?;
-        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
-        self.chain.verify(expected, digest, &signed.signature).await
+        let (expected, until) = self.voucher_signer(v.holder, v.id).await?;
+        let verdict = self
+            .chain
+            .verify(expected, digest, &signed.signature)
+            .await?;
+        Ok((expected, until, verdict))
     }
 
     /// How TokenAI would judge `signed`'s signature: the check `exact`
@@ -148,15 +162,11 @@ impl App {
     ) -> Result<(B256, Expected, Verdict), Refusal> {
         let v = &signed.voucher;
         let digest = v.eip712_signing_hash(&self.chain.aat_domain);
-        let (mut expected, mut until) = self
-            .voucher_signer(v.holder, v.id)
+        let chain_error = |e: ClientError| Self::chain_error(&e);
+        let (mut expected, mut until, mut verdict) = self
+            .judge_voucher(signed, digest)
             .await
-            .map_err(|e| Self::chain_error(&e))?;
-        let mut verdict = self
-            .chain
-            .verify(expected, digest, &signed.signature)
-            .await
-            .map_err(|e| Self::chain_error(&e))?;
+            .map_err(chain_error)?;
         // Signed by another key than the view expects: the holder may have
         // opened (or closed) a channel naming it in a block the view has not
         // read yet. One fresh read decides.
@@ -166,16 +176,11 @@ impl App {
             self.chain
                 .refresh(v.holder, v.id)
                 .await
-                .map_err(|e| Self::chain_error(&e))?;
-            (expected, until) = self
-                .voucher_signer(v.holder, v.id)
+                .map_err(chain_error)?;
+            (expected, until, verdict) = self
+                .judge_voucher(signed, digest)
                 .await
-                .map_err(|e| Self::chain_error(&e))?;
-            verdict = self
-                .chain
-                .verify(expected, digest, &signed.signature)
-                .await
-                .map_err(|e| Self::chain_error(&e))?;
+                .map_err(chain_error)?;
         }
         match (expected, verdict.is_valid()) {
             (Expected::Account(holder), false) => refuse(

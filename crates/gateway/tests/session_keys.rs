@@ -26,17 +26,10 @@ async fn an_agent_pays_with_its_channels_session_key() {
     let base = served.gateway.url();
     let url = format!("{base}/v1/chat/completions");
     let provider = world.provider_key.address();
-    let holder = party(&world, "session holder").await;
     let key = PrivateKeySigner::random();
-    let id = world
-        .mint(holder.address(), &world.policy("", 0), 10_000)
+    let (holder, id, _) = world
+        .holder_with_signed_channel("session holder", 10_000, 2_000, 30 * 86_400, key.address())
         .await;
-    let expires = world.now().await + 30 * 86_400;
-    world
-        .rails_of(&holder)
-        .open_channel(provider, id, u(2_000), expires, key.address())
-        .await
-        .unwrap();
 
     // The holder's own key no longer pays here.
     let own = world.voucher_payer(&holder, id).await;
@@ -89,17 +82,10 @@ async fn an_empty_session_channel_is_no_budget() {
     let served = serve(&world, |_| {}).await;
     let url = format!("{}/v1/chat/completions", served.gateway.url());
     let provider = world.provider_key.address();
-    let holder = party(&world, "empty channel").await;
     let key = PrivateKeySigner::random();
-    let id = world
-        .mint(holder.address(), &world.policy("", 0), 10_000)
+    let (holder, id, expires) = world
+        .holder_with_signed_channel("empty channel", 10_000, 2, 30 * 86_400, key.address())
         .await;
-    let expires = world.now().await + 30 * 86_400;
-    world
-        .rails_of(&holder)
-        .open_channel(provider, id, u(2), expires, key.address())
-        .await
-        .unwrap();
     // One unit and its fee empty the channel; it stays open, with its key.
     let domain = world.owner.aat_domain().await.unwrap();
     let one =

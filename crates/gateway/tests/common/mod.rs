@@ -152,6 +152,22 @@ impl World {
         locked: u64,
         secs: u64,
     ) -> (PrivateKeySigner, U256) {
+        let (holder, id, _) = self
+            .holder_with_signed_channel(name, minted, locked, secs, Address::ZERO)
+            .await;
+        (holder, id)
+    }
+
+    /// As `holder_with_channel`, the channel naming `signer` (zero: the
+    /// holder) to sign its vouchers; and when it expires.
+    pub async fn holder_with_signed_channel(
+        &self,
+        name: &str,
+        minted: u64,
+        locked: u64,
+        secs: u64,
+        signer: Address,
+    ) -> (PrivateKeySigner, U256, u64) {
         let holder = party(self, name).await;
         let id = self
             .mint(holder.address(), &self.policy("", 0), minted)
@@ -163,11 +179,11 @@ impl World {
                 id,
                 U256::from(locked),
                 expires,
-                Address::ZERO,
+                signer,
             )
             .await
             .unwrap();
-        (holder, id)
+        (holder, id, expires)
     }
 
     /// Mints `amount` units of `policy` to `to`; returns the id.
