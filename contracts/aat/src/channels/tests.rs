@@ -11,8 +11,7 @@ use token_ai::TokenAI;
 use crate::{
     tests::{issue, u, Kind, DAY, NOW},
     vouchers::{
-        pay_key,
-        tests::{settle, setup, sign, voucher},
+        tests::{expire_channel, settle, setup, sign, voucher},
         Voucher,
     },
     AAT,
@@ -127,10 +126,7 @@ fn an_expired_channel_returns_signing_to_the_holder(
     aat.sender(h)
         .open_channel(provider, id, u(500), NOW + 1, session.address())
         .motsu_unwrap();
-    let key = pay_key(h, provider, id);
-    let mut account = aat.sender(h).pay_account(key);
-    account.expires_at = NOW;
-    aat.sender(h).set_pay_account(key, &account).motsu_unwrap();
+    expire_channel(&aat, h, provider, id);
 
     // Not open: the key signs nothing, the holder signs for its balance.
     let v = voucher(h, provider, id, 100);

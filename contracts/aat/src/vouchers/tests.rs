@@ -87,6 +87,17 @@ pub(crate) fn setup(
     issue(aat, owner, holder, Kind::tradable(owner), 10_000)
 }
 
+/// Makes the channel of `holder` with `provider` in `id` expire now
+/// (motsu's clock is fixed, so its stored expiry moves instead).
+pub(crate) fn expire_channel(aat: &Contract<AAT>, holder: Address, provider: Address, id: U256) {
+    let key = pay_key(holder, provider, id);
+    let mut account = aat.sender(holder).pay_account(key);
+    account.expires_at = NOW;
+    aat.sender(holder)
+        .set_pay_account(key, &account)
+        .motsu_unwrap();
+}
+
 pub(crate) fn settle(
     aat: &Contract<AAT>,
     caller: Address,
@@ -994,11 +1005,7 @@ fn who_may_close_a_channel_and_when(
     aat.sender(h)
         .open_channel(provider, id, u(100), NOW + 1, Address::ZERO)
         .motsu_unwrap();
-    let mut account = aat.sender(h).pay_account(pay_key(h, provider, id));
-    account.expires_at = NOW;
-    aat.sender(h)
-        .set_pay_account(pay_key(h, provider, id), &account)
-        .motsu_unwrap();
+    expire_channel(&aat, h, provider, id);
     let v = voucher(h, provider, id, 600);
     settle(&aat, provider, v, &sign(&aat, &holder, &v)).unwrap();
     assert_eq!(
