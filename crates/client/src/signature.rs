@@ -119,9 +119,15 @@ pub fn recover(digest: B256, signature: &[u8]) -> Option<Address> {
     if !is_canonical(v, s) {
         return None;
     }
-    Signature::from_scalars_and_parity(r, s, v == 28)
-        .recover_address_from_prehash(&digest)
-        .ok()
+    // libsecp256k1 (through alloy-consensus's `secp256k1` feature), the library the
+    // chain's ecrecover uses: it recovers in a fifth of the time k256
+    // takes (which also verifies what it recovered), and recovering is most
+    // of what a paid request costs the gateway.
+    alloy_consensus::crypto::secp256k1::recover_signer_unchecked(
+        &Signature::from_scalars_and_parity(r, s, v == 28),
+        digest,
+    )
+    .ok()
 }
 
 /// The calldata of `isValidSignature(digest, signature)`.

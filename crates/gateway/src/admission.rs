@@ -170,9 +170,11 @@ impl App {
         // Signed by another key than the view expects: the holder may have
         // opened (or closed) a channel naming it in a block the view has not
         // read yet. One fresh read decides.
-        let other_key = aat_client::signature::recover(digest, &signed.signature)
-            .is_some_and(|key| key != expected.address());
-        if !verdict.is_valid() && other_key {
+        // (Recovering costs as much as the check itself: only on a refusal.)
+        if !verdict.is_valid()
+            && aat_client::signature::recover(digest, &signed.signature)
+                .is_some_and(|key| key != expected.address())
+        {
             self.chain
                 .refresh(v.holder, v.id)
                 .await
