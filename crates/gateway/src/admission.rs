@@ -66,6 +66,7 @@ impl App {
             // Beyond what the ledger counts is beyond any request: capped.
             cap: i64::try_from(cap).unwrap_or(i64::MAX),
             credit_limit: self.credit_limit(bound),
+            settled: i64::try_from(holdings.settled).unwrap_or(i64::MAX),
         })
     }
 

@@ -161,6 +161,9 @@ pub struct VoucherAdmission {
     /// channel (or balance) still covers.
     pub cap: i64,
     pub credit_limit: i64,
+    /// What the chain has settled of the account: the least the holder
+    /// owes, whatever the ledger counted ([`Ledger::set_settled`]).
+    pub settled: i64,
 }
 
 /// Why a voucher was not admitted.
@@ -668,6 +671,10 @@ impl Ledger {
                 .await?;
                 continue;
             };
+            if row.owed < a.settled {
+                self.set_settled(a.holder, a.id, a.settled).await?;
+                continue;
+            }
             if let Some(refusal) = Self::refusal(&row, a) {
                 return Ok(Err(refusal));
             }
@@ -730,20 +737,35 @@ impl Ledger {
     ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
         let k = (a.holder, a.id);
         loop {
-            {
+            let behind = {
                 let mut f = lock_in_flight(in_flight);
-                if let Some(row) = f.accounts.get_mut(&k) {
-                    if let Some(refusal) = Self::refusal(row, a) {
-                        return Ok(Err(refusal));
+                let f = &mut *f;
+                match f.accounts.get_mut(&k) {
+                    Some(row) if row.owed < a.settled => true,
+                    Some(row) => {
+                        if let Some(refusal) = Self::refusal(row, a) {
+                            return Ok(Err(refusal));
+                        }
+                        let before = row.clone();
+                        keep_voucher(row, a, unix_now());
+                        row.reserved = row.reserved.saturating_add(a.max_cost);
+                        if a.max_cost > 0 {
+                            f.requests.insert(a.request_id.clone(), (k, a.max_cost));
+                        }
+                        return Ok(Ok(before));
                     }
-                    let before = row.clone();
-                    keep_voucher(row, a, unix_now());
-                    row.reserved = row.reserved.saturating_add(a.max_cost);
-                    if a.max_cost > 0 {
-                        f.requests.insert(a.request_id.clone(), (k, a.max_cost));
-                    }
-                    return Ok(Ok(before));
+                    None => false,
                 }
+            };
+            if behind {
+                // Written first, so that what the ledger keeps is never
+                // below what memory admits on.
+                self.set_settled(a.holder, a.id, a.settled).await?;
+                if let Some(row) = lock_in_flight(in_flight).accounts.get_mut(&k) {
+                    row.owed = row.owed.max(a.settled);
+                    row.settled = row.settled.max(a.settled);
+                }
+                continue;
             }
             // The account's first request since start: as written.
             let mut row = self
@@ -1014,6 +1036,7 @@ impl Ledger {
         cumulative: i64,
         deadline: i64,
         signature: &Bytes,
+        settled: i64,
     ) -> Result<std::result::Result<AccountRow, VoucherRefusal>> {
         // The same checks as a request's, reserving nothing and with no
         // budget to check: it only records a signature.
@@ -1028,6 +1051,7 @@ impl Ledger {
                 max_cost: 0,
                 cap: i64::MAX,
                 credit_limit: i64::MAX,
+                settled,
             })
             .await?;
         if admitted.is_ok() && self.in_flight.is_some() {
@@ -1065,7 +1089,11 @@ impl Ledger {
         rows.iter().map(account_of).collect()
     }
 
-    /// Records what the chain has settled of an account (never lowers it).
+    /// Records what the chain has settled of an account (never lowers it),
+    /// and that the holder owes at least that much: a ledger restored from
+    /// a backup, or another gateway settling with this provider's key, may
+    /// have counted less, and a voucher for less than is settled pays
+    /// nothing.
     ///
     /// # Errors
     ///
@@ -1073,8 +1101,10 @@ impl Ledger {
     pub async fn set_settled(&self, holder: Address, id: U256, settled: i64) -> Result<()> {
         let _gate = self.gate().await;
         sqlx::query(
-            "UPDATE accounts SET settled = CASE WHEN $1 > settled THEN $1 ELSE settled END
-             WHERE holder = $2 AND token_id = $3",
+            "INSERT INTO accounts (holder, token_id, owed, settled) VALUES ($2, $3, $1, $1)
+             ON CONFLICT (holder, token_id) DO UPDATE SET
+               settled = CASE WHEN $1 > accounts.settled THEN $1 ELSE accounts.settled END,
+               owed = CASE WHEN $1 > accounts.owed THEN $1 ELSE accounts.owed END",
         )
         .bind(settled)
         .bind(key(holder))
@@ -1424,6 +1454,7 @@ mod tests {
             max_cost: 100,
             cap: 1_000_000,
             credit_limit: 1_000_000,
+            settled: 0,
         }
     }
 

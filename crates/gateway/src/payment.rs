@@ -639,9 +639,22 @@ impl App {
         self.check_voucher_signature(&signed).await?;
         let v = &signed.voucher;
         let proven = |r: Refusal| r.to_signer(v.holder);
+        let settled = self
+            .chain
+            .holdings(v.holder, v.id)
+            .await
+            .map_err(|e| Self::chain_error(&e))?
+            .settled;
         match self
             .ledger
-            .record_voucher(v.holder, v.id, cumulative, deadline, &signed.signature)
+            .record_voucher(
+                v.holder,
+                v.id,
+                cumulative,
+                deadline,
+                &signed.signature,
+                i64::try_from(settled).unwrap_or(i64::MAX),
+            )
             .await
             .map_err(|e| proven(failure("ledger")(e)))?
         {

@@ -632,3 +632,67 @@ async fn a_smart_account_is_served_only_within_what_it_settled() {
     );
     assert_eq!(served.stub.calls(), 0);
 }
+
+/// A ledger that counted less than the chain settled (restored from a
+/// backup, or another gateway settling with this provider's key) holds the
+/// holder to what is settled: a voucher for less would settle nothing, so
+/// it is refused as covering less than is owed, and one for the settled
+/// amount is served on top of it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_behind_the_chain_counts_what_the_chain_settled() {
+    let world = World::new().await;
+    let (holder, id) = world
+        .holder_with_channel("restored", 100_000, 50_000, 30 * 86_400)
+        .await;
+    let deadline = world.now().await + 86_400;
+    let policy = world.policy("", 0);
+    let earlier = voucher(&world, &holder, id, 5_000, deadline).await;
+    world
+        .rails_of(&world.provider_key)
+        .settle_batch(&[earlier], policy.model, policy.scope)
+        .await
+        .unwrap();
+    // This gateway's ledger has never heard of the holder.
+    let served = serve(&world, |_| {}).await;
+    let probe = Probe::new(&served);
+    let (offer, _) = probe.offers().await;
+    for amount in [0, 4_999] {
+        let behind = voucher(&world, &holder, id, amount, deadline).await;
+        let (status, required, _) = probe
+            .chat(
+                &chat("served for what is settled?", false),
+                pay(&offer, &behind),
+            )
+            .await;
+        let required = required.unwrap();
+        assert_eq!(status, 402, "served on a voucher for {amount}");
+        assert!(
+            required.error.contains("5000 units are owed now")
+                || required
+                    .error
+                    .contains("does not cover the 5000 units owed"),
+            "{}",
+            required.error
+        );
+        assert_eq!(accounts(&required)[0].owed, u(5_000));
+    }
+    assert_eq!(served.stub.calls(), 0);
+    let at_settled = voucher(&world, &holder, id, 5_000, deadline).await;
+    let (status, _, _) = probe
+        .chat(
+            &chat("served on top of it", false),
+            pay(&offer, &at_settled),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let account = served
+        .gateway
+        .app
+        .ledger
+        .account(holder.address(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.settled, 5_000);
+    assert!(account.owed > 5_000, "{account:?}");
+}

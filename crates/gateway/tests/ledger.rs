@@ -1,10 +1,12 @@
 //! The ledger on its own, on SQLite and (when `AAT_TEST_POSTGRES_URL` names
-//! a server) on PostgreSQL: what a restart frees, and the answers it keeps.
+//! a server) on PostgreSQL: what a restart frees, the answers it keeps,
+//! and what the chain settled as the least a holder owes.
 
 mod common;
 
 use aat_gateway::ledger::{
     request_id, AnswerRecord, ExactRow, Ledger, LedgerError, ReceiptRecord, SqliteSync,
+    VoucherAdmission, VoucherRefusal,
 };
 use alloy::primitives::{Address, Bytes, B256, U256};
 use common::TempDir;
@@ -141,17 +143,74 @@ async fn sqlite_restart_frees_what_died_and_keeps_answers() {
     restart_frees_what_died_and_keeps_answers(&dir.sqlite(), false).await;
 }
 
+/// What the chain settled of an account is the least its holder owes,
+/// whatever the ledger counted (a restored backup, another gateway with
+/// the provider's key): a voucher for less is refused, one for exactly
+/// that is admitted, and the account keeps it.
+async fn owes_at_least_what_the_chain_settled(url: &str) {
+    let ledger = Ledger::open(url, "a", SqliteSync::Full).await.unwrap();
+    let (holder, id) = (Address::repeat_byte(9), U256::from(7));
+    let admission = |cumulative| VoucherAdmission {
+        request_id: format!("request {cumulative}"),
+        holder,
+        id,
+        cumulative,
+        deadline: i64::MAX,
+        signature: Bytes::from(vec![1u8; 65]),
+        max_cost: 100,
+        cap: 1_000_000,
+        credit_limit: 1_000,
+        settled: 5_000,
+    };
+    assert_eq!(
+        ledger.admit_voucher(&admission(0)).await.unwrap().err(),
+        Some(VoucherRefusal::Replayed { owed: 5_000 })
+    );
+    assert_eq!(
+        ledger.admit_voucher(&admission(4_999)).await.unwrap().err(),
+        Some(VoucherRefusal::UnderCovering { owed: 5_000 })
+    );
+    assert!(ledger
+        .admit_voucher(&admission(5_000))
+        .await
+        .unwrap()
+        .is_ok());
+    let kept = ledger.account(holder, id).await.unwrap().unwrap();
+    assert_eq!((kept.owed, kept.settled), (5_000, 5_000));
+}
+
+#[tokio::test]
+async fn sqlite_owes_at_least_what_the_chain_settled() {
+    let dir = TempDir::new("ledger-settled");
+    owes_at_least_what_the_chain_settled(&dir.sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_owes_at_least_what_the_chain_settled() {
+    if let Some(url) = postgres_database("settled").await {
+        owes_at_least_what_the_chain_settled(&url).await;
+    }
+}
+
 #[tokio::test]
 async fn postgres_restart_frees_only_its_own_and_keeps_answers() {
+    if let Some(url) = postgres_database("restart").await {
+        restart_frees_what_died_and_keeps_answers(&url, true).await;
+    }
+}
+
+/// A new database on the server `AAT_TEST_POSTGRES_URL` names, or `None`
+/// (and a line saying the test was skipped) when it names none.
+async fn postgres_database(tag: &str) -> Option<String> {
     let Some(base) = std::env::var("AAT_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())
     else {
         eprintln!("SKIPPED: set AAT_TEST_POSTGRES_URL (scripts/test starts a temporary PostgreSQL when one is installed)");
-        return;
+        return None;
     };
     sqlx::any::install_default_drivers();
-    let name = format!("aat_ledger_{}", std::process::id());
+    let name = format!("aat_ledger_{tag}_{}", std::process::id());
     let admin = sqlx::AnyPool::connect(&base).await.unwrap();
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
         .execute(&admin)
@@ -161,5 +220,5 @@ async fn postgres_restart_frees_only_its_own_and_keeps_answers() {
         .await
         .unwrap();
     let (prefix, _) = base.rsplit_once('/').unwrap();
-    restart_frees_what_died_and_keeps_answers(&format!("{prefix}/{name}"), true).await;
+    Some(format!("{prefix}/{name}"))
 }
