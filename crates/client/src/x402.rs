@@ -466,9 +466,10 @@ impl<S: Signer + Send + Sync> Payer<S> {
     /// Sends `body` to `url` and pays if asked.
     ///
     /// A gateway tells a holder what it owes only in a 402 answered to a
-    /// voucher the holder signed: so a payer that does not know yet (or
-    /// lost track) pays what it knows, and once more when that 402 says more
-    /// is owed.
+    /// voucher the holder signed anew (to a voucher that may be a copy from
+    /// a settlement's calldata, only the settled amount): so a payer that
+    /// does not know yet (or lost track) pays what it knows, and again each
+    /// time a 402 says more is owed (at most three payments a request).
     ///
     /// # Errors
     ///
@@ -484,7 +485,7 @@ impl<S: Signer + Send + Sync> Payer<S> {
         };
         let mut signed = prepaid.is_some();
         let mut response = self.send(url, body, prepaid).await?;
-        for _ in 0..2 {
+        for _ in 0..3 {
             if response.status() != reqwest::StatusCode::PAYMENT_REQUIRED {
                 break;
             }

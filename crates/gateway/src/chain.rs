@@ -272,7 +272,12 @@ impl Chain {
         let (head, timestamp) = self.head_block().await?;
         let from = {
             let mut state = lock(&self.state);
-            state.time = Some((timestamp, Instant::now()));
+            // The clock runs from when this block was first seen: a chain
+            // that mines only on demand (the devnode) makes no new block
+            // while idle, and time must not stand still meanwhile.
+            if state.time.is_none_or(|(seen, _)| seen != timestamp) {
+                state.time = Some((timestamp, Instant::now()));
+            }
             if head <= state.head {
                 return Ok(0);
             }

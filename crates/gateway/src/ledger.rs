@@ -13,6 +13,7 @@
 //! refused or capped, never wrapped.
 
 mod answers;
+mod published;
 
 use std::str::FromStr;
 
@@ -503,9 +504,11 @@ impl Ledger {
         for (table, column, kind) in ADDED_COLUMNS {
             add_column(&pool, table, column, &kind.replace("{blob}", blob)).await?;
         }
-        if let Err(err) = pool.execute(answers::INDEX).await {
-            if pool.execute(answers::INDEX).await.is_err() {
-                return Err(err.into());
+        for statement in [answers::INDEX, published::TABLE] {
+            if let Err(err) = pool.execute(statement).await {
+                if pool.execute(statement).await.is_err() {
+                    return Err(err.into());
+                }
             }
         }
         let writers = sqlite.then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));

@@ -101,10 +101,25 @@ pub struct Refusal {
     /// A short machine-readable kind (the metric's label).
     pub kind: &'static str,
     pub reason: String,
-    /// The holder the payment proved to be (its voucher's signature was
-    /// checked before the refusal): the only one whose account the 402 may
-    /// show. `None`: the 402 shows no account.
-    pub holder: Option<Address>,
+    /// What the 402 may show of an account.
+    pub shown: Shown,
+}
+
+/// What a 402 may show of an account: a holder's accounts only in answer
+/// to a voucher that holder signed and nobody else can have.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Shown {
+    /// Nothing: the payment proved no holder.
+    #[default]
+    Nothing,
+    /// The holder's accounts: its voucher's signature was checked, and the
+    /// voucher was never published.
+    Accounts(Address),
+    /// What the chain shows anyone of one account: what is settled, as
+    /// the least the holder owes, and no voucher. The voucher is signed by
+    /// its holder, but a settlement published it, or it is for less than
+    /// is settled (so it may be a copy from calldata).
+    Public(Box<Account>),
 }
 
 impl Refusal {
@@ -112,7 +127,7 @@ impl Refusal {
     #[must_use]
     pub fn to_signer(self, holder: Address) -> Refusal {
         Refusal {
-            holder: Some(holder),
+            shown: Shown::Accounts(holder),
             ..self
         }
     }
@@ -122,7 +137,7 @@ pub(crate) fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result
     Err(Refusal {
         kind,
         reason: reason.into(),
-        holder: None,
+        shown: Shown::Nothing,
     })
 }
 
@@ -190,7 +205,7 @@ fn failure(kind: &'static str) -> impl Fn(LedgerError) -> Refusal {
     move |e| Refusal {
         kind,
         reason: format!("the gateway cannot record payments right now: {e}"),
-        holder: None,
+        shown: Shown::Nothing,
     }
 }
 
@@ -199,7 +214,7 @@ impl App {
         Refusal {
             kind: "chain",
             reason: format!("the gateway cannot read the chain right now: {e}"),
-            holder: None,
+            shown: Shown::Nothing,
         }
     }
 
@@ -271,7 +286,6 @@ impl App {
             );
         }
         let (digest, expected, verdict) = self.check_voucher_signature(&signed).await?;
-        // The holder has proven who it is: its refusals may show its account.
         let admission = self
             .voucher_admission(
                 &signed,
@@ -280,30 +294,82 @@ impl App {
                 bound,
                 request_id,
             )
-            .await
-            .map_err(|r| r.to_signer(v.holder))?;
-        match self
-            .ledger
-            .admit_voucher(&admission)
-            .await
-            .map_err(|e| failure("ledger")(e).to_signer(v.holder))?
-        {
-            Ok(_) => Ok(Ticket::Voucher {
-                request_id: admission.request_id,
-                holder: v.holder,
-                id: v.id,
-                voucher_digest: digest,
-                bound: *bound,
-            }),
-            Err(VoucherRefusal::Budget { cap, .. }) if verdict == Verdict::Erc1271 => Err(Refusal {
+            .await?;
+        let refusal = match self.ledger.admit_voucher(&admission).await {
+            Ok(Ok(_)) => {
+                return Ok(Ticket::Voucher {
+                    request_id: admission.request_id,
+                    holder: v.holder,
+                    id: v.id,
+                    voucher_digest: digest,
+                    bound: *bound,
+                })
+            }
+            Ok(Err(VoucherRefusal::Budget { cap, .. })) if verdict == Verdict::Erc1271 => Refusal {
                 kind: "smart-account",
                 reason: format!(
                     "{} signs through ERC-1271, and its wallet can refuse the voucher when it is settled: without a channel signer it is served only within what it has already settled on-chain ({cap} units)",
                     v.holder
                 ),
-                holder: Some(v.holder),
-            }),
-            Err(refusal) => refuse("voucher", refusal.to_string()).map_err(|r| r.to_signer(v.holder)),
+                shown: Shown::Nothing,
+            },
+            Ok(Err(refusal)) => Refusal {
+                kind: "voucher",
+                reason: refusal.to_string(),
+                shown: Shown::Nothing,
+            },
+            Err(e) => failure("ledger")(e),
+        };
+        Err(self
+            .answer_signed(refusal, v, digest, cumulative, admission.settled)
+            .await)
+    }
+
+    /// How a refusal of a voucher signed by its holder (or its channel's
+    /// key) is answered: to the holder, with its accounts, unless the
+    /// voucher may be a copy ([`App::is_copy`]).
+    async fn answer_signed(
+        &self,
+        refusal: Refusal,
+        v: &signing::Voucher,
+        digest: B256,
+        cumulative: i64,
+        settled: i64,
+    ) -> Refusal {
+        if self.is_copy(digest, cumulative, settled).await {
+            Self::copy_refused(v, settled)
+        } else {
+            refusal.to_signer(v.holder)
+        }
+    }
+
+    /// Whether a voucher signed by its holder may be a copy anyone can
+    /// send: a settlement published it, or it is for less than the chain
+    /// has settled (which settlements published). Replaying calldata must
+    /// disclose nothing.
+    async fn is_copy(&self, digest: B256, cumulative: i64, settled: i64) -> bool {
+        // A voucher for exactly what is settled is what a payer that lost
+        // track signs once told the settled amount: only the record of what
+        // was published tells it from a copy of the one that settled.
+        cumulative < settled || self.ledger.is_published(digest).await.unwrap_or(true)
+    }
+
+    /// The refusal of a voucher that may be a copy: it shows what the chain
+    /// shows anyone, the settled amount as the least owed, from which an
+    /// honest payer that lost track signs anew and learns the rest.
+    fn copy_refused(v: &signing::Voucher, settled: i64) -> Refusal {
+        Refusal {
+            kind: "public-voucher",
+            reason: format!(
+                "this voucher may be a copy: a settlement published it, or it is for less than the {settled} units settled on-chain; a holder's account is shown only in answer to a voucher signed anew, so sign one for what is owed (at least {settled}) with a new deadline"
+            ),
+            shown: Shown::Public(Box::new(Account {
+                holder: v.holder,
+                id: v.id,
+                owed: U256::from(settled.unsigned_abs()),
+                settled: U256::from(settled.unsigned_abs()),
+                last_voucher: None,
+            })),
         }
     }
 
@@ -555,16 +621,16 @@ impl App {
     }
 
     /// The offers of a 402 for a request to `model` bounded by `bound`,
-    /// with `holder`'s accounts when the payment refused was signed by it
-    /// (never to whoever merely names a holder).
+    /// with what the refused payment may be shown of an account
+    /// ([`Shown`]; never to whoever merely names a holder).
     pub async fn offers(
         &self,
         model: &Model,
         bound: &Bound,
-        holder: Option<Address>,
+        shown: Shown,
     ) -> Vec<PaymentRequirements> {
-        let accounts: Vec<Account> = match holder {
-            Some(holder) => self
+        let accounts: Vec<Account> = match shown {
+            Shown::Accounts(holder) => self
                 .ledger
                 .accounts_of(holder)
                 .await
@@ -572,7 +638,8 @@ impl App {
                 .iter()
                 .map(|row| self.account_json(row))
                 .collect(),
-            None => Vec::new(),
+            Shown::Public(account) => vec![*account],
+            Shown::Nothing => Vec::new(),
         };
         let now = self.chain.now();
         let voucher = PaymentRequirements {
@@ -636,7 +703,7 @@ impl App {
         let payload: VoucherPayload = parse_payload(VOUCHER_SCHEME, &payment.payload)?;
         let signed = SignedVoucher::from(payload);
         let (cumulative, deadline) = self.voucher_terms(&signed)?;
-        self.check_voucher_signature(&signed).await?;
+        let (digest, _, _) = self.check_voucher_signature(&signed).await?;
         let v = &signed.voucher;
         let proven = |r: Refusal| r.to_signer(v.holder);
         let settled = self
@@ -645,6 +712,12 @@ impl App {
             .await
             .map_err(|e| Self::chain_error(&e))?
             .settled;
+        let settled = i64::try_from(settled).unwrap_or(i64::MAX);
+        // A copy of a published voucher records nothing new (what it pays
+        // is settled or was refused) and learns nothing.
+        if self.is_copy(digest, cumulative, settled).await {
+            return Err(Self::copy_refused(v, settled));
+        }
         match self
             .ledger
             .record_voucher(
@@ -653,7 +726,7 @@ impl App {
                 cumulative,
                 deadline,
                 &signed.signature,
-                i64::try_from(settled).unwrap_or(i64::MAX),
+                settled,
             )
             .await
             .map_err(|e| proven(failure("ledger")(e)))?

@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use crate::{
     ledger,
     limits::{self, StreamGuard},
-    payment::{hash, Bound, Model, Ticket},
+    payment::{hash, Bound, Model, Shown, Ticket},
     replay::{self, Answer},
     upstream::{event_data, EventSplitter, UpstreamError, Usage},
     App,
@@ -195,7 +195,7 @@ async fn serve_paid(
             resource,
             &model,
             &bound,
-            None,
+            Shown::Nothing,
         )
         .await;
     };
@@ -215,7 +215,7 @@ async fn serve_paid(
                 resource,
                 &model,
                 &bound,
-                None,
+                Shown::Nothing,
             )
             .await;
         }
@@ -246,7 +246,7 @@ async fn serve_paid(
                 resource,
                 &model,
                 &bound,
-                refusal.holder,
+                refusal.shown,
             )
             .await;
         }
@@ -506,8 +506,8 @@ fn tokio_stream_of(
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
-/// A 402 offering the schemes, with `holder`'s accounts when the refused
-/// payment was signed by it.
+/// A 402 offering the schemes, with what the refused payment may be shown
+/// of an account ([`Shown`]).
 #[allow(clippy::too_many_arguments)]
 async fn payment_required(
     app: &Arc<App>,
@@ -517,7 +517,7 @@ async fn payment_required(
     resource: Resource,
     model: &Model,
     bound: &Bound,
-    holder: Option<Address>,
+    shown: Shown,
 ) -> Response {
     app.metrics
         .payment_required
@@ -527,7 +527,7 @@ async fn payment_required(
         x402_version: x402::X402_VERSION,
         error: reason.to_owned(),
         resource,
-        accepts: app.offers(model, bound, holder).await,
+        accepts: app.offers(model, bound, shown).await,
         extensions: None,
     };
     let mut response = (StatusCode::PAYMENT_REQUIRED, Json(&required)).into_response();

@@ -28,7 +28,10 @@ use aat_client::{
     signing::{SignedVoucher, Voucher},
     ClientError,
 };
-use alloy::primitives::{FixedBytes, U256};
+use alloy::{
+    primitives::{FixedBytes, B256, U256},
+    sol_types::SolStruct,
+};
 
 pub use exact::ExactOutcome;
 use split::Fault;
@@ -228,6 +231,22 @@ impl App {
                 })
             })
             .collect();
+        // Public once sent: a copy sent as a payment must not be taken for
+        // its holder ([`crate::ledger::Ledger::publish`]).
+        let digests: Vec<(B256, i64)> = vouchers
+            .iter()
+            .map(|v| {
+                (
+                    v.voucher.eip712_signing_hash(&self.chain.aat_domain),
+                    i64::try_from(v.voucher.deadline).unwrap_or(i64::MAX),
+                )
+            })
+            .collect();
+        if let Err(err) = self.ledger.publish(&digests).await {
+            return Err(Fault::Chain(format!(
+                "cannot record the vouchers about to be published: {err}"
+            )));
+        }
         match self.chain.rails.settle_batch(&vouchers, model, scope).await {
             Ok(outcome) => Ok((rows, outcome)),
             Err(err) => {
@@ -311,7 +330,8 @@ impl App {
     }
 
     /// Frees the reservations of requests that died `stale` seconds ago or
-    /// more, and forgets the answers kept past their retention. Writes, so
+    /// more, forgets the answers kept past their retention and the
+    /// published vouchers past their deadline. Writes, so
     /// not every round: they would wait for the writer the charges wait for.
     async fn housekeeping(&self, stale: i64) {
         if let Ok(n) = self.ledger.release_stale(stale).await {
@@ -326,6 +346,10 @@ impl App {
             .await
         {
             tracing::warn!(%err, "cannot forget old answers");
+        }
+        let now = i64::try_from(self.chain.now()).unwrap_or(i64::MAX);
+        if let Err(err) = self.ledger.prune_published(now).await {
+            tracing::warn!(%err, "cannot forget expired published vouchers");
         }
     }
 

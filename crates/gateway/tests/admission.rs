@@ -16,8 +16,11 @@ use aat_client::{
 };
 use aat_gateway::budget;
 use alloy::{
+    consensus::Transaction,
     primitives::{B256, U256},
+    providers::Provider,
     signers::local::PrivateKeySigner,
+    sol_types::SolCall,
 };
 use common::{
     signers::{echo_wallet, magic_word, sign},
@@ -381,30 +384,72 @@ async fn one_bounded_completion_per_request() {
     assert_eq!(probe.offers().await.0.scheme, "aat-voucher");
 }
 
+/// Ada, with a channel, served `requests` times through a gateway by her
+/// payer: the parties the disclosure tests share.
+struct Ada {
+    world: World,
+    served: Served,
+    probe: Probe,
+    offer: PaymentRequirements,
+    key: PrivateKeySigner,
+    id: U256,
+    chat_url: String,
+    pays: aat_client::x402::Payer<PrivateKeySigner>,
+}
+
+impl Ada {
+    async fn served(name: &str, requests: usize) -> Ada {
+        let world = World::new().await;
+        let served = serve(&world, |_| {}).await;
+        let probe = Probe::new(&served);
+        let (offer, _) = probe.offers().await;
+        let (key, id) = world
+            .holder_with_channel(name, 100_000, 50_000, 30 * 86_400)
+            .await;
+        let chat_url = format!("{}/v1/chat/completions", served.gateway.url());
+        let pays = world.voucher_payer(&key, id).await;
+        let ada = Ada {
+            world,
+            served,
+            probe,
+            offer,
+            key,
+            id,
+            chat_url,
+            pays,
+        };
+        for i in 0..requests {
+            ada.ask(i).await;
+        }
+        ada
+    }
+
+    /// One more request by her payer, served.
+    async fn ask(&self, i: usize) {
+        let paid = self
+            .pays
+            .post(&self.chat_url, &chat(&format!("ada {i}"), false))
+            .await
+            .unwrap();
+        assert_eq!(paid.status, 200);
+    }
+}
+
 /// Item 12: a 402 shows a holder's owed amount and latest voucher only to
 /// a request carrying that holder's own valid signature; the honest client
 /// still resyncs.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_402_shows_an_account_only_to_its_holder() {
-    let world = World::new().await;
-    let served = serve(&world, |_| {}).await;
-    let probe = Probe::new(&served);
-    let (offer, _) = probe.offers().await;
-    let (ada, id) = world
-        .holder_with_channel("private ada", 100_000, 50_000, 30 * 86_400)
-        .await;
-    let chat_url = format!("{}/v1/chat/completions", served.gateway.url());
-    let ada_pays = world.voucher_payer(&ada, id).await;
-    for i in 0..2 {
-        assert_eq!(
-            ada_pays
-                .post(&chat_url, &chat(&format!("ada {i}"), false))
-                .await
-                .unwrap()
-                .status,
-            200
-        );
-    }
+    let Ada {
+        world,
+        served: _gateway,
+        probe,
+        offer,
+        key: ada,
+        id,
+        chat_url,
+        pays: ada_pays,
+    } = Ada::served("private ada", 2).await;
     let owed = ada_pays.owed().unwrap();
     assert!(owed > U256::ZERO);
     let later = world.now().await + 86_400;
@@ -636,8 +681,8 @@ async fn a_smart_account_is_served_only_within_what_it_settled() {
 /// A ledger that counted less than the chain settled (restored from a
 /// backup, or another gateway settling with this provider's key) holds the
 /// holder to what is settled: a voucher for less would settle nothing, so
-/// it is refused as covering less than is owed, and one for the settled
-/// amount is served on top of it.
+/// it is refused (showing the settled amount as owed), and one for the
+/// settled amount is served on top of it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ledger_behind_the_chain_counts_what_the_chain_settled() {
     let world = World::new().await;
@@ -667,10 +712,9 @@ async fn a_ledger_behind_the_chain_counts_what_the_chain_settled() {
         let required = required.unwrap();
         assert_eq!(status, 402, "served on a voucher for {amount}");
         assert!(
-            required.error.contains("5000 units are owed now")
-                || required
-                    .error
-                    .contains("does not cover the 5000 units owed"),
+            required
+                .error
+                .contains("less than the 5000 units settled on-chain"),
             "{}",
             required.error
         );
@@ -695,4 +739,97 @@ async fn a_ledger_behind_the_chain_counts_what_the_chain_settled() {
         .unwrap();
     assert_eq!(account.settled, 5_000);
     assert!(account.owed > 5_000, "{account:?}");
+}
+
+/// A voucher a settlement published is in calldata for anyone to copy.
+/// Sent again as a payment, or handed in, it is refused showing only what
+/// the chain shows anyone (the settled amount, as the least owed), never
+/// the holder's owed amount or latest voucher; a voucher for less than is
+/// settled alike. The holder, signing anew, is still told everything, and a
+/// payer that lost track resyncs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_published_voucher_sent_again_discloses_nothing() {
+    let a = Ada::served("published ada", 2).await;
+    let report = a.served.gateway.app.settle_round(true).await.unwrap();
+    assert_eq!(report.vouchers_settled, 1);
+    a.ask(2).await;
+    let (world, probe, offer, id) = (&a.world, &a.probe, &a.offer, a.id);
+    let owed = a.pays.owed().unwrap();
+    let settled = world
+        .owner
+        .settled(a.key.address(), world.provider_key.address(), id)
+        .await
+        .unwrap();
+    assert!(U256::ZERO < settled && settled < owed);
+
+    // The copy, as anyone reads it from the settleBatch's calldata.
+    let tx = world
+        .owner
+        .provider
+        .get_transaction_by_hash(report.hashes[0])
+        .await
+        .unwrap()
+        .unwrap();
+    let call = AAT::settleBatchCall::abi_decode(tx.inner.input()).unwrap();
+    let copy = SignedVoucher {
+        voucher: call.vouchers[0].clone(),
+        signature: call.signatures[0].clone(),
+    };
+    assert_eq!(copy.voucher.cumulativeAmount, settled);
+    let public = vec![Account {
+        holder: a.key.address(),
+        id,
+        owed: settled,
+        settled,
+        last_voucher: None,
+    }];
+    let (status, required, _) = probe
+        .chat(&chat("what does Ada owe?", false), pay(&offer, &copy))
+        .await;
+    let required = required.unwrap();
+    assert_eq!(status, 402);
+    assert!(
+        required.error.contains("may be a copy"),
+        "{}",
+        required.error
+    );
+    assert_eq!(accounts(&required), public);
+    let (status, _, body) = probe
+        .send("/aat/vouchers", &Value::Null, pay(&offer, &copy), &[])
+        .await;
+    let message = body["error"]["message"].as_str().unwrap().to_owned();
+    assert_eq!(status, 422);
+    assert!(
+        message.contains("may be a copy") && !message.contains(&owed.to_string()),
+        "{message}"
+    );
+    // Her own voucher for less than is settled: the same answer.
+    let later = world.now().await + 86_400;
+    let short = voucher(&world, &a.key, id, 1, later).await;
+    let (_, required, _) = probe
+        .chat(&chat("and now?", false), pay(&offer, &short))
+        .await;
+    assert_eq!(accounts(&required.unwrap()), public);
+    assert_eq!(a.served.stub.calls(), 3);
+
+    // Signed anew for the settled amount: Ada is told what she owes.
+    let anew = voucher(&world, &a.key, id, settled.to::<u64>(), later).await;
+    let (status, required, _) = probe
+        .chat(&chat("how much do I owe?", false), pay(&offer, &anew))
+        .await;
+    assert_eq!(status, 402);
+    let mine = accounts(&required.unwrap());
+    assert_eq!((mine[0].owed, mine[0].settled), (owed, settled));
+    assert!(mine[0].last_voucher.is_some());
+    // A payer that lost track: told the settled amount, then what is owed.
+    // (A second later: a voucher signed in the same second for the same
+    // amount as the published one would be that one.)
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let fresh = world.voucher_payer(&a.key, id).await;
+    let paid = fresh
+        .post(&a.chat_url, &chat("where was I?", false))
+        .await
+        .unwrap();
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    assert!(fresh.owed().unwrap() > owed);
 }

@@ -233,7 +233,7 @@ impl App {
                 .map_err(|e| crate::payment::Refusal {
                     kind: "ledger",
                     reason: format!("the gateway cannot record payments right now: {e}"),
-                    holder: None,
+                    shown: crate::payment::Shown::Nothing,
                 })?;
         match unpaid {
             None => Ok(()),
@@ -242,7 +242,7 @@ impl App {
                 reason: format!(
                     "{payer} was served {n} request(s) whose exact payment did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
                 ),
-                holder: None,
+                shown: crate::payment::Shown::Nothing,
             }),
         }
     }
