@@ -784,7 +784,7 @@ async fn a_published_voucher_sent_again_discloses_nothing() {
         last_voucher: None,
     }];
     let (status, required, _) = probe
-        .chat(&chat("what does Ada owe?", false), pay(&offer, &copy))
+        .chat(&chat("what does Ada owe?", false), pay(offer, &copy))
         .await;
     let required = required.unwrap();
     assert_eq!(status, 402);
@@ -795,7 +795,7 @@ async fn a_published_voucher_sent_again_discloses_nothing() {
     );
     assert_eq!(accounts(&required), public);
     let (status, _, body) = probe
-        .send("/aat/vouchers", &Value::Null, pay(&offer, &copy), &[])
+        .send("/aat/vouchers", &Value::Null, pay(offer, &copy), &[])
         .await;
     let message = body["error"]["message"].as_str().unwrap().to_owned();
     assert_eq!(status, 422);
@@ -805,17 +805,17 @@ async fn a_published_voucher_sent_again_discloses_nothing() {
     );
     // Her own voucher for less than is settled: the same answer.
     let later = world.now().await + 86_400;
-    let short = voucher(&world, &a.key, id, 1, later).await;
+    let short = voucher(world, &a.key, id, 1, later).await;
     let (_, required, _) = probe
-        .chat(&chat("and now?", false), pay(&offer, &short))
+        .chat(&chat("and now?", false), pay(offer, &short))
         .await;
     assert_eq!(accounts(&required.unwrap()), public);
     assert_eq!(a.served.stub.calls(), 3);
 
     // Signed anew for the settled amount: Ada is told what she owes.
-    let anew = voucher(&world, &a.key, id, settled.to::<u64>(), later).await;
+    let anew = voucher(world, &a.key, id, settled.to::<u64>(), later).await;
     let (status, required, _) = probe
-        .chat(&chat("how much do I owe?", false), pay(&offer, &anew))
+        .chat(&chat("how much do I owe?", false), pay(offer, &anew))
         .await;
     assert_eq!(status, 402);
     let mine = accounts(&required.unwrap());
