@@ -51,7 +51,8 @@ impl App {
         let cap = budget::cap(
             &holdings,
             channel_open,
-            self.chain.fee_bps(),
+            // The fee AAT may charge by the time it settles, not only now.
+            self.chain.fee_bps().max(self.config.voucher.budget_fee_bps),
             verdict,
             U256::from(self.config.voucher.balance_credit_units),
         );

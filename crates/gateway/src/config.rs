@@ -136,6 +136,17 @@ pub struct VoucherConfig {
     /// are served against open channels only.
     #[serde(default)]
     pub balance_credit_units: u64,
+    /// The fee (basis points) a holder's budget sets aside for settling
+    /// what it owes, when more than AAT's current `feeBps`. AAT's owner can
+    /// raise the fee at once, up to `MAX_FEE_BPS` (1,000), and a voucher
+    /// then burns more than was budgeted: one paid from a channel alone (a
+    /// session key's, or a holder's with nothing else) could no longer
+    /// settle. The default, 1,000, makes what is served settleable whatever
+    /// the fee becomes; a lower figure lets a holder use more of its
+    /// channel between settlements, trusting the fee not to rise meanwhile
+    /// (0: the current fee only).
+    #[serde(default = "defaults::budget_fee_bps")]
+    pub budget_fee_bps: u16,
 }
 
 impl Default for VoucherConfig {
@@ -146,6 +157,7 @@ impl Default for VoucherConfig {
             channel_margin_secs: defaults::channel_margin(),
             credit_limit: None,
             balance_credit_units: 0,
+            budget_fee_bps: defaults::budget_fee_bps(),
         }
     }
 }
@@ -245,6 +257,10 @@ mod defaults {
     }
     pub fn channel_margin() -> u64 {
         600
+    }
+    /// AAT's `MAX_FEE_BPS`.
+    pub fn budget_fee_bps() -> u16 {
+        1_000
     }
     pub fn exact_timeout() -> u64 {
         300

@@ -174,38 +174,24 @@ async fn a_voucher_the_ledger_cannot_keep_exactly_is_refused() {
     assert_eq!(kept.voucher_signature.as_ref(), Some(&latest.signature));
 }
 
-/// Item 9: a holder whose channel holds exactly N units, with nothing
-/// else, is refused before it owes more than N can settle with the fee,
-/// and everything it was served settles.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_fee_is_budgeted_so_everything_served_settles() {
-    const LOCKED: u64 = 640;
-    let world = World::new().await;
-    // Every request costs its bound exactly: the completion only (16 words
-    // of 4 units; the stub echoes more than 16 words of prompt).
-    let served = serve(&world, |c| {
-        let model = c.models.get_mut(MODEL).unwrap();
-        model.prompt_price = 0;
-        model.completion_price = 4;
-    })
-    .await;
-    let url = format!("{}/v1/chat/completions", served.gateway.url());
-    let provider = world.provider_key.address();
-    let (holder, id) = world
-        .holder_with_channel("all in the channel", LOCKED, LOCKED, 30 * 86_400)
-        .await;
-    let payer = world.voucher_payer(&holder, id).await;
+/// Serves `holder`'s payer until it is refused; the units served and the
+/// refusal's reason.
+async fn serve_until_refused(
+    payer: &aat_client::x402::Payer<PrivateKeySigner>,
+    url: &str,
+) -> (u64, String) {
     let body = chat(
         "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen",
         false,
     );
     let mut served_units = 0u64;
-    let refusal = loop {
-        let paid = payer.post(&url, &body).await.unwrap();
+    loop {
+        let paid = payer.post(url, &body).await.unwrap();
         if paid.status != 200 {
-            break serde_json::from_slice::<PaymentRequired>(&paid.body)
+            let reason = serde_json::from_slice::<PaymentRequired>(&paid.body)
                 .unwrap()
                 .error;
+            return (served_units, reason);
         }
         served_units += paid
             .settlement
@@ -214,21 +200,58 @@ async fn the_fee_is_budgeted_so_everything_served_settles() {
             .unwrap()
             .parse::<u64>()
             .unwrap();
-        assert!(served_units <= LOCKED, "served beyond the channel");
+    }
+}
+
+/// Item 9 and review F6a: a holder whose channel holds exactly N units,
+/// with nothing else, is refused before it owes more than N can settle
+/// with the fee at its maximum (`voucher.budget_fee_bps`, by default AAT's
+/// `MAX_FEE_BPS`): AAT's owner raises the fee to the maximum after the
+/// channel is spent, and everything served still settles. With the budget
+/// at the current fee only, it is served more.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fee_is_budgeted_so_everything_served_settles() {
+    const LOCKED: u64 = 700;
+    const MAX_FEE_BPS: u16 = 1_000;
+    let world = World::new().await;
+    // Every request costs its bound exactly: the completion only (16 words
+    // of 4 units; the stub echoes more than 16 words of prompt).
+    let pricing = |c: &mut aat_gateway::config::Config| {
+        let model = c.models.get_mut(MODEL).unwrap();
+        model.prompt_price = 0;
+        model.completion_price = 4;
     };
+    let served = serve(&world, pricing).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let provider = world.provider_key.address();
+    let (holder, id) = world
+        .holder_with_channel("all in the channel", LOCKED, LOCKED, 30 * 86_400)
+        .await;
+    let payer = world.voucher_payer(&holder, id).await;
+    let (served_units, refusal) = serve_until_refused(&payer, &url).await;
     assert!(refusal.contains("insufficient budget"), "{refusal}");
-    let fee = |d: u64| budget::fee(u(d), FEE_BPS).to::<u64>();
+    let fee = |d: u64, bps: u16| budget::fee(u(d), bps).to::<u64>();
     assert_eq!(served_units % 64, 0);
     assert!(
-        served_units + fee(served_units) <= LOCKED,
-        "{served_units} units and their fee {} are beyond the {LOCKED} locked",
-        fee(served_units)
+        served_units + fee(served_units, MAX_FEE_BPS) <= LOCKED,
+        "{served_units} units and their fee at most are beyond the {LOCKED} locked"
     );
     assert!(
-        served_units + 64 + fee(served_units + 64) + 2 > LOCKED,
+        served_units + 64 + fee(served_units + 64, MAX_FEE_BPS) + 2 > LOCKED,
         "no more fitted"
     );
 
+    // The owner raises the fee to its maximum before anything settles.
+    assert_eq!(served.gateway.app.chain.fee_bps(), FEE_BPS);
+    world
+        .owner
+        .send_aat(AAT::setFeeBpsCall {
+            feeBps: MAX_FEE_BPS,
+        })
+        .await
+        .unwrap();
+    served.gateway.app.chain.poll().await.unwrap();
+    assert_eq!(served.gateway.app.chain.fee_bps(), MAX_FEE_BPS);
     close_out(&payer, &served.gateway.url()).await;
     let report = served.gateway.settle_now().await.unwrap();
     assert_eq!(
@@ -250,17 +273,30 @@ async fn the_fee_is_budgeted_so_everything_served_settles() {
         .await
         .unwrap()
         .locked;
-    assert_eq!(locked, u(LOCKED - served_units - fee(served_units)));
+    assert_eq!(
+        locked,
+        u(LOCKED - served_units - fee(served_units, MAX_FEE_BPS))
+    );
 
-    // The fee the budget uses is the chain's current one.
-    assert_eq!(served.gateway.app.chain.fee_bps(), FEE_BPS);
+    // Budgeting at the current fee only (1%), a holder is served more.
     world
         .owner
-        .send_aat(AAT::setFeeBpsCall { feeBps: 1_000 })
+        .send_aat(AAT::setFeeBpsCall { feeBps: FEE_BPS })
         .await
         .unwrap();
-    served.gateway.app.chain.poll().await.unwrap();
-    assert_eq!(served.gateway.app.chain.fee_bps(), 1_000);
+    let trusting = serve(&world, |c| {
+        pricing(c);
+        c.voucher.budget_fee_bps = 0;
+    })
+    .await;
+    let (holder, id) = world
+        .holder_with_channel("trusting the fee", LOCKED, LOCKED, 30 * 86_400)
+        .await;
+    let payer = world.voucher_payer(&holder, id).await;
+    let url = format!("{}/v1/chat/completions", trusting.gateway.url());
+    let (more, _) = serve_until_refused(&payer, &url).await;
+    assert!(more > served_units, "{more} <= {served_units}");
+    assert!(more + fee(more, FEE_BPS) <= LOCKED);
 }
 
 /// Item 10: what the price cannot bound (several completions, several
