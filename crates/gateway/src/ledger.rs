@@ -273,8 +273,8 @@ pub struct InFlight {
     /// Each account as last written, with the latest voucher accepted
     /// applied, and `reserved` what its requests in flight reserved.
     accounts: std::collections::HashMap<(Address, U256), AccountRow>,
-    /// Each request's account and reservation.
-    requests: std::collections::HashMap<String, ((Address, U256), i64)>,
+    /// Each request's account and reservation, and when it was made.
+    requests: std::collections::HashMap<String, ((Address, U256), i64, std::time::Instant)>,
 }
 
 /// A voucher's fields as an account keeps them.
@@ -753,7 +753,10 @@ impl Ledger {
                         keep_voucher(row, a, unix_now());
                         row.reserved = row.reserved.saturating_add(a.max_cost);
                         if a.max_cost > 0 {
-                            f.requests.insert(a.request_id.clone(), (k, a.max_cost));
+                            f.requests.insert(
+                                a.request_id.clone(),
+                                (k, a.max_cost, std::time::Instant::now()),
+                            );
                         }
                         return Ok(Ok(before));
                     }
@@ -812,7 +815,7 @@ impl Ledger {
     /// voucher.
     fn take_in_flight(&self, request_id: &str) -> Option<((Address, U256), i64, VoucherFields)> {
         let mut f = lock_in_flight(self.in_flight.as_ref()?);
-        let (k, amount) = f.requests.remove(request_id)?;
+        let (k, amount, _) = f.requests.remove(request_id)?;
         let voucher = VoucherFields::of(f.accounts.get(&k)?);
         Some((k, amount, voucher))
     }
@@ -1009,13 +1012,28 @@ impl Ledger {
     /// The database fails.
     pub async fn release_stale(&self, age_secs: i64) -> Result<usize> {
         let before = unix_now().saturating_sub(age_secs);
-        let rows = sqlx::query("SELECT request_id FROM reservations WHERE created_at < $1")
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?;
-        for row in &rows {
-            self.release(&row.try_get::<String, _>("request_id")?)
-                .await?;
+        let mut stale: Vec<String> =
+            sqlx::query("SELECT request_id FROM reservations WHERE created_at < $1")
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|row| row.try_get::<String, _>("request_id"))
+                .collect::<std::result::Result<_, _>>()?;
+        // With SQLite, reservations live in memory: a request whose client
+        // went away mid-flight (its handler dropped) is freed here too.
+        if let Some(in_flight) = &self.in_flight {
+            let age = std::time::Duration::from_secs(age_secs.unsigned_abs());
+            stale.extend(
+                lock_in_flight(in_flight)
+                    .requests
+                    .iter()
+                    .filter(|(_, (_, _, since))| since.elapsed() >= age)
+                    .map(|(id, _)| id.clone()),
+            );
+        }
+        for request_id in &stale {
+            self.release(request_id).await?;
         }
         let _gate = self.gate().await;
         let exact =
@@ -1023,7 +1041,7 @@ impl Ledger {
                 .bind(before)
                 .execute(&self.pool)
                 .await?;
-        Ok(rows.len() + usize::try_from(exact.rows_affected()).unwrap_or(usize::MAX))
+        Ok(stale.len() + usize::try_from(exact.rows_affected()).unwrap_or(usize::MAX))
     }
 
     /// Keeps a voucher sent without a request (`POST /aat/vouchers`) when
@@ -1531,6 +1549,52 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((account.owed, account.voucher_amount), (30, 10));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// With SQLite a reservation lives in memory: one whose request never
+    /// ended (its client went away, its handler dropped) is freed by the
+    /// stale sweep, as PostgreSQL's reservation rows are, and the holder's
+    /// credit is whole again.
+    #[tokio::test]
+    async fn a_request_that_never_ends_is_freed_as_stale() {
+        let dir = std::env::temp_dir().join(format!("aat-ledger-stale-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("stale.db").display());
+        let ledger = Ledger::open(&url, "test", SqliteSync::Full).await.unwrap();
+        let holder = Address::repeat_byte(0x12);
+        let one_request = |id: &str| VoucherAdmission {
+            credit_limit: 100,
+            ..admission(id, holder, 0)
+        };
+        assert!(ledger
+            .admit_voucher(&one_request("gone"))
+            .await
+            .unwrap()
+            .is_ok());
+        assert_eq!(
+            ledger
+                .admit_voucher(&one_request("next"))
+                .await
+                .unwrap()
+                .err(),
+            Some(VoucherRefusal::Credit {
+                limit: 100,
+                exposure: 200
+            }),
+            "the first is still in flight"
+        );
+        assert_eq!(
+            ledger.release_stale(3_600).await.unwrap(),
+            0,
+            "not stale yet"
+        );
+        assert_eq!(ledger.release_stale(0).await.unwrap(), 1);
+        assert!(ledger
+            .admit_voucher(&one_request("next"))
+            .await
+            .unwrap()
+            .is_ok());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
