@@ -340,7 +340,11 @@ fn arb_wasm(
         C::codehashKeepalive(call) => match by_hash(ctx, call.codehash) {
             // Programs never expire here, so a keepalive is always too soon.
             Some(a) => {
-                let age = ctx.block.timestamp().saturating_to::<u64>() - a.activated_at;
+                let age = ctx
+                    .block
+                    .timestamp()
+                    .saturating_to::<u64>()
+                    .saturating_sub(a.activated_at);
                 return revert(
                     gas,
                     ArbWasm::ProgramKeepaliveTooSoon { ageInSeconds: age }
@@ -369,7 +373,11 @@ fn arb_wasm(
         },
         C::programTimeLeft(call) => match by_program(ctx, call.program) {
             Some(a) => {
-                let age = ctx.block.timestamp().saturating_to::<u64>() - a.activated_at;
+                let age = ctx
+                    .block
+                    .timestamp()
+                    .saturating_to::<u64>()
+                    .saturating_sub(a.activated_at);
                 let life = u64::from(EXPIRY_DAYS) * 86_400;
                 ArbWasm::programTimeLeftCall::abi_encode_returns(&life.saturating_sub(age))
             }

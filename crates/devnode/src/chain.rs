@@ -130,6 +130,19 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
+/// The latest time the chain's clock may show: far beyond any real date,
+/// and far enough below 2^63 that no sum of times and offsets wraps, in
+/// debug or release builds (anvil and geth refuse such times alike).
+pub const MAX_TIMESTAMP: u64 = 1 << 62;
+
+/// The wall clock moved by `offset`, when it stays within
+/// `0..=MAX_TIMESTAMP`.
+fn clock(offset: i64) -> Option<u64> {
+    now()
+        .checked_add_signed(offset)
+        .filter(|t| *t <= MAX_TIMESTAMP)
+}
+
 impl Chain {
     /// A new chain at genesis.
     ///
@@ -293,15 +306,30 @@ impl Chain {
         let parent = self.latest().header.timestamp;
         match self.state.next_timestamp {
             Some(ts) => ts,
-            None => (now() as i64 + self.state.time_offset).max(parent as i64) as u64,
+            None => clock(self.state.time_offset)
+                .unwrap_or(MAX_TIMESTAMP)
+                .max(parent),
         }
     }
 
     /// Moves the clock forward; returns the total offset.
-    pub fn increase_time(&mut self, seconds: u64) -> i64 {
-        self.state.time_offset += seconds as i64;
+    ///
+    /// # Errors
+    ///
+    /// The clock would pass [`MAX_TIMESTAMP`].
+    pub fn increase_time(&mut self, seconds: u64) -> Result<i64, RpcError> {
+        let offset = i64::try_from(seconds)
+            .ok()
+            .and_then(|s| self.state.time_offset.checked_add(s))
+            .filter(|offset| clock(*offset).is_some())
+            .ok_or_else(|| {
+                RpcError::invalid_params(format!(
+                    "increasing the time by {seconds} s would take the clock past {MAX_TIMESTAMP}"
+                ))
+            })?;
+        self.state.time_offset = offset;
         self.version += 1;
-        self.state.time_offset
+        Ok(offset)
     }
 
     /// Fixes the next block's timestamp.
@@ -316,9 +344,14 @@ impl Chain {
                 "timestamp {timestamp} is before the latest block's ({parent})"
             )));
         }
+        if timestamp > MAX_TIMESTAMP {
+            return Err(RpcError::invalid_params(format!(
+                "timestamp {timestamp} is past the latest this chain keeps ({MAX_TIMESTAMP})"
+            )));
+        }
         self.state.next_timestamp = Some(timestamp);
-        // Later blocks continue from there.
-        self.state.time_offset = timestamp as i64 - now() as i64;
+        // Later blocks continue from there (both below 2^62: no overflow).
+        self.state.time_offset = timestamp.cast_signed() - now().cast_signed();
         self.version += 1;
         Ok(())
     }
@@ -442,6 +475,16 @@ impl Chain {
             return Err(RpcError::invalid_input(
                 "blob transactions are not supported on this chain",
             ));
+        }
+        // geth's ErrTipAboveFeeCap: a tip above the fee cap is refused, not
+        // mined (revm, built here without its base-fee checks, would take it).
+        if let Some(tip) = envelope.max_priority_fee_per_gas() {
+            if tip > envelope.max_fee_per_gas() {
+                return Err(RpcError::invalid_input(format!(
+                    "max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas: {tip}, maxFeePerGas: {}",
+                    envelope.max_fee_per_gas()
+                )));
+            }
         }
         let hash = *envelope.tx_hash();
         if self.tx_index.contains_key(&hash) {

@@ -53,10 +53,16 @@ impl Quantity {
 
 /// The positional parameters as `T` (a tuple): absent trailing optional
 /// parameters are read as null, as clients omit them.
-fn json_quantity(value: &serde_json::Value) -> Option<u64> {
-    serde_json::from_value::<Quantity>(value.clone())
-        .ok()
-        .map(Quantity::get)
+/// `evm_mine`'s one parameter, as anvil takes it: a timestamp, or
+/// `{"timestamp": t, "blocks": n}`; anything else is invalid params.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MineOptions {
+    Options {
+        timestamp: Option<Quantity>,
+        blocks: Option<Quantity>,
+    },
+    Timestamp(Quantity),
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(params: &Params<'_>) -> RpcResult<T> {
@@ -306,6 +312,35 @@ fn get_logs(chain: &Chain, filter: &Filter) -> RpcResult<Vec<Log>> {
     Ok(logs)
 }
 
+/// The most reward percentiles `eth_feeHistory` takes (geth's limit).
+const MAX_PERCENTILES: usize = 100;
+
+/// geth's checks of `eth_feeHistory`'s percentiles: at most 100, each in
+/// 0..=100, ascending.
+fn check_percentiles(percentiles: &[f64]) -> RpcResult<()> {
+    if percentiles.len() > MAX_PERCENTILES {
+        return Err(RpcError::invalid_params(format!(
+            "invalid reward percentile: over the query limit {MAX_PERCENTILES}"
+        )));
+    }
+    for (i, p) in percentiles.iter().enumerate() {
+        if !(0.0..=100.0).contains(p) {
+            return Err(RpcError::invalid_params(format!(
+                "invalid reward percentile: {p} is not in [0, 100]"
+            )));
+        }
+        if i > 0 && *p < percentiles[i - 1] {
+            return Err(RpcError::invalid_params(format!(
+                "invalid reward percentile: #{} {} < #{i} {}",
+                i - 1,
+                percentiles[i - 1],
+                p
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn fee_history(
     chain: &Chain,
     count: u64,
@@ -389,7 +424,9 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         BlockNumberOrTag,
         Option<Vec<f64>>
     )| {
-        Ok(fee_history(c, a.0.to(), a.1, &a.2.unwrap_or_default()))
+        let percentiles = a.2.unwrap_or_default();
+        check_percentiles(&percentiles)?;
+        Ok(fee_history(c, a.0.to(), a.1, &percentiles))
     });
     method!(m, "eth_getBalance", |c, a: (Address, Option<BlockId>)| {
         require_latest(c, a.1)?;
@@ -465,19 +502,18 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         Ok(c.block(number).map(|b| U64::from(b.transactions.len())))
     });
     method!(m, "eth_getLogs", |c, a: (Filter,)| get_logs(c, &a.0));
-    method!(m, "evm_increaseTime", |c, a: (Quantity,)| Ok(
-        c.increase_time(a.0.get())
-    ));
+    method!(m, "evm_increaseTime", |c, a: (Quantity,)| c
+        .increase_time(a.0.get()));
     method!(m, "evm_setNextBlockTimestamp", |c, a: (Quantity,)| c
         .set_next_timestamp(a.0.get()));
     // `[]`, `[null]`, `[timestamp]` or `[{"timestamp": t, "blocks": n}]`.
-    method!(m, "evm_mine", |c, a: (Option<serde_json::Value>,)| {
+    method!(m, "evm_mine", |c, a: (Option<MineOptions>,)| {
         let (timestamp, blocks) = match a.0 {
-            Some(serde_json::Value::Object(options)) => (
-                options.get("timestamp").and_then(json_quantity),
-                options.get("blocks").and_then(json_quantity).unwrap_or(1),
+            Some(MineOptions::Options { timestamp, blocks }) => (
+                timestamp.map(Quantity::get),
+                blocks.map_or(1, Quantity::get),
             ),
-            Some(value) => (json_quantity(&value), 1),
+            Some(MineOptions::Timestamp(timestamp)) => (Some(timestamp.get()), 1),
             None => (None, 1),
         };
         if let Some(timestamp) = timestamp {
@@ -488,9 +524,20 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         }
         Ok("0x0".to_string())
     });
-    method!(m, "anvil_mine", |c, a: Vec<Quantity>| {
-        let blocks = a.into_iter().next().map_or(1, Quantity::get);
+    // `[blocks?, interval?]`, either null, as anvil takes them (alloy and
+    // viem send both).
+    method!(m, "anvil_mine", |c,
+                              a: (
+        Option<Quantity>,
+        Option<Quantity>
+    )| {
+        let blocks = a.0.map_or(1, Quantity::get);
+        let interval = a.1.map(Quantity::get);
         for _ in 0..blocks.min(10_000) {
+            if let Some(interval) = interval {
+                let next = c.latest().header.timestamp.saturating_add(interval);
+                c.set_next_timestamp(next)?;
+            }
             c.mine(None)?;
         }
         Ok(())
