@@ -133,3 +133,94 @@ async fn hostile_inputs_are_refused_and_the_node_keeps_serving() {
     assert_eq!(answer(&err).0, -32602);
     node.stop().await;
 }
+
+/// Programs that recurse without end, given 1M and 30M gas by `eth_call`:
+/// one within its own wasm, one through `call_contract` on itself (each
+/// level a nested EVM frame); each runs out of stack depth or gas and says
+/// so, and the node keeps serving (the second used to overflow the chain
+/// thread's stack and kill the process).
+#[tokio::test(flavor = "multi_thread")]
+async fn programs_that_recurse_forever_fail_alone() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let within = r#"(module
+        (memory (export "memory") 1)
+        (global $stack_pointer (mut i32) (i32.const 1024))
+        (func $deeper (param i32) (result i32)
+            (call $deeper (i32.add (local.get 0) (i32.const 1))))
+        (func (export "user_entrypoint") (param i32) (result i32)
+            (call $deeper (local.get 0))))"#;
+    // Calls its own address with no calldata and all its gas, forever.
+    let through_calls = r#"(module
+        (import "vm_hooks" "contract_address" (func $address (param i32)))
+        (import "vm_hooks" "call_contract"
+            (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+        (memory (export "memory") 1)
+        (global $stack_pointer (mut i32) (i32.const 1024))
+        (func (export "user_entrypoint") (param i32) (result i32)
+            (call $address (i32.const 0))
+            (drop (call $call (i32.const 0) (i32.const 64) (i32.const 0)
+                (i32.const 32) (i64.const -1) (i32.const 96)))
+            (i32.const 1)))"#;
+    let looping = r#"(module
+        (memory (export "memory") 1)
+        (global $stack_pointer (mut i32) (i32.const 1024))
+        (func (export "user_entrypoint") (param i32) (result i32)
+            (loop $forever (br $forever))
+            (i32.const 0)))"#;
+    for text in [within, through_calls, looping] {
+        let program = deploy_and_activate(&provider, &wat::parse_str(text).unwrap()).await;
+        for gas in [1_000_000u64, 30_000_000] {
+            let call = TransactionRequest::default()
+                .with_to(program)
+                .with_gas_limit(gas);
+            match provider.call(call).await {
+                // The innermost call fails; the outer ones may return.
+                Ok(_) => {}
+                Err(err) => {
+                    let (code, message) = answer(&err);
+                    assert!(code == -32000 || code == 3, "{code}: {message}");
+                }
+            }
+        }
+    }
+    assert!(provider.get_block_number().await.is_ok(), "still serving");
+    node.stop().await;
+}
+
+/// A program may grow its memory to Nitro's 128 pages and no further: a
+/// `memory.grow` past them fails (-1) instead of taking the node's memory
+/// (one that grew to 16,383 pages took a gigabyte for a 100,000-gas call).
+#[tokio::test(flavor = "multi_thread")]
+async fn memory_grows_to_the_page_limit_and_no_further() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    // Grows by the pages its calldata's length says (from 1); returns 0
+    // when the grow failed, else reverts.
+    let wasm = wat::parse_str(
+        r#"(module
+            (memory (export "memory") 1)
+            (global $stack_pointer (mut i32) (i32.const 1024))
+            (func (export "user_entrypoint") (param $len i32) (result i32)
+                (i32.ne (memory.grow (local.get $len)) (i32.const -1))))"#,
+    )
+    .unwrap();
+    let program = deploy_and_activate(&provider, &wasm).await;
+    let grow = |pages: usize| {
+        TransactionRequest::default()
+            .with_to(program)
+            .with_input(vec![0u8; pages])
+            .with_gas_limit(1_000_000)
+    };
+    assert!(
+        provider.call(grow(127)).await.is_err(),
+        "127 more pages (128 in all) grow: the program reverts"
+    );
+    for pages in [128, 16_383] {
+        provider
+            .call(grow(pages))
+            .await
+            .unwrap_or_else(|err| panic!("{pages} pages: the grow must fail, not {err}"));
+    }
+    node.stop().await;
+}

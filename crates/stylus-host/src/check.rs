@@ -13,6 +13,9 @@ use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
 pub const MAX_COMPRESSED: usize = 24 * 1024;
 /// And up to this many uncompressed bytes.
 pub const MAX_RAW: usize = 128 * 1024;
+/// The most wasm pages a program's memory has, at start or grown (Nitro's
+/// `pageLimit`).
+pub const PAGE_LIMIT: usize = 128;
 
 /// The 42 functions a Stylus host provides, module `vm_hooks`.
 pub const VM_HOOKS: [&str; 42] = [
@@ -150,8 +153,11 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
                 for memory in reader {
                     let memory = memory.map_err(|e| e.to_string())?;
                     memories += 1;
-                    if memory.initial > 128 {
-                        return Err(format!("memory of {} pages, over 128", memory.initial));
+                    if memory.initial > PAGE_LIMIT as u64 {
+                        return Err(format!(
+                            "memory of {} pages, over {PAGE_LIMIT}",
+                            memory.initial
+                        ));
                     }
                 }
             }

@@ -14,7 +14,10 @@
 use core::ptr::NonNull;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
-use wasmi::{Caller, Engine, Error, Extern, Global, Linker, Memory, Module, Store, Val};
+use wasmi::{
+    Caller, Engine, Error, Extern, Global, Linker, Memory, Module, Store, StoreLimits,
+    StoreLimitsBuilder, Val,
+};
 
 use crate::runtime::{CallKind, Env, Exit, Message, OutCall, OutCreate, RunOutcome, INK_PER_GAS};
 use crate::{meter, Log};
@@ -53,6 +56,9 @@ fn write_price(len: usize) -> u64 {
 
 type Result<T> = core::result::Result<T, Error>;
 
+/// Bytes in a wasm page.
+const WASM_PAGE: usize = 64 * 1024;
+
 /// One executing call: the store data of a program instance.
 pub(crate) struct Frame {
     /// The chain, valid while `run` executes this frame (see `run`).
@@ -66,6 +72,8 @@ pub(crate) struct Frame {
     charged: u64,
     host_calls: u64,
     out_of_ink: bool,
+    /// What the instance may grow to: Nitro's page limit.
+    limits: StoreLimits,
 }
 
 impl Frame {
@@ -80,6 +88,9 @@ impl Frame {
             charged: 0,
             host_calls: 0,
             out_of_ink: false,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(crate::check::PAGE_LIMIT * WASM_PAGE)
+                .build(),
         }
     }
 }
@@ -110,6 +121,9 @@ pub(crate) fn run(
         ..Frame::detached()
     };
     let mut store = Store::new(engine, frame);
+    // A `memory.grow` past the page limit fails (returns -1), as on Nitro,
+    // instead of taking the node's memory.
+    store.limiter(|frame| &mut frame.limits);
     let mut globals = None;
     let outcome = linker
         .instantiate_and_start(&mut store, module)
