@@ -80,6 +80,10 @@ pub const EVENT_DECLARATIONS: &[&str] = &[
     "event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)",
 ];
 
+/// The events of a contract that has an owner and a pause but no minters
+/// (`route_owner_and_pause`): every declaration but `MinterSet`'s.
+pub const OWNER_AND_PAUSE_EVENT_DECLARATIONS: &[&str] = EVENT_DECLARATIONS.split_at(1).1;
+
 crate::functions! {
     SET_MINTER = "setMinter"(Address, bool)
         => "function setMinter(address minter, bool enabled) external";
@@ -102,6 +106,11 @@ crate::functions! {
     RENOUNCE_OWNERSHIP = "renounceOwnership"()
         => "function renounceOwnership() external";
 }
+
+/// The functions of a contract that has an owner and a pause but no
+/// minters (`route_owner_and_pause`): every entry of `FUNCTIONS` but
+/// `setMinter` and `isMinter`, its first two.
+pub const OWNER_AND_PAUSE_FUNCTIONS: &[(u32, &str)] = FUNCTIONS.split_at(2).1;
 
 /// Owner, pending owner, the paused flag and the minters.
 #[storage]
@@ -146,6 +155,24 @@ impl Access {
             RENOUNCE_OWNERSHIP => done(self.renounce_ownership())?,
             _ => return Ok(None),
         }))
+    }
+
+    /// `route` for a contract without minters: `setMinter` and `isMinter`
+    /// are unknown selectors there (`Ok(None)`), as its ABI declares
+    /// neither (`OWNER_AND_PAUSE_FUNCTIONS`).
+    ///
+    /// # Errors
+    ///
+    /// Malformed calldata, or the function's revert.
+    pub fn route_owner_and_pause(
+        &mut self,
+        selector: u32,
+        a: &mut Args<'_>,
+    ) -> Result<Option<Vec<u8>>, Failure> {
+        match selector {
+            SET_MINTER | IS_MINTER => Ok(None),
+            _ => self.route(selector, a),
+        }
     }
 
     pub fn owner(&self) -> Address {

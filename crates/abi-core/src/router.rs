@@ -235,13 +235,18 @@ macro_rules! generate_abi {
 /// The body of a contract's `src/main.rs`, the binary `cargo stylus
 /// export-abi` runs: with the `export-abi` feature it prints the ABI of
 /// `$contract` (its `GenerateAbi`, see `generate_abi!`) with the events
-/// `$events()` lists and those of `access`, as `abi_export::export`
-/// describes; without it, an empty entry point (the program itself is the
-/// library). The file itself starts with
+/// `$events()` lists and those of `access` (all of them, or the
+/// declarations a third argument names, such as
+/// `access::OWNER_AND_PAUSE_EVENT_DECLARATIONS` for a contract without
+/// minters), as `abi_export::export` describes; without it, an empty entry
+/// point (the program itself is the library). The file itself starts with
 /// `#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]`.
 #[macro_export]
 macro_rules! export_abi_main {
     ($contract:ty, $events:path) => {
+        $crate::export_abi_main!($contract, $events, $crate::access::EVENT_DECLARATIONS);
+    };
+    ($contract:ty, $events:path, $access_events:expr) => {
         #[cfg(not(any(test, feature = "export-abi")))]
         #[no_mangle]
         pub extern "C" fn main() {}
@@ -254,13 +259,9 @@ macro_rules! export_abi_main {
                 constructor: <$contract>::fmt_constructor_signature,
             };
             let mut events = $events();
-            events.extend(
-                $crate::access::EVENT_DECLARATIONS
-                    .iter()
-                    .map(|declaration| {
-                        ::alloy_json_abi::Event::parse(declaration).expect("a valid declaration")
-                    }),
-            );
+            events.extend($access_events.iter().map(|declaration| {
+                ::alloy_json_abi::Event::parse(declaration).expect("a valid declaration")
+            }));
             ::abi_export::export(generated, &events);
         }
     };

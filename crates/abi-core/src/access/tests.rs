@@ -328,3 +328,52 @@ fn event_declarations_are_the_events_emitted() {
         assert_eq!(event.signature(), signature);
     }
 }
+
+/// A contract without minters declares and routes everything but them.
+#[test]
+fn the_owner_and_pause_subsets_leave_out_exactly_the_minters() {
+    let minters = [SET_MINTER, IS_MINTER];
+    assert_eq!(
+        OWNER_AND_PAUSE_FUNCTIONS.len() + minters.len(),
+        FUNCTIONS.len()
+    );
+    for (selector, _) in FUNCTIONS {
+        let kept = OWNER_AND_PAUSE_FUNCTIONS.iter().any(|(s, _)| s == selector);
+        assert_eq!(kept, !minters.contains(selector), "{selector:08x}");
+    }
+    assert_eq!(
+        OWNER_AND_PAUSE_EVENT_DECLARATIONS.len() + 1,
+        EVENT_DECLARATIONS.len()
+    );
+    assert!(OWNER_AND_PAUSE_EVENT_DECLARATIONS
+        .iter()
+        .all(|declaration| !declaration.contains("MinterSet")));
+}
+
+#[motsu::test]
+fn without_minters_their_selectors_are_unknown(probe: Contract<Probe>, owner: Address) {
+    deploy(&probe, owner);
+    for calldata in [
+        IAccess::setMinterCall {
+            minter: owner,
+            enabled: true,
+        }
+        .abi_encode(),
+        IAccess::isMinterCall { account: owner }.abi_encode(),
+    ] {
+        let mut args = Args::new(&calldata[4..]);
+        let selector = u32::from_be_bytes(calldata[..4].try_into().unwrap());
+        let routed = probe
+            .sender(owner)
+            .access
+            .route_owner_and_pause(selector, &mut args);
+        assert_eq!(routed, Ok(None));
+    }
+    assert!(!probe.sender(owner).access.is_minter(owner));
+    let mut args = Args::new(&[]);
+    let paused = probe
+        .sender(owner)
+        .access
+        .route_owner_and_pause(PAUSED, &mut args);
+    assert_eq!(paused, Ok(Some(vec![0; 32])));
+}
