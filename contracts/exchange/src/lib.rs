@@ -1,0 +1,183 @@
+//! AATExchange: trustless trading of AI Access Tokens by EIP-712 signed
+//! orders, AAT for AAT or for TokenAI, implementing `spec/IAATExchange.sol`
+//! selector for selector.
+//!
+//! A maker signs an `Order` off-chain; anyone (or the taker it names) fills
+//! all or part of it on-chain. The exchange holds nothing: it moves each leg
+//! straight between the two parties as their approved AAT operator and
+//! TokenAI spender, so AAT's transfer policy and fees apply to every unit
+//! (`fill`), and its only state is how much of each order was filled, which
+//! orders were cancelled and each maker's nonce floor (`records`).
+//!
+//! Built on the suite's lean ABI core (`abi_core`), as TokenAI and AAT are:
+//! the interface is routed by hand (`router`), ownership and pause are
+//! `abi_core::access` (without its minters, which the exchange has none of),
+//! signatures are `abi_core::signature` (ECDSA with low `s`, ERC-1271 with a
+//! capped stipend), exactly as AAT checks its vouchers.
+//!
+//! The exchange never receives AAT: it calls `AAT.safeTransferFrom` and
+//! `AAT.swap` as an operator between two other parties, so it needs no
+//! `onERC1155Received`. A contract maker or taker receiving AAT must accept
+//! it itself, as AAT asks every contract recipient to.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+extern crate alloc;
+
+use abi_core::{access::Access, signature::has_code};
+use alloy_primitives::Address;
+use stylus_sdk::{
+    prelude::*,
+    storage::{StorageAddress, StorageU16},
+};
+
+#[cfg(feature = "export-abi")]
+pub mod abi;
+mod cancel;
+pub mod error;
+mod events;
+mod fill;
+pub mod order;
+mod records;
+pub mod router;
+
+pub use error::Error;
+pub use order::Order;
+
+// The spec file is the single source of the events and errors: the contract
+// emits and reverts with exactly the types generated from it. The ABI export
+// also needs their JSON descriptions (`sol(abi)`, which needs alloy's `json`).
+#[cfg(not(feature = "export-abi"))]
+mod spec {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        "../../spec/IAATExchange.sol"
+    );
+}
+#[cfg(feature = "export-abi")]
+mod spec {
+    alloy_sol_types::sol!(
+        #[sol(all_derives, abi)]
+        "../../spec/IAATExchange.sol"
+    );
+}
+/// The spec interface: its events and errors are the ones this contract
+/// emits and reverts with; its call types encode calldata for clients and
+/// tests.
+pub use spec::IAATExchange;
+use IAATExchange::{ExcessiveFee, NotAContract, ZeroAddress};
+
+/// The highest exchange fee the owner may set: 10%.
+pub const MAX_FEE_BPS: u16 = 1_000;
+
+/// State of the exchange.
+///
+/// | slot | contents |
+/// | --- | --- |
+/// | 0 | AAT |
+/// | 1 | TokenAI |
+/// | 2 | treasury ‖ fee (read together by every TokenAI fill) |
+/// | 3, 4 | owner; pending owner ‖ paused (`Access`) |
+///
+/// Orders and nonce floors live in slots of their own (`records`).
+#[entrypoint]
+#[storage]
+pub struct AATExchange {
+    aat: StorageAddress,
+    token_ai: StorageAddress,
+    treasury: StorageAddress,
+    fee_bps: StorageU16,
+    /// Ownership and pause (its minter list stays unused).
+    pub access: Access,
+}
+
+/// Construction and administration, in the order of `IAATExchange.sol`;
+/// orders are `fill` and `cancel`.
+impl AATExchange {
+    /// Wires the exchange to AAT, TokenAI and the treasury; the fee starts
+    /// at zero.
+    ///
+    /// # Errors
+    ///
+    /// `ZeroAddress` for a zero argument; `NotAContract(aat or tokenAI)`
+    /// when it has no code: a call to an account without code succeeds and
+    /// returns nothing, so every fill would "move" tokens that never move.
+    pub fn constructor(
+        &mut self,
+        aat: Address,
+        token_ai: Address,
+        treasury: Address,
+        initial_owner: Address,
+    ) -> Result<(), Error> {
+        if aat.is_zero() || token_ai.is_zero() || treasury.is_zero() || initial_owner.is_zero() {
+            return Err(ZeroAddress {}.into());
+        }
+        for account in [aat, token_ai] {
+            if !has_code(account) {
+                return Err(NotAContract { account }.into());
+            }
+        }
+        self.access.init(initial_owner)?;
+        self.aat.set(aat);
+        self.token_ai.set(token_ai);
+        self.treasury.set(treasury);
+        self.emit_treasury_set(treasury);
+        Ok(())
+    }
+
+    pub fn aat(&self) -> Address {
+        self.aat.get()
+    }
+
+    pub fn token_ai(&self) -> Address {
+        self.token_ai.get()
+    }
+
+    /// Owner only. Emits `FeeBpsSet`.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `ExcessiveFee` above
+    /// `MAX_FEE_BPS`.
+    pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
+        self.access.only_owner()?;
+        if fee_bps > MAX_FEE_BPS {
+            return Err(ExcessiveFee {
+                feeBps: fee_bps,
+                maxFeeBps: MAX_FEE_BPS,
+            }
+            .into());
+        }
+        self.fee_bps.set(alloy_primitives::Uint::from(fee_bps));
+        self.emit_fee_bps_set(fee_bps);
+        Ok(())
+    }
+
+    pub fn fee_bps(&self) -> u16 {
+        self.fee_bps.get().to()
+    }
+
+    pub fn max_fee_bps() -> u16 {
+        MAX_FEE_BPS
+    }
+
+    /// Owner only. Emits `TreasurySet`.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `ZeroAddress`.
+    pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
+        self.access.only_owner()?;
+        if treasury.is_zero() {
+            return Err(ZeroAddress {}.into());
+        }
+        self.treasury.set(treasury);
+        self.emit_treasury_set(treasury);
+        Ok(())
+    }
+
+    pub fn treasury(&self) -> Address {
+        self.treasury.get()
+    }
+}
+
+#[cfg(test)]
+mod tests;
