@@ -123,6 +123,11 @@ pub struct SettlementResponse {
     pub extensions: Option<Value>,
 }
 
+/// The `errorReason` of a payment accepted and not settled yet (x402's
+/// `settlement_pending`, as `@x402/evm`'s facilitator names it): `success`
+/// is false until the transaction is mined, and `transaction` may be empty.
+pub const SETTLEMENT_PENDING: &str = "settlement_pending";
+
 /// base64(JSON), as x402's headers carry their values.
 #[must_use]
 pub fn encode_header<T: Serialize>(value: &T) -> String {
@@ -342,6 +347,19 @@ pub struct VoucherSettlement {
 }
 
 impl SettlementResponse {
+    /// Whether the payment was taken: settled, or queued to settle
+    /// ([`SETTLEMENT_PENDING`]).
+    #[must_use]
+    pub fn accepted(&self) -> bool {
+        self.success || self.is_pending()
+    }
+
+    /// Whether the payment is queued to settle.
+    #[must_use]
+    pub fn is_pending(&self) -> bool {
+        !self.success && self.error_reason.as_deref() == Some(SETTLEMENT_PENDING)
+    }
+
     /// The voucher scheme's part, when this settled a voucher-paid request.
     #[must_use]
     pub fn voucher(&self) -> Option<VoucherSettlement> {

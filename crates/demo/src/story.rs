@@ -178,6 +178,7 @@ fn gateway_config(
         },
     );
     Config {
+        public_url: None,
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         upstream: upstream.to_owned(),
         upstream_key_env: "UPSTREAM_API_KEY".into(),

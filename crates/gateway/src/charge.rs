@@ -5,7 +5,7 @@
 //! ([`crate::replay`]).
 
 use aat_client::{
-    x402::{ReceiptJson, SettlementResponse, VoucherSettlement, VOUCHER_SCHEME},
+    x402::{self, ReceiptJson, SettlementResponse, VoucherSettlement, VOUCHER_SCHEME},
     UsageReceipt,
 };
 use alloy::{
@@ -203,7 +203,15 @@ impl App {
         outcome: Option<ExactOutcome>,
     ) -> SettlementResponse {
         let (success, error_reason, transaction, status) = match outcome {
-            None => (true, None, String::new(), "queued"),
+            // Accepted, not settled yet: x402's pending settlement (the
+            // reference facilitator's `settlement_pending`), never a success
+            // without its transaction.
+            None => (
+                false,
+                Some(x402::SETTLEMENT_PENDING.to_owned()),
+                String::new(),
+                "queued",
+            ),
             Some(ExactOutcome::Settled(tx)) => (
                 true,
                 None,

@@ -15,6 +15,12 @@ pub struct Config {
     /// Where to listen.
     #[serde(default = "defaults::listen")]
     pub listen: SocketAddr,
+    /// Where clients reach this gateway (scheme, host and any path prefix,
+    /// e.g. `https://ai.example.edu`), for x402's absolute `resource.url`.
+    /// Unset: `http://` and the request's `Host` header (set it behind a
+    /// TLS proxy).
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// The OpenAI-compatible upstream's base URL (requests go to
     /// `{upstream}/v1/...`).
     pub upstream: String,

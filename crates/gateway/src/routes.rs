@@ -177,7 +177,7 @@ async fn serve_paid(
         Err(reason) => return error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
     };
     let resource = Resource {
-        url: route.to_owned(),
+        url: resource_url(app, headers, route),
         description: format!("{name}: {}", &route[4..]),
         mime_type: if stream {
             "text/event-stream"
@@ -266,6 +266,23 @@ async fn serve_paid(
     }
 }
 
+/// The absolute URL of `route`, as x402's reference servers send
+/// `resource.url`: under `public_url`, else where the request's `Host`
+/// says.
+fn resource_url(app: &App, headers: &HeaderMap, route: &str) -> String {
+    match &app.config.public_url {
+        Some(base) => format!("{}{route}", base.trim_end_matches('/')),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+                .map_or_else(|| app.config.listen.to_string(), str::to_owned);
+            format!("http://{host}{route}")
+        }
+    }
+}
+
 fn upstream_failure(err: &UpstreamError) -> Response {
     match err {
         UpstreamError::Status(status, body) => {
@@ -344,7 +361,7 @@ async fn whole_response(
         }
     };
     line.units = settlement.amount.clone().unwrap_or_default();
-    let mut response = if settlement.success {
+    let mut response = if settlement.accepted() {
         Response::builder()
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(bytes))

@@ -331,7 +331,7 @@ struct Received {
 
 impl Received {
     fn add(&mut self, settlement: &SettlementResponse) {
-        assert!(settlement.success, "{settlement:?}");
+        assert!(settlement.accepted(), "{settlement:?}");
         self.answers += 1;
         if let Some(voucher) = settlement.voucher() {
             self.units += voucher.receipt.units;

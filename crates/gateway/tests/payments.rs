@@ -110,7 +110,8 @@ async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
         assert_eq!(c.status, 200, "{}", String::from_utf8_lossy(&c.body));
         let settlement = c.settlement.expect("the agent's settlement");
         assert!(
-            settlement.success && settlement.amount.as_deref() == Some(&*EXACT_PRICE.to_string())
+            settlement.accepted()
+                && settlement.amount.as_deref() == Some(&*EXACT_PRICE.to_string())
         );
     }
     assert_eq!(served.stub.calls(), 36);
@@ -346,6 +347,11 @@ async fn the_402_tells_a_client_everything_it_needs_to_pay() {
     assert_eq!(required, body, "the header and the body say the same");
     assert_eq!(required.x402_version, 2);
     assert_eq!(required.error, "PAYMENT-SIGNATURE header is required");
+    assert_eq!(
+        required.resource.url,
+        format!("{}/v1/chat/completions", served.gateway.url()),
+        "absolute, as x402's reference servers send it"
+    );
     let voucher = required.offer("aat-voucher").unwrap();
     assert_eq!(voucher.network, format!("eip155:{}", world.node.chain_id()));
     assert_eq!(voucher.asset, world.owner.aat.to_string());

@@ -112,6 +112,16 @@ async fn a_queued_payment_whose_nonce_the_payer_spent_first_is_unpaid_and_the_pa
     let paid = pays.post(&url, &chat("pay me later", false)).await.unwrap();
     assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
     let settlement = paid.settlement.unwrap();
+    // Accepted, not settled: x402's pending settlement, not a success
+    // without a transaction.
+    assert!(
+        settlement.is_pending() && settlement.accepted() && settlement.transaction.is_empty(),
+        "{settlement:?}"
+    );
+    assert_eq!(
+        settlement.error_reason.as_deref(),
+        Some(aat_client::x402::SETTLEMENT_PENDING)
+    );
     let exact = &settlement.extensions.unwrap()["exact"];
     assert_eq!(exact["status"], "queued");
     let nonce: B256 = serde_json::from_value(exact["nonce"].clone()).unwrap();

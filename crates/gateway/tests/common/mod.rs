@@ -241,6 +241,7 @@ impl World {
             },
         );
         Config {
+            public_url: None,
             listen: "127.0.0.1:0".parse().unwrap(),
             upstream: upstream.to_owned(),
             upstream_key_env: "UNUSED_UPSTREAM_KEY".into(),
