@@ -10,7 +10,7 @@ TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
 # contract under the 24 KiB compressed limit (README, "Toolchain and size").
 WASM_TOOLCHAIN="nightly-2025-08-01"
 # Deployable contracts: crate name and the name its ABI files carry.
-CONTRACTS=("token-ai:TokenAI" "aat:AAT")
+CONTRACTS=("token-ai:TokenAI" "aat:AAT" "exchange:AATExchange")
 # A Stylus program deploys as one fragment up to this many compressed bytes.
 MAX_COMPRESSED=24576
 ARTIFACTS="$ROOT/artifacts"

@@ -16,6 +16,10 @@ sol!(
     #[sol(abi)]
     "../spec/IAAT.sol"
 );
+sol!(
+    #[sol(abi)]
+    "../spec/IAATExchange.sol"
+);
 
 /// `type name, ...`: wallets and dApps show arguments by these names, so
 /// they are part of the interface too.
@@ -110,6 +114,11 @@ fn aat_abi_matches_spec() {
 }
 
 #[test]
+fn exchange_abi_matches_spec() {
+    assert_same("AATExchange", &IAATExchange::abi::contract());
+}
+
+#[test]
 fn comparison_catches_a_missing_function() {
     let spec = ITokenAI::abi::contract();
     let mut trimmed = generated("TokenAI");
@@ -131,6 +140,14 @@ fn every_routed_selector_is_its_declarations() {
             "AAT",
             [aat::router::FUNCTIONS, abi_core::access::FUNCTIONS],
             &[aat::router::VOUCHER_STRUCT][..],
+        ),
+        (
+            "AATExchange",
+            [
+                exchange::router::FUNCTIONS,
+                abi_core::access::OWNER_AND_PAUSE_FUNCTIONS,
+            ],
+            &[exchange::router::ORDER_STRUCT][..],
         ),
     ];
     for (name, tables, structs) in tables {
