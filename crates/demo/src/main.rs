@@ -54,9 +54,22 @@ async fn main() -> ExitCode {
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A devnode whose genesis is `story::STORY_DAYS` in the past: the story
+/// moves its clock that far on, and ends near wall time.
 async fn start_node(port: u16) -> Result<Node, String> {
+    let genesis_time = unix_now().saturating_sub(story::STORY_DAYS * 86_400);
     let config = |port| NodeConfig {
         port,
+        chain: devnode::ChainConfig {
+            genesis_time: Some(genesis_time),
+            ..devnode::ChainConfig::default()
+        },
         ..NodeConfig::default()
     };
     match Node::start(config(port)).await {
@@ -64,6 +77,26 @@ async fn start_node(port: u16) -> Result<Node, String> {
         Err(_) if port != 0 => Node::start(config(0)).await.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Brings the chain's clock to wall time when the story left it behind
+/// (it never runs ahead: the story ends where its genesis plus its days
+/// are); returns how far the chain's clock is from the wall's.
+async fn align_clock(node: &Node) -> Result<i64, String> {
+    let wall = unix_now();
+    node.handle()
+        .with(move |chain| {
+            if chain.latest().header.timestamp < wall {
+                chain.set_next_timestamp(wall)?;
+                chain.mine(None)?;
+            }
+            Ok::<_, devnode::error::RpcError>(
+                chain.latest().header.timestamp.cast_signed() - wall.cast_signed(),
+            )
+        })
+        .await
+        .and_then(|r| r)
+        .map_err(|e| format!("setting the chain's clock: {e}"))
 }
 
 async fn run(args: Args) -> Result<ExitCode, String> {
@@ -88,6 +121,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             return Err(err);
         }
     };
+    let drift = align_clock(&node).await?;
+    println!(
+        "\nThe chain's clock is at wall time ({drift:+} s): clients that sign from their own clock (x402's) are served."
+    );
     if outcome.failures.is_empty() {
         println!("\nAll {} steps as the story expects.", outcome.steps);
     } else {
@@ -105,6 +142,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         println!("  RPC URL      {}", node.url());
         println!("  chain id     {}", node.chain_id());
         println!("  funded key   {key} (dev account 9; 0-8 played the story)");
+        for (i, (name, role)) in story::CAST.iter().enumerate() {
+            let (address, key) = &node.accounts()[i];
+            println!("  {name:<12} {address} key {key}: {role}");
+        }
         println!("  TokenAI      {}", outcome.token);
         println!("  AAT          {}", outcome.aat);
         for (name, id) in &outcome.ids {
@@ -132,6 +173,18 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 // Grace holds tradable GIFT credits; account 9 played no part.
                 "holderKey": node.accounts()[4].1,
                 "freeKey": node.accounts()[9].1,
+                "accounts": node
+                    .accounts()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (address, key))| {
+                        let (name, role) = story::CAST.get(i).copied().unwrap_or((
+                            "Free",
+                            "funded, played no part in the story: yours to use",
+                        ));
+                        serde_json::json!({"name": name, "role": role, "address": address, "key": key})
+                    })
+                    .collect::<Vec<_>>(),
             });
             std::fs::write(path, serde_json::to_string_pretty(&env).unwrap_or_default())
                 .map_err(|e| format!("{}: {e}", path.display()))?;

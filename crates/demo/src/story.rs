@@ -57,6 +57,45 @@ pub struct Options {
     pub gateway_port: u16,
 }
 
+/// Who plays the story, dev account by dev account, and their role.
+pub const CAST: [(&str, &str); 9] = [
+    (
+        "Operator",
+        "deploys and owns TokenAI and AAT; makes the university a minter",
+    ),
+    (
+        "University",
+        "issues the CS101 course credits and reclaims them after the course",
+    ),
+    (
+        "Ada",
+        "student: chats through the provider's gateway, paying by voucher",
+    ),
+    (
+        "Alan",
+        "student: his study app pays by a session key his channel names",
+    ),
+    (
+        "Grace",
+        "receives GIFT credits a donor bought for her; trades some",
+    ),
+    ("Donor", "buys GIFT credits with TokenAI for others"),
+    (
+        "Agent Alice",
+        "AI agent: pays Agent Bob per request in TokenAI (exact)",
+    ),
+    ("Agent Bob", "AI agent: sells a service over x402"),
+    (
+        "Provider",
+        "runs the AI gateway and settles vouchers on-chain",
+    ),
+];
+
+/// How far in the past the demo's chain starts: the story moves the clock
+/// 91 days on (its course ends), so that afterwards the kept chain's time
+/// is wall time, as wall-clock clients (x402's) expect.
+pub const STORY_DAYS: u64 = 91;
+
 /// A party with its key and its own client.
 pub struct Party {
     pub name: &'static str,
@@ -233,19 +272,8 @@ pub async fn run(
         .iter()
         .map(|(_, k)| k.parse().expect("a dev key"))
         .collect();
-    let names = [
-        "Operator",
-        "University",
-        "Ada",
-        "Alan",
-        "Grace",
-        "Donor",
-        "Agent Alice",
-        "Agent Bob",
-        "Provider",
-    ];
     let mut parties = Vec::new();
-    for (name, key) in names.iter().zip(&keys) {
+    for ((name, _), key) in CAST.iter().zip(&keys) {
         parties.push(Party {
             name,
             key: key.clone(),

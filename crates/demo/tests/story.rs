@@ -27,10 +27,19 @@ fn the_demo_tells_the_whole_story_as_expected() {
         "reclaims Grace's unused CS101 credits",
         "Who holds what, at the end",
         "steps as the story expects",
+        "The chain's clock is at wall time",
     ] {
         assert!(
             stdout.contains(expected),
             "'{expected}' missing from:\n{stdout}"
         );
     }
+    // Within a minute of the wall, after 91 days of story.
+    let drift: i64 = stdout
+        .split("The chain's clock is at wall time (")
+        .nth(1)
+        .and_then(|rest| rest.split(" s)").next())
+        .and_then(|n| n.trim_start_matches('+').parse().ok())
+        .expect("the clock's drift is printed");
+    assert!(drift.abs() <= 60, "{drift} s from wall time");
 }

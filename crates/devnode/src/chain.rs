@@ -47,6 +47,10 @@ pub struct ChainConfig {
     /// Each account's balance, in wei.
     pub balance: U256,
     pub mnemonic: String,
+    /// The genesis block's time (unix seconds); later blocks advance with
+    /// the wall clock from there. Unset: now. A story that moves the clock
+    /// forward can start in the past and end at wall time.
+    pub genesis_time: Option<u64>,
 }
 
 impl Default for ChainConfig {
@@ -56,6 +60,7 @@ impl Default for ChainConfig {
             accounts: 10,
             balance: U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18u64)),
             mnemonic: genesis::TEST_MNEMONIC.to_string(),
+            genesis_time: None,
         }
     }
 }
@@ -167,7 +172,12 @@ impl Chain {
                 AccountInfo::default().with_code(Bytecode::new_raw(Bytes::from_static(&[0xfe]))),
             );
         }
-        let timestamp = now();
+        let timestamp = config.genesis_time.unwrap_or_else(now);
+        if timestamp > MAX_TIMESTAMP {
+            return Err(format!(
+                "genesis time {timestamp} is past the latest this chain keeps ({MAX_TIMESTAMP})"
+            ));
+        }
         let header = Header {
             number: 0,
             timestamp,
@@ -186,7 +196,8 @@ impl Chain {
                     transactions: Vec::new(),
                 }],
                 txs: Vec::new(),
-                time_offset: 0,
+                // Both below 2^62: no overflow.
+                time_offset: timestamp.cast_signed() - now().cast_signed(),
                 next_timestamp: None,
                 chain_id: config.chain_id,
             },

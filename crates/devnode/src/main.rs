@@ -31,6 +31,10 @@ struct Args {
     /// Also mine an empty block every this many seconds.
     #[arg(long)]
     block_time: Option<u64>,
+    /// The genesis block's time, unix seconds (default: now); the clock
+    /// runs on from there.
+    #[arg(long)]
+    genesis_time: Option<u64>,
 }
 
 #[tokio::main]
@@ -47,6 +51,7 @@ async fn main() -> ExitCode {
             chain_id: args.chain_id,
             accounts: args.accounts,
             balance: U256::from(args.balance) * U256::from(10u64).pow(U256::from(18u64)),
+            genesis_time: args.genesis_time,
             ..ChainConfig::default()
         },
         host: args.host,
