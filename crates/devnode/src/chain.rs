@@ -126,6 +126,8 @@ pub struct Chain {
     dev_keys: Vec<PrivateKeySigner>,
     /// Bumped by every change of state, so the node knows when to save.
     version: u64,
+    /// Installed filters (not state: neither saved nor snapshotted).
+    filters: crate::filters::Filters,
 }
 
 fn now() -> u64 {
@@ -207,6 +209,7 @@ impl Chain {
             next_snapshot: 1,
             dev_keys,
             version: 0,
+            filters: crate::filters::Filters::default(),
         };
         genesis::deploy_system_contracts(&mut chain)?;
         Ok(chain)
@@ -229,6 +232,7 @@ impl Chain {
             next_snapshot: 1,
             dev_keys,
             version: 0,
+            filters: crate::filters::Filters::default(),
         })
     }
 
@@ -251,6 +255,11 @@ impl Chain {
 
     pub fn db(&self) -> &Db {
         &self.state.db
+    }
+
+    /// The installed filters.
+    pub fn filters(&mut self) -> &mut crate::filters::Filters {
+        &mut self.filters
     }
 
     pub fn latest(&self) -> &BlockRecord {

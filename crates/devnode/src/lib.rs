@@ -9,6 +9,7 @@
 pub mod arbos;
 pub mod chain;
 pub mod error;
+pub mod filters;
 pub mod genesis;
 pub mod node;
 pub mod program;

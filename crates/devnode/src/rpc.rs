@@ -24,6 +24,7 @@ use crate::{
     arbos,
     chain::{Chain, BLOCK_GAS_LIMIT},
     error::RpcError,
+    filters,
     node::Handle,
     stylus::Db,
     views,
@@ -271,7 +272,12 @@ fn send_transaction(chain: &mut Chain, request: TransactionRequest) -> RpcResult
     chain.send(envelope)
 }
 
-fn get_logs(chain: &Chain, filter: &Filter) -> RpcResult<Vec<Log>> {
+/// The logs `filter` matches (`eth_getLogs`).
+///
+/// # Errors
+///
+/// An unknown block hash, or a range that ends before it starts.
+pub fn get_logs(chain: &Chain, filter: &Filter) -> RpcResult<Vec<Log>> {
     let latest = chain.latest().header.number;
     let (from, to) = match filter.block_option {
         FilterBlockOption::AtBlockHash(hash) => {
@@ -502,6 +508,24 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         Ok(c.block(number).map(|b| U64::from(b.transactions.len())))
     });
     method!(m, "eth_getLogs", |c, a: (Filter,)| get_logs(c, &a.0));
+    method!(m, "eth_newFilter", |c, a: (Filter,)| Ok(
+        filters::new_log_filter(c, a.0)
+    ));
+    method!(m, "eth_newBlockFilter", |c, _a: Vec<()>| Ok(
+        filters::new_block_filter(c)
+    ));
+    method!(m, "eth_newPendingTransactionFilter", |c, _a: Vec<()>| Ok(
+        filters::new_pending_transaction_filter(c)
+    ));
+    method!(m, "eth_getFilterChanges", |c, a: (U256,)| filters::changes(
+        c, a.0
+    ));
+    method!(m, "eth_getFilterLogs", |c, a: (U256,)| filters::logs(
+        c, a.0
+    ));
+    method!(m, "eth_uninstallFilter", |c, a: (U256,)| Ok(c
+        .filters()
+        .uninstall(a.0)));
     method!(m, "evm_increaseTime", |c, a: (Quantity,)| c
         .increase_time(a.0.get()));
     method!(m, "evm_setNextBlockTimestamp", |c, a: (Quantity,)| c
