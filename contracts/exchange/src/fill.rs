@@ -59,8 +59,8 @@ impl AATExchange {
         self.fill_one(separator, order, signature, give_fill)
     }
 
-    /// Fills each order in turn, all or nothing; returns what each taker
-    /// payment was.
+    /// Fills each order in turn for the caller, all or nothing; returns
+    /// what it paid for each.
     ///
     /// # Errors
     ///

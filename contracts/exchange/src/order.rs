@@ -115,7 +115,9 @@ pub fn fee(tokens: U256, fee_bps: u16) -> Result<U256, Error> {
     mul_div_up(tokens, U256::from(fee_bps), U256::from(BPS))
 }
 
-/// `ceil(x * y / d)` for `d` not zero.
+/// `ceil(x * y / d)`. Its callers divide by a well-formed order's
+/// `giveAmount` or by 10,000, never by zero; a zero `d` reverts rather than
+/// trap all the same (ruint's division by zero panics).
 fn mul_div_up(x: U256, y: U256, d: U256) -> Result<U256, Error> {
     let product = x.checked_mul(y).or_overflow()?;
     if cmp::is_zero(&d) {
