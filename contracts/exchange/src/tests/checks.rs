@@ -410,3 +410,29 @@ fn batch_arrays_must_have_one_length(
         Err(EnforcedPause {}.into())
     );
 }
+
+/// A price past 2^256 reverts as Solidity's checked arithmetic does, after
+/// every check and before anything is written.
+#[motsu::test]
+fn a_price_that_overflows_reverts_with_panic_0x11(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    exchange: Contract<AATExchange>,
+    owner: Address,
+    treasury: Address,
+    maker: Account,
+    taker: Address,
+) {
+    let m = Market::deploy(&token, &aat, &exchange, owner, treasury);
+    let (_, _) = ask(&m, &maker, taker);
+    let greedy = Order {
+        want_amount: U256::MAX,
+        ..order(maker.address(), m.gpt, 2, U256::ZERO, 0)
+    };
+    let signature = m.sign(&maker, &greedy);
+    assert_eq!(
+        m.fill(taker, &greedy, &signature, 2),
+        Err(Error::overflow())
+    );
+    assert_untouched(&m, &greedy, maker.address(), taker);
+}
