@@ -16,6 +16,7 @@ pub mod program;
 pub mod rpc;
 pub mod selectors;
 pub mod stylus;
+pub mod subscriptions;
 pub mod views;
 
 pub use chain::{Chain, ChainConfig};

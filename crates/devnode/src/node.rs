@@ -11,7 +11,7 @@ use std::{
     io::{BufWriter, Write},
     net::{IpAddr, Ipv4Addr, SocketAddr},
     path::{Path, PathBuf},
-    sync::mpsc,
+    sync::{mpsc, Arc},
     thread,
     time::Duration,
 };
@@ -23,6 +23,7 @@ use crate::{
     chain::{Chain, ChainConfig, ChainState},
     error::RpcError,
     rpc,
+    subscriptions::{self, Mined},
 };
 
 type Job = Box<dyn FnOnce(&mut Chain) + Send>;
@@ -35,9 +36,16 @@ const CHAIN_STACK: usize = 256 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Handle {
     jobs: mpsc::Sender<Job>,
+    /// What each job mined, for subscriptions.
+    events: tokio::sync::broadcast::Sender<Arc<Mined>>,
 }
 
 impl Handle {
+    /// The blocks the chain mines, as they are mined.
+    pub fn events(&self) -> &tokio::sync::broadcast::Sender<Arc<Mined>> {
+        &self.events
+    }
+
     /// Runs `f` on the chain and returns what it returns.
     ///
     /// # Errors
@@ -143,6 +151,8 @@ impl Node {
     /// The state file cannot be read, genesis fails, or the address is taken.
     pub async fn start(config: NodeConfig) -> Result<Node, String> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let (events, _) = tokio::sync::broadcast::channel(subscriptions::BACKLOG);
+        let publish = events.clone();
         let (ready, started) = tokio::sync::oneshot::channel();
         let chain_config = config.clone();
         thread::Builder::new()
@@ -171,7 +181,13 @@ impl Node {
                     }
                 }
                 while let Ok(job) = queue.recv() {
+                    let before = chain.latest().header.number;
                     job(&mut chain);
+                    if publish.receiver_count() > 0 && chain.latest().header.number > before {
+                        for block in subscriptions::mined_since(&chain, before) {
+                            let _ = publish.send(block);
+                        }
+                    }
                     if let Some(path) = &chain_config.state {
                         if chain.version() != saved {
                             saved = chain.version();
@@ -186,10 +202,11 @@ impl Node {
         let (accounts, chain_id, restored) = started
             .await
             .map_err(|_| "the chain thread stopped".to_string())??;
-        let handle = Handle { jobs };
+        let handle = Handle { jobs, events };
         let limits = ServerConfig::builder()
             .max_request_body_size(64 * 1024 * 1024)
             .max_response_body_size(64 * 1024 * 1024)
+            .set_id_provider(subscriptions::HexIds::new())
             .build();
         let server = Server::builder()
             .set_config(limits)
@@ -197,7 +214,9 @@ impl Node {
             .await
             .map_err(|e| format!("listening on {}:{}: {e}", config.host, config.port))?;
         let addr = server.local_addr().map_err(|e| e.to_string())?;
-        let server = server.start(rpc::module(handle.clone()));
+        let mut module = rpc::module(handle.clone());
+        subscriptions::register(&mut module)?;
+        let server = server.start(module);
         if let Some(interval) = config.block_time {
             let timer = handle.clone();
             tokio::spawn(async move {
