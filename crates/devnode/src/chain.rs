@@ -128,6 +128,8 @@ pub struct Chain {
     version: u64,
     /// Installed filters (not state: neither saved nor snapshotted).
     filters: crate::filters::Filters,
+    /// Impersonated accounts (not state either).
+    impersonation: crate::anvil::Impersonation,
 }
 
 fn now() -> u64 {
@@ -210,6 +212,7 @@ impl Chain {
             dev_keys,
             version: 0,
             filters: crate::filters::Filters::default(),
+            impersonation: crate::anvil::Impersonation::default(),
         };
         genesis::deploy_system_contracts(&mut chain)?;
         Ok(chain)
@@ -233,6 +236,7 @@ impl Chain {
             dev_keys,
             version: 0,
             filters: crate::filters::Filters::default(),
+            impersonation: crate::anvil::Impersonation::default(),
         })
     }
 
@@ -312,6 +316,52 @@ impl Chain {
             .get(&address)
             .and_then(|a| a.storage.get(&slot).copied())
             .unwrap_or_default()
+    }
+
+    /// Replaces `address`'s account (balance, nonce, code), keeping its
+    /// storage (the dev controls: `crate::anvil`).
+    pub fn put_account(&mut self, address: Address, info: AccountInfo) {
+        self.state.db.insert_account_info(address, info);
+        self.version += 1;
+    }
+
+    /// Writes one storage slot of `address` (the dev controls).
+    ///
+    /// # Errors
+    ///
+    /// The in-memory database refuses (it never does).
+    pub fn put_storage(
+        &mut self,
+        address: Address,
+        slot: U256,
+        value: U256,
+    ) -> Result<(), RpcError> {
+        self.state
+            .db
+            .insert_account_storage(address, slot, value)
+            .map_err(|e| RpcError::internal(format!("storage: {e}")))?;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Whose transactions `eth_sendTransaction` sends without a key.
+    pub fn impersonation(&mut self) -> &mut crate::anvil::Impersonation {
+        &mut self.impersonation
+    }
+
+    /// Mines a transaction sent as `from`, an impersonated account, whose
+    /// signature is not `from`'s (`crate::anvil`).
+    ///
+    /// # Errors
+    ///
+    /// As `send`.
+    pub fn send_as(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, RpcError> {
+        let hash = *envelope.tx_hash();
+        if self.tx_index.contains_key(&hash) {
+            return Err(RpcError::invalid_input("transaction already known"));
+        }
+        self.mine(Some((envelope, from)))?;
+        Ok(hash)
     }
 
     pub fn set_balance(&mut self, address: Address, balance: U256) {

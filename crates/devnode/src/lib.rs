@@ -6,6 +6,7 @@
 //! from genesis (`genesis`). `chain` mines one block per transaction;
 //! `rpc` is the JSON-RPC interface; `node` runs it all.
 
+pub mod anvil;
 pub mod arbos;
 pub mod chain;
 pub mod error;

@@ -21,7 +21,7 @@ use revm::{
 use serde::Deserialize;
 
 use crate::{
-    arbos,
+    anvil, arbos,
     chain::{Chain, BLOCK_GAS_LIMIT},
     error::RpcError,
     filters,
@@ -244,8 +244,13 @@ fn send_transaction(chain: &mut Chain, request: TransactionRequest) -> RpcResult
         .dev_keys()
         .iter()
         .find(|k| k.address() == from)
-        .cloned()
-        .ok_or_else(|| RpcError::invalid_input(format!("{from} is not an unlocked dev account")))?;
+        .cloned();
+    let impersonated = key.is_none() && chain.impersonation().covers(from);
+    if key.is_none() && !impersonated {
+        return Err(RpcError::invalid_input(format!(
+            "{from} is not an unlocked dev account (anvil_impersonateAccount sends as any account)"
+        )));
+    }
     let mut request = request;
     request.chain_id = Some(chain.chain_id());
     if request.nonce.is_none() {
@@ -265,6 +270,10 @@ fn send_transaction(chain: &mut Chain, request: TransactionRequest) -> RpcResult
     let mut tx = request
         .build_typed_tx()
         .map_err(|_| RpcError::invalid_params("incomplete transaction request"))?;
+    let Some(key) = key else {
+        let envelope = crate::anvil::impersonated_envelope(from, tx)?;
+        return chain.send_as(envelope, from);
+    };
     let signature = key
         .sign_transaction_sync(&mut tx)
         .map_err(|e| RpcError::internal(format!("signing: {e}")))?;
@@ -377,7 +386,7 @@ fn fee_history(
 /// Registers `$name`: the body runs on the chain's thread with `$chain`,
 /// after `$params` are parsed into `$args`.
 macro_rules! method {
-    ($module:ident, $name:literal, |$chain:ident, $args:ident : $ty:ty| $body:expr) => {
+    ($module:ident, $name:expr, |$chain:ident, $args:ident : $ty:ty| $body:expr) => {
         $module
             .register_async_method($name, |params, node, _| async move {
                 let $args: $ty = match parse(&params) {
@@ -576,6 +585,42 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
     });
     method!(m, "hardhat_setBalance", |c, a: (Address, U256)| {
         c.set_balance(a.0, a.1);
+        Ok(())
+    });
+    for name in ["anvil_setCode", "hardhat_setCode"] {
+        method!(m, name, |c, a: (Address, Bytes)| {
+            anvil::set_code(c, a.0, a.1);
+            Ok(())
+        });
+    }
+    for name in ["anvil_setNonce", "hardhat_setNonce"] {
+        method!(m, name, |c, a: (Address, Quantity)| {
+            anvil::set_nonce(c, a.0, a.1.get());
+            Ok(())
+        });
+    }
+    for name in ["anvil_setStorageAt", "hardhat_setStorageAt"] {
+        method!(m, name, |c, a: (Address, U256, B256)| {
+            anvil::set_storage_at(c, a.0, a.1, a.2).map(|()| true)
+        });
+    }
+    for name in ["anvil_impersonateAccount", "hardhat_impersonateAccount"] {
+        method!(m, name, |c, a: (Address,)| {
+            c.impersonation().start(a.0);
+            Ok(())
+        });
+    }
+    for name in [
+        "anvil_stopImpersonatingAccount",
+        "hardhat_stopImpersonatingAccount",
+    ] {
+        method!(m, name, |c, a: (Address,)| {
+            c.impersonation().stop(a.0);
+            Ok(())
+        });
+    }
+    method!(m, "anvil_autoImpersonateAccount", |c, a: (bool,)| {
+        c.impersonation().set_everyone(a.0);
         Ok(())
     });
     m
