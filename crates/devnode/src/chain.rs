@@ -10,7 +10,7 @@ use std::{
 use alloy::{
     consensus::{transaction::SignerRecoverable, Header, Transaction as _, TxEnvelope},
     eips::{eip2718::Decodable2718, Typed2718},
-    primitives::{Address, Bloom, Bytes, Log, TxKind, B256, B64, U256},
+    primitives::{Address, Bytes, Log, TxKind, B256, B64, U256},
     signers::local::PrivateKeySigner,
 };
 use revm::{
@@ -130,6 +130,10 @@ pub struct Chain {
     filters: crate::filters::Filters,
     /// Impersonated accounts (not state either).
     impersonation: crate::anvil::Impersonation,
+    /// Whether transactions are mined as they arrive (anvil's default).
+    automine: bool,
+    /// Transactions waiting for the next block while automine is off.
+    pending: Vec<(TxEnvelope, Address)>,
 }
 
 fn now() -> u64 {
@@ -213,6 +217,8 @@ impl Chain {
             version: 0,
             filters: crate::filters::Filters::default(),
             impersonation: crate::anvil::Impersonation::default(),
+            automine: true,
+            pending: Vec::new(),
         };
         genesis::deploy_system_contracts(&mut chain)?;
         Ok(chain)
@@ -237,6 +243,8 @@ impl Chain {
             version: 0,
             filters: crate::filters::Filters::default(),
             impersonation: crate::anvil::Impersonation::default(),
+            automine: true,
+            pending: Vec::new(),
         })
     }
 
@@ -344,6 +352,47 @@ impl Chain {
         Ok(())
     }
 
+    /// Mines a checked transaction now (automine), or keeps it for the
+    /// next block; its hash.
+    fn submit(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, RpcError> {
+        let hash = *envelope.tx_hash();
+        if self.tx_index.contains_key(&hash)
+            || self.pending.iter().any(|(tx, _)| *tx.tx_hash() == hash)
+        {
+            return Err(RpcError::invalid_input("transaction already known"));
+        }
+        if self.automine {
+            self.mine(Some((envelope, from)))?;
+        } else {
+            self.pending.push((envelope, from));
+        }
+        Ok(hash)
+    }
+
+    /// Whether each transaction is mined as it arrives (`evm_setAutomine`).
+    pub fn automine(&self) -> bool {
+        self.automine
+    }
+
+    /// Turns automine on or off; on, what is pending is mined at once.
+    ///
+    /// # Errors
+    ///
+    /// Mining what is pending fails (it drops invalid transactions, so it
+    /// does not).
+    pub fn set_automine(&mut self, on: bool) -> Result<(), RpcError> {
+        self.automine = on;
+        if on && !self.pending.is_empty() {
+            self.mine(None)?;
+        }
+        Ok(())
+    }
+
+    /// Transactions waiting for the next block, from `from`.
+    pub fn pending_from(&self, from: Address) -> u64 {
+        self.pending.iter().filter(|(_, f)| *f == from).count() as u64
+    }
+
     /// Whose transactions `eth_sendTransaction` sends without a key.
     pub fn impersonation(&mut self) -> &mut crate::anvil::Impersonation {
         &mut self.impersonation
@@ -356,12 +405,7 @@ impl Chain {
     ///
     /// As `send`.
     pub fn send_as(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, RpcError> {
-        let hash = *envelope.tx_hash();
-        if self.tx_index.contains_key(&hash) {
-            return Err(RpcError::invalid_input("transaction already known"));
-        }
-        self.mine(Some((envelope, from)))?;
-        Ok(hash)
+        self.submit(envelope, from)
     }
 
     pub fn set_balance(&mut self, address: Address, balance: U256) {
@@ -556,20 +600,33 @@ impl Chain {
                 )));
             }
         }
-        let hash = *envelope.tx_hash();
-        if self.tx_index.contains_key(&hash) {
-            return Err(RpcError::invalid_input("transaction already known"));
-        }
-        self.mine(Some((envelope, from)))?;
-        Ok(hash)
+        self.submit(envelope, from)
     }
 
-    /// Mines a block, with `tx` or empty.
+    /// Mines a block: with `tx`, that transaction alone (automine; an
+    /// invalid one is refused and nothing is mined), else every pending
+    /// transaction (automine off), an invalid one dropped with a warning.
     ///
     /// # Errors
     ///
-    /// The transaction is invalid: nothing is mined.
+    /// `tx` is invalid (nonce, balance, gas).
     pub fn mine(&mut self, tx: Option<(TxEnvelope, Address)>) -> Result<(), RpcError> {
+        match tx {
+            Some(tx) => self.mine_block(vec![tx], true),
+            None => {
+                let pending = std::mem::take(&mut self.pending);
+                self.mine_block(pending, false)
+            }
+        }
+    }
+
+    /// Mines `txs` in one block, in order. `strict`: the first invalid one
+    /// fails the whole (then nothing is mined); else it is dropped.
+    fn mine_block(
+        &mut self,
+        txs: Vec<(TxEnvelope, Address)>,
+        strict: bool,
+    ) -> Result<(), RpcError> {
         let parent = self.latest().clone();
         let number = parent.header.number + 1;
         let timestamp = self.next_block_timestamp();
@@ -585,34 +642,39 @@ impl Chain {
             nonce: B64::ZERO,
             ..Header::default()
         };
-        let mut transactions = Vec::new();
-        let mut record = None;
-        if let Some((envelope, from)) = tx {
-            let result = self
-                .execute(number, timestamp, Self::tx_env(&envelope, from), false)
-                .map_err(invalid)?;
+        let mut records = Vec::new();
+        let mut log_index = 0u64;
+        for (envelope, from) in txs {
+            let result = match self.execute(number, timestamp, Self::tx_env(&envelope, from), false)
+            {
+                Ok(result) => result,
+                Err(err) if !strict => {
+                    tracing::warn!(hash = %envelope.tx_hash(), %from, "dropped from the block: {}", invalid(err));
+                    continue;
+                }
+                Err(err) => return Err(invalid(err)),
+            };
             let outcome = outcome(&result);
-            let gas_price = effective_gas_price(&envelope);
             let logs: Vec<Log> = result.logs().to_vec();
-            header.gas_used = outcome.gas_used;
-            header.logs_bloom = logs.iter().fold(Bloom::default(), |mut bloom, log| {
-                bloom.accrue_log(log);
-                bloom
-            });
-            transactions.push(*envelope.tx_hash());
-            record = Some(TxRecord {
+            header.gas_used += outcome.gas_used;
+            for log in &logs {
+                header.logs_bloom.accrue_log(log);
+            }
+            let first_log_index = log_index;
+            log_index += logs.len() as u64;
+            records.push(TxRecord {
                 contract_address: result.created_address(),
+                effective_gas_price: effective_gas_price(&envelope),
                 envelope,
                 from,
                 block_number: number,
                 block_hash: B256::ZERO,
-                index: 0,
+                index: records.len() as u64,
                 success: outcome.success,
                 gas_used: outcome.gas_used,
-                cumulative_gas_used: outcome.gas_used,
-                effective_gas_price: gas_price,
+                cumulative_gas_used: header.gas_used,
                 logs,
-                first_log_index: 0,
+                first_log_index,
                 output: outcome.output,
             });
         }
@@ -621,10 +683,10 @@ impl Chain {
         self.state.blocks.push(BlockRecord {
             header,
             hash,
-            transactions,
+            transactions: records.iter().map(|r| *r.envelope.tx_hash()).collect(),
         });
         self.version += 1;
-        if let Some(mut record) = record {
+        for mut record in records {
             record.block_hash = hash;
             tracing::info!(
                 block = number,

@@ -453,7 +453,13 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         Option<BlockId>
     )| {
         require_latest(c, a.1)?;
-        Ok(U64::from(c.account(a.0).nonce))
+        // "pending" counts the transactions waiting for the next block.
+        let pending = if a.1 == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+            c.pending_from(a.0)
+        } else {
+            0
+        };
+        Ok(U64::from(c.account(a.0).nonce + pending))
     });
     method!(m, "eth_getCode", |c, a: (Address, Option<BlockId>)| {
         require_latest(c, a.1)?;
@@ -619,6 +625,10 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
             Ok(())
         });
     }
+    for name in ["evm_setAutomine", "anvil_setAutomine"] {
+        method!(m, name, |c, a: (bool,)| c.set_automine(a.0));
+    }
+    method!(m, "anvil_getAutomine", |c, _a: Vec<()>| Ok(c.automine()));
     method!(m, "anvil_autoImpersonateAccount", |c, a: (bool,)| {
         c.impersonation().set_everyone(a.0);
         Ok(())

@@ -98,3 +98,68 @@ async fn code_storage_nonce_and_impersonation() {
     assert!(answer.to_string().contains("invalid"), "{answer}");
     node.stop().await;
 }
+
+/// With automine off, transactions wait (the "pending" nonce counts them)
+/// and the next `evm_mine` puts them all in one block, in order; turning
+/// automine back on mines what waits.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_automine_transactions_wait_for_the_next_block() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let me = signer(0).address();
+    provider
+        .raw_request::<_, Value>("evm_setAutomine".into(), (false,))
+        .await
+        .unwrap();
+    assert!(!provider
+        .raw_request::<_, bool>("anvil_getAutomine".into(), ())
+        .await
+        .unwrap());
+    let before = provider.get_block_number().await.unwrap();
+    let mut hashes = Vec::new();
+    for i in 0..3u64 {
+        let request = TransactionRequest::default()
+            .with_to(Address::repeat_byte(0x42))
+            .with_value(U256::from(1 + i));
+        hashes.push(*provider.send_transaction(request).await.unwrap().tx_hash());
+    }
+    assert_eq!(
+        provider.get_block_number().await.unwrap(),
+        before,
+        "nothing mined"
+    );
+    let nonce = provider.get_transaction_count(me).await.unwrap();
+    assert_eq!(
+        provider.get_transaction_count(me).pending().await.unwrap(),
+        nonce + 3
+    );
+    provider.evm_mine(None).await.unwrap();
+    let block = provider
+        .get_block_by_number((before + 1).into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(block.transactions.hashes().collect::<Vec<_>>(), hashes);
+    for (i, hash) in hashes.iter().enumerate() {
+        let receipt = provider
+            .get_transaction_receipt(*hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(receipt.status());
+        assert_eq!(receipt.transaction_index, Some(i as u64));
+    }
+    // Back on: what waits is mined at once, and so is what comes.
+    let request = TransactionRequest::default().with_to(Address::repeat_byte(0x43));
+    let waiting = *provider.send_transaction(request).await.unwrap().tx_hash();
+    provider
+        .raw_request::<_, Value>("evm_setAutomine".into(), (true,))
+        .await
+        .unwrap();
+    assert!(provider
+        .get_transaction_receipt(waiting)
+        .await
+        .unwrap()
+        .is_some());
+    node.stop().await;
+}
