@@ -32,6 +32,10 @@ type Job = Box<dyn FnOnce(&mut Chain) + Send>;
 /// interpreters and revm frames on it.
 const CHAIN_STACK: usize = 256 * 1024 * 1024;
 
+/// Connections served at once: far more than a developer's tools open,
+/// and within the file descriptors a process gets.
+const MAX_CONNECTIONS: u32 = 4_096;
+
 /// A way to run work on the chain's thread.
 #[derive(Clone)]
 pub struct Handle {
@@ -207,6 +211,11 @@ impl Node {
             .max_request_body_size(64 * 1024 * 1024)
             .max_response_body_size(64 * 1024 * 1024)
             .set_id_provider(subscriptions::HexIds::new())
+            // jsonrpsee's default of 100 let 100 idle or half-sent
+            // connections lock every other client out (429); geth and anvil
+            // set no such limit. Half-sent ones are closed after 30 s
+            // (jsonrpsee's first-request timeout).
+            .max_connections(MAX_CONNECTIONS)
             .build();
         let server = Server::builder()
             .set_config(limits)

@@ -224,3 +224,28 @@ async fn memory_grows_to_the_page_limit_and_no_further() {
     }
     node.stop().await;
 }
+
+/// 150 connections that send half a request and wait do not lock other
+/// clients out (jsonrpsee's default limit of 100 answered everyone else
+/// 429).
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_and_half_sent_connections_lock_nobody_out() {
+    use tokio::io::AsyncWriteExt;
+    let node = start(NodeConfig::default()).await;
+    let address = node.url().trim_start_matches("http://").to_owned();
+    let mut idle = Vec::new();
+    for i in 0..150 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        if i % 2 == 0 {
+            stream
+                .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+                .await
+                .unwrap();
+        }
+        idle.push(stream);
+    }
+    let provider = client(&node, 0);
+    assert_eq!(provider.get_chain_id().await.unwrap(), 412_346);
+    drop(idle);
+    node.stop().await;
+}
