@@ -14,6 +14,7 @@ pub mod filters;
 pub mod genesis;
 pub mod node;
 pub mod program;
+pub mod request_ids;
 pub mod rpc;
 pub mod selectors;
 pub mod stylus;

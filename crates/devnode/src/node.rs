@@ -219,6 +219,9 @@ impl Node {
             .build();
         let server = Server::builder()
             .set_config(limits)
+            .set_http_middleware(
+                tower::ServiceBuilder::new().layer(crate::request_ids::RequestIdsLayer),
+            )
             .build(SocketAddr::new(config.host, config.port))
             .await
             .map_err(|e| format!("listening on {}:{}: {e}", config.host, config.port))?;

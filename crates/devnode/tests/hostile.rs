@@ -249,3 +249,49 @@ async fn idle_and_half_sent_connections_lock_nobody_out() {
     drop(idle);
     node.stop().await;
 }
+
+/// Ids that are not strings, integers or null get geth's `-32600` with a
+/// null id (jsonrpsee answered a bare `null`), and nothing runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_with_invalid_ids_get_invalid_request() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let node = start(NodeConfig::default()).await;
+    let address = node.url().trim_start_matches("http://").to_owned();
+    let post = |body: String| {
+        let address = address.clone();
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+            let request = format!(
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            let body = answer
+                .split("\r\n\r\n")
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            serde_json::from_str::<Value>(body.trim()).unwrap_or(Value::Null)
+        }
+    };
+    for id in [r#"{"a":1}"#, "[1]", "true", "1.5"] {
+        let answer = post(format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"evm_mine","params":[]}}"#
+        ))
+        .await;
+        assert_eq!(answer["error"]["code"], json!(-32600), "{id}: {answer}");
+        assert_eq!(answer["id"], Value::Null);
+    }
+    let provider = client(&node, 0);
+    assert_eq!(
+        provider.get_block_number().await.unwrap(),
+        0,
+        "nothing mined"
+    );
+    let answer =
+        post(r#"{"jsonrpc":"2.0","id":7,"method":"eth_chainId","params":[]}"#.into()).await;
+    assert_eq!(answer["result"], json!("0x64aba"));
+    node.stop().await;
+}
