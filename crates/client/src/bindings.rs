@@ -22,6 +22,12 @@ sol!(
     "../../abi/AAT.json"
 );
 
+sol!(
+    #[sol(rpc, all_derives)]
+    AATExchange,
+    "../../abi/AATExchange.json"
+);
+
 sol! {
     /// EIP-3009 `transferWithAuthorization`'s signed message (x402's
     /// `exact` scheme on EVM chains).

@@ -22,6 +22,7 @@ use alloy::{
 use crate::{
     bindings::{stylus_constructorCall, ArbWasm, StylusDeployer, TokenAI},
     error::{ClientError, Contract},
+    orders::Exchange,
     rails::{send_call, Rails},
 };
 
@@ -173,4 +174,47 @@ pub async fn deploy_suite<P: Provider + Clone>(
         })
         .await?;
     Ok((rails, [token.receipt, aat.receipt, wired]))
+}
+
+/// AATExchange deployed over `rails`' AAT and TokenAI (constructor `aat,
+/// tokenAI, treasury, initialOwner`), its fee starting at zero.
+///
+/// # Errors
+///
+/// The chain will not activate it, or the constructor refuses
+/// (`ZeroAddress`, `NotAContract`).
+pub async fn deploy_exchange<P: Provider + Clone>(
+    rails: &Rails<P>,
+    exchange_wasm: &[u8],
+    treasury: Address,
+    owner: Address,
+) -> Result<(Exchange<P>, TransactionReceipt), ClientError> {
+    let deployed = deploy(
+        &rails.provider,
+        Contract::Exchange,
+        exchange_wasm,
+        (rails.aat, rails.token, treasury, owner).abi_encode_params(),
+    )
+    .await?;
+    Ok((
+        Exchange::new(rails.provider.clone(), deployed.address),
+        deployed.receipt,
+    ))
+}
+
+/// [`deploy_suite`], then AATExchange over it with the suite's treasury and
+/// owner. The suite is deployed exactly as [`deploy_suite`] deploys it.
+///
+/// # Errors
+///
+/// Any of the four transactions fails.
+pub async fn deploy_suite_with_exchange<P: Provider + Clone>(
+    provider: &P,
+    config: SuiteConfig<'_>,
+    exchange_wasm: &[u8],
+) -> Result<(Rails<P>, Exchange<P>, [TransactionReceipt; 4]), ClientError> {
+    let (treasury, owner) = (config.treasury, config.owner);
+    let (rails, [token, aat, wired]) = deploy_suite(provider, config).await?;
+    let (exchange, deployed) = deploy_exchange(&rails, exchange_wasm, treasury, owner).await?;
+    Ok((rails, exchange, [token, aat, wired, deployed]))
 }

@@ -1,6 +1,6 @@
 //! Errors: every custom error of the spec decoded with its arguments, from
-//! either contract, wherever it surfaces (a refused estimate, a call, a
-//! `VoucherRejected` reason).
+//! any of the three contracts, wherever it surfaces (a refused estimate, a
+//! call, a `VoucherRejected` reason).
 
 use std::fmt;
 
@@ -10,14 +10,18 @@ use alloy::{
     transports::{RpcError, TransportErrorKind},
 };
 
-use crate::bindings::{TokenAI, AAT};
+use crate::bindings::{AATExchange, TokenAI, AAT};
 
-/// Which contract answered: errors both declare (`EnforcedPause`,
-/// `UnauthorizedMinter`...) are read as the one that was called.
+/// Which contract answered: errors several declare (`EnforcedPause`,
+/// `UnauthorizedMinter`, `ERC1155InvalidArrayLength`...) are read as the
+/// one that was called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contract {
     TokenAI,
     Aat,
+    /// AATExchange. AAT's and TokenAI's errors pass through it unchanged;
+    /// one both it and AAT declare (`EnforcedPause`) reads as its own.
+    Exchange,
 }
 
 /// A revert of the suite, decoded.
@@ -28,6 +32,8 @@ pub enum SpecError {
     TokenAI(TokenAI::TokenAIErrors),
     /// One of AAT's custom errors.
     Aat(AAT::AATErrors),
+    /// One of AATExchange's custom errors.
+    Exchange(AATExchange::AATExchangeErrors),
     /// Solidity's `Panic(uint256)`: 0x11 is arithmetic overflow.
     Panic(U256),
     /// Solidity's `Error(string)`.
@@ -46,9 +52,15 @@ impl SpecError {
                 .map(SpecError::TokenAI)
         };
         let aat = || AAT::AATErrors::abi_decode(data).ok().map(SpecError::Aat);
+        let exchange = || {
+            AATExchange::AATExchangeErrors::abi_decode(data)
+                .ok()
+                .map(SpecError::Exchange)
+        };
         let first = match called {
-            Contract::TokenAI => token().or_else(aat),
-            Contract::Aat => aat().or_else(token),
+            Contract::TokenAI => token().or_else(aat).or_else(exchange),
+            Contract::Aat => aat().or_else(token).or_else(exchange),
+            Contract::Exchange => exchange().or_else(aat).or_else(token),
         };
         first
             .or_else(|| {
@@ -97,6 +109,7 @@ impl fmt::Display for SpecError {
         match self {
             SpecError::TokenAI(e) => f.write_str(&inner(format!("{e:?}"))),
             SpecError::Aat(e) => f.write_str(&inner(format!("{e:?}"))),
+            SpecError::Exchange(e) => f.write_str(&inner(format!("{e:?}"))),
             SpecError::Panic(code) => write!(f, "Panic(0x{code:x})"),
             SpecError::Message(reason) => write!(f, "Error({reason:?})"),
             SpecError::Unknown(data) if data.is_empty() => f.write_str("revert without data"),
@@ -108,6 +121,12 @@ impl fmt::Display for SpecError {
 impl From<AAT::AATErrors> for SpecError {
     fn from(e: AAT::AATErrors) -> Self {
         SpecError::Aat(e)
+    }
+}
+
+impl From<AATExchange::AATExchangeErrors> for SpecError {
+    fn from(e: AATExchange::AATExchangeErrors) -> Self {
+        SpecError::Exchange(e)
     }
 }
 
@@ -123,6 +142,7 @@ pub fn is<E: SolError>(error: &SpecError) -> bool {
     let encoded = match error {
         SpecError::TokenAI(e) => e.abi_encode(),
         SpecError::Aat(e) => e.abi_encode(),
+        SpecError::Exchange(e) => e.abi_encode(),
         _ => return false,
     };
     encoded.starts_with(&E::SELECTOR)
@@ -244,6 +264,49 @@ mod tests {
         assert!(matches!(
             SpecError::decode(Contract::Aat, &[1, 2, 3, 4, 5]),
             SpecError::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn exchange_errors_decode_and_pass_the_tokens_errors_through() {
+        let expired = AATExchange::OrderExpired {
+            orderHash: B256::repeat_byte(0xab),
+            expiry: 12,
+        };
+        let decoded = SpecError::decode(Contract::Exchange, &expired.abi_encode());
+        assert_eq!(
+            decoded,
+            SpecError::Exchange(AATExchange::AATExchangeErrors::OrderExpired(
+                expired.clone()
+            ))
+        );
+        assert_eq!(decoded.name(), "OrderExpired");
+        assert!(is::<AATExchange::OrderExpired>(&decoded));
+        assert!(!is::<AATExchange::OrderIsCancelled>(&decoded));
+        // Read wherever it surfaces, even from a call to another contract.
+        assert_eq!(
+            SpecError::decode(Contract::Aat, &expired.abi_encode()),
+            decoded
+        );
+
+        // AAT's refusal of the exchange's transfer passes through unchanged.
+        let unapproved = AAT::ERC1155MissingApprovalForAll {
+            operator: address!("0x00000000000000000000000000000000000000e0"),
+            owner: address!("0x00000000000000000000000000000000000000aa"),
+        };
+        let through = SpecError::decode(Contract::Exchange, &unapproved.abi_encode());
+        assert!(matches!(through, SpecError::Aat(_)), "{through:?}");
+        assert_eq!(through.name(), "ERC1155MissingApprovalForAll");
+
+        // Declared by both: read as the called one's.
+        let paused = AATExchange::EnforcedPause {}.abi_encode();
+        assert!(matches!(
+            SpecError::decode(Contract::Exchange, &paused),
+            SpecError::Exchange(_)
+        ));
+        assert!(matches!(
+            SpecError::decode(Contract::Aat, &paused),
+            SpecError::Aat(_)
         ));
     }
 }
