@@ -4,14 +4,18 @@
 //! The CREATE2 factory arrives through its well-known keyless transaction,
 //! and StylusDeployer through that factory with salt 0, from the creation
 //! code cargo-stylus's library ships: so it lands at its canonical address
-//! with exactly the code real chains have there (checked below).
+//! with exactly the code real chains have there (checked below). Multicall3
+//! and Permit2 are placed at theirs with their deployed code, checked by
+//! hash.
 
 use alloy::{
     consensus::{transaction::SignerRecoverable, Transaction as _, TxEnvelope},
     eips::eip2718::Decodable2718,
-    primitives::{address, Address, Bytes, TxKind, B256},
+    primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256},
     signers::local::{coins_bip39::English, MnemonicBuilder, PrivateKeySigner},
 };
+
+use alloy::sol_types::SolValue;
 
 use crate::chain::Chain;
 
@@ -20,9 +24,63 @@ mod bytecode {
     include!(concat!(env!("OUT_DIR"), "/system.rs"));
 }
 
+/// Permit2's runtime as deployed on Ethereum mainnet, from npm
+/// `@eth-optimism/contracts-bedrock@0.17.3` (integrity
+/// `sha512-cHPO7ntWeOBDLO7ZFFSZGI1D7CDqf4loRbRVJrFIsqLEz+hysWIqA0e3dv2GnrjVeuYePBfI2NTBEG4uwz9bQQ==`),
+/// `src/libraries/Preinstalls.sol`, `Permit2TemplateCode`: no crates.io
+/// package ships it. Uniswap's own test copy in `@uniswap/v4-periphery`
+/// differs only in the two constructor-set words (below). Genesis checks
+/// its hash, then sets those words for this chain, as Optimism's
+/// preinstalls do.
+const PERMIT2_TEMPLATE: &str = include_str!("permit2.hex");
+
+/// keccak256 of [`PERMIT2_TEMPLATE`]: Permit2's code hash on mainnet.
+const PERMIT2_MAINNET_CODEHASH: B256 =
+    b256!("0xc67d1657868aa5146eaf24fb879fb1fdec3d2d493b3683a61c9c2f4fb2851131");
+
+/// keccak256 of Multicall3's runtime, the same on every chain.
+const MULTICALL3_CODEHASH: B256 =
+    b256!("0xd5c15df687b16f2ff992fc8d767b4216323184a2bbc6ee2f9c398c318e770891");
+
+/// Where Permit2's constructor stores its chain id and its EIP-712 domain
+/// separator (immutables, inside the runtime).
+const PERMIT2_CHAIN_ID_AT: usize = 6945;
+const PERMIT2_DOMAIN_SEPARATOR_AT: usize = 6983;
+
+/// Permit2's runtime on chain `chain_id`: the mainnet template with its
+/// two immutables set as its constructor sets them there.
+///
+/// # Errors
+///
+/// The template is not the one checked in.
+pub fn permit2_code(chain_id: u64) -> Result<Bytes, String> {
+    let mut code = hex_bytes(PERMIT2_TEMPLATE.trim())?.to_vec();
+    if keccak256(&code) != PERMIT2_MAINNET_CODEHASH {
+        return Err("the Permit2 template is not mainnet's code".into());
+    }
+    let chain = U256::from(chain_id).to_be_bytes::<32>();
+    let separator = keccak256(
+        (
+            keccak256("EIP712Domain(string name,uint256 chainId,address verifyingContract)"),
+            keccak256("Permit2"),
+            U256::from(chain_id),
+            addresses::PERMIT2,
+        )
+            .abi_encode(),
+    );
+    code[PERMIT2_CHAIN_ID_AT..PERMIT2_CHAIN_ID_AT + 32].copy_from_slice(&chain);
+    code[PERMIT2_DOMAIN_SEPARATOR_AT..PERMIT2_DOMAIN_SEPARATOR_AT + 32]
+        .copy_from_slice(separator.as_slice());
+    Ok(code.into())
+}
+
 /// Canonical addresses (as stylus-tools' devnet set-up names them).
 pub mod addresses {
     use super::{address, Address};
+    /// Multicall3 (mds1's), on every chain.
+    pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
+    /// Uniswap's Permit2, on every chain.
+    pub const PERMIT2: Address = address!("0x000000000022D473030F116dDEE9F6B43aC78BA3");
     /// The deterministic deployment proxy.
     pub const CREATE2_FACTORY: Address = address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
     /// StylusDeployer, where `cargo stylus deploy` sends constructor deployments.
@@ -81,5 +139,15 @@ pub fn deploy_system_contracts(chain: &mut Chain) -> Result<(), String> {
     if chain.code(addresses::STYLUS_DEPLOYER).is_empty() {
         return Err("StylusDeployer did not land at its canonical address".into());
     }
+    // Multicall3 and Permit2, as dApps and x402 clients expect them: their
+    // code placed at their addresses (their deployments used keys and
+    // nonces no dev chain has).
+    let multicall3 = hex_bytes(bytecode::MULTICALL3)?;
+    if keccak256(&multicall3) != MULTICALL3_CODEHASH {
+        return Err("alloy-provider's Multicall3 is not the deployed code".into());
+    }
+    crate::anvil::set_code(chain, addresses::MULTICALL3, multicall3);
+    let permit2 = permit2_code(chain.chain_id())?;
+    crate::anvil::set_code(chain, addresses::PERMIT2, permit2);
     Ok(())
 }
