@@ -1,0 +1,168 @@
+//! The book: a pair's open orders best price first for a taker, and what
+//! buying an amount across them costs.
+
+use std::cmp::Ordering;
+
+use alloy::primitives::{Address, U256, U512};
+
+use crate::store::StoredOrder;
+
+/// `a` before `b` when it asks less per unit given (`wantAmount /
+/// giveAmount`, compared exactly by cross-multiplying in 512 bits), then
+/// when it came first.
+fn by_price(a: &StoredOrder, b: &StoredOrder) -> Ordering {
+    let widen = |x: U256| U512::from(x);
+    let left = widen(a.order.wantAmount) * widen(b.order.giveAmount);
+    let right = widen(b.order.wantAmount) * widen(a.order.giveAmount);
+    left.cmp(&right)
+        .then(a.created_ms.cmp(&b.created_ms))
+        .then(a.hash.cmp(&b.hash))
+}
+
+/// What `taker` (zero: anyone) may fill of `orders` at the chain's time
+/// `now`, best price first: orders with something fillable, not expired,
+/// open to anyone or naming `taker`.
+#[must_use]
+pub fn open(mut orders: Vec<StoredOrder>, now: u64, taker: Address) -> Vec<StoredOrder> {
+    orders.retain(|o| {
+        !o.fillable.is_zero()
+            && o.order.expiry > now
+            && (o.order.taker.is_zero() || o.order.taker == taker)
+    });
+    orders.sort_by(by_price);
+    orders
+}
+
+/// One order's part of a purchase.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Leg {
+    pub order: StoredOrder,
+    pub give_fill: U256,
+    pub want_paid: U256,
+}
+
+/// Why a purchase cannot be quoted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    #[error("the amount to buy must be above zero")]
+    ZeroAmount,
+    #[error("the book holds {available} of the {wanted} asked for")]
+    Insufficient { wanted: U256, available: U256 },
+}
+
+/// The legs that buy `amount` of the give side from `book` (best price
+/// first, as [`open`] sorts it) at the lowest total: each order filled as
+/// far as it can before the next is touched. Each leg pays what the
+/// exchange charges for it, `ceil(giveFill * wantAmount / giveAmount)`.
+///
+/// # Errors
+///
+/// `amount` is zero, or the book cannot supply it.
+pub fn quote(book: &[StoredOrder], amount: U256) -> Result<Vec<Leg>, QuoteError> {
+    if amount.is_zero() {
+        return Err(QuoteError::ZeroAmount);
+    }
+    let mut legs = Vec::new();
+    let mut left = amount;
+    for stored in book {
+        if left.is_zero() {
+            break;
+        }
+        let give_fill = left.min(stored.fillable);
+        // An order whose price overflows would revert on-chain (Panic 0x11):
+        // it is skipped rather than quoted.
+        let Some(want_paid) = stored.order.want_paid(give_fill) else {
+            continue;
+        };
+        left -= give_fill;
+        legs.push(Leg {
+            order: stored.clone(),
+            give_fill,
+            want_paid,
+        });
+    }
+    if !left.is_zero() {
+        return Err(QuoteError::Insufficient {
+            wanted: amount,
+            available: amount - left,
+        });
+    }
+    Ok(legs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aat_client::orders::Order;
+    use alloy::primitives::{Bytes, B256};
+
+    fn stored(tag: u8, give: u64, want: u64, fillable: u64, created_ms: i64) -> StoredOrder {
+        StoredOrder {
+            hash: B256::repeat_byte(tag),
+            order: Order {
+                maker: Address::repeat_byte(tag),
+                taker: Address::ZERO,
+                giveId: U256::from(7),
+                giveAmount: U256::from(give),
+                wantId: U256::ZERO,
+                wantAmount: U256::from(want),
+                expiry: 100,
+                nonce: 0,
+            },
+            signature: Bytes::new(),
+            remaining: U256::from(give),
+            fillable: U256::from(fillable),
+            created_ms,
+        }
+    }
+
+    #[test]
+    fn the_cheapest_per_unit_comes_first_then_the_earliest() {
+        let book = open(
+            vec![
+                stored(1, 10, 30, 10, 1), // 3 per unit
+                stored(2, 10, 20, 10, 2), // 2 per unit
+                stored(3, 5, 10, 5, 0),   // 2 per unit, earlier
+                stored(4, 10, 1, 0, 0),   // nothing fillable
+            ],
+            50,
+            Address::ZERO,
+        );
+        let tags: Vec<u8> = book.iter().map(|o| o.hash[0]).collect();
+        assert_eq!(tags, [3, 2, 1]);
+        assert!(open(vec![stored(1, 1, 1, 1, 0)], 100, Address::ZERO).is_empty());
+        let mut private = stored(1, 1, 1, 1, 0);
+        private.order.taker = Address::repeat_byte(9);
+        assert!(open(vec![private.clone()], 0, Address::ZERO).is_empty());
+        assert_eq!(open(vec![private], 0, Address::repeat_byte(9)).len(), 1);
+    }
+
+    #[test]
+    fn a_quote_fills_the_best_first_and_rounds_each_leg_up() {
+        let book = open(
+            vec![stored(1, 3, 10, 3, 0), stored(2, 10, 40, 4, 0)],
+            0,
+            Address::ZERO,
+        );
+        let legs = quote(&book, U256::from(5)).unwrap();
+        let parts: Vec<(u8, U256, U256)> = legs
+            .iter()
+            .map(|l| (l.order.hash[0], l.give_fill, l.want_paid))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (1, U256::from(3), U256::from(10)),
+                (2, U256::from(2), U256::from(8))
+            ]
+        );
+        assert_eq!(
+            quote(&book, U256::from(8)),
+            Err(QuoteError::Insufficient {
+                wanted: U256::from(8),
+                available: U256::from(7)
+            })
+        );
+        assert_eq!(quote(&book, U256::ZERO), Err(QuoteError::ZeroAmount));
+    }
+}

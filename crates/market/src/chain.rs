@@ -1,0 +1,274 @@
+//! What the relay asks of the chain: whether a posted order would fill, in
+//! the order of the checks a taker's fill would hit, and what an order held
+//! can still fill now. Signatures are checked by `aat_client::signature`,
+//! exactly as the exchange checks them (ECDSA locally; a maker with code
+//! through its ERC-1271 `isValidSignature`).
+
+use std::fmt;
+
+use aat_client::{
+    bindings::{TokenAI, AAT},
+    orders::{Exchange, Order, TOKEN_AI},
+    signature::{self, Expected},
+    ClientError, Rails,
+};
+use alloy::{
+    eips::BlockNumberOrTag,
+    primitives::{Address, Bytes, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    sol_types::Eip712Domain,
+};
+
+/// Why a posted order was not kept. `Display` is the label used in
+/// answers and metrics.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Gives or wants nothing, or the same id on both sides.
+    InvalidOrder,
+    /// Not the maker's signature by the exchange's rules.
+    BadSignature { maker: Address },
+    /// The chain's clock has reached its expiry.
+    Expired { expiry: u64, now: u64 },
+    /// Its maker cancelled it.
+    Cancelled,
+    /// Its nonce is below its maker's floor.
+    NonceTooLow { nonce: u64, min_nonce: u64 },
+    /// Nothing of it remains to fill.
+    FullyFilled,
+    /// The maker holds none of what it gives.
+    NoBalance { id: U256 },
+    /// The exchange may not move the maker's AAT
+    /// (`AAT.setApprovalForAll(exchange, true)`) or TokenAI (`approve`).
+    NotApproved { id: U256 },
+    /// It passed the checks, then the chain voided it before it was kept
+    /// (filled, cancelled or expired meanwhile).
+    Voided,
+}
+
+impl Refusal {
+    /// The label (metrics, the answer's `error`).
+    #[must_use]
+    pub fn label(&self) -> &'static str {
+        match self {
+            Refusal::InvalidOrder => "invalid_order",
+            Refusal::BadSignature { .. } => "bad_signature",
+            Refusal::Expired { .. } => "expired",
+            Refusal::Cancelled => "cancelled",
+            Refusal::NonceTooLow { .. } => "nonce_too_low",
+            Refusal::FullyFilled => "fully_filled",
+            Refusal::NoBalance { .. } => "no_balance",
+            Refusal::NotApproved { .. } => "not_approved",
+            Refusal::Voided => "voided",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::InvalidOrder => f.write_str(
+                "the order gives or wants nothing, or the same id on both sides; the exchange refuses it (InvalidOrder)",
+            ),
+            Refusal::BadSignature { maker } => write!(
+                f,
+                "the signature is not {maker}'s over this order in the exchange's EIP-712 domain (65 bytes r||s||v, v 27 or 28, low s; or ERC-1271 for a maker with code)"
+            ),
+            Refusal::Expired { expiry, now } => write!(
+                f,
+                "the order expired: expiry {expiry} is not after the chain's time {now}"
+            ),
+            Refusal::Cancelled => f.write_str("the maker cancelled this order on-chain"),
+            Refusal::NonceTooLow { nonce, min_nonce } => write!(
+                f,
+                "the order's nonce {nonce} is below the maker's floor {min_nonce} (cancelUpTo)"
+            ),
+            Refusal::FullyFilled => f.write_str("nothing of this order remains to fill"),
+            Refusal::NoBalance { id } if id.is_zero() => {
+                f.write_str("the maker holds no TokenAI, which the order gives")
+            }
+            Refusal::NoBalance { id } => {
+                write!(f, "the maker holds none of AAT id {id}, which the order gives")
+            }
+            Refusal::NotApproved { id } if id.is_zero() => f.write_str(
+                "the exchange has no TokenAI allowance from the maker: TokenAI.approve(exchange, amount)",
+            ),
+            Refusal::NotApproved { .. } => f.write_str(
+                "the exchange may not move the maker's AAT: AAT.setApprovalForAll(exchange, true)",
+            ),
+            Refusal::Voided => f.write_str(
+                "the order stopped being fillable on-chain while it was checked (filled, cancelled or expired)",
+            ),
+        }
+    }
+}
+
+/// A posted order's fate.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The order would not fill; nothing is kept.
+    #[error("{0}")]
+    Refused(Refusal),
+    /// The chain could not be read.
+    #[error("reading the chain: {0}")]
+    Chain(#[from] ClientError),
+}
+
+/// What the chain says an order can fill now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fillable {
+    /// The exchange's `remaining`.
+    pub remaining: U256,
+    /// `remaining`, capped by the maker's balance of what it gives (and its
+    /// TokenAI allowance); zero while the exchange may not move it.
+    pub now: U256,
+}
+
+/// The exchange, the tokens it moves, and its domain.
+pub struct Chain {
+    pub exchange: Exchange<DynProvider>,
+    pub rails: Rails<DynProvider>,
+    pub domain: Eip712Domain,
+}
+
+impl Chain {
+    /// Connects to the node at `rpc` and reads the exchange at `exchange`:
+    /// its tokens and its EIP-712 domain.
+    ///
+    /// # Errors
+    ///
+    /// `rpc` is not a URL, or the exchange cannot be read there.
+    pub async fn connect(rpc: &str, exchange: Address) -> Result<Chain, ClientError> {
+        let url = rpc
+            .parse()
+            .map_err(|e| ClientError::Input(format!("rpc {rpc}: {e}")))?;
+        let provider = ProviderBuilder::new().connect_http(url).erased();
+        let exchange = Exchange::new(provider, exchange);
+        let rails = exchange.rails().await?;
+        let domain = exchange.domain().await?;
+        Ok(Chain {
+            exchange,
+            rails,
+            domain,
+        })
+    }
+
+    pub fn provider(&self) -> &DynProvider {
+        &self.exchange.provider
+    }
+
+    /// The latest block's number and timestamp.
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
+    pub async fn head(&self) -> Result<(u64, u64), ClientError> {
+        let block = self
+            .provider()
+            .get_block_by_number(BlockNumberOrTag::Latest)
+            .await?
+            .ok_or_else(|| ClientError::Decode("the node has no latest block".into()))?;
+        Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// Checks a posted order as a fill would, then what its maker holds and
+    /// allows; the order's hash and what it can fill.
+    ///
+    /// # Errors
+    ///
+    /// The first check that fails, or the chain cannot be read.
+    pub async fn check(&self, order: &Order, sig: &Bytes) -> Result<(B256, Fillable), CheckError> {
+        let refuse = |r| Err(CheckError::Refused(r));
+        if !order.is_well_formed() {
+            return refuse(Refusal::InvalidOrder);
+        }
+        let hash = order.hash(&self.domain);
+        let verdict = signature::verify(
+            &signature::Node(self.provider().clone()),
+            Expected::Account(order.maker),
+            hash,
+            sig,
+        )
+        .await?;
+        if !verdict.is_valid() {
+            return refuse(Refusal::BadSignature { maker: order.maker });
+        }
+        let (_, now) = self.head().await?;
+        if order.expiry <= now {
+            return refuse(Refusal::Expired {
+                expiry: order.expiry,
+                now,
+            });
+        }
+        if self.exchange.cancelled(hash).await? {
+            return refuse(Refusal::Cancelled);
+        }
+        let min_nonce = self.exchange.min_nonce(order.maker).await?;
+        if order.nonce < min_nonce {
+            return refuse(Refusal::NonceTooLow {
+                nonce: order.nonce,
+                min_nonce,
+            });
+        }
+        let fillable = self.fillable(order).await?;
+        if fillable.remaining.is_zero() {
+            return refuse(Refusal::FullyFilled);
+        }
+        let (balance, allowed) = self.funds(order).await?;
+        if balance.is_zero() {
+            return refuse(Refusal::NoBalance { id: order.giveId });
+        }
+        if allowed.is_zero() {
+            return refuse(Refusal::NotApproved { id: order.giveId });
+        }
+        Ok((hash, fillable))
+    }
+
+    /// What `order` can fill now: the exchange's `remaining`, capped by
+    /// what its maker holds and allows the exchange to move.
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn fillable(&self, order: &Order) -> Result<Fillable, ClientError> {
+        let remaining = self.exchange.remaining(order).await?;
+        if remaining.is_zero() {
+            return Ok(Fillable {
+                remaining,
+                now: U256::ZERO,
+            });
+        }
+        let (balance, allowed) = self.funds(order).await?;
+        Ok(Fillable {
+            remaining,
+            now: remaining.min(balance).min(allowed),
+        })
+    }
+
+    /// The maker's balance of what it gives, and how much of it the
+    /// exchange may move (all of it when approved for its AAT, none when
+    /// not; its allowance for TokenAI).
+    async fn funds(&self, order: &Order) -> Result<(U256, U256), ClientError> {
+        let maker = order.maker;
+        let exchange = self.exchange.address;
+        if order.giveId == TOKEN_AI {
+            let balance = self.rails.token_balance(maker).await?;
+            let allowance = self
+                .rails
+                .read_token(TokenAI::allowanceCall {
+                    owner: maker,
+                    spender: exchange,
+                })
+                .await?;
+            return Ok((balance, allowance));
+        }
+        let balance = self.rails.balance(maker, order.giveId).await?;
+        let approved = self
+            .rails
+            .read_aat(AAT::isApprovedForAllCall {
+                account: maker,
+                operator: exchange,
+            })
+            .await?;
+        Ok((balance, if approved { U256::MAX } else { U256::ZERO }))
+    }
+}

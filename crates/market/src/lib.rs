@@ -1,0 +1,179 @@
+//! `aat-market`: the order relay of AATExchange. Makers post signed
+//! orders; each is checked against the chain as a fill would check it
+//! ([`chain`]) before it is kept ([`store`]); takers read a pair's book best
+//! price first and get quotes ready for `fillBatch` ([`book`], [`routes`]);
+//! the relay follows the chain's logs and shrinks or drops what fills,
+//! cancels, nonce floors, transfers and approvals change ([`follow`]).
+//! [`wire`] is the JSON; [`metrics`] counts.
+
+pub mod book;
+pub mod chain;
+pub mod follow;
+pub mod metrics;
+pub mod routes;
+pub mod store;
+pub mod wire;
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
+
+use alloy::primitives::Address;
+use tokio::task::JoinHandle;
+
+use crate::{chain::Chain, metrics::Metrics, store::Store};
+
+/// What the relay needs to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The node's JSON-RPC URL.
+    pub rpc: String,
+    /// AATExchange's address (its tokens are read from it).
+    pub exchange: Address,
+    /// `sqlite://PATH` (embedded) or `postgres://...`.
+    pub database: String,
+    pub listen: SocketAddr,
+    /// How often the chain's logs are read.
+    pub poll: Duration,
+}
+
+/// Everything a request and the follower share.
+pub struct App {
+    pub chain: Chain,
+    pub store: Store,
+    pub metrics: Metrics,
+    /// Held while an order is added and while logs are applied, so that
+    /// an order is never added between a range's reads and its cursor.
+    pub book: tokio::sync::Mutex<()>,
+    /// The chain's time at the last poll (what "expired" is judged by).
+    clock: AtomicU64,
+}
+
+impl App {
+    /// The chain's time at the last poll.
+    pub fn clock(&self) -> u64 {
+        self.clock.load(Ordering::Relaxed)
+    }
+
+    /// Reads the chain's new logs and applies them, and counts.
+    ///
+    /// # Errors
+    ///
+    /// The chain or the database fails (nothing is recorded as applied
+    /// beyond the last range fully applied).
+    pub async fn follow(&self) -> Result<follow::Applied, follow::FollowError> {
+        let (_, now) = self.chain.head().await?;
+        let applied = follow::poll(self).await?;
+        self.clock.fetch_max(now, Ordering::Relaxed);
+        self.metrics
+            .followed_block
+            .set(i64::try_from(applied.block).unwrap_or(i64::MAX));
+        self.metrics.dropped.inc_by(applied.dropped);
+        self.metrics.held.set(self.store.count().await?);
+        Ok(applied)
+    }
+}
+
+/// A running relay.
+pub struct Market {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    follower: JoinHandle<()>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Market {
+    /// Opens the database, reads the exchange, catches up with the chain,
+    /// and serves.
+    ///
+    /// # Errors
+    ///
+    /// The database or the chain cannot be reached, or the address cannot
+    /// be bound; each says which.
+    pub async fn start(config: Config) -> Result<Market, String> {
+        let store = Store::open(&config.database)
+            .await
+            .map_err(|e| format!("database {}: {e}", config.database))?;
+        let chain = Chain::connect(&config.rpc, config.exchange)
+            .await
+            .map_err(|e| format!("exchange {} at {}: {e}", config.exchange, config.rpc))?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let app = Arc::new(App {
+            chain,
+            store,
+            metrics: Metrics::new(),
+            book: tokio::sync::Mutex::new(()),
+            clock: AtomicU64::new(0),
+        });
+        app.follow()
+            .await
+            .map_err(|e| format!("following {}: {e}", config.rpc))?;
+        let follower = {
+            let app = app.clone();
+            let every = config.poll.max(Duration::from_millis(10));
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(err) = app.follow().await {
+                        app.metrics.follow_errors.inc();
+                        tracing::warn!(%err, "following the chain failed; retrying");
+                    }
+                }
+            })
+        };
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let router = routes::router(app.clone());
+        let server = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(err) = serve.await {
+                tracing::error!(%err, "the server stopped");
+            }
+        });
+        tracing::info!(%addr, exchange = %app.chain.exchange.address, "market listening");
+        Ok(Market {
+            addr,
+            app,
+            follower,
+            shutdown: Some(shutdown),
+            server: Some(server),
+        })
+    }
+
+    /// `http://addr`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests, lets those in flight finish, and stops
+    /// following.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.follower.abort();
+    }
+}
+
+impl Drop for Market {
+    fn drop(&mut self) {
+        self.follower.abort();
+        if let Some(server) = &self.server {
+            server.abort();
+        }
+    }
+}

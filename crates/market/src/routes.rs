@@ -1,0 +1,322 @@
+//! The HTTP interface. Handlers return `Result<_, ApiError>`; every error
+//! answers JSON `{"error": <label>, "message": <what to do>}` with its
+//! status; the request's log line and its count are middleware.
+
+use std::{sync::Arc, time::Instant};
+
+use aat_client::{orders::Order, ClientError};
+use alloy::primitives::{Address, B256, U256};
+use axum::{
+    extract::{rejection::JsonRejection, MatchedPath, Path, Query, Request, State},
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    book::{self, QuoteError},
+    chain::{CheckError, Refusal},
+    follow,
+    store::{StoreError, StoredOrder},
+    wire::{HeldOrder, OrderJson, PostOrder, Quote, QuoteLeg, Uint},
+    App,
+};
+
+/// What a request can fail with, and its answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request does not parse.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A posted order that would not fill: nothing was kept.
+    #[error("{0}")]
+    Refused(Refusal),
+    #[error("no order {0} is held")]
+    NotFound(B256),
+    #[error("{0}")]
+    Quote(#[from] QuoteError),
+    #[error("the chain could not be read: {0}")]
+    Chain(#[from] ClientError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl From<CheckError> for ApiError {
+    fn from(err: CheckError) -> Self {
+        match err {
+            CheckError::Refused(refusal) => ApiError::Refused(refusal),
+            CheckError::Chain(err) => ApiError::Chain(err),
+        }
+    }
+}
+
+impl From<follow::FollowError> for ApiError {
+    fn from(err: follow::FollowError) -> Self {
+        match err {
+            follow::FollowError::Chain(err) => ApiError::Chain(err),
+            follow::FollowError::Store(err) => ApiError::Store(err),
+        }
+    }
+}
+
+impl ApiError {
+    fn status_and_label(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Refused(refusal) => (StatusCode::UNPROCESSABLE_ENTITY, refusal.label()),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Quote(QuoteError::ZeroAmount) => (StatusCode::BAD_REQUEST, "zero_amount"),
+            ApiError::Quote(QuoteError::Insufficient { .. }) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_liquidity")
+            }
+            ApiError::Chain(_) => (StatusCode::BAD_GATEWAY, "chain_unavailable"),
+            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "database"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, label) = self.status_and_label();
+        if status.is_server_error() {
+            tracing::warn!(error = %self, "request failed");
+        }
+        (
+            status,
+            Json(json!({ "error": label, "message": self.to_string() })),
+        )
+            .into_response()
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The router over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/orders", get(book_of).post(post_order))
+        .route("/orders/{hash}", get(order_by_hash))
+        .route("/quote", get(quote))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(app.clone(), log_line))
+        .with_state(app)
+}
+
+/// One log line and one count per request.
+async fn log_line(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let status = response.status();
+    app.metrics
+        .requests
+        .with_label_values(&[route.as_str(), status.as_str()])
+        .inc();
+    tracing::info!(
+        target: "aat_market::request",
+        %method,
+        route,
+        status = status.as_u16(),
+        total_us = started.elapsed().as_micros(),
+        "request"
+    );
+    response
+}
+
+fn held(stored: &StoredOrder) -> HeldOrder {
+    HeldOrder {
+        hash: stored.hash,
+        order: OrderJson::from(&stored.order),
+        signature: stored.signature.clone(),
+        remaining: Uint(stored.remaining),
+        fillable: Uint(stored.fillable),
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// `POST /orders`: checked against the chain, then kept (201), or refused
+/// (422, nothing kept). An order already held answers 200 as held.
+async fn post_order(
+    State(app): State<Arc<App>>,
+    body: Result<Json<PostOrder>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<HeldOrder>)> {
+    let Json(posted) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let order = Order::from(&posted.order);
+    let followed_before = app.store.followed().await?;
+    let check = app.chain.check(&order, &posted.signature).await;
+    if let Err(CheckError::Refused(refusal)) = &check {
+        app.metrics
+            .refused
+            .with_label_values(&[refusal.label()])
+            .inc();
+    }
+    let (hash, fillable) = check?;
+    let stored = StoredOrder {
+        hash,
+        order,
+        signature: posted.signature,
+        remaining: fillable.remaining,
+        fillable: fillable.now,
+        created_ms: now_ms(),
+    };
+    let _book = app.book.lock().await;
+    if !app.store.insert(&stored).await? {
+        let kept = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
+        return Ok((StatusCode::OK, Json(held(&kept))));
+    }
+    // Logs applied while it was checked were applied before it was held:
+    // it is read again so that none of them is missed.
+    if app.store.followed().await? != followed_before && follow::refresh(&app, &stored).await? {
+        app.metrics.refused.with_label_values(&["voided"]).inc();
+        return Err(ApiError::Refused(Refusal::Voided));
+    }
+    app.metrics.accepted.inc();
+    app.metrics.held.set(app.store.count().await?);
+    let kept = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
+    Ok((StatusCode::CREATED, Json(held(&kept))))
+}
+
+async fn order_by_hash(
+    State(app): State<Arc<App>>,
+    Path(hash): Path<String>,
+) -> ApiResult<Json<HeldOrder>> {
+    let hash: B256 = hash
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("{hash:?} is not a 32-byte 0x hex hash")))?;
+    let stored = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
+    Ok(Json(held(&stored)))
+}
+
+/// A pair as a query names it.
+#[derive(Deserialize)]
+struct PairQuery {
+    give: Option<String>,
+    want: Option<String>,
+    amount: Option<String>,
+    taker: Option<String>,
+}
+
+/// A pair's ids, the amount (for a quote) and the taker, parsed.
+struct Pair {
+    give: U256,
+    want: U256,
+    amount: Option<U256>,
+    taker: Address,
+}
+
+fn parse_pair(
+    query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Pair> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let number = |name: &str, value: Option<String>| -> ApiResult<Option<U256>> {
+        value
+            .map(|v| {
+                v.parse::<Uint>()
+                    .map(|u| u.0)
+                    .map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
+            })
+            .transpose()
+    };
+    let required = |name: &str, value: Option<U256>| {
+        value.ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{name} is required: an id, decimal or 0x hex (0 is TokenAI)"
+            ))
+        })
+    };
+    let taker = q
+        .taker
+        .map(|t| {
+            t.parse::<Address>()
+                .map_err(|_| ApiError::BadRequest(format!("taker: {t:?} is not an address")))
+        })
+        .transpose()?
+        .unwrap_or(Address::ZERO);
+    Ok(Pair {
+        give: required("give", number("give", q.give)?)?,
+        want: required("want", number("want", q.want)?)?,
+        amount: number("amount", q.amount)?,
+        taker,
+    })
+}
+
+/// A pair's open orders, best price first for the taker.
+async fn open_book(app: &App, pair: &Pair) -> ApiResult<Vec<StoredOrder>> {
+    let orders = app.store.pair(pair.give, pair.want).await?;
+    Ok(book::open(orders, app.clock(), pair.taker))
+}
+
+/// `GET /orders?give=&want=[&taker=]`.
+async fn book_of(
+    State(app): State<Arc<App>>,
+    query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let pair = parse_pair(query)?;
+    let orders: Vec<HeldOrder> = open_book(&app, &pair).await?.iter().map(held).collect();
+    Ok(Json(json!({
+        "giveId": Uint(pair.give),
+        "wantId": Uint(pair.want),
+        "orders": orders,
+    })))
+}
+
+/// `GET /quote?give=&want=&amount=[&taker=]`: the legs that buy `amount`
+/// of `give`, ready for `fillBatch`, and the total `want` paid.
+async fn quote(
+    State(app): State<Arc<App>>,
+    query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Quote>> {
+    let pair = parse_pair(query)?;
+    let amount = pair.amount.ok_or_else(|| {
+        ApiError::BadRequest("amount is required: how much of `give` to buy".into())
+    })?;
+    let legs = book::quote(&open_book(&app, &pair).await?, amount)?;
+    let want_total = legs
+        .iter()
+        .fold(U256::ZERO, |sum, leg| sum.saturating_add(leg.want_paid));
+    Ok(Json(Quote {
+        give_id: Uint(pair.give),
+        want_id: Uint(pair.want),
+        give_total: Uint(amount),
+        want_total: Uint(want_total),
+        legs: legs
+            .into_iter()
+            .map(|leg| QuoteLeg {
+                hash: leg.order.hash,
+                order: OrderJson::from(&leg.order.order),
+                signature: leg.order.signature,
+                give_fill: Uint(leg.give_fill),
+                want_paid: Uint(leg.want_paid),
+            })
+            .collect(),
+    }))
+}
+
+/// `GET /healthz`: the database answers; how far the chain is followed.
+async fn healthz(State(app): State<Arc<App>>) -> ApiResult<Json<serde_json::Value>> {
+    let held = app.store.count().await?;
+    Ok(Json(json!({
+        "ok": true,
+        "exchange": app.chain.exchange.address,
+        "followedBlock": app.store.followed().await?,
+        "held": held,
+    })))
+}
+
+async fn metrics(State(app): State<Arc<App>>) -> String {
+    app.metrics.render()
+}

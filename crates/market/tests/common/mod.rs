@@ -1,0 +1,256 @@
+//! What the relay's tests share: a devnode in-process with TokenAI, AAT and
+//! the exchange deployed from the shipped artifacts, traders holding
+//! credits and tokens, and a relay in front of it over a fresh SQLite file.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aat_client::{
+    bindings::TokenAI,
+    deploy::{deploy_suite_with_exchange, SuiteConfig},
+    orders::{sign_order, Exchange, Order, SignedOrder},
+    policy::bytes16,
+    Policy, Rails, AAT,
+};
+use aat_market::{Config, Market};
+use alloy::{
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use devnode::{Node, NodeConfig};
+use serde_json::{json, Value};
+
+pub fn artifact(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../artifacts/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}; run scripts/build first"))
+}
+
+/// A chain with the suite and the exchange, and a relay following it.
+pub struct World {
+    pub node: Node,
+    pub owner: Rails<DynProvider>,
+    pub owner_key: PrivateKeySigner,
+    pub exchange: Address,
+    pub market: Market,
+    pub database: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let node = Node::start(NodeConfig {
+            port: 0,
+            ..NodeConfig::default()
+        })
+        .await
+        .unwrap();
+        let owner_key: PrivateKeySigner = node.accounts()[0].1.parse().unwrap();
+        let (owner, exchange, _) = deploy_suite_with_exchange(
+            &aat_client::connect(&node.url(), owner_key.clone()).unwrap(),
+            SuiteConfig {
+                token_wasm: &artifact("token-ai.wasm"),
+                aat_wasm: &artifact("aat.wasm"),
+                name: "TokenAI".into(),
+                symbol: "TAI".into(),
+                owner: owner_key.address(),
+                treasury: Address::repeat_byte(0x7e),
+                uri: String::new(),
+            },
+            &artifact("exchange.wasm"),
+        )
+        .await
+        .unwrap();
+        let minter = owner_key.address();
+        owner
+            .send_aat(AAT::setMinterCall {
+                minter,
+                enabled: true,
+            })
+            .await
+            .unwrap();
+        owner
+            .send_token(TokenAI::setMinterCall {
+                minter,
+                enabled: true,
+            })
+            .await
+            .unwrap();
+        let database = tempfile::tempdir().unwrap();
+        let market = start_market(&node, exchange.address, &database).await;
+        World {
+            node,
+            owner,
+            owner_key,
+            exchange: exchange.address,
+            market,
+            database,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops the relay and starts another over the same database.
+    pub async fn restart_market(&mut self) {
+        let market = start_market(&self.node, self.exchange, &self.database).await;
+        std::mem::replace(&mut self.market, market).stop().await;
+    }
+
+    /// Dev account `i` (1..): a trader funded for gas.
+    pub fn trader(&self, i: usize) -> PrivateKeySigner {
+        self.node.accounts()[i].1.parse().unwrap()
+    }
+
+    /// A tradable id of the owner's pool, `amount` of it minted to `to`.
+    pub async fn credits(&self, scope: &str, to: Address, amount: u64) -> U256 {
+        let policy = Policy {
+            origin_pool: self.owner_key.address(),
+            model: bytes16("gpt-4o").unwrap(),
+            scope: bytes16(scope).unwrap(),
+            expiration: 0,
+            reclaimable: false,
+            tradable: true,
+        };
+        self.owner
+            .send_aat(policy.mint_call(to, U256::from(amount)))
+            .await
+            .unwrap();
+        policy.id()
+    }
+
+    pub async fn tokens(&self, to: Address, value: u64) {
+        self.owner
+            .send_token(TokenAI::mintCall {
+                to,
+                value: U256::from(value),
+            })
+            .await
+            .unwrap();
+    }
+
+    pub fn rails_of(&self, key: &PrivateKeySigner) -> Rails<DynProvider> {
+        Rails::new(
+            aat_client::connect(&self.node.url(), key.clone()).unwrap(),
+            self.owner.token,
+            self.owner.aat,
+        )
+    }
+
+    pub fn exchange_of(&self, key: &PrivateKeySigner) -> Exchange<DynProvider> {
+        Exchange::new(
+            aat_client::connect(&self.node.url(), key.clone()).unwrap(),
+            self.exchange,
+        )
+    }
+
+    /// `key` lets the exchange move its AAT and `tokens` of its TokenAI.
+    pub async fn approve(&self, key: &PrivateKeySigner, tokens: u64) {
+        let rails = self.rails_of(key);
+        rails
+            .send_aat(AAT::setApprovalForAllCall {
+                operator: self.exchange,
+                approved: true,
+            })
+            .await
+            .unwrap();
+        if tokens > 0 {
+            rails
+                .send_token(TokenAI::approveCall {
+                    spender: self.exchange,
+                    value: U256::from(tokens),
+                })
+                .await
+                .unwrap();
+        }
+    }
+
+    pub async fn now(&self) -> u64 {
+        let head = self.owner.provider.get_block_number().await.unwrap();
+        self.owner
+            .provider
+            .get_block_by_number(head.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .header
+            .timestamp
+    }
+
+    /// `maker`'s order, signed in the exchange's domain.
+    pub async fn order(&self, maker: &PrivateKeySigner, order: Order) -> SignedOrder {
+        let domain = self.exchange_of(maker).domain().await.unwrap();
+        sign_order(maker, &domain, order).await.unwrap()
+    }
+
+    /// Posts `signed`: the status and the JSON answer.
+    pub async fn post(&self, signed: &SignedOrder) -> (u16, Value) {
+        let body = json!({
+            "order": aat_market::wire::OrderJson::from(&signed.order),
+            "signature": signed.signature,
+        });
+        self.post_json(&body).await
+    }
+
+    pub async fn post_json(&self, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/orders", self.market.url()))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// `GET path`: the status and the JSON answer.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.market.url()))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// Makes the relay apply what the chain did so far (as its follower
+    /// does every poll).
+    pub async fn follow(&self) {
+        self.market.app.follow().await.unwrap();
+    }
+
+    pub async fn held(&self) -> i64 {
+        self.market.app.store.count().await.unwrap()
+    }
+}
+
+async fn start_market(node: &Node, exchange: Address, database: &tempfile::TempDir) -> Market {
+    Market::start(Config {
+        rpc: node.url(),
+        exchange,
+        database: format!("sqlite://{}", database.path().join("market.db").display()),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        // The tests apply the chain's logs themselves (`World::follow`),
+        // so that what they read is what they caused, not a race.
+        poll: Duration::from_secs(3600),
+    })
+    .await
+    .unwrap()
+}
+
+/// An order of `maker` giving `give` for `want`, open to anyone, not
+/// expiring.
+pub fn order(maker: Address, give: (U256, u64), want: (U256, u64)) -> Order {
+    Order {
+        maker,
+        taker: Address::ZERO,
+        giveId: give.0,
+        giveAmount: U256::from(give.1),
+        wantId: want.0,
+        wantAmount: U256::from(want.1),
+        expiry: u64::MAX,
+        nonce: 0,
+    }
+}

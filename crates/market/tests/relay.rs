@@ -1,0 +1,295 @@
+//! The relay against the shipped contracts on an in-process devnode: what
+//! it keeps would fill, what it refuses it says why and keeps nothing, its
+//! book is best price first, its quotes fill as quoted, and it follows
+//! fills and cancels made on-chain.
+
+mod common;
+
+use aat_client::orders::{SignedOrder, TOKEN_AI};
+use alloy::primitives::U256;
+use common::{order, World};
+use serde_json::{json, Value};
+
+fn hash_of(answer: &Value) -> String {
+    answer["hash"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_valid_order_is_kept_read_back_and_survives_a_restart() {
+    let mut world = World::new().await;
+    let maker = world.trader(1);
+    let id = world.credits("kept", maker.address(), 30).await;
+    world.approve(&maker, 0).await;
+    let ask = world
+        .order(&maker, order(maker.address(), (id, 30), (TOKEN_AI, 90)))
+        .await;
+
+    let (status, kept) = world.post(&ask).await;
+    assert_eq!(status, 201, "{kept}");
+    let on_chain = world
+        .exchange_of(&maker)
+        .hash_order(&ask.order)
+        .await
+        .unwrap();
+    assert_eq!(hash_of(&kept), format!("{on_chain}"));
+    assert_eq!(kept["remaining"], "30");
+    assert_eq!(kept["fillable"], "30");
+    assert_eq!(kept["order"]["giveId"], id.to_string());
+
+    let (status, read) = world.get(&format!("/orders/{on_chain}")).await;
+    assert_eq!((status, &read), (200, &kept));
+    let (status, again) = world.post(&ask).await;
+    assert_eq!((status, &again), (200, &kept), "posting twice keeps one");
+
+    world.restart_market().await;
+    let (status, book) = world.get(&format!("/orders?give={id:#x}&want=0")).await;
+    assert_eq!(status, 200, "{book}");
+    assert_eq!(book["orders"], json!([kept]));
+    let (status, health) = world.get("/healthz").await;
+    assert_eq!((status, &health["held"]), (200, &json!(1)));
+    let metrics = world
+        .http
+        .get(format!("{}/metrics", world.market.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("aat_market_orders_held 1"),
+        "the restarted relay counts what it holds:\n{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_refusal_answers_its_own_4xx_and_keeps_nothing() {
+    let world = World::new().await;
+    let (maker, stranger) = (world.trader(1), world.trader(2));
+    let id = world.credits("refused", maker.address(), 30).await;
+    world.approve(&maker, 0).await;
+    let base = order(maker.address(), (id, 30), (TOKEN_AI, 90));
+    let expect = |answer: (u16, Value), label: &str| {
+        assert_eq!(answer.0, 422, "{label}: {}", answer.1);
+        assert_eq!(answer.1["error"], label, "{}", answer.1);
+        assert!(answer.1["message"].as_str().unwrap().len() > 10);
+    };
+
+    let good = world.order(&maker, base.clone()).await;
+    let forged = SignedOrder {
+        signature: world
+            .order(
+                &stranger,
+                order(stranger.address(), (id, 30), (TOKEN_AI, 90)),
+            )
+            .await
+            .signature,
+        ..good.clone()
+    };
+    expect(world.post(&forged).await, "bad_signature");
+    let mut high_v = good.clone();
+    let mut bytes = high_v.signature.to_vec();
+    bytes[64] -= 27;
+    high_v.signature = bytes.into();
+    expect(world.post(&high_v).await, "bad_signature");
+
+    let now = world.now().await;
+    let expired = world
+        .order(
+            &maker,
+            aat_client::Order {
+                expiry: now,
+                ..base.clone()
+            },
+        )
+        .await;
+    expect(world.post(&expired).await, "expired");
+
+    let cancelled = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 1,
+                ..base.clone()
+            },
+        )
+        .await;
+    world
+        .exchange_of(&maker)
+        .cancel(std::slice::from_ref(&cancelled.order))
+        .await
+        .unwrap();
+    expect(world.post(&cancelled).await, "cancelled");
+
+    world.exchange_of(&maker).cancel_up_to(5).await.unwrap();
+    let below = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 4,
+                ..base.clone()
+            },
+        )
+        .await;
+    expect(world.post(&below).await, "nonce_too_low");
+
+    // The stranger holds none of the id; then holds some, unapproved.
+    let unfunded = world
+        .order(
+            &stranger,
+            order(stranger.address(), (id, 30), (TOKEN_AI, 90)),
+        )
+        .await;
+    expect(world.post(&unfunded).await, "no_balance");
+    world
+        .rails_of(&maker)
+        .send_aat(aat_client::AAT::safeTransferFromCall {
+            from: maker.address(),
+            to: stranger.address(),
+            id,
+            value: U256::from(5),
+            data: Default::default(),
+        })
+        .await
+        .unwrap();
+    expect(world.post(&unfunded).await, "not_approved");
+    let bid = world
+        .order(
+            &stranger,
+            order(stranger.address(), (TOKEN_AI, 50), (id, 5)),
+        )
+        .await;
+    world.tokens(stranger.address(), 50).await;
+    expect(world.post(&bid).await, "not_approved");
+
+    let (status, answer) = world
+        .post_json(&json!({"order": {"maker": "nobody"}, "signature": "0x"}))
+        .await;
+    assert_eq!((status, &answer["error"]), (400, &json!("bad_request")));
+
+    assert_eq!(world.held().await, 0, "nothing refused was kept");
+    let (_, book) = world.get(&format!("/orders?give={id}&want=0")).await;
+    assert_eq!(book["orders"], json!([]));
+    let domain = world.exchange_of(&maker).domain().await.unwrap();
+    let (status, _) = world
+        .get(&format!("/orders/{}", good.order.hash(&domain)))
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_book_is_best_price_first_and_a_quote_across_two_orders_fills_as_quoted() {
+    let world = World::new().await;
+    let (cheap, dear, taker) = (world.trader(1), world.trader(2), world.trader(3));
+    let id = world.credits("book", cheap.address(), 10).await;
+    world.credits("book", dear.address(), 10).await;
+    world.approve(&cheap, 0).await;
+    world.approve(&dear, 0).await;
+    world.tokens(taker.address(), 1_000).await;
+    world.approve(&taker, 1_000).await;
+
+    // 3 per unit, posted first; 2 per unit.
+    let dear_ask = world
+        .order(&dear, order(dear.address(), (id, 10), (TOKEN_AI, 30)))
+        .await;
+    let cheap_ask = world
+        .order(&cheap, order(cheap.address(), (id, 10), (TOKEN_AI, 20)))
+        .await;
+    let (_, dear_held) = world.post(&dear_ask).await;
+    let (_, cheap_held) = world.post(&cheap_ask).await;
+    let (status, book) = world.get(&format!("/orders?give={id}&want=0x0")).await;
+    assert_eq!(status, 200, "{book}");
+    assert_eq!(book["orders"], json!([cheap_held, dear_held]));
+    let (_, reversed) = world.get(&format!("/orders?give=0&want={id}")).await;
+    assert_eq!(reversed["orders"], json!([]), "no one sells TokenAI for it");
+
+    let (status, quote) = world
+        .get(&format!("/quote?give={id}&want=0&amount=13"))
+        .await;
+    assert_eq!(status, 200, "{quote}");
+    assert_eq!(quote["wantTotal"], "29", "10 at 2, then 3 at 3");
+    let legs = quote["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2);
+    assert_eq!(legs[0]["hash"], cheap_held["hash"]);
+    assert_eq!(
+        (&legs[0]["giveFill"], &legs[1]["giveFill"]),
+        (&json!("10"), &json!("3"))
+    );
+
+    // The legs are what fillBatch takes, and pay what was quoted.
+    let signed =
+        [(&cheap_ask, 10u64), (&dear_ask, 3)].map(|(s, fill)| ((*s).clone(), U256::from(fill)));
+    let fills = world.exchange_of(&taker).fill_batch(&signed).await.unwrap();
+    let paid = fills
+        .filled
+        .iter()
+        .fold(U256::ZERO, |sum, f| sum + f.wantPaid);
+    assert_eq!(paid, U256::from(29));
+
+    let (status, short) = world
+        .get(&format!("/quote?give={id}&want=0&amount=100"))
+        .await;
+    assert_eq!(
+        (status, &short["error"]),
+        (422, &json!("insufficient_liquidity"))
+    );
+    let (status, bad) = world.get("/quote?give=seven&want=0&amount=1").await;
+    assert_eq!((status, &bad["error"]), (400, &json!("bad_request")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_book_follows_fills_transfers_and_cancels_made_on_chain() {
+    let world = World::new().await;
+    let (maker, taker) = (world.trader(1), world.trader(2));
+    let id = world.credits("follow", maker.address(), 30).await;
+    world.approve(&maker, 0).await;
+    world.tokens(taker.address(), 1_000).await;
+    world.approve(&taker, 1_000).await;
+    let ask = world
+        .order(&maker, order(maker.address(), (id, 30), (TOKEN_AI, 60)))
+        .await;
+    let (_, kept) = world.post(&ask).await;
+    let path = format!("/orders/{}", hash_of(&kept));
+
+    world
+        .exchange_of(&taker)
+        .fill(&ask, U256::from(12))
+        .await
+        .unwrap();
+    world.follow().await;
+    let (_, after_fill) = world.get(&path).await;
+    assert_eq!(
+        (&after_fill["remaining"], &after_fill["fillable"]),
+        (&json!("18"), &json!("18"))
+    );
+
+    // The maker gives most of its credits away: less can fill than remains.
+    world
+        .rails_of(&maker)
+        .send_aat(aat_client::AAT::safeTransferFromCall {
+            from: maker.address(),
+            to: taker.address(),
+            id,
+            value: U256::from(10),
+            data: Default::default(),
+        })
+        .await
+        .unwrap();
+    world.follow().await;
+    let (_, after_transfer) = world.get(&path).await;
+    assert_eq!(
+        (&after_transfer["remaining"], &after_transfer["fillable"]),
+        (&json!("18"), &json!("8"))
+    );
+
+    world
+        .exchange_of(&maker)
+        .cancel(std::slice::from_ref(&ask.order))
+        .await
+        .unwrap();
+    world.follow().await;
+    let (status, _) = world.get(&path).await;
+    assert_eq!(status, 404, "a cancelled order is forgotten");
+    let (_, book) = world.get(&format!("/orders?give={id}&want=0")).await;
+    assert_eq!(book["orders"], json!([]));
+}
