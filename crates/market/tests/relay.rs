@@ -282,14 +282,61 @@ async fn the_book_follows_fills_transfers_and_cancels_made_on_chain() {
         (&json!("18"), &json!("8"))
     );
 
+    // Approval withdrawn: kept, out of the book; given back: in again.
+    let book_path = format!("/orders?give={id}&want=0");
+    let approve = |approved: bool| aat_client::AAT::setApprovalForAllCall {
+        operator: world.exchange,
+        approved,
+    };
+    let maker_rails = world.rails_of(&maker);
+    maker_rails.send_aat(approve(false)).await.unwrap();
+    world.follow().await;
+    let (_, unapproved) = world.get(&path).await;
+    assert_eq!(unapproved["fillable"], "0");
+    let (_, book) = world.get(&book_path).await;
+    assert_eq!(book["orders"], json!([]));
+    maker_rails.send_aat(approve(true)).await.unwrap();
+    world.follow().await;
+    let (_, book) = world.get(&book_path).await;
+    assert_eq!(book["orders"], json!([after_transfer]));
+
+    // A second order, voided by the maker's nonce floor.
+    let other = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 1,
+                ..order(maker.address(), (id, 8), (TOKEN_AI, 8))
+            },
+        )
+        .await;
+    let (status, _) = world.post(&other).await;
+    assert_eq!(status, 201);
+    world.exchange_of(&maker).cancel_up_to(2).await.unwrap();
+    world.follow().await;
+    assert_eq!(world.held().await, 0, "both orders are below the floor");
+
+    let fresh = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 2,
+                ..ask.order.clone()
+            },
+        )
+        .await;
+    let (status, fresh_held) = world.post(&fresh).await;
+    assert_eq!(status, 201, "{fresh_held}");
     world
         .exchange_of(&maker)
-        .cancel(std::slice::from_ref(&ask.order))
+        .cancel(std::slice::from_ref(&fresh.order))
         .await
         .unwrap();
     world.follow().await;
-    let (status, _) = world.get(&path).await;
+    let (status, _) = world
+        .get(&format!("/orders/{}", hash_of(&fresh_held)))
+        .await;
     assert_eq!(status, 404, "a cancelled order is forgotten");
-    let (_, book) = world.get(&format!("/orders?give={id}&want=0")).await;
+    let (_, book) = world.get(&book_path).await;
     assert_eq!(book["orders"], json!([]));
 }
