@@ -6,8 +6,8 @@
 mod common;
 
 use aat_client::orders::{SignedOrder, TOKEN_AI};
-use alloy::primitives::U256;
-use common::{order, World};
+use alloy::{primitives::U256, providers::Provider};
+use common::{magic_word, order, World};
 use serde_json::{json, Value};
 
 fn hash_of(answer: &Value) -> String {
@@ -339,4 +339,51 @@ async fn the_book_follows_fills_transfers_and_cancels_made_on_chain() {
     assert_eq!(status, 404, "a cancelled order is forgotten");
     let (_, book) = world.get(&book_path).await;
     assert_eq!(book["orders"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_smart_account_makers_order_is_checked_by_erc1271_as_the_exchange_checks_it() {
+    let world = World::new().await;
+    let (taker, owner_of_wallet) = (world.trader(1), world.trader(2));
+    let wallet = owner_of_wallet.address();
+    let id = world.credits("wallet", wallet, 10).await;
+    world.tokens(taker.address(), 100).await;
+    world.approve(&taker, 100).await;
+    world.make_echo_wallet(wallet).await;
+    let ask = order(wallet, (id, 10), (TOKEN_AI, 20));
+    let signed = |signature: Vec<u8>| SignedOrder {
+        order: ask.clone(),
+        signature: signature.into(),
+    };
+
+    let (status, refused) = world.post(&signed(vec![0x11; 32])).await;
+    assert_eq!((status, &refused["error"]), (422, &json!("bad_signature")));
+    // The wallet's yes passes the signature; the approval is still missing.
+    let (status, refused) = world.post(&signed(magic_word())).await;
+    assert_eq!((status, &refused["error"]), (422, &json!("not_approved")));
+    // Approved the way a wallet would have it (its code set aside a moment).
+    let provider = &world.owner.provider;
+    provider
+        .raw_request::<_, ()>(
+            "anvil_setCode".into(),
+            (wallet, alloy::primitives::Bytes::new()),
+        )
+        .await
+        .unwrap();
+    world.approve(&owner_of_wallet, 0).await;
+    world.make_echo_wallet(wallet).await;
+    world.follow().await;
+    let (status, kept) = world.post(&signed(magic_word())).await;
+    assert_eq!(status, 201, "{kept}");
+
+    // What the relay accepted, the exchange fills.
+    let fills = world
+        .exchange_of(&taker)
+        .fill(&signed(magic_word()), U256::from(4))
+        .await
+        .unwrap();
+    assert_eq!(fills.filled[0].wantPaid, U256::from(8));
+    world.follow().await;
+    let (_, after) = world.get(&format!("/orders/{}", hash_of(&kept))).await;
+    assert_eq!(after["remaining"], "6");
 }

@@ -254,3 +254,38 @@ pub fn order(maker: Address, give: (U256, u64), want: (U256, u64)) -> Order {
         nonce: 0,
     }
 }
+
+/// A smart account whose ERC-1271 `isValidSignature(hash, sig)` answers
+/// `sig` itself (so a signature that is the magic word is "valid") and whose
+/// other calls (`onERC1155Received`...) answer their own selector: the
+/// gateway's tests' echo wallet (`crates/gateway/tests/common/signers.rs`,
+/// where its bytecode is laid out).
+const ECHO_WALLET: &str =
+    "60003560e01c80631626ba7e14601b5760e01b60005260206000f35b506044358015602e57\
+     8060646000376000f35b600080fd";
+
+impl World {
+    /// Turns `account` into an echo wallet: the node puts the wallet's code
+    /// at its address (`anvil_setCode`). What the account approved while it
+    /// was a key stays approved. (The node refuses transactions from an
+    /// address with code, EIP-3607, even impersonated, so a wallet cannot
+    /// approve anything once it is one.)
+    pub async fn make_echo_wallet(&self, account: Address) {
+        let runtime = alloy::hex::decode(ECHO_WALLET).unwrap();
+        self.owner
+            .provider
+            .raw_request::<_, ()>(
+                "anvil_setCode".into(),
+                (account, alloy::primitives::Bytes::from(runtime)),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// The ERC-1271 magic value as a whole word: the echo wallet's yes.
+pub fn magic_word() -> Vec<u8> {
+    let mut word = vec![0u8; 32];
+    word[..4].copy_from_slice(&aat_client::signature::ERC1271_MAGIC);
+    word
+}
