@@ -26,6 +26,7 @@ use alloy::{
 };
 
 use crate::{
+    events::BookEvent,
     store::{StoreError, StoredOrder},
     App,
 };
@@ -97,14 +98,23 @@ fn touched(app: &App, log: &Log) -> Vec<Address> {
 /// The chain or the database fails.
 pub async fn refresh(app: &App, stored: &StoredOrder) -> Result<bool, FollowError> {
     let fillable = app.chain.fillable(&stored.order).await?;
+    let o = &stored.order;
     if fillable.remaining.is_zero() {
         app.store.delete(stored.hash).await?;
+        app.events
+            .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
         return Ok(true);
     }
     if (fillable.remaining, fillable.now) != (stored.remaining, stored.fillable) {
         app.store
             .update(stored.hash, fillable.remaining, fillable.now)
             .await?;
+        let now = StoredOrder {
+            remaining: fillable.remaining,
+            fillable: fillable.now,
+            ..stored.clone()
+        };
+        app.events.publish(BookEvent::held(&now, false));
     }
     Ok(false)
 }
@@ -163,6 +173,9 @@ pub async fn poll(app: &App) -> Result<Applied, FollowError> {
         applied.block = to;
         applied.logs = logs.len();
     }
-    applied.dropped += app.store.delete_expired(now).await?;
+    for (hash, give, want) in app.store.delete_expired(now).await? {
+        applied.dropped += 1;
+        app.events.publish(BookEvent::removed(hash, give, want));
+    }
     Ok(applied)
 }

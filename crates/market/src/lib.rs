@@ -4,10 +4,12 @@
 //! price first and get quotes ready for `fillBatch` ([`book`], [`routes`]);
 //! the relay follows the chain's logs and shrinks or drops what fills,
 //! cancels, nonce floors, transfers and approvals change ([`follow`]).
-//! [`wire`] is the JSON; [`metrics`] counts.
+//! [`events`] streams the book's changes; [`wire`] is the JSON; [`metrics`]
+//! counts.
 
 pub mod book;
 pub mod chain;
+pub mod events;
 pub mod follow;
 pub mod metrics;
 pub mod routes;
@@ -26,7 +28,7 @@ use std::{
 use alloy::primitives::Address;
 use tokio::task::JoinHandle;
 
-use crate::{chain::Chain, metrics::Metrics, store::Store};
+use crate::{chain::Chain, events::Events, metrics::Metrics, store::Store};
 
 /// What the relay needs to run.
 #[derive(Clone, Debug)]
@@ -47,6 +49,8 @@ pub struct App {
     pub chain: Chain,
     pub store: Store,
     pub metrics: Metrics,
+    /// The book's changes, for `GET /orders/stream`.
+    pub events: Events,
     /// Held while an order is added and while logs are applied, so that
     /// an order is never added between a range's reads and its cursor.
     pub book: tokio::sync::Mutex<()>,
@@ -111,6 +115,7 @@ impl Market {
             chain,
             store,
             metrics: Metrics::new(),
+            events: Events::default(),
             book: tokio::sync::Mutex::new(()),
             clock: AtomicU64::new(0),
         });

@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::{
     book::{self, QuoteError},
     chain::{CheckError, Refusal},
+    events::BookEvent,
     follow,
     store::{StoreError, StoredOrder},
     wire::{HeldOrder, OrderJson, PostOrder, Quote, QuoteLeg, Uint},
@@ -99,6 +100,7 @@ type ApiResult<T> = Result<T, ApiError>;
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/orders", get(book_of).post(post_order))
+        .route("/orders/stream", get(stream))
         .route("/orders/{hash}", get(order_by_hash))
         .route("/quote", get(quote))
         .route("/healthz", get(healthz))
@@ -133,13 +135,7 @@ async fn log_line(State(app): State<Arc<App>>, request: Request, next: Next) -> 
 }
 
 fn held(stored: &StoredOrder) -> HeldOrder {
-    HeldOrder {
-        hash: stored.hash,
-        order: OrderJson::from(&stored.order),
-        signature: stored.signature.clone(),
-        remaining: Uint(stored.remaining),
-        fillable: Uint(stored.fillable),
-    }
+    HeldOrder::from(stored)
 }
 
 fn now_ms() -> i64 {
@@ -187,6 +183,7 @@ async fn post_order(
     app.metrics.accepted.inc();
     app.metrics.held.set(app.store.count().await?);
     let kept = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
+    app.events.publish(BookEvent::held(&kept, true));
     Ok((StatusCode::CREATED, Json(held(&kept))))
 }
 
@@ -272,6 +269,19 @@ async fn book_of(
         "wantId": Uint(pair.want),
         "orders": orders,
     })))
+}
+
+/// `GET /orders/stream?give=&want=[&taker=]`: the pair's changes as
+/// server-sent events ([`crate::events`]).
+async fn stream(
+    State(app): State<Arc<App>>,
+    query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let pair = parse_pair(query)?;
+    Ok(app
+        .events
+        .stream(pair.give, pair.want, pair.taker)
+        .into_response())
 }
 
 /// `GET /quote?give=&want=&amount=[&taker=]`: the legs that buy `amount`

@@ -267,17 +267,25 @@ impl Store {
     }
 
     /// Forgets the orders expired at `now` (fillable only while the block's
-    /// timestamp is below the expiry); how many.
+    /// timestamp is below the expiry); each one's hash and pair.
     ///
     /// # Errors
     ///
-    /// The database fails.
-    pub async fn delete_expired(&self, now: u64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM orders WHERE expiry_key <= $1")
+    /// The database fails or holds something that does not parse.
+    pub async fn delete_expired(&self, now: u64) -> Result<Vec<(B256, U256, U256)>> {
+        sqlx::query("DELETE FROM orders WHERE expiry_key <= $1 RETURNING hash, give_id, want_id")
             .bind(i64::try_from(now).unwrap_or(i64::MAX))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    parse(&text(row, "hash")?)?,
+                    parse(&text(row, "give_id")?)?,
+                    parse(&text(row, "want_id")?)?,
+                ))
+            })
+            .collect()
     }
 
     /// How many orders are held.

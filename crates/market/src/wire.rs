@@ -9,6 +9,8 @@ use aat_client::orders::Order;
 use alloy::primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::store::StoredOrder;
+
 /// A 256-bit amount or id in JSON: a decimal or `0x` hex string.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Uint(pub U256);
@@ -130,6 +132,18 @@ pub struct HeldOrder {
     /// (and, for TokenAI, its allowance to the exchange) covers; zero while
     /// the exchange is not approved.
     pub fillable: Uint,
+}
+
+impl From<&StoredOrder> for HeldOrder {
+    fn from(stored: &StoredOrder) -> HeldOrder {
+        HeldOrder {
+            hash: stored.hash,
+            order: OrderJson::from(&stored.order),
+            signature: stored.signature.clone(),
+            remaining: Uint(stored.remaining),
+            fillable: Uint(stored.fillable),
+        }
+    }
 }
 
 /// One order's part of a quote, ready for `fillBatch`.

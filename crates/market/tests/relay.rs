@@ -387,3 +387,58 @@ async fn a_smart_account_makers_order_is_checked_by_erc1271_as_the_exchange_chec
     let (_, after) = world.get(&format!("/orders/{}", hash_of(&kept))).await;
     assert_eq!(after["remaining"], "6");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stream_tells_a_pairs_subscriber_what_was_added_changed_and_removed() {
+    let world = World::new().await;
+    let (maker, taker) = (world.trader(1), world.trader(2));
+    let id = world.credits("stream", maker.address(), 30).await;
+    let elsewhere = world.credits("elsewhere", maker.address(), 5).await;
+    world.approve(&maker, 0).await;
+    world.tokens(taker.address(), 1_000).await;
+    world.approve(&taker, 1_000).await;
+    let mut events = world
+        .subscribe(&format!("/orders/stream?give={id}&want=0"))
+        .await;
+
+    // Another pair's order is not this stream's.
+    let other = world
+        .order(
+            &maker,
+            order(maker.address(), (elsewhere, 5), (TOKEN_AI, 5)),
+        )
+        .await;
+    assert_eq!(world.post(&other).await.0, 201);
+    let ask = world
+        .order(&maker, order(maker.address(), (id, 30), (TOKEN_AI, 60)))
+        .await;
+    let (_, kept) = world.post(&ask).await;
+    assert_eq!(events.next().await, ("added".to_owned(), kept.clone()));
+
+    world
+        .exchange_of(&taker)
+        .fill(&ask, U256::from(10))
+        .await
+        .unwrap();
+    world.follow().await;
+    let (name, updated) = events.next().await;
+    assert_eq!(name, "updated");
+    assert_eq!(
+        (&updated["hash"], &updated["remaining"]),
+        (&kept["hash"], &json!("20"))
+    );
+
+    world
+        .exchange_of(&maker)
+        .cancel(std::slice::from_ref(&ask.order))
+        .await
+        .unwrap();
+    world.follow().await;
+    assert_eq!(
+        events.next().await,
+        (
+            "removed".to_owned(),
+            json!({"hash": kept["hash"], "giveId": id.to_string(), "wantId": "0"})
+        )
+    );
+}

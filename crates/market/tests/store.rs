@@ -61,7 +61,10 @@ async fn exercise(url: &str) {
         (updated.remaining, updated.fillable),
         (U256::from(5), U256::ZERO)
     );
-    assert_eq!(store.delete_expired(500).await.unwrap(), 1);
+    assert_eq!(
+        store.delete_expired(500).await.unwrap(),
+        [(expired.hash, id, U256::ZERO)]
+    );
     assert_eq!(store.get(expired.hash).await.unwrap(), None);
 
     assert_eq!(store.followed().await.unwrap(), None);

@@ -289,3 +289,59 @@ pub fn magic_word() -> Vec<u8> {
     word[..4].copy_from_slice(&aat_client::signature::ERC1271_MAGIC);
     word
 }
+
+/// A subscriber of the relay's server-sent events.
+pub struct Subscription {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Subscription {
+    /// The next event's name and JSON data (keep-alive comments skipped),
+    /// waiting at most 10 s for it.
+    pub async fn next(&mut self) -> (String, Value) {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    frame
+                        .lines()
+                        .find_map(|line| line.strip_prefix(name))
+                        .map(|v| v.trim_start().to_owned())
+                };
+                if let (Some(event), Some(data)) = (field("event:"), field("data:")) {
+                    return (event, serde_json::from_str(&data).unwrap());
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.response.chunk())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .expect("the stream stays open");
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+}
+
+impl World {
+    /// Subscribes to `path`'s server-sent events.
+    pub async fn subscribe(&self, path: &str) -> Subscription {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.market.url()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/event-stream",
+            "an SSE stream"
+        );
+        Subscription {
+            response,
+            buffer: String::new(),
+        }
+    }
+}
