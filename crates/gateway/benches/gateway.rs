@@ -66,7 +66,6 @@ async fn paid(shared: &Shared, holder: &Holder, body: &serde_json::Value) -> (Du
             .http
             .post(format!("{}/v1/chat/completions", shared.url))
             .header("payment-signature", header)
-            .header("aat-holder", holder.key.address().to_string())
             .json(body)
             .send()
             .await
