@@ -1,6 +1,7 @@
-//! What the relay asks of the chain: whether a posted order would fill, in
-//! the order of the checks a taker's fill would hit, and what an order held
-//! can still fill now. Signatures are checked by `aat_client::signature`,
+//! What the relay asks of the chain: whether a posted order would fill (the
+//! exchange's checks, the cheapest first: the order's form and its
+//! signature, local for a key, before anything is read from the chain), and
+//! what an order held can still fill now. Signatures are checked by `aat_client::signature`,
 //! exactly as the exchange checks them (ECDSA locally; a maker with code
 //! through its ERC-1271 `isValidSignature`).
 

@@ -48,6 +48,8 @@ pub enum FollowError {
 pub struct Applied {
     /// The last block applied.
     pub block: u64,
+    /// The chain's time at the head when the poll began.
+    pub now: u64,
     pub logs: usize,
     /// Orders re-read.
     pub refreshed: usize,
@@ -135,11 +137,13 @@ pub async fn poll(app: &App) -> Result<Applied, FollowError> {
         app.store.set_followed(head).await?;
         return Ok(Applied {
             block: head,
+            now,
             ..Applied::default()
         });
     };
     let mut applied = Applied {
         block: followed,
+        now,
         ..Applied::default()
     };
     if followed < head {

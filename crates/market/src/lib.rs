@@ -71,9 +71,8 @@ impl App {
     /// The chain or the database fails (nothing is recorded as applied
     /// beyond the last range fully applied).
     pub async fn follow(&self) -> Result<follow::Applied, follow::FollowError> {
-        let (_, now) = self.chain.head().await?;
         let applied = follow::poll(self).await?;
-        self.clock.fetch_max(now, Ordering::Relaxed);
+        self.clock.fetch_max(applied.now, Ordering::Relaxed);
         self.metrics
             .followed_block
             .set(i64::try_from(applied.block).unwrap_or(i64::MAX));
