@@ -22,7 +22,7 @@ pub mod signing;
 pub mod x402;
 
 pub use bindings::{AATExchange, TokenAI, AAT};
-pub use error::{ClientError, SpecError};
+pub use error::{ClientError, Contract, SpecError};
 pub use orders::{Exchange, Order, SignedOrder};
 pub use policy::{bytes16, Policy};
 pub use rails::{connect, Channel, Rails, Settlement};
