@@ -15,6 +15,7 @@
 //! exponential backoff.
 
 pub mod exact;
+pub mod exact_batch;
 pub mod split;
 
 use std::{

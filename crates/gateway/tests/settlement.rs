@@ -227,3 +227,75 @@ async fn a_payment_whose_nonce_the_payer_spends_before_the_response_withholds_th
         u(EXACT_PRICE)
     );
 }
+
+/// Queued `exact` payments settle many to a transaction through
+/// Multicall3, each outcome its own (issue #21 item 7): three payers' in
+/// one `aggregate3`, and the one whose nonce its payer spent first fails
+/// alone (not paid).
+#[tokio::test(flavor = "multi_thread")]
+async fn queued_exact_payments_settle_together_through_multicall3() {
+    use alloy::{consensus::Transaction, providers::Provider};
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let ledger = &served.gateway.app.ledger;
+    let worker = served.gateway.app.settling.lock().await;
+    let mut queued = Vec::new();
+    for name in ["batch a", "batch b", "batch c", "spends first"] {
+        let agent = party(&world, name).await;
+        world.pay_in(agent.address(), 10).await;
+        let pays = world.exact_payer(&agent).await;
+        let paid = pays.post(&url, &chat("queue me", false)).await.unwrap();
+        assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+        let settlement = paid.settlement.unwrap();
+        assert!(settlement.is_pending());
+        let nonce: B256 =
+            serde_json::from_value(settlement.extensions.unwrap()["exact"]["nonce"].clone())
+                .unwrap();
+        queued.push((agent, nonce));
+    }
+    let (cheat, cheat_nonce) = &queued[3];
+    spend_own_nonce(&world, cheat, *cheat_nonce).await;
+    drop(worker);
+    let report = served.gateway.settle_now().await.unwrap();
+    assert_eq!(
+        (report.exact_settled, report.exact_failed),
+        (3, 1),
+        "{report:?}"
+    );
+    let mut transactions = std::collections::HashSet::new();
+    for (agent, nonce) in &queued[..3] {
+        let (status, tx, _) = ledger
+            .exact_state(agent.address(), *nonce)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status, "settled");
+        transactions.insert(tx.unwrap());
+        assert_eq!(
+            world.owner.token_balance(agent.address()).await.unwrap(),
+            u(9 * EXACT_PRICE),
+            "paid once"
+        );
+    }
+    assert_eq!(transactions.len(), 1, "one transaction for the three");
+    let tx = *transactions.iter().next().unwrap();
+    let sent = world
+        .owner
+        .provider
+        .get_transaction_by_hash(tx)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        sent.inner.to(),
+        Some(aat_gateway::settlement::exact_batch::MULTICALL3)
+    );
+    let (status, _, reason) = ledger
+        .exact_state(cheat.address(), *cheat_nonce)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert!(reason.unwrap().contains("did not pay"));
+}

@@ -11,7 +11,7 @@
 //! answer settled before the response is withheld, and a payer whose served
 //! request did not pay is refused `exact` until the provider is paid.
 
-use aat_client::{bindings::TokenAI, error::is, ClientError};
+use aat_client::{bindings::TokenAI, error::is, signature::Accounts, ClientError};
 use alloy::{
     primitives::{Address, B256},
     providers::Provider,
@@ -54,16 +54,20 @@ impl App {
             .queued_exact(batch)
             .await
             .map_err(|e| e.to_string())?;
+        // Many at once through Multicall3 where the chain has it.
+        if queued.len() > 1
+            && self
+                .chain
+                .has_code(super::exact_batch::MULTICALL3)
+                .await
+                .unwrap_or(false)
+        {
+            return self.settle_exact_batch(&queued, report).await;
+        }
         let mut first_error = None;
-        for payment in queued {
-            match self.settle_one_exact(&payment).await {
-                Ok(ExactOutcome::Settled(_)) => report.exact_settled += 1,
-                Ok(ExactOutcome::Failed(_)) => report.exact_failed += 1,
-                Err(err) => {
-                    tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %err, "exact payment left queued");
-                    first_error.get_or_insert(err);
-                }
-            }
+        for payment in &queued {
+            let outcome = self.settle_one_exact(payment).await;
+            self.count(outcome, payment, report, &mut first_error);
         }
         first_error.map_or(Ok(()), Err)
     }
@@ -101,7 +105,10 @@ impl App {
     /// the outcome. When its nonce is already used, it counts as paid only
     /// if the transaction that used it paid exactly this payment (this
     /// gateway's before a crash, or anyone's relaying it).
-    async fn settle_one_exact(&self, payment: &ExactRow) -> Result<ExactOutcome, String> {
+    pub(super) async fn settle_one_exact(
+        &self,
+        payment: &ExactRow,
+    ) -> Result<ExactOutcome, String> {
         let result = self.chain.rails.send_token(settlement_call(payment)).await;
         let outcome = match &result {
             Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
@@ -252,7 +259,7 @@ impl App {
 /// `AuthorizationUsed` of `payment`'s nonce is the `Transfer` of exactly
 /// its value from its payer to its payee (TokenAI emits the two together,
 /// in that order, for each authorization it executes).
-fn paid_by(logs: &[alloy::rpc::types::Log], token: Address, payment: &ExactRow) -> bool {
+pub(super) fn paid_by(logs: &[alloy::rpc::types::Log], token: Address, payment: &ExactRow) -> bool {
     let mut ours = logs.iter().filter(|log| log.address() == token);
     let used = [
         TokenAI::AuthorizationUsed::SIGNATURE_HASH,

@@ -1,0 +1,153 @@
+//! Settling queued `exact` payments many to a transaction, through
+//! Multicall3's `aggregate3` (as x402's own servers batch EIP-3009
+//! authorizations), each payment's outcome recorded on its own.
+//!
+//! A dry run of the whole batch first (`eth_call`, each call allowed to
+//! fail) sorts the payments: one that would fail goes alone, the way a
+//! single one is settled (`settle_one_exact`: its nonce used elsewhere is
+//! looked into, TokenAI's refusal recorded), so its reason is the
+//! contract's own; the others go together. Once mined, a payment counts as
+//! paid only when the receipt shows its nonce used and exactly its value
+//! moved from its payer to its payee (`paid_by`), as for one sent alone;
+//! one whose call failed in between (the payer raced it) stays queued for
+//! the next round, which settles it alone.
+
+use aat_client::{error::Contract, rails::send_call};
+use alloy::{
+    primitives::{address, Address},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    sol,
+    sol_types::SolCall,
+};
+
+use super::{exact::paid_by, Report};
+use crate::{ledger::ExactRow, payment::settlement_call, App};
+
+/// Multicall3's address, the same on every chain (the devnode has it from
+/// genesis).
+pub const MULTICALL3: Address = address!("0xcA11bde05977b3631167028862bE2a173976CA11");
+
+sol! {
+    /// Multicall3's `aggregate3`.
+    struct Call3 { address target; bool allowFailure; bytes callData; }
+    struct Result3 { bool success; bytes returnData; }
+    function aggregate3(Call3[] calls) external payable returns (Result3[] returnData);
+}
+
+impl App {
+    /// `aggregate3` of `payments`' `transferWithAuthorization` calls, each
+    /// allowed to fail.
+    fn aggregate(&self, payments: &[&ExactRow]) -> aggregate3Call {
+        aggregate3Call {
+            calls: payments
+                .iter()
+                .map(|p| Call3 {
+                    target: self.chain.rails.token,
+                    allowFailure: true,
+                    callData: settlement_call(p).abi_encode().into(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Settles `payments` (two or more) in as few transactions as it can.
+    ///
+    /// # Errors
+    ///
+    /// The node or the ledger failed: what is not recorded stays queued.
+    pub(super) async fn settle_exact_batch(
+        &self,
+        payments: &[ExactRow],
+        report: &mut Report,
+    ) -> Result<(), String> {
+        let provider = &self.chain.rails.provider;
+        let all: Vec<&ExactRow> = payments.iter().collect();
+        let dry = provider
+            .call(
+                TransactionRequest::default()
+                    .to(MULTICALL3)
+                    .input(self.aggregate(&all).abi_encode().into()),
+            )
+            .await
+            .map_err(|e| format!("dry run of the exact batch: {e}"))?;
+        let results = aggregate3Call::abi_decode_returns(&dry)
+            .map_err(|e| format!("Multicall3's answer: {e}"))?;
+        let (mut together, mut alone) = (Vec::new(), Vec::new());
+        for (payment, result) in payments.iter().zip(results) {
+            if result.success {
+                together.push(payment);
+            } else {
+                alone.push(payment);
+            }
+        }
+        let mut first_error = None;
+        for payment in alone {
+            self.count(
+                self.settle_one_exact(payment).await,
+                payment,
+                report,
+                &mut first_error,
+            );
+        }
+        if together.len() == 1 {
+            let payment = together[0];
+            self.count(
+                self.settle_one_exact(payment).await,
+                payment,
+                report,
+                &mut first_error,
+            );
+        } else if !together.is_empty() {
+            let request = TransactionRequest::default()
+                .to(MULTICALL3)
+                .input(self.aggregate(&together).abi_encode().into());
+            let receipt = send_call(provider, Contract::TokenAI, request)
+                .await
+                .map_err(|e| format!("aggregate3 of {} authorizations: {e}", together.len()))?;
+            let logs = receipt.inner.logs();
+            for payment in together {
+                if !paid_by(logs, self.chain.rails.token, payment) {
+                    tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, "not paid in the batch; left queued");
+                    continue;
+                }
+                self.ledger
+                    .finish_exact(
+                        payment.payer,
+                        payment.nonce,
+                        "settled",
+                        Some(receipt.transaction_hash),
+                        None,
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                self.metrics
+                    .settlements
+                    .with_label_values(&["exact", "settled"])
+                    .inc();
+                report.exact_settled += 1;
+            }
+            tracing::info!(tx = %receipt.transaction_hash, gas = receipt.gas_used, "settled exact payments in one aggregate3");
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Counts one payment's outcome in `report`; the first failure that is
+    /// no payment's is kept.
+    pub(super) fn count(
+        &self,
+        outcome: Result<super::ExactOutcome, String>,
+        payment: &ExactRow,
+        report: &mut Report,
+        first_error: &mut Option<String>,
+    ) {
+        match outcome {
+            Ok(super::ExactOutcome::Settled(_)) => report.exact_settled += 1,
+            Ok(super::ExactOutcome::Failed(_)) => report.exact_failed += 1,
+            Err(err) => {
+                tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %err, "exact payment left queued");
+                first_error.get_or_insert(err);
+            }
+        }
+    }
+}
