@@ -1,7 +1,7 @@
 //! The relay's numbers (`scripts/market-bench`): how long `POST /orders`
 //! takes (every check against the chain included) at p50 and p99, one at a
-//! time and 16 at once, and how long a taker waits for a pair's book and
-//! for a quote across it, with the whole book held. Everything runs in this
+//! time and 16 at once, and how long a taker waits for a pair's book (its
+//! best 100 orders, the default) and for a quote across it, with 400 held. Everything runs in this
 //! process: the devnode, the relay over SQLite, the clients.
 
 #[path = "../tests/common/mod.rs"]
@@ -121,7 +121,7 @@ async fn main() {
     let held = world.held().await;
     let (latencies, wall) = reads(&world, &format!("/orders?give={id}&want=0")).await;
     report(
-        &format!("GET /orders ({held} held), 1 client"),
+        &format!("GET /orders (best 100 of {held}), 1 client"),
         latencies,
         wall,
     );

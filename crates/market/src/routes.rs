@@ -205,7 +205,13 @@ struct PairQuery {
     want: Option<String>,
     amount: Option<String>,
     taker: Option<String>,
+    limit: Option<usize>,
 }
+
+/// How many orders `GET /orders` answers unless asked for fewer, and the
+/// most it answers.
+const BOOK_LIMIT: usize = 100;
+const MAX_BOOK_LIMIT: usize = 1_000;
 
 /// A pair's ids, the amount (for a quote) and the taker, parsed.
 struct Pair {
@@ -213,6 +219,8 @@ struct Pair {
     want: U256,
     amount: Option<U256>,
     taker: Address,
+    /// The most orders a book answers.
+    limit: usize,
 }
 
 fn parse_pair(
@@ -243,11 +251,18 @@ fn parse_pair(
         })
         .transpose()?
         .unwrap_or(Address::ZERO);
+    let limit = q.limit.unwrap_or(BOOK_LIMIT);
+    if !(1..=MAX_BOOK_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit: {limit} is not between 1 and {MAX_BOOK_LIMIT}"
+        )));
+    }
     Ok(Pair {
         give: required("give", number("give", q.give)?)?,
         want: required("want", number("want", q.want)?)?,
         amount: number("amount", q.amount)?,
         taker,
+        limit,
     })
 }
 
@@ -257,16 +272,19 @@ async fn open_book(app: &App, pair: &Pair) -> ApiResult<Vec<StoredOrder>> {
     Ok(book::open(orders, app.clock(), pair.taker))
 }
 
-/// `GET /orders?give=&want=[&taker=]`.
+/// `GET /orders?give=&want=[&taker=][&limit=]`: the best `limit` (100
+/// unless asked) of the pair's open orders, and how many are open.
 async fn book_of(
     State(app): State<Arc<App>>,
     query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let pair = parse_pair(query)?;
-    let orders: Vec<HeldOrder> = open_book(&app, &pair).await?.iter().map(held).collect();
+    let open = open_book(&app, &pair).await?;
+    let orders: Vec<HeldOrder> = open.iter().take(pair.limit).map(held).collect();
     Ok(Json(json!({
         "giveId": Uint(pair.give),
         "wantId": Uint(pair.want),
+        "open": open.len(),
         "orders": orders,
     })))
 }

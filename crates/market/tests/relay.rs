@@ -200,6 +200,17 @@ async fn the_book_is_best_price_first_and_a_quote_across_two_orders_fills_as_quo
     let (status, book) = world.get(&format!("/orders?give={id}&want=0x0")).await;
     assert_eq!(status, 200, "{book}");
     assert_eq!(book["orders"], json!([cheap_held, dear_held]));
+    let (_, best) = world
+        .get(&format!("/orders?give={id}&want=0&limit=1"))
+        .await;
+    assert_eq!(
+        (&best["open"], &best["orders"]),
+        (&json!(2), &json!([cheap_held]))
+    );
+    let (status, refused) = world
+        .get(&format!("/orders?give={id}&want=0&limit=0"))
+        .await;
+    assert_eq!((status, &refused["error"]), (400, &json!("bad_request")));
     let (_, reversed) = world.get(&format!("/orders?give=0&want={id}")).await;
     assert_eq!(reversed["orders"], json!([]), "no one sells TokenAI for it");
 
