@@ -733,6 +733,11 @@ async fn the_cost_report_runs_on_the_devnode() {
         .filter(|l| l.starts_with("TokenAI ") || l.starts_with("AAT "))
         .count();
     assert_eq!(rows, 27, "{table}");
+    let exchange = table
+        .lines()
+        .filter(|l| l.starts_with("AATExchange "))
+        .count();
+    assert_eq!(exchange, 6, "{table}");
 }
 
 /// The owner prices the model, sets the 2% fee and may mint AAT and TokenAI.

@@ -15,6 +15,9 @@ use devnode::NodeConfig;
 
 use super::*;
 
+#[path = "cost_exchange.rs"]
+mod exchange;
+
 struct Row {
     label: String,
     gas_used: u64,
@@ -632,6 +635,19 @@ pub async fn report() -> String {
         amountB: u(1),
     };
     m.run("AAT swap", &alice_client, aat, swap).await;
+    exchange::rows(
+        &mut m,
+        exchange::Market {
+            owner: &owner,
+            maker: &bob_client,
+            taker: &alice_client,
+            token,
+            aat,
+            treasury: suite.treasury,
+            taker_id: ids[1],
+        },
+    )
+    .await;
 
     let per_voucher = vouchers(&node, &mut m, &owner, aat, gpt).await;
     node.stop().await;
