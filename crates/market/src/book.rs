@@ -26,7 +26,7 @@ fn by_price(a: &StoredOrder, b: &StoredOrder) -> Ordering {
 pub fn open(mut orders: Vec<StoredOrder>, now: u64, taker: Address) -> Vec<StoredOrder> {
     orders.retain(|o| {
         !o.fillable.is_zero()
-            && o.order.expiry > now
+            && o.void_at > now
             && (o.order.taker.is_zero() || o.order.taker == taker)
     });
     orders.sort_by(by_price);
@@ -112,6 +112,7 @@ mod tests {
             signature: Bytes::new(),
             remaining: U256::from(give),
             fillable: U256::from(fillable),
+            void_at: 100,
             created_ms,
         }
     }

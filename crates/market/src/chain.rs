@@ -9,6 +9,7 @@ use std::fmt;
 
 use aat_client::{
     bindings::{TokenAI, AAT},
+    error::is,
     orders::{Exchange, Order, TOKEN_AI},
     signature::{self, Expected},
     ClientError, Rails,
@@ -36,6 +37,8 @@ pub enum Refusal {
     NonceTooLow { nonce: u64, min_nonce: u64 },
     /// Nothing of it remains to fill.
     FullyFilled,
+    /// The AAT it gives or wants has expired: AAT moves none of it.
+    CreditsExpired { id: U256, expiration: u64 },
     /// The maker holds none of what it gives.
     NoBalance { id: U256 },
     /// The exchange may not move the maker's AAT
@@ -57,6 +60,7 @@ impl Refusal {
             Refusal::Cancelled => "cancelled",
             Refusal::NonceTooLow { .. } => "nonce_too_low",
             Refusal::FullyFilled => "fully_filled",
+            Refusal::CreditsExpired { .. } => "credits_expired",
             Refusal::NoBalance { .. } => "no_balance",
             Refusal::NotApproved { .. } => "not_approved",
             Refusal::Voided => "voided",
@@ -84,6 +88,10 @@ impl fmt::Display for Refusal {
                 "the order's nonce {nonce} is below the maker's floor {min_nonce} (cancelUpTo)"
             ),
             Refusal::FullyFilled => f.write_str("nothing of this order remains to fill"),
+            Refusal::CreditsExpired { id, expiration } => write!(
+                f,
+                "AAT id {id} expired at {expiration}: AAT moves none of it (TokenExpired)"
+            ),
             Refusal::NoBalance { id } if id.is_zero() => {
                 f.write_str("the maker holds no TokenAI, which the order gives")
             }
@@ -172,12 +180,17 @@ impl Chain {
     }
 
     /// Checks a posted order as a fill would, then what its maker holds and
-    /// allows; the order's hash and what it can fill.
+    /// allows; the order's hash, what it can fill, and when it stops being
+    /// fillable (its expiry, or its credits' expiration, the first).
     ///
     /// # Errors
     ///
     /// The first check that fails, or the chain cannot be read.
-    pub async fn check(&self, order: &Order, sig: &Bytes) -> Result<(B256, Fillable), CheckError> {
+    pub async fn check(
+        &self,
+        order: &Order,
+        sig: &Bytes,
+    ) -> Result<(B256, Fillable, u64), CheckError> {
         let refuse = |r| Err(CheckError::Refused(r));
         if !order.is_well_formed() {
             return refuse(Refusal::InvalidOrder);
@@ -210,6 +223,16 @@ impl Chain {
                 min_nonce,
             });
         }
+        let mut void_at = order.expiry;
+        for id in [order.giveId, order.wantId] {
+            let Some(expiration) = self.credits_expiration(id).await? else {
+                continue;
+            };
+            if now >= expiration {
+                return refuse(Refusal::CreditsExpired { id, expiration });
+            }
+            void_at = void_at.min(expiration);
+        }
         let fillable = self.fillable(order).await?;
         if fillable.remaining.is_zero() {
             return refuse(Refusal::FullyFilled);
@@ -221,7 +244,20 @@ impl Chain {
         if allowed.is_zero() {
             return refuse(Refusal::NotApproved { id: order.giveId });
         }
-        Ok((hash, fillable))
+        Ok((hash, fillable, void_at))
+    }
+
+    /// When the AAT `id` expires (`None`: TokenAI, an id that never
+    /// expires, or one not minted yet, whose policy is unknown).
+    async fn credits_expiration(&self, id: U256) -> Result<Option<u64>, ClientError> {
+        if id == TOKEN_AI {
+            return Ok(None);
+        }
+        match self.rails.policy(id).await {
+            Ok(policy) => Ok((policy.expiration != 0).then_some(policy.expiration)),
+            Err(err) if err.spec().is_some_and(is::<AAT::UnknownToken>) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     /// What `order` can fill now: the exchange's `remaining`, capped by

@@ -160,13 +160,14 @@ async fn post_order(
             .with_label_values(&[refusal.label()])
             .inc();
     }
-    let (hash, fillable) = check?;
+    let (hash, fillable, void_at) = check?;
     let stored = StoredOrder {
         hash,
         order,
         signature: posted.signature,
         remaining: fillable.remaining,
         fillable: fillable.now,
+        void_at,
         created_ms: now_ms(),
     };
     let _book = app.book.lock().await;

@@ -5,8 +5,10 @@
 //!
 //! 256-bit numbers are `TEXT` (0x hex, 64 digits, for ids, so that equal ids
 //! are equal strings; decimal for amounts, never compared in SQL). `expiry`
-//! is kept exactly as text, and also as a `BIGINT` clamped to 2^63-1 so that
-//! expired orders can be swept in SQL (an expiry past 2^63 seconds is never
+//! is kept exactly as text; `expiry_key` is when the order stops being
+//! fillable (its expiry or the expiration of the credits it trades, the
+//! first; fixed, since a policy never changes), a `BIGINT` clamped to
+//! 2^63-1 so that dead orders can be swept in SQL (2^63 seconds is never
 //! reached).
 
 use std::str::FromStr;
@@ -53,7 +55,7 @@ const SCHEMA: [&str; 4] = [
 ];
 
 const COLUMNS: &str = "hash, maker, taker, give_id, give_amount, want_id, want_amount, \
-     expiry, nonce, signature, remaining, fillable, created_ms";
+     expiry, nonce, signature, remaining, fillable, created_ms, expiry_key";
 
 /// The follower's cursor's name in the `cursor` table.
 const FOLLOWED: &str = "followed";
@@ -66,6 +68,9 @@ pub struct StoredOrder {
     pub signature: Bytes,
     pub remaining: U256,
     pub fillable: U256,
+    /// When it stops being fillable: its expiry, or the expiration of the
+    /// AAT it gives or wants, whichever comes first (clamped to 2^63-1).
+    pub void_at: u64,
     /// When it was accepted (ms since the epoch): equal prices fill in the
     /// order they came.
     pub created_ms: i64,
@@ -105,6 +110,10 @@ fn order_of(row: &AnyRow) -> Result<StoredOrder> {
         signature: parse(&text(row, "signature")?)?,
         remaining: parse(&text(row, "remaining")?)?,
         fillable: parse(&text(row, "fillable")?)?,
+        void_at: {
+            let key: i64 = row.try_get("expiry_key")?;
+            u64::try_from(key).map_err(|_| StoreError::Corrupt(key.to_string()))?
+        },
         created_ms: row.try_get("created_ms")?,
     })
 }
@@ -164,9 +173,9 @@ impl Store {
     /// The database fails.
     pub async fn insert(&self, stored: &StoredOrder) -> Result<bool> {
         let o = &stored.order;
-        let expiry_key = i64::try_from(o.expiry).unwrap_or(i64::MAX);
+        let expiry_key = i64::try_from(stored.void_at).unwrap_or(i64::MAX);
         let done = sqlx::query(&format!(
-            "INSERT INTO orders ({COLUMNS}, expiry_key)
+            "INSERT INTO orders ({COLUMNS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
              ON CONFLICT (hash) DO NOTHING"
         ))
@@ -266,8 +275,9 @@ impl Store {
         Ok(())
     }
 
-    /// Forgets the orders expired at `now` (fillable only while the block's
-    /// timestamp is below the expiry); each one's hash and pair.
+    /// Forgets the orders void at `now` (fillable only while the block's
+    /// timestamp is below their expiry and their credits' expiration); each
+    /// one's hash and pair.
     ///
     /// # Errors
     ///

@@ -453,3 +453,39 @@ async fn the_stream_tells_a_pairs_subscriber_what_was_added_changed_and_removed(
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn orders_for_expiring_credits_leave_the_book_when_the_credits_expire() {
+    let world = World::new().await;
+    let maker = world.trader(1);
+    let expiration = world.now().await + 60;
+    let id = world
+        .credits_until("expiring", maker.address(), 10, expiration)
+        .await;
+    world.approve(&maker, 0).await;
+    let ask = world
+        .order(&maker, order(maker.address(), (id, 10), (TOKEN_AI, 10)))
+        .await;
+    let (status, kept) = world.post(&ask).await;
+    assert_eq!(status, 201, "{kept}");
+
+    world.advance(120).await;
+    world.follow().await;
+    let (status, _) = world.get(&format!("/orders/{}", hash_of(&kept))).await;
+    assert_eq!(status, 404, "swept when its credits expired");
+    let later = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 1,
+                ..ask.order.clone()
+            },
+        )
+        .await;
+    let (status, refused) = world.post(&later).await;
+    assert_eq!(
+        (status, &refused["error"]),
+        (422, &json!("credits_expired"))
+    );
+    assert_eq!(world.held().await, 0);
+}

@@ -24,6 +24,7 @@ fn stored(tag: u8, give_id: U256, expiry: u64, created_ms: i64) -> StoredOrder {
         signature: Bytes::from(vec![tag; 65]),
         remaining: U256::MAX,
         fillable: U256::from(7),
+        void_at: expiry.min(i64::MAX as u64),
         created_ms,
     }
 }

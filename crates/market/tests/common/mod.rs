@@ -103,11 +103,22 @@ impl World {
 
     /// A tradable id of the owner's pool, `amount` of it minted to `to`.
     pub async fn credits(&self, scope: &str, to: Address, amount: u64) -> U256 {
+        self.credits_until(scope, to, amount, 0).await
+    }
+
+    /// As `credits`, expiring at `expiration` (0: never).
+    pub async fn credits_until(
+        &self,
+        scope: &str,
+        to: Address,
+        amount: u64,
+        expiration: u64,
+    ) -> U256 {
         let policy = Policy {
             origin_pool: self.owner_key.address(),
             model: bytes16("gpt-4o").unwrap(),
             scope: bytes16(scope).unwrap(),
-            expiration: 0,
+            expiration,
             reclaimable: false,
             tradable: true,
         };
@@ -174,6 +185,19 @@ impl World {
             .unwrap()
             .header
             .timestamp
+    }
+
+    /// Moves the chain's clock `secs` forward and mines a block there.
+    pub async fn advance(&self, secs: u64) {
+        let provider = &self.owner.provider;
+        provider
+            .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (secs,))
+            .await
+            .unwrap();
+        provider
+            .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+            .await
+            .unwrap();
     }
 
     /// `maker`'s order, signed in the exchange's domain.
