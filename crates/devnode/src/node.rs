@@ -42,9 +42,16 @@ pub struct Handle {
     jobs: mpsc::Sender<Job>,
     /// What each job mined, for subscriptions.
     events: tokio::sync::broadcast::Sender<Arc<Mined>>,
+    /// How often the timer mines a block (`None`: it does not).
+    interval: Arc<tokio::sync::watch::Sender<Option<Duration>>>,
 }
 
 impl Handle {
+    /// Mines a block every `every` from now on (`None`: only on demand).
+    pub fn set_interval_mining(&self, every: Option<Duration>) {
+        self.interval.send_replace(every);
+    }
+
     /// The blocks the chain mines, as they are mined.
     pub fn events(&self) -> &tokio::sync::broadcast::Sender<Arc<Mined>> {
         &self.events
@@ -206,7 +213,11 @@ impl Node {
         let (accounts, chain_id, restored) = started
             .await
             .map_err(|_| "the chain thread stopped".to_string())??;
-        let handle = Handle { jobs, events };
+        let handle = Handle {
+            jobs,
+            events,
+            interval: Arc::new(tokio::sync::watch::channel(config.block_time).0),
+        };
         let limits = ServerConfig::builder()
             .max_request_body_size(64 * 1024 * 1024)
             .max_response_body_size(64 * 1024 * 1024)
@@ -229,19 +240,36 @@ impl Node {
         let mut module = rpc::module(handle.clone());
         subscriptions::register(&mut module)?;
         let server = server.start(module);
-        if let Some(interval) = config.block_time {
-            let timer = handle.clone();
-            tokio::spawn(async move {
-                let mut ticks = tokio::time::interval(interval);
-                ticks.tick().await;
-                loop {
-                    ticks.tick().await;
-                    if timer.with(|chain| chain.mine(None)).await.is_err() {
-                        break;
+        // The block timer: `--block-time`, changed at run time by
+        // `evm_setIntervalMining` (0: off).
+        let timer = handle.clone();
+        let mut interval = handle.interval.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let every = *interval.borrow_and_update();
+                match every {
+                    None => {
+                        if interval.changed().await.is_err() {
+                            break;
+                        }
+                    }
+                    Some(every) => {
+                        tokio::select! {
+                            () = tokio::time::sleep(every) => {
+                                if timer.with(|chain| chain.mine(None)).await.is_err() {
+                                    break;
+                                }
+                            }
+                            changed = interval.changed() => {
+                                if changed.is_err() {
+                                    break;
+                                }
+                            }
+                        }
                     }
                 }
-            });
-        }
+            }
+        });
         Ok(Node {
             addr,
             server,

@@ -629,6 +629,22 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         method!(m, name, |c, a: (bool,)| c.set_automine(a.0));
     }
     method!(m, "anvil_getAutomine", |c, _a: Vec<()>| Ok(c.automine()));
+    // Milliseconds (hardhat's `evm_setIntervalMining`) or seconds
+    // (`anvil_setIntervalMining`); 0 stops the timer.
+    for (name, unit) in [
+        ("evm_setIntervalMining", std::time::Duration::from_millis(1)),
+        ("anvil_setIntervalMining", std::time::Duration::from_secs(1)),
+    ] {
+        m.register_async_method(name, move |params, node, _| async move {
+            let (every,): (Quantity,) = parse(&params).map_err(ErrorObjectOwned::from)?;
+            let every = u32::try_from(every.get()).map_err(|_| {
+                ErrorObjectOwned::from(RpcError::invalid_params("interval too long"))
+            })?;
+            node.set_interval_mining((every > 0).then(|| unit * every));
+            Ok::<_, ErrorObjectOwned>(())
+        })
+        .expect("each method is registered once");
+    }
     method!(m, "anvil_autoImpersonateAccount", |c, a: (bool,)| {
         c.impersonation().set_everyone(a.0);
         Ok(())

@@ -163,3 +163,39 @@ async fn without_automine_transactions_wait_for_the_next_block() {
         .is_some());
     node.stop().await;
 }
+
+/// Interval mining set at run time: blocks come on their own, and stop
+/// when it is set to 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn interval_mining_starts_and_stops_at_run_time() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    let before = provider.get_block_number().await.unwrap();
+    provider
+        .raw_request::<_, Value>("evm_setIntervalMining".into(), (100,))
+        .await
+        .unwrap();
+    // Three blocks come without a transaction (a loaded machine may take
+    // longer than 300 ms: up to ten seconds).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while provider.get_block_number().await.unwrap() < before + 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no blocks on their own"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    provider
+        .raw_request::<_, Value>("anvil_setIntervalMining".into(), (0,))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let stopped = provider.get_block_number().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert_eq!(
+        provider.get_block_number().await.unwrap(),
+        stopped,
+        "stopped"
+    );
+    node.stop().await;
+}
