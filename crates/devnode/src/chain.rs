@@ -514,6 +514,9 @@ impl Chain {
         let mut ctx = self.context(db, latest.number + 1, latest.timestamp);
         ctx.cfg.disable_nonce_check = true;
         ctx.cfg.disable_base_fee = true;
+        // A call may come from an address with code (geth's eth_call skips
+        // the sender checks too).
+        ctx.cfg.disable_eip3607 = true;
         if tx.gas_price == 0 {
             tx.gas_priority_fee = None;
         }
@@ -767,6 +770,10 @@ impl Chain {
         let mut ctx = self.context(db, number, timestamp);
         ctx.cfg.disable_base_fee = system;
         ctx.cfg.disable_nonce_check = system;
+        // An impersonated account sends even when it has code (a contract
+        // wallet acting in a test), as anvil lets it: EIP-3607 is for
+        // signatures, and no signature of its speaks here.
+        ctx.cfg.disable_eip3607 = system || self.impersonation.covers(tx.caller);
         ctx.tx = tx;
         let arbitrum = self.arbitrum();
         let mut evm = evm(&mut ctx, arbitrum);

@@ -91,6 +91,19 @@ async fn code_storage_nonce_and_impersonation() {
     assert!(send(whale).await.is_err());
     provider.anvil_auto_impersonate_account(true).await.unwrap();
     assert!(send(whale).await.is_ok(), "everyone, automatically");
+    // An impersonated account with code (a contract wallet) sends too, as
+    // anvil lets it (EIP-3607 refuses only signed transactions from code).
+    provider
+        .anvil_set_balance(account, U256::from(10).pow(U256::from(18)))
+        .await
+        .unwrap();
+    let from_code = send(account).await.unwrap();
+    assert!(provider
+        .get_transaction_receipt(from_code)
+        .await
+        .unwrap()
+        .unwrap()
+        .status());
     let answer = provider
         .raw_request::<_, Value>("anvil_setNonce".into(), (whale, "junk"))
         .await
