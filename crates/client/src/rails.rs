@@ -202,6 +202,25 @@ impl<P: Provider> Rails<P> {
         .await
     }
 
+    /// Lets `minter` mint both AAT and TokenAI (the owner's call on each).
+    ///
+    /// # Errors
+    ///
+    /// Either call is refused (`OwnableUnauthorizedAccount`...).
+    pub async fn set_minter_of_both(&self, minter: Address) -> Result<(), ClientError> {
+        self.send_aat(AAT::setMinterCall {
+            minter,
+            enabled: true,
+        })
+        .await?;
+        self.send_token(TokenAI::setMinterCall {
+            minter,
+            enabled: true,
+        })
+        .await?;
+        Ok(())
+    }
+
     /// AAT's EIP-712 domain (vouchers), read from the contract.
     ///
     /// # Errors

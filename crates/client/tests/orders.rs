@@ -61,20 +61,7 @@ impl World {
         .expect("the suite and the exchange deploy");
         assert!(receipts.iter().all(|r| r.status()));
         let minter = owner_key.address();
-        owner
-            .send_aat(AAT::setMinterCall {
-                minter,
-                enabled: true,
-            })
-            .await
-            .unwrap();
-        owner
-            .send_token(TokenAI::setMinterCall {
-                minter,
-                enabled: true,
-            })
-            .await
-            .unwrap();
+        owner.set_minter_of_both(minter).await.unwrap();
         World {
             owner,
             pool: minter,

@@ -9,7 +9,7 @@ pub mod signers;
 use std::{collections::BTreeMap, path::PathBuf};
 
 use aat_client::{
-    bindings::{TokenAI, AAT},
+    bindings::AAT,
     deploy::{deploy_suite, SuiteConfig},
     policy::bytes16,
     x402::{Method, Payer},
@@ -96,20 +96,7 @@ impl World {
         .await
         .unwrap();
         let gpt = bytes16(MODEL).unwrap();
-        owner
-            .send_aat(AAT::setMinterCall {
-                minter: owner_key.address(),
-                enabled: true,
-            })
-            .await
-            .unwrap();
-        owner
-            .send_token(TokenAI::setMinterCall {
-                minter: owner_key.address(),
-                enabled: true,
-            })
-            .await
-            .unwrap();
+        owner.set_minter_of_both(owner_key.address()).await.unwrap();
         owner
             .send_aat(AAT::setModelPriceCall {
                 model: gpt,

@@ -63,20 +63,7 @@ impl World {
         .await
         .unwrap();
         let minter = owner_key.address();
-        owner
-            .send_aat(AAT::setMinterCall {
-                minter,
-                enabled: true,
-            })
-            .await
-            .unwrap();
-        owner
-            .send_token(TokenAI::setMinterCall {
-                minter,
-                enabled: true,
-            })
-            .await
-            .unwrap();
+        owner.set_minter_of_both(minter).await.unwrap();
         let database = tempfile::tempdir().unwrap();
         let market = start_market(&node, exchange.address, &database).await;
         World {
