@@ -83,6 +83,11 @@ pub struct ModelConfig {
     /// only unscoped ids.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// The name the upstream serves this model under, when it is not the
+    /// name clients ask for (an alias): the forwarded request's `model` is
+    /// rewritten to it. Unset: forwarded as asked.
+    #[serde(default)]
+    pub upstream_model: Option<String>,
 }
 
 impl ModelConfig {

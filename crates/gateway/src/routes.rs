@@ -172,6 +172,9 @@ async fn serve_paid(
     if stream {
         request.insert("stream_options".into(), json!({"include_usage": true}));
     }
+    if let Some(upstream_name) = &model.config.upstream_model {
+        request.insert("model".into(), upstream_name.clone().into());
+    }
     let bound = match model.bound(body.len(), max_tokens, stream) {
         Ok(bound) => bound,
         Err(reason) => return error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),

@@ -381,6 +381,32 @@ async fn the_402_tells_a_client_everything_it_needs_to_pay() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_model_served_under_an_alias_is_forwarded_by_its_upstream_name() {
+    let world = World::new().await;
+    let served = serve(&world, |config| {
+        if let Some(model) = config.models.get_mut(MODEL) {
+            model.upstream_model = Some("upstream-llm-v2".into());
+        }
+    })
+    .await;
+    let agent = party(&world, "alias").await;
+    world.pay_in(agent.address(), 10).await;
+    let paid = world
+        .exact_payer(&agent)
+        .await
+        .post(
+            &format!("{}/v1/chat/completions", served.gateway.url()),
+            &chat("which model answers?", false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(paid.status, 200, "{}", String::from_utf8_lossy(&paid.body));
+    // The stub answers with the model it was asked for.
+    let body: serde_json::Value = serde_json::from_slice(&paid.body).unwrap();
+    assert_eq!(body["model"], "upstream-llm-v2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they_cannot() {
     let world = World::new().await;
     let served = serve(&world, |config| {

@@ -225,6 +225,7 @@ impl World {
                 completion_price: COMPLETION_PRICE,
                 max_tokens: 64,
                 scopes: vec![String::new(), "CS101".into()],
+                upstream_model: None,
             },
         );
         Config {
