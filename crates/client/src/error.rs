@@ -173,6 +173,14 @@ pub enum ClientError {
     /// A local signer failed.
     #[error("signing: {0}")]
     Signing(#[from] alloy::signers::Error),
+    /// A service (the order relay) refused the request: its HTTP status,
+    /// its reason's label and its words.
+    #[error("the relay refused ({status} {label}): {message}")]
+    Relay {
+        status: u16,
+        label: String,
+        message: String,
+    },
 }
 
 impl ClientError {

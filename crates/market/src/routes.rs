@@ -23,7 +23,7 @@ use crate::{
     events::BookEvent,
     follow,
     store::{StoreError, StoredOrder},
-    wire::{HeldOrder, OrderJson, PostOrder, Quote, QuoteLeg, Uint},
+    wire::{Book, HeldOrder, OrderJson, PostOrder, Quote, QuoteLeg, Uint},
     App,
 };
 
@@ -278,16 +278,15 @@ async fn open_book(app: &App, pair: &Pair) -> ApiResult<Vec<StoredOrder>> {
 async fn book_of(
     State(app): State<Arc<App>>,
     query: Result<Query<PairQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<Book>> {
     let pair = parse_pair(query)?;
     let open = open_book(&app, &pair).await?;
-    let orders: Vec<HeldOrder> = open.iter().take(pair.limit).map(held).collect();
-    Ok(Json(json!({
-        "giveId": Uint(pair.give),
-        "wantId": Uint(pair.want),
-        "open": open.len(),
-        "orders": orders,
-    })))
+    Ok(Json(Book {
+        give_id: Uint(pair.give),
+        want_id: Uint(pair.want),
+        open: open.len(),
+        orders: open.iter().take(pair.limit).map(held).collect(),
+    }))
 }
 
 /// `GET /orders/stream?give=&want=[&taker=]`: the pair's changes as
