@@ -1,10 +1,14 @@
 //! `aat-demo`: the README's main job. It starts the devnode in-process,
-//! deploys TokenAI and AAT through the transactions `scripts/deploy` sends,
-//! starts the provider's gateway (and an agent's endpoint) in front of a
-//! built-in stub of an AI API (or `UPSTREAM_URL`), and runs the story:
-//! institutions, students, a donor, agents and a provider. It exits
-//! non-zero when any step's outcome is not what the story expects.
+//! deploys TokenAI, AAT and the exchange through the transactions
+//! `scripts/deploy` sends, starts the provider's gateway (and an agent's
+//! endpoint) in front of a built-in stub of an AI API (or `UPSTREAM_URL`)
+//! and the order relay, and plays the story's acts: institutions, students,
+//! a donor, agents, a market and a provider. It exits non-zero when any
+//! step's outcome is not what the story expects.
 
+mod acts;
+mod cast;
+mod error;
 mod show;
 mod story;
 
@@ -12,6 +16,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::Parser;
 use devnode::{Node, NodeConfig};
+use error::{service, DemoError};
 
 #[derive(Parser)]
 #[command(version, about)]
@@ -62,27 +67,31 @@ fn unix_now() -> u64 {
 
 /// A devnode whose genesis is `story::STORY_DAYS` in the past: the story
 /// moves its clock that far on, and ends near wall time.
-async fn start_node(port: u16) -> Result<Node, String> {
+/// Every party of the story has a dev account, and one more is left free.
+async fn start_node(port: u16) -> Result<Node, DemoError> {
     let genesis_time = unix_now().saturating_sub(story::STORY_DAYS * 86_400);
     let config = |port| NodeConfig {
         port,
         chain: devnode::ChainConfig {
             genesis_time: Some(genesis_time),
+            accounts: cast::ROLES.len() + 1,
             ..devnode::ChainConfig::default()
         },
         ..NodeConfig::default()
     };
     match Node::start(config(port)).await {
         Ok(node) => Ok(node),
-        Err(_) if port != 0 => Node::start(config(0)).await.map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Err(_) if port != 0 => Node::start(config(0))
+            .await
+            .map_err(|e| service("the devnode")(e.to_string())),
+        Err(e) => Err(service("the devnode")(e.to_string())),
     }
 }
 
 /// Brings the chain's clock to wall time when the story left it behind
 /// (it never runs ahead: the story ends where its genesis plus its days
 /// are); returns how far the chain's clock is from the wall's.
-async fn align_clock(node: &Node) -> Result<i64, String> {
+async fn align_clock(node: &Node) -> Result<i64, DemoError> {
     let wall = unix_now();
     node.handle()
         .with(move |chain| {
@@ -96,10 +105,10 @@ async fn align_clock(node: &Node) -> Result<i64, String> {
         })
         .await
         .and_then(|r| r)
-        .map_err(|e| format!("setting the chain's clock: {e}"))
+        .map_err(|e| service("setting the chain's clock")(e.to_string()))
 }
 
-async fn run(args: Args) -> Result<ExitCode, String> {
+async fn run(args: Args) -> Result<ExitCode, DemoError> {
     let node = show::waiting("starting the devnode", start_node(args.port)).await?;
     println!(
         "AI Access Rails: the demo. A local Arbitrum Stylus chain (devnode) at {}, chain id {}\n",
@@ -107,7 +116,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         node.chain_id()
     );
     let data = std::env::temp_dir().join(format!("aat-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&data).map_err(|e| format!("{}: {e}", data.display()))?;
+    std::fs::create_dir_all(&data).map_err(|source| DemoError::File {
+        path: data.clone(),
+        source,
+    })?;
     let options = story::Options {
         upstream: args.upstream.clone(),
         upstream_model: args.model.clone(),
@@ -137,64 +149,9 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         }
     }
     if args.keep {
-        let (_, key) = &node.accounts()[9];
-        println!("\nStill running (Ctrl-C to stop). For a wallet, cast, viem or alloy:");
-        println!("  RPC URL      {}", node.url());
-        println!("  chain id     {}", node.chain_id());
-        println!("  funded key   {key} (dev account 9; 0-8 played the story)");
-        for (i, (name, role)) in story::CAST.iter().enumerate() {
-            let (address, key) = &node.accounts()[i];
-            println!("  {name:<12} {address} key {key}: {role}");
-        }
-        println!("  TokenAI      {}", outcome.token);
-        println!("  AAT          {}", outcome.aat);
-        for (name, id) in &outcome.ids {
-            println!("  {name:<12} {id:#x}");
-        }
-        println!(
-            "  gateway      {} (provider {})",
-            outcome.gateway.url(),
-            outcome.gateway.app.chain.provider
-        );
-        println!("  agent Bob    {}", outcome.agent_endpoint.url());
-        if let Some(path) = &args.write_env {
-            let ids: serde_json::Map<String, serde_json::Value> = outcome
-                .ids
-                .iter()
-                .map(|(name, id)| ((*name).to_owned(), format!("{id:#x}").into()))
-                .collect();
-            let env = serde_json::json!({
-                "rpcUrl": node.url(),
-                "chainId": node.chain_id(),
-                "tokenAI": outcome.token,
-                "aat": outcome.aat,
-                "gateway": outcome.gateway.url(),
-                "ids": ids,
-                // Grace holds tradable GIFT credits; account 9 played no part.
-                "holderKey": node.accounts()[4].1,
-                "freeKey": node.accounts()[9].1,
-                "accounts": node
-                    .accounts()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (address, key))| {
-                        let (name, role) = story::CAST.get(i).copied().unwrap_or((
-                            "Free",
-                            "funded, played no part in the story: yours to use",
-                        ));
-                        serde_json::json!({"name": name, "role": role, "address": address, "key": key})
-                    })
-                    .collect::<Vec<_>>(),
-            });
-            std::fs::write(path, serde_json::to_string_pretty(&env).unwrap_or_default())
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("  written to   {}", path.display());
-        }
-        let _ = tokio::signal::ctrl_c().await;
+        keep(&node, &outcome, args.write_env.as_deref()).await?;
     }
-    outcome.gateway.stop().await;
-    outcome.agent_endpoint.stop().await;
-    drop(outcome.stub);
+    outcome.services.stop().await;
     node.stop().await;
     let _ = std::fs::remove_dir_all(&data);
     Ok(if outcome.failures.is_empty() {
@@ -202,4 +159,88 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `--keep`: prints what a wallet, cast, viem or alloy needs (and writes it
+/// with `--write-env`), then waits for Ctrl-C.
+async fn keep(
+    node: &Node,
+    outcome: &story::Outcome,
+    write_env: Option<&std::path::Path>,
+) -> Result<(), DemoError> {
+    let key_of = |address: alloy::primitives::Address| {
+        node.accounts()
+            .iter()
+            .find(|(a, _)| *a == address)
+            .map(|(_, key)| key.clone())
+            .unwrap_or_default()
+    };
+    let played: Vec<_> = outcome.parties.iter().map(|(_, _, a)| *a).collect();
+    let free = node
+        .accounts()
+        .iter()
+        .find(|(address, _)| !played.contains(address))
+        .map(|(_, key)| key.clone())
+        .unwrap_or_default();
+    println!("\nStill running (Ctrl-C to stop). For a wallet, cast, viem or alloy:");
+    println!("  RPC URL      {}", node.url());
+    println!("  chain id     {}", node.chain_id());
+    println!("  funded key   {free} (played no part in the story)");
+    for (name, role, address) in &outcome.parties {
+        println!("  {name:<12} {address} key {}: {role}", key_of(*address));
+    }
+    println!("  TokenAI      {}", outcome.token);
+    println!("  AAT          {}", outcome.aat);
+    println!("  AATExchange  {}", outcome.exchange);
+    for (name, id) in &outcome.ids {
+        println!("  {name:<12} {id:#x}");
+    }
+    let services = &outcome.services;
+    println!(
+        "  gateway      {} (provider {})",
+        services.gateway.url(),
+        services.gateway.app.chain.provider
+    );
+    println!("  agent Bob    {}", services.agent_endpoint.url());
+    println!("  order relay  {}", services.market.url());
+    if let Some(path) = write_env {
+        let ids: serde_json::Map<String, serde_json::Value> = outcome
+            .ids
+            .iter()
+            .map(|(name, id)| ((*name).to_owned(), format!("{id:#x}").into()))
+            .collect();
+        let mut accounts: Vec<_> = outcome
+            .parties
+            .iter()
+            .map(|(name, role, address)| {
+                serde_json::json!({"name": name, "role": role, "address": address, "key": key_of(*address)})
+            })
+            .collect();
+        for (address, key) in node.accounts().iter().filter(|(a, _)| !played.contains(a)) {
+            accounts.push(serde_json::json!({"name": "Free", "role": "funded, played no part in the story: yours to use", "address": address, "key": key}));
+        }
+        let env = serde_json::json!({
+            "rpcUrl": node.url(),
+            "chainId": node.chain_id(),
+            "tokenAI": outcome.token,
+            "aat": outcome.aat,
+            "exchange": outcome.exchange,
+            "gateway": services.gateway.url(),
+            "market": services.market.url(),
+            "ids": ids,
+            // A holder of tradable GIFT credits, and a key the story left alone.
+            "holderKey": key_of(outcome.holder),
+            "freeKey": free,
+            "accounts": accounts,
+        });
+        std::fs::write(path, serde_json::to_string_pretty(&env).unwrap_or_default()).map_err(
+            |source| DemoError::File {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
+        println!("  written to   {}", path.display());
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
 }

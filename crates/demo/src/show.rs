@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use aat_client::Rails;
+use aat_client::{ClientError, Rails};
 use alloy::{
     primitives::{Address, U256},
     providers::DynProvider,
@@ -24,6 +24,7 @@ pub enum Asset {
     },
     /// Units of `id` a holder has locked in its channel with `provider`.
     Channel {
+        label: &'static str,
         id: U256,
         provider: Address,
     },
@@ -33,8 +34,7 @@ impl Asset {
     pub fn label(&self) -> String {
         match self {
             Asset::TokenAI => "TAI".into(),
-            Asset::Credits { label, .. } => (*label).into(),
-            Asset::Channel { .. } => "CS101 locked".into(),
+            Asset::Credits { label, .. } | Asset::Channel { label, .. } => (*label).into(),
         }
     }
 }
@@ -54,19 +54,18 @@ impl Book {
     /// # Errors
     ///
     /// The node fails.
-    pub async fn snapshot(&self, rails: &Rails<DynProvider>) -> Result<Snapshot, String> {
+    pub async fn snapshot(&self, rails: &Rails<DynProvider>) -> Result<Snapshot, ClientError> {
         let mut out = Snapshot::new();
         for (p, (_, address)) in self.parties.iter().enumerate() {
             for (a, asset) in self.assets.iter().enumerate() {
                 let value = match asset {
                     Asset::TokenAI => rails.token_balance(*address).await,
                     Asset::Credits { id, .. } => rails.balance(*address, *id).await,
-                    Asset::Channel { id, provider } => rails
+                    Asset::Channel { id, provider, .. } => rails
                         .channel(*address, *provider, *id)
                         .await
                         .map(|c| c.locked),
-                }
-                .map_err(|e| e.to_string())?;
+                }?;
                 out.insert((p, a), value);
             }
         }

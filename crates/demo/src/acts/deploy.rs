@@ -1,0 +1,131 @@
+//! Deploy: the operator deploys TokenAI, AAT and the exchange as
+//! cargo-stylus deploys programs (StylusDeployer: create, activate,
+//! construct), and makes AAT a TokenAI minter.
+
+use std::path::Path;
+
+use aat_client::{deploy::deploy, error::Contract, orders::Exchange, TokenAI};
+use alloy::{primitives::Address, sol_types::SolValue};
+use devnode::Node;
+
+use crate::{
+    cast::Cast,
+    error::{DemoError, Step},
+    show::{self, waiting},
+    story::{book, Context, Credits, Story, Suite, Tx},
+};
+
+fn artifact(artifacts: &Path, name: &str) -> Result<Vec<u8>, DemoError> {
+    let path = artifacts.join(name);
+    std::fs::read(&path).map_err(|source| DemoError::Artifact { path, source })
+}
+
+/// Deploys the suite and sets the stage: the context every act plays in.
+///
+/// # Errors
+///
+/// An artifact is missing or a deployment fails.
+pub async fn play(
+    node: &Node,
+    mut cast: Cast,
+    credits: Credits,
+    treasury: Address,
+    artifacts: &Path,
+) -> Result<Context, DemoError> {
+    let token_wasm = artifact(artifacts, "token-ai.wasm")?;
+    let aat_wasm = artifact(artifacts, "aat.wasm")?;
+    let exchange_wasm = artifact(artifacts, "exchange.wasm")?;
+    let operator = &cast.operator;
+    println!("Deploying the suite as cargo-stylus deploys it (StylusDeployer: create, activate, construct)\n");
+    let provider = &operator.rails.provider;
+    let token = waiting(
+        "deploying TokenAI",
+        deploy(
+            provider,
+            Contract::TokenAI,
+            &token_wasm,
+            ("TokenAI".to_owned(), "TAI".to_owned(), operator.address()).abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying TokenAI")?;
+    let aat = waiting(
+        "deploying AAT",
+        deploy(
+            provider,
+            Contract::Aat,
+            &aat_wasm,
+            (
+                token.address,
+                treasury,
+                "https://aat.example/{id}.json".to_owned(),
+                operator.address(),
+            )
+                .abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying AAT")?;
+    let exchange = waiting(
+        "deploying AATExchange",
+        deploy(
+            provider,
+            Contract::Exchange,
+            &exchange_wasm,
+            (aat.address, token.address, treasury, operator.address()).abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying AATExchange")?;
+    cast.use_suite(token.address, aat.address);
+    let rails = cast.operator.rails.clone();
+    let suite = Suite {
+        token: token.address,
+        aat: aat.address,
+        exchange: exchange.address,
+        treasury,
+        token_domain: rails
+            .token_domain()
+            .await
+            .step("reading TokenAI's domain")?,
+        aat_domain: rails.aat_domain().await.step("reading AAT's domain")?,
+        exchange_domain: Exchange::new(rails.provider.clone(), exchange.address)
+            .domain()
+            .await
+            .step("reading the exchange's domain")?,
+    };
+    let story = Story::new(book(&cast, &credits, treasury), rails.clone()).await?;
+    let mut ctx = Context {
+        url: node.url(),
+        chain_id: node.chain_id(),
+        cast,
+        credits,
+        suite,
+        story,
+        voucher_payers: Vec::new(),
+    };
+    for (name, deployed) in [
+        ("TokenAI", &token),
+        ("AAT", &aat),
+        ("AATExchange", &exchange),
+    ] {
+        ctx.story
+            .line(
+                "Operator",
+                &format!("deploys {name} at {}", show::short(deployed.address)),
+                Tx::Receipt(&deployed.receipt),
+            )
+            .await?;
+    }
+    ctx.story
+        .tx(
+            "Operator",
+            "makes AAT a TokenAI minter (mint fees, settle)",
+            rails.send_token(TokenAI::setMinterCall {
+                minter: aat.address,
+                enabled: true,
+            }),
+        )
+        .await?;
+    Ok(ctx)
+}
