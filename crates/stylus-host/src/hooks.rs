@@ -37,8 +37,13 @@ const ACCOUNT_INK: u64 = 78_153;
 /// `native_keccak256`: base and per 32-byte word.
 const KECCAK_INK: u64 = 121_800;
 const KECCAK_WORD_INK: u64 = 21_000;
-/// EVM gas of a memory page grown past the free ones (Stylus `page_gas`).
-const PAGE_GAS: u64 = 1_000;
+/// A storage read's EVM-interface gas beyond the slot's (ArbOS 32+).
+const EVM_API_GAS: u64 = 5;
+/// What a storage read must have left: a cold SLOAD, the access and the
+/// EVM-interface gas (Nitro's `require_gas`, not a charge).
+const LOAD_REQUIRED_GAS: u64 = 2_100 + 10 + EVM_API_GAS;
+/// EIP-2200's SSTORE sentry: a write (and a flush) needs this much left.
+const SSTORE_SENTRY_GAS: u64 = 2_300;
 /// EVM log prices (yellow paper): base, per topic, per data byte.
 const LOG_GAS: u64 = 375;
 const LOG_TOPIC_GAS: u64 = 375;
@@ -74,6 +79,47 @@ pub(crate) struct Frame {
     out_of_ink: bool,
     /// What the instance may grow to: Nitro's page limit.
     limits: StoreLimits,
+    /// The call's storage cache, as Nitro's host keeps one per call.
+    storage: StorageCache,
+}
+
+/// A slot in the cache: its value now, and the value the chain holds for it
+/// (`None` when it was written without being read: it counts as dirty).
+#[derive(Clone, Copy)]
+struct Word {
+    value: B256,
+    known: Option<B256>,
+}
+
+/// Nitro's per-call storage cache (`arbutil`'s `StorageCache`): reads hit
+/// it after the first, writes stay in it until `storage_flush_cache` sends
+/// the changed slots to the chain, and the first 32 reads and 8 writes of a
+/// call cost no gas of their own.
+#[derive(Default)]
+struct StorageCache {
+    slots: std::collections::BTreeMap<B256, Word>,
+    reads: u32,
+    writes: u32,
+}
+
+impl StorageCache {
+    fn read_gas(&mut self) -> u64 {
+        self.reads = self.reads.saturating_add(1);
+        match self.reads {
+            0..=32 => 0,
+            33..=128 => 2,
+            _ => 10,
+        }
+    }
+
+    fn write_gas(&mut self) -> u64 {
+        self.writes = self.writes.saturating_add(1);
+        match self.writes {
+            0..=8 => 0,
+            9..=64 => 7,
+            _ => 10,
+        }
+    }
 }
 
 impl Frame {
@@ -91,6 +137,7 @@ impl Frame {
             limits: StoreLimitsBuilder::new()
                 .memory_size(crate::check::PAGE_LIMIT * WASM_PAGE)
                 .build(),
+            storage: StorageCache::default(),
         }
     }
 }
@@ -238,6 +285,16 @@ fn hostio(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
 
 fn gas_left(caller: &Caller<'_, Frame>) -> u64 {
     ink_left(caller) / INK_PER_GAS
+}
+
+/// Nitro's `require_gas`: fails the call as out of ink when less than `gas`
+/// is left, charging nothing.
+fn require_gas(caller: &mut Caller<'_, Frame>, gas: u64) -> Result<()> {
+    if gas_left(caller) < gas {
+        caller.data_mut().out_of_ink = true;
+        return Err(Error::new("out of ink"));
+    }
+    Ok(())
 }
 
 fn memory(caller: &Caller<'_, Frame>) -> Result<Memory> {
@@ -410,9 +467,24 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                    dest: i32|
      -> Result<()> {
         hostio(&mut c, STORAGE_INK)?;
+        require_gas(&mut c, LOAD_REQUIRED_GAS)?;
         let key = read_word(&c, key)?;
-        let contract = c.data().msg.contract;
-        let (value, gas) = env(&c)?.storage_load(contract, key);
+        let mut gas = c.data_mut().storage.read_gas();
+        let cached = c.data().storage.slots.get(&key).map(|word| word.value);
+        let value = match cached {
+            Some(value) => value,
+            None => {
+                let contract = c.data().msg.contract;
+                let (value, slot_gas) = env(&c)?.storage_load(contract, key);
+                gas += slot_gas + EVM_API_GAS;
+                let known = Some(value);
+                c.data_mut()
+                    .storage
+                    .slots
+                    .insert(key, Word { value, known });
+                value
+            }
+        };
         charge_gas(&mut c, gas)?;
         write(&mut c, dest, value.as_slice())
     });
@@ -421,20 +493,48 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                     value: i32|
      -> Result<()> {
         hostio(&mut c, STORAGE_INK)?;
+        require_gas(&mut c, SSTORE_SENTRY_GAS + 10)?;
         if c.data().msg.is_static {
             return Err(Error::new("storage write in a static call"));
         }
         let (key, value) = (read_word(&c, key)?, read_word(&c, value)?);
-        let contract = c.data().msg.contract;
-        // Written through at once: the gas Nitro charges at the flush is
-        // charged here, per slot, at the same EIP-2200 prices.
-        let gas = env(&c)?.storage_store(contract, key, value);
+        let storage = &mut c.data_mut().storage;
+        let gas = storage.write_gas();
+        storage
+            .slots
+            .entry(key)
+            .and_modify(|word| word.value = value)
+            .or_insert(Word { value, known: None });
         charge_gas(&mut c, gas)
     });
     hook!("storage_flush_cache", |mut c: Caller<'_, Frame>,
-                                  _clear: i32|
+                                  clear: i32|
      -> Result<()> {
-        hostio(&mut c, FLUSH_INK)
+        hostio(&mut c, FLUSH_INK)?;
+        require_gas(&mut c, SSTORE_SENTRY_GAS)?;
+        // The changed slots reach the chain now, each at its SSTORE price
+        // (EIP-2929 and EIP-3529, refunds included); a write that was not
+        // flushed when the call ends is lost, as on Nitro.
+        let contract = c.data().msg.contract;
+        let dirty: Vec<(B256, B256)> = c
+            .data_mut()
+            .storage
+            .slots
+            .iter_mut()
+            .filter(|(_, word)| word.known != Some(word.value))
+            .map(|(key, word)| {
+                word.known = Some(word.value);
+                (*key, word.value)
+            })
+            .collect();
+        if clear != 0 {
+            c.data_mut().storage.slots.clear();
+        }
+        for (key, value) in dirty {
+            let gas = env(&c)?.storage_store(contract, key, value);
+            charge_gas(&mut c, gas)?;
+        }
+        Ok(())
     });
     hook!("transient_load_bytes32", |mut c: Caller<'_, Frame>,
                                      key: i32,
@@ -754,10 +854,15 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     hook!("pay_for_memory_grow", |mut c: Caller<'_, Frame>,
                                   pages: i32|
      -> Result<()> {
-        // A page past the two free ones costs `page_gas`; Nitro's exponential
-        // ramp for very large memories is left out (programs here stay small).
-        hostio(&mut c, HOSTIO_INK)?;
-        charge_gas(&mut c, PAGE_GAS * u64::from(pages as u16))
+        // The chain prices the transaction's pages (Nitro's memory model);
+        // growing by nothing costs a host call's ink.
+        let pages = pages as u16;
+        if pages == 0 {
+            return hostio(&mut c, HOSTIO_INK);
+        }
+        c.data_mut().host_calls += 1;
+        let gas = env(&c)?.open_pages(pages);
+        charge_gas(&mut c, gas)
     });
     l
 }

@@ -19,6 +19,7 @@ mod check;
 mod harness;
 mod hooks;
 mod meter;
+pub mod pricing;
 mod runtime;
 
 use alloy_primitives::keccak256;

@@ -85,6 +85,13 @@ pub trait Env {
     fn balance(&mut self, account: Address) -> (U256, u64);
     fn code(&mut self, account: Address) -> (Vec<u8>, u64);
     fn code_hash(&mut self, account: Address) -> (B256, u64);
+    /// The gas of `pages` more wasm pages for the running program. Nitro
+    /// prices a transaction's pages together (`ArbWasm.pageGas` beyond the
+    /// free ones, and an exponential in the most ever open); this default
+    /// charges the linear part only.
+    fn open_pages(&mut self, pages: u16) -> u64 {
+        1_000 * u64::from(pages)
+    }
 }
 
 /// One call into a program.
