@@ -54,6 +54,7 @@ sol! {
         error ProgramUpToDate();
         error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
         error ProgramInsufficientValue(uint256 have, uint256 want);
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
     }
 
     interface ArbSys {
@@ -75,14 +76,17 @@ sol! {
     }
 }
 
+use stylus_host::pricing::{CallCosts, Params};
+
 use crate::{
     program,
     stylus::{revert, Arbitrum, DevContext},
+    wasm_cache::{self, ARB_WASM_CACHE},
 };
 
 /// The ArbOS precompiles this devnode answers; they are warm in every
 /// transaction and hold the code `0xfe` from genesis, as on Arbitrum.
-pub const ADDRESSES: [Address; 3] = [ARB_SYS, ARB_GAS_INFO, ARB_WASM];
+pub const ADDRESSES: [Address; 4] = [ARB_SYS, ARB_GAS_INFO, ARB_WASM, ARB_WASM_CACHE];
 
 /// The Stylus version programs are activated at (ArbOS 32+ runs version 2).
 pub const STYLUS_VERSION: u16 = 2;
@@ -96,9 +100,16 @@ const FREE_PAGES: u16 = 2;
 const PAGE_GAS: u16 = 1_000;
 const PAGE_RAMP: u64 = 620_674_314;
 const PAGE_LIMIT: u16 = 128;
-const MIN_INIT_GAS: u64 = 69 * 128;
-const MIN_CACHED_INIT_GAS: u64 = 11 * 32;
-const INIT_COST_SCALAR: u64 = 50 * 2;
+/// Stylus call pricing: `MinInitGas`, `MinCachedInitGas`, the cost
+/// scalars and the memory model's parameters, at Nitro's defaults.
+pub const PRICING: Params = Params {
+    min_init_gas: 69,
+    min_cached_init_gas: 11,
+    init_cost_scalar: 50,
+    cached_cost_scalar: 50,
+    free_pages: FREE_PAGES,
+    page_gas: PAGE_GAS,
+};
 const EXPIRY_DAYS: u16 = 365;
 const KEEPALIVE_DAYS: u16 = 31;
 const BLOCK_CACHE_SIZE: u16 = 32;
@@ -111,17 +122,21 @@ const COMPILE_GAS_PER_KIB: u64 = 11_000;
 /// Arbitrum One's (Nitro prices it with a dynamic "data pricer").
 const DATA_FEE_PER_BYTE: u64 = 2_000_000_000;
 /// Gas of a precompile read that touches ArbOS storage.
-const READ_GAS: u64 = 800;
+pub const READ_GAS: u64 = 800;
 /// Arbitrum's minimum gas price, 0.1 gwei: the devnode's base fee.
 pub const MIN_GAS_PRICE: u64 = 100_000_000;
 
-/// What activation stored for a code hash.
+/// What activation stored for a code hash, and whether the program is in
+/// the cache (ArbWasmCache).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Activation {
     pub version: u16,
+    /// Nitro's estimate of the compiled size (`codehashAsmSize`).
     pub asm_size: u32,
     pub activated_at: u64,
-    pub init_gas: u64,
+    /// What a call pays to enter it, from its wasm (Nitro's formulas).
+    pub costs: CallCosts,
+    pub cached: bool,
 }
 
 impl Activation {
@@ -129,7 +144,10 @@ impl Activation {
         U256::from(self.version)
             | (U256::from(self.asm_size) << 16)
             | (U256::from(self.activated_at) << 48)
-            | (U256::from(self.init_gas) << 112)
+            | (U256::from(self.costs.init_cost) << 112)
+            | (U256::from(self.costs.cached_init_cost) << 128)
+            | (U256::from(self.costs.footprint) << 144)
+            | (U256::from(u8::from(self.cached)) << 160)
     }
 
     fn unpack(word: U256) -> Option<Self> {
@@ -139,12 +157,25 @@ impl Activation {
         let field = |shift: usize, bits: usize| -> u64 {
             ((word >> shift) & ((U256::from(1) << bits) - U256::from(1))).saturating_to()
         };
+        let asm_size = field(16, 32) as u32;
         Some(Activation {
             version: field(0, 16) as u16,
-            asm_size: field(16, 32) as u32,
+            asm_size,
             activated_at: field(48, 64),
-            init_gas: field(112, 64),
+            costs: CallCosts {
+                init_cost: field(112, 16) as u16,
+                cached_init_cost: field(128, 16) as u16,
+                footprint: field(144, 16) as u16,
+                asm_estimate: asm_size,
+            },
+            cached: field(160, 8) != 0,
         })
+    }
+
+    /// What a call pays to enter the program, memory aside: its cached
+    /// init gas, and its init gas unless it is cached.
+    pub fn entry_gas(&self) -> u64 {
+        PRICING.entry_gas(&self.costs, self.cached)
     }
 }
 
@@ -168,6 +199,17 @@ pub fn activation(ctx: &mut DevContext, codehash: B256) -> Option<Activation> {
         Err(never) => match never {},
     };
     Activation::unpack(word)
+}
+
+/// Stores the activation record of a code hash.
+pub fn store_activation(ctx: &mut DevContext, codehash: B256, record: Activation) {
+    load_arbos(ctx);
+    if let Err(never) =
+        ctx.journal_mut()
+            .sstore(ARB_WASM, U256::from_be_bytes(codehash.0), record.pack())
+    {
+        match never {}
+    }
 }
 
 /// `ProgramNotActivated()`, the revert of a call to a program not activated.
@@ -206,6 +248,12 @@ pub fn run(
         ARB_WASM => Some(arb_wasm(arbitrum, ctx, inputs, &input)),
         ARB_SYS => Some(arb_sys(ctx, inputs, &input)),
         ARB_GAS_INFO => Some(arb_gas_info(inputs, &input)),
+        ARB_WASM_CACHE => Some(wasm_cache::run(
+            ctx,
+            inputs,
+            &input,
+            arbitrum.programs().chain_owner,
+        )),
         _ => None,
     }
 }
@@ -320,11 +368,13 @@ fn arb_wasm(
         C::pageLimit(_) => ArbWasm::pageLimitCall::abi_encode_returns(&PAGE_LIMIT),
         C::minInitGas(_) => {
             ArbWasm::minInitGasCall::abi_encode_returns(&ArbWasm::minInitGasReturn {
-                gas: MIN_INIT_GAS,
-                cached: MIN_CACHED_INIT_GAS,
+                gas: u64::from(PRICING.min_init_gas) * 128,
+                cached: u64::from(PRICING.min_cached_init_gas) * 32,
             })
         }
-        C::initCostScalar(_) => ArbWasm::initCostScalarCall::abi_encode_returns(&INIT_COST_SCALAR),
+        C::initCostScalar(_) => ArbWasm::initCostScalarCall::abi_encode_returns(
+            &(u64::from(PRICING.init_cost_scalar) * 2),
+        ),
         C::expiryDays(_) => ArbWasm::expiryDaysCall::abi_encode_returns(&EXPIRY_DAYS),
         C::keepaliveDays(_) => ArbWasm::keepaliveDaysCall::abi_encode_returns(&KEEPALIVE_DAYS),
         C::blockCacheSize(_) => ArbWasm::blockCacheSizeCall::abi_encode_returns(&BLOCK_CACHE_SIZE),
@@ -359,16 +409,17 @@ fn arb_wasm(
             None => return revert(gas, not_activated()),
         },
         C::programInitGas(call) => match by_program(ctx, call.program) {
+            // (uncached, cached), as Nitro answers for a v2 program.
             Some(a) => {
                 ArbWasm::programInitGasCall::abi_encode_returns(&ArbWasm::programInitGasReturn {
-                    gas: a.init_gas,
-                    gasWhenCached: MIN_CACHED_INIT_GAS,
+                    gas: PRICING.entry_gas(&a.costs, false),
+                    gasWhenCached: PRICING.cached_gas(&a.costs),
                 })
             }
             None => return revert(gas, not_activated()),
         },
         C::programMemoryFootprint(call) => match by_program(ctx, call.program) {
-            Some(_) => ArbWasm::programMemoryFootprintCall::abi_encode_returns(&FREE_PAGES),
+            Some(a) => ArbWasm::programMemoryFootprintCall::abi_encode_returns(&a.costs.footprint),
             None => return revert(gas, not_activated()),
         },
         C::programTimeLeft(call) => match by_program(ctx, call.program) {
@@ -431,6 +482,13 @@ fn activate(
         tracing::info!(%program, "activation refused: {err}");
         return revert(gas, not_wasm());
     }
+    let costs = match stylus_host::pricing::call_costs(&wasm) {
+        Ok(costs) => costs,
+        Err(err) => {
+            tracing::info!(%program, "activation refused: {err}");
+            return revert(gas, not_wasm());
+        }
+    };
     let data_fee = U256::from(wasm.len() as u64 * DATA_FEE_PER_BYTE);
     let value = inputs.value.get();
     if value < data_fee {
@@ -460,19 +518,16 @@ fn activate(
             Err(never) => match never {},
         }
     }
+    // A cached program activated again stays cached, as on Nitro.
+    let cached = activation(ctx, hash).is_some_and(|a| a.cached);
     let record = Activation {
         version: STYLUS_VERSION,
-        asm_size: wasm.len() as u32,
+        asm_size: costs.asm_estimate.div_ceil(1024).saturating_mul(1024),
         activated_at: ctx.block.timestamp().saturating_to(),
-        init_gas: MIN_INIT_GAS + (wasm.len() as u64).div_ceil(1024) * INIT_COST_SCALAR,
+        costs,
+        cached,
     };
-    load_arbos(ctx);
-    if let Err(never) =
-        ctx.journal_mut()
-            .sstore(ARB_WASM, U256::from_be_bytes(hash.0), record.pack())
-    {
-        match never {}
-    }
+    store_activation(ctx, hash, record);
     let event = ArbWasm::ProgramActivated {
         codehash: hash,
         moduleHash: keccak256(&wasm),

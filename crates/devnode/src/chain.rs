@@ -210,7 +210,7 @@ impl Chain {
                 chain_id: config.chain_id,
             },
             tx_index: HashMap::new(),
-            programs: Rc::new(Programs::default()),
+            programs: Rc::new(Programs::new(genesis::chain_owner(&dev_keys))),
             snapshots: Vec::new(),
             next_snapshot: 1,
             dev_keys,
@@ -236,7 +236,7 @@ impl Chain {
         Ok(Chain {
             state,
             tx_index,
-            programs: Rc::new(Programs::default()),
+            programs: Rc::new(Programs::new(genesis::chain_owner(&dev_keys))),
             snapshots: Vec::new(),
             next_snapshot: 1,
             dev_keys,

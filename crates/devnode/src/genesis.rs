@@ -108,6 +108,15 @@ pub fn dev_keys(mnemonic: &str, count: usize) -> Result<Vec<PrivateKeySigner>, S
         .collect()
 }
 
+/// The chain owner: the first dev account, as a Nitro dev node's is its
+/// dev key (the one account that may cache programs, ArbWasmCache).
+pub fn chain_owner(dev_keys: &[PrivateKeySigner]) -> Address {
+    dev_keys
+        .first()
+        .map(PrivateKeySigner::address)
+        .unwrap_or_default()
+}
+
 fn hex_bytes(hex: &str) -> Result<Bytes, String> {
     hex::decode(hex)
         .map(Bytes::from)

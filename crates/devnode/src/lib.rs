@@ -2,7 +2,8 @@
 //!
 //! EVM bytecode runs on revm; Stylus programs run on `stylus-host`'s wasm
 //! engine, inside revm's frames (`stylus`), with the ArbWasm precompile
-//! activating them (`arbos`) and StylusDeployer at its canonical address
+//! activating them (`arbos`), ArbWasmCache caching them (`wasm_cache`),
+//! and StylusDeployer at its canonical address
 //! from genesis (`genesis`). `chain` mines one block per transaction;
 //! `rpc` is the JSON-RPC interface; `node` runs it all.
 
@@ -20,6 +21,7 @@ pub mod selectors;
 pub mod stylus;
 pub mod subscriptions;
 pub mod views;
+pub mod wasm_cache;
 
 pub use chain::{Chain, ChainConfig};
 pub use node::{Node, NodeConfig};

@@ -16,6 +16,8 @@
 
 use std::{cell::RefCell, collections::HashMap, convert::Infallible, rc::Rc};
 
+use stylus_host::pricing::Pages;
+
 use revm::{
     context::{BlockEnv, CfgEnv, Evm, Journal, TxEnv},
     context_interface::{
@@ -72,9 +74,19 @@ pub struct Programs {
     modules: RefCell<HashMap<B256, stylus_host::Module>>,
     /// Open Stylus calls per contract, for `msg_reentrant`.
     open: RefCell<HashMap<Address, u32>>,
+    /// The chain owner: who may cache programs (ArbWasmCache).
+    pub chain_owner: Address,
 }
 
 impl Programs {
+    /// Programs on a chain owned by `chain_owner`.
+    pub fn new(chain_owner: Address) -> Self {
+        Programs {
+            chain_owner,
+            ..Programs::default()
+        }
+    }
+
     /// The compiled module for `code` (a deployed program), cached by hash.
     pub fn module(&self, hash: B256, code: &[u8]) -> Result<stylus_host::Module, String> {
         if let Some(module) = self.modules.borrow().get(&hash) {
@@ -88,12 +100,14 @@ impl Programs {
 }
 
 /// The precompile provider: Ethereum's precompiles, Arbitrum's, and Stylus
-/// programs.
+/// programs. One is made per transaction: it holds the transaction's wasm
+/// pages, which Nitro prices across all the programs a transaction calls.
 #[derive(Clone)]
 pub struct Arbitrum {
     eth: EthPrecompiles,
     warm: AddressSet,
     programs: Rc<Programs>,
+    pages: Rc<RefCell<Pages>>,
 }
 
 impl Arbitrum {
@@ -106,6 +120,7 @@ impl Arbitrum {
             eth,
             warm,
             programs,
+            pages: Rc::default(),
         }
     }
 
@@ -126,11 +141,19 @@ impl Arbitrum {
         let Some(activation) = arbos::activation(ctx, hash) else {
             return revert(gas, arbos::program_not_activated());
         };
-        // Every call into a program pays its init gas (Nitro's, for a
-        // program that is not in the cache).
-        if !gas.record_regular_cost(activation.init_gas) {
+        // Entering a program pays for its memory beyond the pages the
+        // transaction has open and for instantiating it: its cached init
+        // gas, and its init gas unless it is in the cache (Nitro's
+        // `CallProgram`).
+        let footprint = activation.costs.footprint;
+        let pages = *self.pages.borrow();
+        let entry = arbos::PRICING
+            .memory_gas(footprint, pages.open, pages.ever)
+            .saturating_add(activation.entry_gas());
+        if !gas.record_regular_cost(entry) {
             return arbos::out_of_gas(inputs.gas_limit);
         }
+        self.pages.borrow_mut().add(&arbos::PRICING, footprint);
         let module = match self.programs.module(hash, code) {
             Ok(module) => module,
             // An activated program always loads; a changed host would be a bug.
@@ -159,13 +182,30 @@ impl Arbitrum {
         let mut env = ChainEnv {
             ctx,
             arbitrum: self.clone(),
+            refund: 0,
         };
         let outcome = self.programs.runtime.run(&module, &mut env, message);
+        let refund = env.refund;
         if let Some(count) = self.programs.open.borrow_mut().get_mut(&contract) {
             *count -= 1;
         }
-        if !gas.record_regular_cost(outcome.gas_used) {
+        // The caller's pages are open again; the high-water mark stays.
+        self.pages.borrow_mut().open = pages.open;
+        // Returned data costs at least what the EVM's memory for it would
+        // (ArbOS 31+).
+        let words = (outcome.output.len() as u64).div_ceil(32);
+        let used = if outcome.output.is_empty() {
+            outcome.gas_used
+        } else {
+            outcome.gas_used.max(3 * words + words * words / 512)
+        };
+        if !gas.record_regular_cost(used) {
             gas.spend_all();
+        }
+        // Slots cleared or restored are refunded as the EVM refunds them,
+        // on the transaction's counter; a reverted call's are not.
+        if outcome.exit == Exit::Success {
+            gas.record_refund(refund);
         }
         let result = match outcome.exit {
             Exit::Success => InstructionResult::Return,
@@ -242,6 +282,8 @@ impl<'a> PrecompileProvider<&'a mut DevContext> for Arbitrum {
 pub struct ChainEnv<'a> {
     ctx: &'a mut DevContext,
     arbitrum: Arbitrum,
+    /// Refunds this call earned (EIP-3529), its successful callees' included.
+    refund: i64,
 }
 
 impl ChainEnv<'_> {
@@ -264,6 +306,9 @@ impl ChainEnv<'_> {
             return CallResult::default();
         };
         let interpreter = result.interpreter_result();
+        if interpreter.is_ok() {
+            self.refund += interpreter.gas.refunded();
+        }
         CallResult {
             success: interpreter.is_ok(),
             data: interpreter.output.to_vec(),
@@ -292,9 +337,11 @@ const COLD_ACCOUNT: u64 = 2_600;
 /// A call's value transfer, and the creation of its recipient (EIP-150).
 const CALL_VALUE: u64 = 9_000;
 const NEW_ACCOUNT: u64 = 25_000;
-/// EIP-2200 store prices.
+/// EIP-2200 store prices (EIP-2929's).
 const SSTORE_SET: u64 = 20_000;
 const SSTORE_RESET: u64 = 2_900;
+/// EIP-3529's refund for clearing a slot.
+const SSTORE_CLEARS_REFUND: i64 = 4_800;
 
 impl Env for ChainEnv<'_> {
     fn block(&self) -> BlockInfo {
@@ -341,15 +388,41 @@ impl Env for ChainEnv<'_> {
         ));
         let cold = if store.is_cold { COLD_SLOAD } else { 0 };
         let result = &store.data;
-        let gas = if result.present_value == result.new_value {
+        let (original, present, new) = (
+            result.original_value,
+            result.present_value,
+            result.new_value,
+        );
+        // EIP-2929's SSTORE, with EIP-3529's refunds (Nitro's
+        // `WasmStateStoreCost`).
+        let gas = if present == new {
             WARM_READ
-        } else if result.original_value == result.present_value {
-            if result.original_value.is_zero() {
+        } else if original == present {
+            if original.is_zero() {
                 SSTORE_SET
             } else {
+                if new.is_zero() {
+                    self.refund += SSTORE_CLEARS_REFUND;
+                }
                 SSTORE_RESET
             }
         } else {
+            if !original.is_zero() {
+                if present.is_zero() {
+                    self.refund -= SSTORE_CLEARS_REFUND;
+                }
+                if new.is_zero() {
+                    self.refund += SSTORE_CLEARS_REFUND;
+                }
+            }
+            if original == new {
+                let restored = if original.is_zero() {
+                    SSTORE_SET
+                } else {
+                    SSTORE_RESET
+                };
+                self.refund += (restored - WARM_READ) as i64;
+            }
             WARM_READ
         };
         gas + cold
@@ -471,6 +544,14 @@ impl Env for ChainEnv<'_> {
             WARM_READ
         };
         (load.data.to_vec(), gas)
+    }
+
+    fn open_pages(&mut self, pages: u16) -> u64 {
+        self.arbitrum
+            .pages
+            .borrow_mut()
+            .add(&arbos::PRICING, pages)
+            .0
     }
 
     fn code_hash(&mut self, account: stylus_host::Address) -> (stylus_host::B256, u64) {

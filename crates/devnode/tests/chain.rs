@@ -727,7 +727,7 @@ async fn evm_and_stylus_programs_call_each_other_both_ways() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cost_report_runs_on_the_devnode() {
-    let table = common::cost::report().await;
+    let table = common::cost::report(false).await;
     let rows = table
         .lines()
         .filter(|l| l.starts_with("TokenAI ") || l.starts_with("AAT "))

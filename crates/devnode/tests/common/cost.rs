@@ -17,6 +17,8 @@ use super::*;
 
 #[path = "cost_exchange.rs"]
 mod exchange;
+#[path = "cost_peer.rs"]
+pub mod peer;
 
 struct Row {
     label: String,
@@ -342,11 +344,17 @@ fn bytes16(s: &str) -> FixedBytes<16> {
     b16(s)
 }
 
-/// Runs every measured operation on a fresh devnode and renders the table.
-pub async fn report() -> String {
+/// Runs every measured operation on a fresh devnode and renders the table;
+/// `cached`: with every program in the program cache (ArbWasmCache), as
+/// programs in steady use on Arbitrum are.
+pub async fn report(cached: bool) -> String {
     let node = start(NodeConfig::default()).await;
     let owner = client(&node, 0);
     let suite = deploy_suite(&owner).await;
+    if cached {
+        cache_program(&owner, suite.token).await;
+        cache_program(&owner, suite.aat).await;
+    }
     let (alice_client, bob_client, uni_client) =
         (client(&node, 1), client(&node, 2), client(&node, 3));
     let (alice, bob, uni) = (
@@ -645,6 +653,7 @@ pub async fn report() -> String {
             aat,
             treasury: suite.treasury,
             taker_id: ids[1],
+            cached,
         },
     )
     .await;

@@ -26,6 +26,8 @@ pub(super) struct Market<'a> {
     pub treasury: Address,
     /// A tradable id the taker holds, for the AAT-for-AAT order.
     pub taker_id: U256,
+    /// Whether the exchange's program goes in the cache.
+    pub cached: bool,
 }
 
 pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
@@ -42,6 +44,9 @@ pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
             .abi_encode_params(),
     )
     .await;
+    if market.cached {
+        cache_program(market.owner, exchange).await;
+    }
     send(
         market.owner,
         exchange,

@@ -51,6 +51,20 @@ sol! {
 pub use aat_client::bindings::{Permit, ReceiveWithAuthorization, TransferWithAuthorization};
 
 pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
+pub const ARB_WASM_CACHE: Address = address!("0x0000000000000000000000000000000000000072");
+
+sol! {
+    interface ArbWasmCacheCalls {
+        function cacheProgram(address addr) external;
+    }
+}
+
+/// Puts `program` in the program cache as the chain owner (dev account 0):
+/// its calls then pay only its cached init gas.
+pub async fn cache_program(owner: &DynProvider, program: Address) {
+    let call = ArbWasmCacheCalls::cacheProgramCall { addr: program };
+    assert!(send(owner, ARB_WASM_CACHE, call).await.status(), "cached");
+}
 pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
 
 /// The standard test mnemonic's first keys (what the devnode prefunds).
