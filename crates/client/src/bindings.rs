@@ -104,6 +104,13 @@ sol! {
         function programVersion(address program) external view returns (uint16 version);
     }
 
+    /// ArbOS's ArbWasmCache precompile (0x72): the program cache.
+    #[sol(rpc)]
+    interface ArbWasmCache {
+        function cacheProgram(address addr) external;
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
+    }
+
     /// The selector StylusDeployer calls to run a program's constructor.
     function stylus_constructor();
 }

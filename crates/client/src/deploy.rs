@@ -20,7 +20,7 @@ use alloy::{
 };
 
 use crate::{
-    bindings::{stylus_constructorCall, ArbWasm, StylusDeployer, TokenAI},
+    bindings::{stylus_constructorCall, ArbWasm, ArbWasmCache, StylusDeployer, TokenAI},
     error::{ClientError, Contract},
     orders::Exchange,
     rails::{send_call, Rails},
@@ -30,6 +30,8 @@ use crate::{
 pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
 /// ArbWasm, the activation precompile.
 pub const ARB_WASM: Address = address!("0x0000000000000000000000000000000000000071");
+/// ArbWasmCache, the program cache.
+pub const ARB_WASM_CACHE: Address = address!("0x0000000000000000000000000000000000000072");
 /// A program's code prefix: `0xEFF000` and dictionary 0 (none).
 pub const PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
 
@@ -81,6 +83,38 @@ pub async fn activation_fee<P: Provider>(provider: &P, code: &[u8]) -> Result<U2
             ClientError::Input(format!("the chain will not activate this program: {e}"))
         })?;
     Ok(quote.dataFee)
+}
+
+/// Puts `program` in Nitro's program cache (`ArbWasmCache.cacheProgram`):
+/// its calls then pay only their cached init gas (for TokenAI about 14,000
+/// gas less a call). Only the chain owner or a cache manager may; on
+/// Arbitrum One and Sepolia anyone caches a program by bidding through the
+/// CacheManager contract (`cargo stylus cache bid`), and on the devnode the
+/// chain owner is its first dev account.
+///
+/// # Errors
+///
+/// The sender may not cache, the program is not activated, or the node
+/// fails.
+pub async fn cache_program<P: Provider>(
+    provider: &P,
+    program: Address,
+) -> Result<TransactionReceipt, ClientError> {
+    let refused =
+        |e: &dyn std::fmt::Display| ClientError::Input(format!("{program} was not cached: {e}"));
+    let receipt = ArbWasmCache::new(ARB_WASM_CACHE, provider)
+        .cacheProgram(program)
+        .send()
+        .await
+        .map_err(|e| refused(&e))?
+        .get_receipt()
+        .await
+        .map_err(|e| refused(&e))?;
+    if receipt.status() {
+        Ok(receipt)
+    } else {
+        Err(ClientError::Failed(receipt.transaction_hash))
+    }
 }
 
 /// A deployed program.

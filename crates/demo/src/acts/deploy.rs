@@ -1,10 +1,16 @@
 //! Deploy: the operator deploys TokenAI, AAT and the exchange as
 //! cargo-stylus deploys programs (StylusDeployer: create, activate,
-//! construct), and makes AAT a TokenAI minter.
+//! construct), puts them in the program cache, and makes AAT a TokenAI
+//! minter.
 
 use std::path::Path;
 
-use aat_client::{deploy::deploy, error::Contract, orders::Exchange, TokenAI};
+use aat_client::{
+    deploy::{cache_program, deploy},
+    error::Contract,
+    orders::Exchange,
+    TokenAI,
+};
 use alloy::{primitives::Address, sol_types::SolValue};
 use devnode::Node;
 
@@ -114,6 +120,22 @@ pub async fn play(
                 "Operator",
                 &format!("deploys {name} at {}", show::short(deployed.address)),
                 Tx::Receipt(&deployed.receipt),
+            )
+            .await?;
+    }
+    // Programs in steady use sit in the cache, and their calls pay only the
+    // cached init gas: on Arbitrum by a CacheManager bid; on the devnode the
+    // chain owner (the operator's dev account) caches them.
+    for (name, deployed) in [
+        ("TokenAI", &token),
+        ("AAT", &aat),
+        ("AATExchange", &exchange),
+    ] {
+        ctx.story
+            .tx(
+                "Operator",
+                &format!("caches {name}'s program (ArbWasmCache; a CacheManager bid)"),
+                cache_program(&rails.provider, deployed.address),
             )
             .await?;
     }
