@@ -1,8 +1,9 @@
 //! The relay's numbers (`scripts/market-bench`): how long `POST /orders`
 //! takes (every check against the chain included) at p50 and p99, one at a
 //! time and 16 at once, and how long a taker waits for a pair's book (its
-//! best 100 orders, the default) and for a quote across it, with 400 held. Everything runs in this
-//! process: the devnode, the relay over SQLite, the clients.
+//! best 100 orders, the default) and for a quote across it, with 10,000
+//! held. Everything runs in this process: the devnode, the relay over
+//! SQLite, the clients.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -19,8 +20,8 @@ use serde_json::json;
 
 /// Makers posting (dev accounts 1..=MAKERS).
 const MAKERS: usize = 8;
-/// Orders each maker posts.
-const PER_MAKER: u64 = 50;
+/// Orders each maker posts: 10,000 in all.
+const PER_MAKER: u64 = 1_250;
 /// Reads of the book and of a quote.
 const READS: usize = 200;
 

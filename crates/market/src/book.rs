@@ -24,13 +24,27 @@ fn by_price(a: &StoredOrder, b: &StoredOrder) -> Ordering {
 /// open to anyone or naming `taker`.
 #[must_use]
 pub fn open(mut orders: Vec<StoredOrder>, now: u64, taker: Address) -> Vec<StoredOrder> {
-    orders.retain(|o| {
-        !o.fillable.is_zero()
-            && o.void_at > now
-            && (o.order.taker.is_zero() || o.order.taker == taker)
-    });
+    sort(&mut orders);
+    open_sorted(&orders, now, taker)
+}
+
+/// Sorts a pair's orders best price first (then the earliest).
+pub fn sort(orders: &mut [StoredOrder]) {
     orders.sort_by(by_price);
-    orders
+}
+
+/// [`open`] over orders already [`sort`]ed.
+#[must_use]
+pub fn open_sorted(sorted: &[StoredOrder], now: u64, taker: Address) -> Vec<StoredOrder> {
+    sorted
+        .iter()
+        .filter(|o| {
+            !o.fillable.is_zero()
+                && o.void_at > now
+                && (o.order.taker.is_zero() || o.order.taker == taker)
+        })
+        .cloned()
+        .collect()
 }
 
 /// One order's part of a purchase.

@@ -8,11 +8,11 @@
 use std::fmt;
 
 use aat_client::{
-    bindings::{TokenAI, AAT},
+    bindings::{AATExchange, TokenAI, AAT},
     error::is,
     orders::{Exchange, Order, TOKEN_AI},
     signature::{self, Expected},
-    ClientError, Rails,
+    ClientError, Policy, Rails,
 };
 use alloy::{
     eips::BlockNumberOrTag,
@@ -39,6 +39,12 @@ pub enum Refusal {
     FullyFilled,
     /// The AAT it gives or wants has expired: AAT moves none of it.
     CreditsExpired { id: U256, expiration: u64 },
+    /// The AAT it gives or wants is not tradable and neither side is its
+    /// origin pool (or the order is open to anyone): AAT would refuse the
+    /// move (`TokenNotTradable`).
+    NotTradable { id: U256, origin_pool: Address },
+    /// The exchange (or AAT) is paused: nothing fills until it resumes.
+    Paused { contract: &'static str },
     /// The maker holds none of what it gives.
     NoBalance { id: U256 },
     /// The exchange may not move the maker's AAT
@@ -61,6 +67,8 @@ impl Refusal {
             Refusal::NonceTooLow { .. } => "nonce_too_low",
             Refusal::FullyFilled => "fully_filled",
             Refusal::CreditsExpired { .. } => "credits_expired",
+            Refusal::NotTradable { .. } => "not_tradable",
+            Refusal::Paused { .. } => "paused",
             Refusal::NoBalance { .. } => "no_balance",
             Refusal::NotApproved { .. } => "not_approved",
             Refusal::Voided => "voided",
@@ -88,6 +96,14 @@ impl fmt::Display for Refusal {
                 "the order's nonce {nonce} is below the maker's floor {min_nonce} (cancelUpTo)"
             ),
             Refusal::FullyFilled => f.write_str("nothing of this order remains to fill"),
+            Refusal::NotTradable { id, origin_pool } => write!(
+                f,
+                "AAT id {id} is not tradable: it moves only from or to its origin pool {origin_pool}, so only an order made or reserved (taker) by that pool can fill (TokenNotTradable)"
+            ),
+            Refusal::Paused { contract } => write!(
+                f,
+                "{contract} is paused: no order fills until its owner unpauses it; post again then"
+            ),
             Refusal::CreditsExpired { id, expiration } => write!(
                 f,
                 "AAT id {id} expired at {expiration}: AAT moves none of it (TokenExpired)"
@@ -223,15 +239,30 @@ impl Chain {
                 min_nonce,
             });
         }
+        if let Some(contract) = self.paused().await? {
+            return refuse(Refusal::Paused { contract });
+        }
         let mut void_at = order.expiry;
         for id in [order.giveId, order.wantId] {
-            let Some(expiration) = self.credits_expiration(id).await? else {
+            let Some(policy) = self.credits_policy(id).await? else {
                 continue;
             };
-            if now >= expiration {
+            if policy.expiration != 0 && now >= policy.expiration {
+                let expiration = policy.expiration;
                 return refuse(Refusal::CreditsExpired { id, expiration });
             }
-            void_at = void_at.min(expiration);
+            // A non-tradable id moves only from or to its pool: the maker
+            // must be the pool, or the order reserved for it.
+            let pool = policy.origin_pool;
+            if !policy.tradable && order.maker != pool && order.taker != pool {
+                return refuse(Refusal::NotTradable {
+                    id,
+                    origin_pool: pool,
+                });
+            }
+            if policy.expiration != 0 {
+                void_at = void_at.min(policy.expiration);
+            }
         }
         let fillable = self.fillable(order).await?;
         if fillable.remaining.is_zero() {
@@ -247,17 +278,33 @@ impl Chain {
         Ok((hash, fillable, void_at))
     }
 
-    /// When the AAT `id` expires (`None`: TokenAI, an id that never
-    /// expires, or one not minted yet, whose policy is unknown).
-    async fn credits_expiration(&self, id: U256) -> Result<Option<u64>, ClientError> {
+    /// The policy of the AAT `id` (`None`: TokenAI, or an id not minted
+    /// yet, whose policy is unknown).
+    async fn credits_policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
         if id == TOKEN_AI {
             return Ok(None);
         }
         match self.rails.policy(id).await {
-            Ok(policy) => Ok((policy.expiration != 0).then_some(policy.expiration)),
+            Ok(policy) => Ok(Some(policy)),
             Err(err) if err.spec().is_some_and(is::<AAT::UnknownToken>) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// Which contract a fill needs is paused, if one is: the exchange, or
+    /// AAT (TokenAI's pause shows as its own error at the fill).
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn paused(&self) -> Result<Option<&'static str>, ClientError> {
+        if self.exchange.read(AATExchange::pausedCall {}).await? {
+            return Ok(Some("the exchange"));
+        }
+        if self.rails.read_aat(AAT::pausedCall {}).await? {
+            return Ok(Some("AAT"));
+        }
+        Ok(None)
     }
 
     /// What `order` can fill now: the exchange's `remaining`, capped by

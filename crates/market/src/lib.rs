@@ -25,7 +25,7 @@ use std::{
     time::Duration,
 };
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, U256};
 use tokio::task::JoinHandle;
 
 use crate::{chain::Chain, events::Events, metrics::Metrics, store::Store};
@@ -56,9 +56,48 @@ pub struct App {
     pub book: tokio::sync::Mutex<()>,
     /// The chain's time at the last poll (what "expired" is judged by).
     clock: AtomicU64,
+    /// Each pair's orders, best price first, as read at a count of the
+    /// store's writes (SQLite only): a taker's read sorts nothing while the
+    /// book has not changed.
+    sorted: std::sync::Mutex<SortedBooks>,
 }
 
+/// Pair (give, want) to the store's write count and its sorted orders.
+type SortedBooks = std::collections::HashMap<(U256, U256), (u64, Arc<Vec<store::StoredOrder>>)>;
+
 impl App {
+    /// The pair's orders, best price first: from the cache while no write
+    /// happened since it was read, else from the store.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn sorted_pair(
+        &self,
+        give: U256,
+        want: U256,
+    ) -> Result<Arc<Vec<store::StoredOrder>>, store::StoreError> {
+        let version = self.store.version();
+        if let Some(version) = version {
+            let cached = self.sorted.lock().ok().and_then(|books| {
+                books
+                    .get(&(give, want))
+                    .filter(|(at, _)| *at == version)
+                    .map(|(_, orders)| orders.clone())
+            });
+            if let Some(orders) = cached {
+                return Ok(orders);
+            }
+        }
+        let mut orders = self.store.pair(give, want).await?;
+        book::sort(&mut orders);
+        let orders = Arc::new(orders);
+        if let (Some(version), Ok(mut books)) = (version, self.sorted.lock()) {
+            books.insert((give, want), (version, orders.clone()));
+        }
+        Ok(orders)
+    }
+
     /// The chain's time at the last poll.
     pub fn clock(&self) -> u64 {
         self.clock.load(Ordering::Relaxed)
@@ -117,6 +156,7 @@ impl Market {
             events: Events::default(),
             book: tokio::sync::Mutex::new(()),
             clock: AtomicU64::new(0),
+            sorted: std::sync::Mutex::default(),
         });
         app.follow()
             .await

@@ -38,6 +38,9 @@ pub enum ApiError {
     Refused(Refusal),
     #[error("no order {0} is held")]
     NotFound(B256),
+    /// A quote while a fill would revert: the book stands, nothing fills.
+    #[error("{0} is paused: no order fills until its owner unpauses it")]
+    Paused(&'static str),
     #[error("{0}")]
     Quote(#[from] QuoteError),
     #[error("the chain could not be read: {0}")]
@@ -70,6 +73,7 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Refused(refusal) => (StatusCode::UNPROCESSABLE_ENTITY, refusal.label()),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Paused(_) => (StatusCode::SERVICE_UNAVAILABLE, "paused"),
             ApiError::Quote(QuoteError::ZeroAmount) => (StatusCode::BAD_REQUEST, "zero_amount"),
             ApiError::Quote(QuoteError::Insufficient { .. }) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "insufficient_liquidity")
@@ -269,8 +273,8 @@ fn parse_pair(
 
 /// A pair's open orders, best price first for the taker.
 async fn open_book(app: &App, pair: &Pair) -> ApiResult<Vec<StoredOrder>> {
-    let orders = app.store.pair(pair.give, pair.want).await?;
-    Ok(book::open(orders, app.clock(), pair.taker))
+    let sorted = app.sorted_pair(pair.give, pair.want).await?;
+    Ok(book::open_sorted(&sorted, app.clock(), pair.taker))
 }
 
 /// `GET /orders?give=&want=[&taker=][&limit=]`: the best `limit` (100
@@ -312,6 +316,9 @@ async fn quote(
     let amount = pair.amount.ok_or_else(|| {
         ApiError::BadRequest("amount is required: how much of `give` to buy".into())
     })?;
+    if let Some(contract) = app.chain.paused().await? {
+        return Err(ApiError::Paused(contract));
+    }
     let legs = book::quote(&open_book(&app, &pair).await?, amount)?;
     let want_total = legs
         .iter()

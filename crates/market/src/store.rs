@@ -11,7 +11,13 @@
 //! 2^63-1 so that dead orders can be swept in SQL (2^63 seconds is never
 //! reached).
 
-use std::str::FromStr;
+use std::{
+    str::FromStr,
+    sync::{
+        atomic::{AtomicU64, Ordering as AtomicOrdering},
+        Arc,
+    },
+};
 
 use aat_client::orders::Order;
 use alloy::primitives::{Address, Bytes, B256, U256};
@@ -122,6 +128,10 @@ fn order_of(row: &AnyRow) -> Result<StoredOrder> {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// Writes to the orders so far: under SQLite this process is the only
+    /// writer, so a pair read at one count is current while it holds.
+    writes: Arc<AtomicU64>,
+    sqlite: bool,
 }
 
 impl Store {
@@ -162,7 +172,24 @@ impl Store {
                 }
             }
         }
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            writes: Arc::default(),
+            sqlite,
+        })
+    }
+
+    /// The count of writes to the orders, when this process is their only
+    /// writer (SQLite): what was read at one count is current until it
+    /// changes. `None` under PostgreSQL, where other relays write too.
+    #[must_use]
+    pub fn version(&self) -> Option<u64> {
+        self.sqlite
+            .then(|| self.writes.load(AtomicOrdering::Acquire))
+    }
+
+    fn wrote(&self) {
+        self.writes.fetch_add(1, AtomicOrdering::AcqRel);
     }
 
     /// Keeps `stored`; `false` when an order with its hash is already held
@@ -195,6 +222,7 @@ impl Store {
         .bind(expiry_key)
         .execute(&self.pool)
         .await?;
+        self.wrote();
         Ok(done.rows_affected() == 1)
     }
 
@@ -258,6 +286,7 @@ impl Store {
             .bind(format!("{hash:#x}"))
             .execute(&self.pool)
             .await?;
+        self.wrote();
         Ok(())
     }
 
@@ -272,6 +301,7 @@ impl Store {
             .bind(format!("{hash:#x}"))
             .execute(&self.pool)
             .await?;
+        self.wrote();
         Ok(())
     }
 
@@ -283,11 +313,16 @@ impl Store {
     ///
     /// The database fails or holds something that does not parse.
     pub async fn delete_expired(&self, now: u64) -> Result<Vec<(B256, U256, U256)>> {
-        sqlx::query("DELETE FROM orders WHERE expiry_key <= $1 RETURNING hash, give_id, want_id")
-            .bind(i64::try_from(now).unwrap_or(i64::MAX))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
+        let rows = sqlx::query(
+            "DELETE FROM orders WHERE expiry_key <= $1 RETURNING hash, give_id, want_id",
+        )
+        .bind(i64::try_from(now).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        if !rows.is_empty() {
+            self.wrote();
+        }
+        rows.iter()
             .map(|row| {
                 Ok((
                     parse(&text(row, "hash")?)?,

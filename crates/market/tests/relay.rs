@@ -489,3 +489,73 @@ async fn orders_for_expiring_credits_leave_the_book_when_the_credits_expire() {
     );
     assert_eq!(world.held().await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credits_that_cannot_trade_and_a_paused_exchange_are_refused_with_their_reason() {
+    let world = World::new().await;
+    let (holder, buyer) = (world.trader(1), world.trader(2));
+    let pool = world.owner_key.address();
+    // Course credits: not tradable, minted by the owner's pool to a holder.
+    let course = aat_client::Policy {
+        origin_pool: pool,
+        model: aat_client::bytes16("gpt-4o").unwrap(),
+        scope: aat_client::bytes16("CS101").unwrap(),
+        expiration: 0,
+        reclaimable: true,
+        tradable: false,
+    };
+    world
+        .owner
+        .send_aat(course.mint_call(holder.address(), U256::from(50)))
+        .await
+        .unwrap();
+    world.approve(&holder, 0).await;
+    let (status, answer) = world
+        .post(
+            &world
+                .order(
+                    &holder,
+                    order(holder.address(), (course.id(), 50), (TOKEN_AI, 10)),
+                )
+                .await,
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (422, Some("not_tradable"))
+    );
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains(&pool.to_string()));
+    assert_eq!(world.held().await, 0);
+    // Sold back to the pool, the order can fill: reserved for the pool, it
+    // is kept.
+    let mut back = order(holder.address(), (course.id(), 50), (TOKEN_AI, 10));
+    back.taker = pool;
+    let (status, answer) = world.post(&world.order(&holder, back).await).await;
+    assert_eq!(status, 201, "{answer}");
+
+    // While the exchange is paused nothing is posted or quoted; after, both.
+    let id = world.credits("paused", buyer.address(), 40).await;
+    world.approve(&buyer, 0).await;
+    let ask = world
+        .order(&buyer, order(buyer.address(), (id, 40), (TOKEN_AI, 80)))
+        .await;
+    let owner_exchange = world.exchange_of(&world.owner_key);
+    owner_exchange
+        .send(aat_client::AATExchange::pauseCall {})
+        .await
+        .unwrap();
+    let (status, answer) = world.post(&ask).await;
+    assert_eq!((status, answer["error"].as_str()), (422, Some("paused")));
+    let quote = format!("/quote?give={id}&want=0&amount=10");
+    let (status, answer) = world.get(&quote).await;
+    assert_eq!((status, answer["error"].as_str()), (503, Some("paused")));
+    owner_exchange
+        .send(aat_client::AATExchange::unpauseCall {})
+        .await
+        .unwrap();
+    assert_eq!(world.post(&ask).await.0, 201);
+    assert_eq!(world.get(&quote).await.0, 200);
+}
