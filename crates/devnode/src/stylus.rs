@@ -202,6 +202,18 @@ impl Arbitrum {
         if !gas.record_regular_cost(used) {
             gas.spend_all();
         }
+        // Where a call's gas goes (`RUST_LOG=devnode::stylus=debug`): entry
+        // (init and memory), the program's own instructions, host I/O with
+        // the EVM gas it bought (storage, logs, calls), refunds.
+        tracing::debug!(
+            %contract,
+            entry,
+            instructions = outcome.ink / u64::from(arbos::INK_PRICE),
+            host_and_evm = used.saturating_sub(outcome.ink / u64::from(arbos::INK_PRICE)),
+            host_calls = outcome.host_calls,
+            refund,
+            "program call"
+        );
         // Slots cleared or restored are refunded as the EVM refunds them,
         // on the transaction's counter; a reverted call's are not.
         if outcome.exit == Exit::Success {

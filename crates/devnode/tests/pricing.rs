@@ -261,6 +261,11 @@ async fn a_program_that_clears_a_slot_is_refunded_as_the_evm_is() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_comparison_with_openzeppelin_runs_and_caching_only_lowers_the_suite() {
+    // `RUST_LOG=devnode::stylus=debug` shows where each call's gas goes.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let table = common::cost::peer::comparison().await;
     println!("{table}");
     let rows: Vec<Vec<&str>> = table
