@@ -1,10 +1,12 @@
 //! Per-opcode ink metering, as Nitro meters a program.
 //!
-//! Before a program is loaded it is rewritten: two globals are added (the
-//! ink left, and an out-of-ink status) and exported to the host, and every
-//! basic block is preceded by a header that charges the block's ink (its
-//! opcodes' prices plus the header's own) and traps when too little is
-//! left. The prices are Nitro's `pricing_v1` table (the published "Gas and
+//! Before a program is loaded it is rewritten: three globals are added (the
+//! ink left and an out-of-ink status, both exported to the host, and a
+//! scratch value), and every basic block is preceded by a header that
+//! charges the block's ink (its opcodes' prices plus Nitro's 2,450 for the
+//! header) and traps when too little is left; `memory.fill` and
+//! `memory.copy` also pay 100 ink per byte, as Nitro's dynamic meter charges
+//! them. The prices are Nitro's `pricing_v1` table (the published "Gas and
 //! ink costs" opcode table); the host functions charge their own ink through
 //! the same global.
 
@@ -103,9 +105,11 @@ fn ends_block(op: &Operator<'_>) -> bool {
 }
 
 struct Meter {
-    /// Global indices of the ink left and the status.
+    /// Global indices of the ink left, the status, and a scratch global
+    /// (the size of a bulk memory operation).
     ink: u32,
     status: u32,
+    scratch: u32,
     /// Parameter count of each type, for `call_indirect`'s price.
     params: Vec<u64>,
 }
@@ -129,13 +133,43 @@ impl Meter {
                 Instruction::GlobalSet(self.ink),
             ]
         };
-        // The header's own price, by the same table.
-        let own: u64 = [225, 1, 225, 765, 1, 575, 1, 1, 225, 1, 100, 575]
-            .iter()
-            .sum();
-        header(cost.saturating_add(own))
+        header(cost.saturating_add(HEADER_INK))
+    }
+
+    /// What Nitro's dynamic meter puts before `memory.fill` and
+    /// `memory.copy`: the size on the stack times `MEMORY_BYTE_INK` is
+    /// taken from the ink left (out of ink when it would go below zero),
+    /// and the size put back. These instructions are not priced.
+    fn per_byte(&self) -> Vec<Instruction<'static>> {
+        vec![
+            Instruction::GlobalSet(self.scratch),
+            Instruction::GlobalGet(self.ink),
+            Instruction::GlobalGet(self.ink),
+            Instruction::GlobalGet(self.scratch),
+            Instruction::I64ExtendI32U,
+            Instruction::I64Const(MEMORY_BYTE_INK as i64),
+            Instruction::I64Mul,
+            Instruction::I64Sub,
+            Instruction::GlobalSet(self.ink),
+            Instruction::GlobalGet(self.ink),
+            // The old ink below the new: it wrapped, too little was left.
+            Instruction::I64LtU,
+            Instruction::If(BlockType::Empty),
+            Instruction::I32Const(1),
+            Instruction::GlobalSet(self.status),
+            Instruction::Unreachable,
+            Instruction::End,
+            Instruction::GlobalGet(self.scratch),
+        ]
     }
 }
+
+/// What a basic block's header costs (Nitro's `ink_header_cost`, Stylus v1
+/// and v2), on top of the block's opcodes.
+const HEADER_INK: u64 = 2_450;
+/// Ink per byte `memory.fill` and `memory.copy` move (Nitro's
+/// `memory_fill_ink` and `memory_copy_ink`, 800 / 8), on top of their price.
+const MEMORY_BYTE_INK: u64 = 100;
 
 impl Reencode for Meter {
     type Error = std::convert::Infallible;
@@ -152,6 +186,7 @@ impl Reencode for Meter {
             shared: false,
         };
         globals.global(mutable(ValType::I64), &ConstExpr::i64_const(0));
+        globals.global(mutable(ValType::I32), &ConstExpr::i32_const(0));
         globals.global(mutable(ValType::I32), &ConstExpr::i32_const(0));
         Ok(())
     }
@@ -180,6 +215,12 @@ impl Reencode for Meter {
             let op = reader.read()?;
             cost = cost.saturating_add(price(&op, &self.params));
             let end = ends_block(&op);
+            if matches!(
+                op,
+                Operator::MemoryFill { .. } | Operator::MemoryCopy { .. }
+            ) {
+                block.extend(self.per_byte());
+            }
             block.push(self.instruction(op)?);
             if end {
                 for instruction in self.header(cost) {
@@ -238,6 +279,7 @@ pub(crate) fn instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
     let mut meter = Meter {
         ink,
         status: ink + 1,
+        scratch: ink + 2,
         params,
     };
     let mut module = wasm_encoder::Module::new();
@@ -326,11 +368,73 @@ mod tests {
         let (ten, twenty) = (ink(&mut host, 10), ink(&mut host, 20));
         // Per iteration: [local.get 75, i32.eqz 170, br_if 765] and
         // [local.get 75, i32.const 1, i32.sub 70, local.set 210, br 765],
-        // each behind a 2,695-ink header.
+        // each behind Nitro's 2,450-ink header.
         assert_eq!(
             twenty - ten,
-            10 * ((75 + 170 + 765) + (75 + 1 + 70 + 210 + 765) + 2 * 2_695)
+            10 * ((75 + 170 + 765) + (75 + 1 + 70 + 210 + 765) + 2 * 2_450)
         );
+    }
+
+    /// A program whose entrypoint fills as many bytes as its argument has.
+    fn filler() -> Vec<u8> {
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32], [ValType::I32]);
+        module.section(&types);
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        module.section(&functions);
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        module.section(&memories);
+        let mut globals = GlobalSection::new();
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i32_const(1024));
+        module.section(&globals);
+        let mut exports = ExportSection::new();
+        exports.export("user_entrypoint", ExportKind::Func, 0);
+        exports.export("memory", ExportKind::Memory, 0);
+        module.section(&exports);
+        let mut body = Function::new([]);
+        for instruction in [
+            I::I32Const(4096),
+            I::I32Const(7),
+            I::LocalGet(0),
+            I::MemoryFill(0),
+            I::I32Const(0),
+            I::End,
+        ] {
+            body.instruction(&instruction);
+        }
+        let mut code = CodeSection::new();
+        code.function(&body);
+        module.section(&code);
+        module.finish()
+    }
+
+    #[test]
+    fn bulk_memory_pays_per_byte_as_nitros_dynamic_meter_charges() {
+        let mut host = Host::new();
+        let program = host
+            .deploy(&filler(), crate::Address::ZERO, &[])
+            .expect("it deploys");
+        let ink = |host: &mut Host, n: usize| {
+            let outcome = host.call(crate::Address::ZERO, program, &vec![0; n]);
+            assert_eq!(outcome.result, Ok(Vec::new()));
+            outcome.stats.ink
+        };
+        // The same instructions; 400 more bytes filled at 100 ink each.
+        assert_eq!(ink(&mut host, 500) - ink(&mut host, 100), 400 * 100);
     }
 
     #[test]
