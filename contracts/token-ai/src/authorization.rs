@@ -6,7 +6,7 @@
 //! or ERC-1271 for an authorizer with code); then the nonce is used,
 //! `AuthorizationUsed` and the transfer's `Transfer` are emitted.
 
-use abi_core::{codec::Word, eip712, log, signature};
+use abi_core::{codec::Word, eip712, log, signature, slot};
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::{keccak_const::Keccak256, prelude::*};
@@ -18,7 +18,7 @@ use crate::{
         AuthorizationNotYetValid, AuthorizationUsed, CallerMustBePayee,
         InvalidAuthorizationSignature,
     },
-    TokenAI,
+    TokenAI, AUTHORIZATIONS,
 };
 
 const fn type_hash(encoded_type: &[u8]) -> B256 {
@@ -38,6 +38,17 @@ pub const RECEIVE_WITH_AUTHORIZATION_TYPEHASH: B256 = type_hash(
 /// `keccak256("CancelAuthorization(address authorizer,bytes32 nonce)")`.
 pub const CANCEL_AUTHORIZATION_TYPEHASH: B256 =
     type_hash(b"CancelAuthorization(address authorizer,bytes32 nonce)");
+
+/// A used or canceled nonce's word.
+const USED: B256 = B256::with_last_byte(1);
+
+/// The slot of `authorizer`'s `nonce`.
+fn authorization_slot(authorizer: Address, nonce: B256) -> B256 {
+    let mut key = [0u8; 52];
+    key[..20].copy_from_slice(authorizer.as_slice());
+    key[20..].copy_from_slice(nonce.as_slice());
+    AUTHORIZATIONS.at(&key)
+}
 
 /// One signed transfer, as EIP-3009 types it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +139,7 @@ impl TokenAI {
 
     /// True once `nonce` was used or canceled by `authorizer`.
     pub fn authorization_state(&self, authorizer: Address, nonce: B256) -> bool {
-        self.authorizations.get(authorizer).get(nonce)
+        slot::load(&authorization_slot(authorizer, nonce)) != B256::ZERO
     }
 
     /// The window, the nonce and the signature of a transfer authorization
@@ -184,10 +195,7 @@ impl TokenAI {
         if !signature::is_valid(authorizer, self.digest(struct_hash), signature) {
             return Err(InvalidAuthorizationSignature { authorizer }.into());
         }
-        self.authorizations
-            .setter(authorizer)
-            .setter(nonce)
-            .set(true);
+        slot::store(&authorization_slot(authorizer, nonce), &USED);
         Ok(())
     }
 }

@@ -23,13 +23,18 @@ extern crate alloc;
 use alloc::vec::Vec;
 
 use abi_core::{
-    access::Access, codec::Word, eip712, log, signature, text::StoredBytes, OrOverflow,
+    access::Access,
+    codec::Word,
+    eip712, log, signature,
+    slot::{self, Map},
+    text::StoredBytes,
+    OrOverflow,
 };
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageB256, StorageBool, StorageMap, StorageU256},
+    storage::{StorageB256, StorageU256},
 };
 
 #[cfg(feature = "export-abi")]
@@ -78,21 +83,35 @@ pub const PERMIT_TYPEHASH: B256 = B256::new(
         .finalize(),
 );
 
-/// State of the TokenAI contract.
+/// Balances by holder. The per-holder records are raw slots keyed in bytes
+/// (`abi_core::slot`), as AAT keeps its own: one keccak per record, reused
+/// for its read and its write, where stylus-sdk's `StorageMap` converts
+/// every key through `U256` a byte at a time (about 150 gas an access).
+const BALANCES: Map = Map::named(b"TokenAI.balances");
+/// Allowances by `owner ‖ spender`.
+const ALLOWANCES: Map = Map::named(b"TokenAI.allowances");
+/// EIP-2612: the next permit nonce of each owner.
+const NONCES: Map = Map::named(b"TokenAI.nonces");
+/// EIP-3009: `authorizer ‖ nonce` → used or canceled (a non-zero word).
+pub(crate) const AUTHORIZATIONS: Map = Map::named(b"TokenAI.authorizations");
+
+/// The slot of `owner`'s allowance to `spender`.
+fn allowance_slot(owner: Address, spender: Address) -> B256 {
+    let mut key = [0u8; 40];
+    key[..20].copy_from_slice(owner.as_slice());
+    key[20..].copy_from_slice(spender.as_slice());
+    ALLOWANCES.at(&key)
+}
+
+/// State of the TokenAI contract (besides the records above).
 #[entrypoint]
 #[storage]
 pub struct TokenAI {
-    balances: StorageMap<Address, StorageU256>,
-    allowances: StorageMap<Address, StorageMap<Address, StorageU256>>,
     total_supply: StorageU256,
     name: StoredBytes,
     symbol: StoredBytes,
     /// `keccak256(name)`, fixed at construction: the EIP-712 domain's name.
     hashed_name: StorageB256,
-    /// EIP-2612: the next permit nonce of each owner.
-    nonces: StorageMap<Address, StorageU256>,
-    /// EIP-3009: authorizer → nonce → used or canceled.
-    authorizations: StorageMap<Address, StorageMap<B256, StorageBool>>,
     /// Ownership, pause and minters.
     pub access: Access,
 }
@@ -137,7 +156,7 @@ impl TokenAI {
     }
 
     pub fn balance_of(&self, account: Address) -> U256 {
-        self.balances.get(account)
+        slot::load_u256(&BALANCES.at(account.as_slice()))
     }
 
     /// # Errors
@@ -150,7 +169,7 @@ impl TokenAI {
     }
 
     pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
-        self.allowances.get(owner).get(spender)
+        slot::load_u256(&allowance_slot(owner, spender))
     }
 
     /// # Errors
@@ -204,11 +223,13 @@ impl TokenAI {
         if U256::from(self.vm().block_timestamp()) > deadline {
             return Err(ERC2612ExpiredSignature { deadline }.into());
         }
-        let nonce = self.nonces.get(owner);
+        let nonce_slot = NONCES.at(owner.as_slice());
+        let nonce = slot::load_u256(&nonce_slot);
         // A nonce cannot realistically reach 2**256 - 1; wrap-free anyway.
-        self.nonces
-            .setter(owner)
-            .set(nonce.checked_add(U256::from(1)).or_overflow()?);
+        slot::store_u256(
+            &nonce_slot,
+            &nonce.checked_add(U256::from(1)).or_overflow()?,
+        );
         let struct_hash = eip712::hash_words(&[
             PERMIT_TYPEHASH,
             owner.into_word(),
@@ -225,7 +246,7 @@ impl TokenAI {
     }
 
     pub fn nonces(&self, owner: Address) -> U256 {
-        self.nonces.get(owner)
+        slot::load_u256(&NONCES.at(owner.as_slice()))
     }
 
     /// The EIP-712 domain separator of permits and authorizations.
@@ -308,7 +329,8 @@ impl TokenAI {
             self.total_supply
                 .set(supply.checked_add(value).or_overflow()?);
         } else {
-            let balance = self.balances.get(from);
+            let from_slot = BALANCES.at(from.as_slice());
+            let balance = slot::load_u256(&from_slot);
             let Some(rest) = balance.checked_sub(value) else {
                 return Err(ERC20InsufficientBalance {
                     sender: from,
@@ -317,17 +339,16 @@ impl TokenAI {
                 }
                 .into());
             };
-            self.balances.setter(from).set(rest);
+            slot::store_u256(&from_slot, &rest);
         }
         if to.is_zero() {
             let supply = self.total_supply.get();
             self.total_supply
                 .set(supply.checked_sub(value).or_overflow()?);
         } else {
-            let balance = self.balances.get(to);
-            self.balances
-                .setter(to)
-                .set(balance.checked_add(value).or_overflow()?);
+            let to_slot = BALANCES.at(to.as_slice());
+            let balance = slot::load_u256(&to_slot);
+            slot::store_u256(&to_slot, &balance.checked_add(value).or_overflow()?);
         }
         log::emit_words(
             &[
@@ -353,7 +374,7 @@ impl TokenAI {
         if spender.is_zero() {
             return Err(ERC20InvalidSpender { spender }.into());
         }
-        self.allowances.setter(owner).setter(spender).set(value);
+        slot::store_u256(&allowance_slot(owner, spender), &value);
         log::emit_words(
             &[
                 Approval::SIGNATURE_HASH,
@@ -375,7 +396,8 @@ impl TokenAI {
         spender: Address,
         value: U256,
     ) -> Result<(), Error> {
-        let allowance = self.allowance(owner, spender);
+        let allowance_slot = allowance_slot(owner, spender);
+        let allowance = slot::load_u256(&allowance_slot);
         if allowance == U256::MAX {
             return Ok(());
         }
@@ -387,7 +409,7 @@ impl TokenAI {
             }
             .into());
         };
-        self.allowances.setter(owner).setter(spender).set(rest);
+        slot::store_u256(&allowance_slot, &rest);
         Ok(())
     }
 }
