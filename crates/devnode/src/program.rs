@@ -23,5 +23,5 @@ pub fn decompress(code: &[u8]) -> Result<Vec<u8>, String> {
     if code[3] != 0 {
         return Err(format!("dictionary {} is not supported", code[3]));
     }
-    stylus_host::decompress(&code[4..])
+    stylus_host::decompress(&code[4..]).map_err(|e| e.to_string())
 }

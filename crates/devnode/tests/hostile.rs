@@ -295,3 +295,20 @@ async fn requests_with_invalid_ids_get_invalid_request() {
     assert_eq!(answer["result"], json!("0x64aba"));
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_program_with_a_type_that_is_not_a_function_is_refused_not_fatal() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    // A wasm whose type section holds a GC struct type: the pre-activation
+    // check once panicked on it, on the chain's thread, for anyone able to
+    // ask `cargo stylus check`'s question (an eth_call with a state override).
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([1, 3, 1, 0x5f, 0]);
+    let code = aat_client::deploy::deployed_code(&wasm);
+    let refused = aat_client::deploy::activation_fee(&provider, &code).await;
+    assert!(refused.is_err(), "{refused:?}");
+    // And the chain goes on.
+    let deployed = deploy_and_activate(&provider, &artifact("token-ai.wasm")).await;
+    assert!(!provider.get_code_at(deployed).await.unwrap().is_empty());
+}

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use wasmparser::{ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
+use wasmparser::{CompositeInnerType, ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
 
 /// A program deploys as one fragment up to this many compressed bytes.
 pub const MAX_COMPRESSED: usize = 24 * 1024;
@@ -88,15 +88,98 @@ pub fn decompress(compressed: &[u8]) -> Result<Vec<u8>, CheckError> {
     brotli::Decompressor::new(compressed, 4096)
         .take(MAX_RAW as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| format!("not brotli: {e}"))?;
+        .map_err(|e| CheckError::NotBrotli(e.to_string()))?;
     if out.len() > MAX_RAW {
-        return Err(format!("over {MAX_RAW} bytes uncompressed"));
+        return Err(CheckError::TooLarge {
+            bytes: out.len(),
+            limit: MAX_RAW,
+        });
     }
     Ok(out)
 }
 
-/// Why a program would not activate.
-pub type CheckError = String;
+/// Why a program would not activate: the first rule it breaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckError {
+    /// Its compressed code is not brotli.
+    NotBrotli(String),
+    /// The parser does not read it as wasm.
+    Malformed(String),
+    /// Over `limit` bytes uncompressed (at least `bytes`).
+    TooLarge {
+        bytes: usize,
+        limit: usize,
+    },
+    /// Over `limit` bytes brotli-compressed.
+    TooLargeCompressed {
+        bytes: usize,
+        limit: usize,
+    },
+    /// An import the Stylus host does not provide.
+    ForeignImport {
+        module: String,
+        name: String,
+    },
+    /// An import that is not a function.
+    NotAFunctionImport(String),
+    /// A type that is not a function type (the GC proposal's).
+    NotAFunctionType,
+    /// A memory of more pages than Stylus allows.
+    MemoryTooLarge {
+        pages: u64,
+        limit: usize,
+    },
+    /// Not exactly one memory.
+    Memories(u32),
+    StartFunction,
+    /// A floating-point local or instruction.
+    FloatingPoint(String),
+    /// `user_entrypoint` or `memory` is not exported.
+    MissingExports,
+    /// `user_entrypoint` names no function of the program.
+    EntrypointNotAFunction,
+    /// `user_entrypoint` is not `(i32) -> i32`.
+    EntrypointType(String),
+}
+
+impl core::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CheckError::NotBrotli(err) => write!(f, "not brotli: {err}"),
+            CheckError::Malformed(err) => write!(f, "not wasm: {err}"),
+            CheckError::TooLarge { bytes, limit } => {
+                write!(f, "{bytes} bytes uncompressed, over {limit}")
+            }
+            CheckError::TooLargeCompressed { bytes, limit } => {
+                write!(f, "{bytes} bytes compressed, over {limit}")
+            }
+            CheckError::ForeignImport { module, name } => {
+                write!(f, "import {module}::{name} is not a Stylus host function")
+            }
+            CheckError::NotAFunctionImport(name) => write!(f, "import {name} is not a function"),
+            CheckError::NotAFunctionType => f.write_str("a type that is not a function type"),
+            CheckError::MemoryTooLarge { pages, limit } => {
+                write!(f, "memory of {pages} pages, over {limit}")
+            }
+            CheckError::Memories(count) => write!(f, "{count} memories, not exactly one"),
+            CheckError::StartFunction => f.write_str("a start function"),
+            CheckError::FloatingPoint(what) => write!(f, "floating point: {what}"),
+            CheckError::MissingExports => f.write_str("user_entrypoint or memory not exported"),
+            CheckError::EntrypointNotAFunction => {
+                f.write_str("user_entrypoint is not a function of the program")
+            }
+            CheckError::EntrypointType(ty) => {
+                write!(f, "user_entrypoint has type {ty}, not (i32) -> i32")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+fn malformed(err: wasmparser::BinaryReaderError) -> CheckError {
+    CheckError::Malformed(err.to_string())
+}
 
 /// Runs every local pre-activation check.
 ///
@@ -105,13 +188,17 @@ pub type CheckError = String;
 /// The first rule the program breaks.
 pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
     if wasm.len() > MAX_RAW {
-        return Err(format!("{} bytes uncompressed, over {MAX_RAW}", wasm.len()));
+        return Err(CheckError::TooLarge {
+            bytes: wasm.len(),
+            limit: MAX_RAW,
+        });
     }
     let compressed = compress(wasm).len();
     if compressed > MAX_COMPRESSED {
-        return Err(format!(
-            "{compressed} bytes compressed, over {MAX_COMPRESSED}"
-        ));
+        return Err(CheckError::TooLargeCompressed {
+            bytes: compressed,
+            limit: MAX_COMPRESSED,
+        });
     }
     let mut memories = 0;
     let mut entrypoint = false;
@@ -121,49 +208,52 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
     let mut imported_functions = 0u32;
     let mut entrypoint_index = None;
     for payload in Parser::new(0).parse_all(wasm) {
-        match payload.map_err(|e| e.to_string())? {
+        match payload.map_err(malformed)? {
             Payload::TypeSection(reader) => {
                 for group in reader {
-                    for ty in group.map_err(|e| e.to_string())?.into_types() {
-                        function_types.push(ty.unwrap_func().clone());
+                    for ty in group.map_err(malformed)?.into_types() {
+                        match ty.composite_type.inner {
+                            CompositeInnerType::Func(func) => function_types.push(func),
+                            _ => return Err(CheckError::NotAFunctionType),
+                        }
                     }
                 }
             }
             Payload::ImportSection(reader) => {
                 for import in reader {
-                    let import = import.map_err(|e| e.to_string())?;
+                    let import = import.map_err(malformed)?;
                     if import.module != "vm_hooks" || !VM_HOOKS.contains(&import.name) {
-                        return Err(format!(
-                            "import {}::{} is not a Stylus host function",
-                            import.module, import.name
-                        ));
+                        return Err(CheckError::ForeignImport {
+                            module: import.module.to_owned(),
+                            name: import.name.to_owned(),
+                        });
                     }
                     match import.ty {
                         TypeRef::Func(_) => imported_functions += 1,
-                        _ => return Err(format!("import {} is not a function", import.name)),
+                        _ => return Err(CheckError::NotAFunctionImport(import.name.to_owned())),
                     }
                 }
             }
             Payload::FunctionSection(reader) => {
                 for ty in reader {
-                    functions.push(ty.map_err(|e| e.to_string())?);
+                    functions.push(ty.map_err(malformed)?);
                 }
             }
             Payload::MemorySection(reader) => {
                 for memory in reader {
-                    let memory = memory.map_err(|e| e.to_string())?;
+                    let memory = memory.map_err(malformed)?;
                     memories += 1;
                     if memory.initial > PAGE_LIMIT as u64 {
-                        return Err(format!(
-                            "memory of {} pages, over {PAGE_LIMIT}",
-                            memory.initial
-                        ));
+                        return Err(CheckError::MemoryTooLarge {
+                            pages: memory.initial,
+                            limit: PAGE_LIMIT,
+                        });
                     }
                 }
             }
             Payload::ExportSection(reader) => {
                 for export in reader {
-                    let export = export.map_err(|e| e.to_string())?;
+                    let export = export.map_err(malformed)?;
                     match (export.name, export.kind) {
                         ("user_entrypoint", ExternalKind::Func) => {
                             entrypoint = true;
@@ -174,19 +264,19 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
                     }
                 }
             }
-            Payload::StartSection { .. } => return Err("a start function".into()),
+            Payload::StartSection { .. } => return Err(CheckError::StartFunction),
             Payload::CodeSectionEntry(body) => {
-                for local in body.get_locals_reader().map_err(|e| e.to_string())? {
-                    let (_, ty) = local.map_err(|e| e.to_string())?;
+                for local in body.get_locals_reader().map_err(malformed)? {
+                    let (_, ty) = local.map_err(malformed)?;
                     if matches!(ty, ValType::F32 | ValType::F64) {
-                        return Err("a floating-point local".into());
+                        return Err(CheckError::FloatingPoint("a local".into()));
                     }
                 }
-                let mut ops = body.get_operators_reader().map_err(|e| e.to_string())?;
+                let mut ops = body.get_operators_reader().map_err(malformed)?;
                 while !ops.eof() {
-                    let op = ops.read().map_err(|e| e.to_string())?;
+                    let op = ops.read().map_err(malformed)?;
                     if is_float(&op) {
-                        return Err(format!("floating-point instruction {op:?}"));
+                        return Err(CheckError::FloatingPoint(format!("{op:?}")));
                     }
                 }
             }
@@ -194,19 +284,19 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
         }
     }
     if memories != 1 {
-        return Err(format!("{memories} memories, not exactly one"));
+        return Err(CheckError::Memories(memories));
     }
     if !entrypoint || !memory_export {
-        return Err("user_entrypoint or memory not exported".into());
+        return Err(CheckError::MissingExports);
     }
     let index = entrypoint_index.unwrap_or_default();
     let ty = index
         .checked_sub(imported_functions)
         .and_then(|i| functions.get(i as usize))
         .and_then(|t| function_types.get(*t as usize))
-        .ok_or("user_entrypoint is not a function of the program")?;
+        .ok_or(CheckError::EntrypointNotAFunction)?;
     if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
-        return Err(format!("user_entrypoint has type {ty:?}, not (i32) -> i32"));
+        return Err(CheckError::EntrypointType(format!("{ty:?}")));
     }
     Ok(())
 }
@@ -244,15 +334,30 @@ mod tests {
     #[test]
     fn foreign_imports_are_named() {
         let err = check(&importing("env", "abort")).unwrap_err();
-        assert!(err.contains("env::abort"), "{err}");
-        let err = check(&importing("vm_hooks", "make_money")).unwrap_err();
-        assert!(err.contains("vm_hooks::make_money"), "{err}");
+        assert!(err.to_string().contains("env::abort"), "{err}");
+        assert_eq!(
+            check(&importing("vm_hooks", "make_money")),
+            Err(CheckError::ForeignImport {
+                module: "vm_hooks".into(),
+                name: "make_money".into()
+            })
+        );
     }
 
     #[test]
     fn a_module_without_memory_or_entrypoint_is_refused() {
-        let err = check(&importing("vm_hooks", "read_args")).unwrap_err();
-        assert!(err.contains("memories"), "{err}");
+        assert_eq!(
+            check(&importing("vm_hooks", "read_args")),
+            Err(CheckError::Memories(0))
+        );
+    }
+
+    #[test]
+    fn a_type_that_is_not_a_function_is_refused_not_a_panic() {
+        // A type section holding one GC struct type with no fields.
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend([1, 3, 1, 0x5f, 0]);
+        assert!(check(&wasm).is_err());
     }
 
     #[test]
