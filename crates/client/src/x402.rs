@@ -32,6 +32,45 @@ pub const PAYMENT_SIGNATURE: &str = "payment-signature";
 pub const PAYMENT_RESPONSE: &str = "payment-response";
 /// The scheme name of signed cumulative AAT vouchers.
 pub const VOUCHER_SCHEME: &str = "aat-voucher";
+/// The name of x402's `exact` scheme (EIP-3009 in TokenAI here).
+pub const EXACT_SCHEME: &str = "exact";
+
+/// A payment scheme this project speaks: its wire name is its `Display`,
+/// also the label metrics and logs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// x402's `exact`: a signed EIP-3009 authorization per request.
+    Exact,
+    /// `aat-voucher`: cumulative vouchers on AAT.
+    Voucher,
+}
+
+impl Scheme {
+    /// The scheme named `name` on the wire, if it is one of these.
+    #[must_use]
+    pub fn from_wire(name: &str) -> Option<Scheme> {
+        match name {
+            EXACT_SCHEME => Some(Scheme::Exact),
+            VOUCHER_SCHEME => Some(Scheme::Voucher),
+            _ => None,
+        }
+    }
+
+    /// Its wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Exact => EXACT_SCHEME,
+            Scheme::Voucher => VOUCHER_SCHEME,
+        }
+    }
+}
+
+impl core::fmt::Display for Scheme {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 /// The SSE event a streamed response ends with, carrying the
 /// [`SettlementResponse`] (headers have gone out by then).
 pub const PAYMENT_RESPONSE_EVENT: &str = "x402-payment-response";
@@ -619,7 +658,7 @@ impl<S: Signer + Send + Sync> Payer<S> {
             }
             Method::Exact => {
                 let offer = required
-                    .offer("exact")
+                    .offer(EXACT_SCHEME)
                     .ok_or_else(|| missing("exact scheme"))?;
                 let to: Address = offer.pay_to.parse().map_err(|_| missing("payTo"))?;
                 let value: U256 = offer.amount.parse().map_err(|_| missing("amount"))?;
@@ -689,6 +728,16 @@ pub fn settlement_event(stream: &[u8]) -> Option<SettlementResponse> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemes_have_their_wire_names_and_nothing_else_parses() {
+        for scheme in [Scheme::Exact, Scheme::Voucher] {
+            assert_eq!(Scheme::from_wire(&scheme.to_string()), Some(scheme));
+        }
+        assert_eq!(Scheme::Voucher.as_str(), "aat-voucher");
+        assert_eq!(Scheme::from_wire("upto"), None);
+        assert_eq!(Scheme::from_wire("Exact"), None);
+    }
 
     #[test]
     fn headers_round_trip_and_bad_ones_are_explained() {

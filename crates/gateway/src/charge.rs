@@ -5,7 +5,9 @@
 //! ([`crate::replay`]).
 
 use aat_client::{
-    x402::{self, ReceiptJson, SettlementResponse, VoucherSettlement, VOUCHER_SCHEME},
+    x402::{
+        self, ReceiptJson, SettlementResponse, VoucherSettlement, EXACT_SCHEME, VOUCHER_SCHEME,
+    },
     UsageReceipt,
 };
 use alloy::{
@@ -41,7 +43,7 @@ impl App {
     ) -> Result<SettlementResponse, LedgerError> {
         let response_hash = hash(&answer.body);
         let record = ReceiptRecord {
-            scheme: ticket.scheme().into(),
+            scheme: ticket.scheme().to_string(),
             payer: ticket.payer(),
             id: U256::ZERO,
             prompt_tokens: i64::try_from(usage.prompt_tokens).unwrap_or(i64::MAX),
@@ -227,7 +229,7 @@ impl App {
             transaction,
             network: self.network.clone(),
             amount: Some(value.to_string()),
-            extensions: Some(json!({ "exact": { "status": status, "nonce": nonce } })),
+            extensions: Some(json!({ EXACT_SCHEME: { "status": status, "nonce": nonce } })),
         }
     }
 }

@@ -12,8 +12,8 @@ use aat_client::{
     signature::Verdict,
     signing::{self, SignedAuthorization, SignedVoucher},
     x402::{
-        self, Account, ExactPayload, PaymentPayload, PaymentRequirements, VoucherPayload,
-        VOUCHER_SCHEME,
+        self, Account, ExactPayload, PaymentPayload, PaymentRequirements, Scheme, VoucherPayload,
+        EXACT_SCHEME, VOUCHER_SCHEME,
     },
 };
 use alloy::primitives::{keccak256, Address, FixedBytes, B256, U256};
@@ -191,12 +191,12 @@ impl Ticket {
         }
     }
 
-    /// The scheme's name.
+    /// The scheme it was paid in.
     #[must_use]
-    pub fn scheme(&self) -> &'static str {
+    pub fn scheme(&self) -> Scheme {
         match self {
-            Ticket::Voucher { .. } => VOUCHER_SCHEME,
-            Ticket::Exact { .. } => "exact",
+            Ticket::Voucher { .. } => Scheme::Voucher,
+            Ticket::Exact { .. } => Scheme::Exact,
         }
     }
 }
@@ -249,15 +249,18 @@ impl App {
                 ),
             );
         }
-        match payment.accepted.scheme.as_str() {
-            VOUCHER_SCHEME => {
+        match Scheme::from_wire(&payment.accepted.scheme) {
+            Some(Scheme::Voucher) => {
                 self.admit_voucher(&payment.payload, model, bound, request_id)
                     .await
             }
-            "exact" if self.config.exact.is_some() => {
+            Some(Scheme::Exact) if self.config.exact.is_some() => {
                 self.admit_exact(&payment.payload, bound, request_id).await
             }
-            other => refuse("scheme", format!("scheme '{other}' is not accepted here")),
+            _ => refuse(
+                "scheme",
+                format!("scheme '{}' is not accepted here", payment.accepted.scheme),
+            ),
         }
     }
 
@@ -468,7 +471,7 @@ impl App {
         let Some(exact) = &self.config.exact else {
             return refuse("scheme", "scheme 'exact' is not accepted here");
         };
-        let payload: ExactPayload = parse_payload("exact", payload)?;
+        let payload: ExactPayload = parse_payload(EXACT_SCHEME, payload)?;
         let signed = SignedAuthorization::from(payload);
         let a = &signed.authorization;
         let pay_to = self.pay_to();
@@ -671,7 +674,7 @@ impl App {
         let mut offers = vec![voucher];
         if let Some(exact) = &self.config.exact {
             offers.push(PaymentRequirements {
-                scheme: "exact".into(),
+                scheme: EXACT_SCHEME.into(),
                 network: self.network.clone(),
                 amount: exact.price.to_string(),
                 asset: self.chain.rails.token.to_string(),

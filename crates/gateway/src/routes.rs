@@ -8,7 +8,7 @@
 use std::{sync::Arc, time::Instant};
 
 use aat_client::x402::{
-    self, decode_header, encode_header, PaymentPayload, PaymentRequired, Resource,
+    self, decode_header, encode_header, PaymentPayload, PaymentRequired, Resource, Scheme,
     SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
     PAYMENT_SIGNATURE,
 };
@@ -234,11 +234,8 @@ async fn serve_paid(
             if let Some(replayed) = app.replay(replay_key, &payment, request_hash).await {
                 return replayed;
             }
-            let scheme = if payment.accepted.scheme == "exact" {
-                "exact"
-            } else {
-                x402::VOUCHER_SCHEME
-            };
+            let scheme =
+                Scheme::from_wire(&payment.accepted.scheme).map_or("unknown", Scheme::as_str);
             // Only a holder whose own signature the payment carried is
             // told what it owes.
             return payment_required(
@@ -254,7 +251,7 @@ async fn serve_paid(
             .await;
         }
     };
-    line.scheme = ticket.scheme();
+    line.scheme = ticket.scheme().as_str();
     line.payer = Some(ticket.payer());
     let forwarded = Value::Object(request);
     let answer = Answer {

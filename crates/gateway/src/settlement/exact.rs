@@ -11,7 +11,9 @@
 //! answer settled before the response is withheld, and a payer whose served
 //! request did not pay is refused `exact` until the provider is paid.
 
-use aat_client::{bindings::TokenAI, error::is, signature::Accounts, ClientError};
+use aat_client::{
+    bindings::TokenAI, error::is, signature::Accounts, x402::EXACT_SCHEME, ClientError,
+};
 use alloy::{
     primitives::{Address, B256},
     providers::Provider,
@@ -130,7 +132,7 @@ impl App {
             Err(err) => {
                 self.metrics
                     .settlements
-                    .with_label_values(&["exact", "failed"])
+                    .with_label_values(&[EXACT_SCHEME, "failed"])
                     .inc();
                 return Err(format!("transferWithAuthorization: {err}"));
             }
@@ -147,12 +149,12 @@ impl App {
             tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment not paid");
             self.metrics
                 .settlements
-                .with_label_values(&["exact", "rejected"])
+                .with_label_values(&[EXACT_SCHEME, "rejected"])
                 .inc();
         } else {
             self.metrics
                 .settlements
-                .with_label_values(&["exact", "settled"])
+                .with_label_values(&[EXACT_SCHEME, "settled"])
                 .inc();
         }
         Ok(outcome)

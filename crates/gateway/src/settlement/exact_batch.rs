@@ -12,7 +12,7 @@
 //! one whose call failed in between (the payer raced it) stays queued for
 //! the next round, which settles it alone.
 
-use aat_client::{error::Contract, rails::send_call};
+use aat_client::{error::Contract, rails::send_call, x402::EXACT_SCHEME};
 use alloy::{
     primitives::{address, Address},
     providers::Provider,
@@ -123,7 +123,7 @@ impl App {
                     .map_err(|e| e.to_string())?;
                 self.metrics
                     .settlements
-                    .with_label_values(&["exact", "settled"])
+                    .with_label_values(&[EXACT_SCHEME, "settled"])
                     .inc();
                 report.exact_settled += 1;
             }
