@@ -18,7 +18,7 @@ use crate::{
     budget,
     config::ExactConfig,
     ledger::VoucherAdmission,
-    payment::{refuse, Bound, Refusal},
+    payment::{refuse, Bound, Refusal, RefusalKind},
     App,
 };
 
@@ -188,13 +188,13 @@ impl App {
         }
         match (expected, verdict.is_valid()) {
             (Expected::Account(holder), false) => refuse(
-                "signature",
+                RefusalKind::Signature,
                 format!(
                     "the voucher is not signed by its holder {holder} (65 bytes r, s, v with v 27 or 28 and low s, in AAT's domain, or its ERC-1271 wallet's yes)"
                 ),
             ),
             (Expected::SessionKey(key), false) => refuse(
-                "signature",
+                RefusalKind::Signature,
                 format!(
                     "{}'s channel with this provider names {key} to sign its vouchers until {until}: only that key's 65-byte ECDSA signature (v 27 or 28, low s, in AAT's domain) is valid until then",
                     v.holder
@@ -207,7 +207,7 @@ impl App {
                     .saturating_add(self.config.voucher.channel_margin_secs) =>
             {
                 refuse(
-                    "channel-ending",
+                    RefusalKind::ChannelEnding,
                     format!(
                         "{}'s channel names {key} to sign until {until}, too soon to settle a voucher it signs now; the channel's provider may close it, or the holder signs after it ends",
                         v.holder
@@ -236,13 +236,13 @@ impl App {
             Verdict::Ecdsa => Ok(()),
             Verdict::Erc1271 if exact.settle_before_response && !bound.stream => Ok(()),
             Verdict::Erc1271 => refuse(
-                "smart-account",
+                RefusalKind::SmartAccount,
                 format!(
                     "{from} signs through ERC-1271, and its wallet can refuse the authorization when it is settled: this gateway takes such a payment only when it settles it before answering, and not for a stream"
                 ),
             ),
             Verdict::Invalid => refuse(
-                "signature",
+                RefusalKind::Signature,
                 format!(
                     "the authorization is not signed by {from} (65 bytes r, s, v with v 27 or 28 and low s, in TokenAI's domain, or its ERC-1271 wallet's yes)"
                 ),

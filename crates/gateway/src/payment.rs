@@ -95,11 +95,98 @@ impl Model {
     }
 }
 
+/// Why a payment was refused: the 402's kind, and the metrics' label
+/// (`Display`, kebab-case as it always was).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// The voucher's amount is not what the holder owes.
+    Amount,
+    /// The payer cannot cover what the request may cost.
+    Balance,
+    /// The chain could not be read.
+    Chain,
+    /// The channel closes too soon to settle what this request adds.
+    ChannelEnding,
+    /// A deadline or validity window has passed, or is too short.
+    Expired,
+    /// The credits have expired.
+    ExpiredId,
+    /// The id is not accepted here or does not exist.
+    Id,
+    /// The gateway could not record the payment.
+    Ledger,
+    /// The payment does not parse.
+    Malformed,
+    /// No payment was sent.
+    Missing,
+    /// The payment is for another network.
+    Network,
+    /// The authorization is not valid yet.
+    NotYetValid,
+    /// The voucher was published by a settlement: a copy proves nothing.
+    PublicVoucher,
+    /// The payment was used already.
+    Replayed,
+    /// The scheme is not accepted here.
+    Scheme,
+    /// The credits' scope or model is not served here.
+    Scope,
+    /// The signature is not the payer's.
+    Signature,
+    /// A smart account signed where only a key may.
+    SmartAccount,
+    /// An earlier `exact` payment of this payer failed to settle.
+    Unpaid,
+    /// An x402 version this gateway does not speak.
+    Version,
+    /// The voucher is refused (stale, excessive, under-covering, ...).
+    Voucher,
+    /// The payment is to another provider.
+    WrongProvider,
+}
+
+impl RefusalKind {
+    /// The label.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalKind::Amount => "amount",
+            RefusalKind::Balance => "balance",
+            RefusalKind::Chain => "chain",
+            RefusalKind::ChannelEnding => "channel-ending",
+            RefusalKind::Expired => "expired",
+            RefusalKind::ExpiredId => "expired-id",
+            RefusalKind::Id => "id",
+            RefusalKind::Ledger => "ledger",
+            RefusalKind::Malformed => "malformed",
+            RefusalKind::Missing => "missing",
+            RefusalKind::Network => "network",
+            RefusalKind::NotYetValid => "not-yet-valid",
+            RefusalKind::PublicVoucher => "public-voucher",
+            RefusalKind::Replayed => "replayed",
+            RefusalKind::Scheme => "scheme",
+            RefusalKind::Scope => "scope",
+            RefusalKind::Signature => "signature",
+            RefusalKind::SmartAccount => "smart-account",
+            RefusalKind::Unpaid => "unpaid",
+            RefusalKind::Version => "version",
+            RefusalKind::Voucher => "voucher",
+            RefusalKind::WrongProvider => "wrong-provider",
+        }
+    }
+}
+
+impl core::fmt::Display for RefusalKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A refusal: the reason a 402 gives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal {
     /// A short machine-readable kind (the metric's label).
-    pub kind: &'static str,
+    pub kind: RefusalKind,
     pub reason: String,
     /// What the 402 may show of an account.
     pub shown: Shown,
@@ -133,7 +220,7 @@ impl Refusal {
     }
 }
 
-pub(crate) fn refuse<T>(kind: &'static str, reason: impl Into<String>) -> Result<T, Refusal> {
+pub(crate) fn refuse<T>(kind: RefusalKind, reason: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal {
         kind,
         reason: reason.into(),
@@ -149,7 +236,7 @@ fn parse_payload<T: serde::de::DeserializeOwned>(
 ) -> Result<T, Refusal> {
     serde_json::from_value(payload.clone()).or_else(|e| {
         refuse(
-            "malformed",
+            RefusalKind::Malformed,
             format!("the {scheme} payload does not parse: {e}"),
         )
     })
@@ -201,7 +288,7 @@ impl Ticket {
     }
 }
 
-fn failure(kind: &'static str) -> impl Fn(LedgerError) -> Refusal {
+fn failure(kind: RefusalKind) -> impl Fn(LedgerError) -> Refusal {
     move |e| Refusal {
         kind,
         reason: format!("the gateway cannot record payments right now: {e}"),
@@ -212,7 +299,7 @@ fn failure(kind: &'static str) -> impl Fn(LedgerError) -> Refusal {
 impl App {
     pub(crate) fn chain_error(e: &aat_client::ClientError) -> Refusal {
         Refusal {
-            kind: "chain",
+            kind: RefusalKind::Chain,
             reason: format!("the gateway cannot read the chain right now: {e}"),
             shown: Shown::Nothing,
         }
@@ -233,7 +320,7 @@ impl App {
     ) -> Result<Ticket, Refusal> {
         if payment.x402_version != x402::X402_VERSION {
             return refuse(
-                "version",
+                RefusalKind::Version,
                 format!(
                     "x402Version {} is not supported; this gateway speaks 2",
                     payment.x402_version
@@ -242,7 +329,7 @@ impl App {
         }
         if payment.accepted.network != self.network {
             return refuse(
-                "network",
+                RefusalKind::Network,
                 format!(
                     "network {} is not this gateway's {}",
                     payment.accepted.network, self.network
@@ -258,7 +345,7 @@ impl App {
                 self.admit_exact(&payment.payload, bound, request_id).await
             }
             _ => refuse(
-                "scheme",
+                RefusalKind::Scheme,
                 format!("scheme '{}' is not accepted here", payment.accepted.scheme),
             ),
         }
@@ -281,7 +368,7 @@ impl App {
             && policy.expiration <= now.saturating_add(self.config.settlement.expiry_margin_secs)
         {
             return refuse(
-                "expired-id",
+                RefusalKind::ExpiredId,
                 format!(
                     "id {:#x} expires at {} and could not be settled in time (now {now})",
                     v.id, policy.expiration
@@ -309,7 +396,7 @@ impl App {
                 })
             }
             Ok(Err(VoucherRefusal::Budget { cap, .. })) if verdict == Verdict::Erc1271 => Refusal {
-                kind: "smart-account",
+                kind: RefusalKind::SmartAccount,
                 reason: format!(
                     "{} signs through ERC-1271, and its wallet can refuse the voucher when it is settled: without a channel signer it is served only within what it has already settled on-chain ({cap} units)",
                     v.holder
@@ -317,11 +404,11 @@ impl App {
                 shown: Shown::Nothing,
             },
             Ok(Err(refusal)) => Refusal {
-                kind: "voucher",
+                kind: RefusalKind::Voucher,
                 reason: refusal.to_string(),
                 shown: Shown::Nothing,
             },
-            Err(e) => failure("ledger")(e),
+            Err(e) => failure(RefusalKind::Ledger)(e),
         };
         Err(self
             .answer_signed(refusal, v, digest, cumulative, admission.settled)
@@ -362,7 +449,7 @@ impl App {
     /// honest payer that lost track signs anew and learns the rest.
     fn copy_refused(v: &signing::Voucher, settled: i64) -> Refusal {
         Refusal {
-            kind: "public-voucher",
+            kind: RefusalKind::PublicVoucher,
             reason: format!(
                 "this voucher may be a copy: a settlement published it, or it is for less than the {settled} units settled on-chain; a holder's account is shown only in answer to a voucher signed anew, so sign one for what is owed (at least {settled}) with a new deadline"
             ),
@@ -382,7 +469,7 @@ impl App {
         let v = &signed.voucher;
         if v.provider != self.chain.provider {
             return refuse(
-                "wrong-provider",
+                RefusalKind::WrongProvider,
                 format!(
                     "the voucher is made out to {}, not to this provider {}",
                     v.provider, self.chain.provider
@@ -392,14 +479,14 @@ impl App {
         let now = self.chain.now();
         if v.deadline < now {
             return refuse(
-                "expired",
+                RefusalKind::Expired,
                 format!("the voucher expired at {} (now {now})", v.deadline),
             );
         }
         let min = now.saturating_add(self.config.voucher.min_validity_secs);
         if v.deadline < min {
             return refuse(
-                "expired",
+                RefusalKind::Expired,
                 format!("the voucher's deadline {} is too soon to settle it; sign one valid until at least {min}", v.deadline),
             );
         }
@@ -407,7 +494,7 @@ impl App {
         // kept with another value than its signature covers never settles.
         let cumulative = i64::try_from(v.cumulativeAmount).or_else(|_| {
             refuse(
-                "malformed",
+                RefusalKind::Malformed,
                 format!(
                     "the voucher's cumulativeAmount is beyond what this gateway accounts ({})",
                     i64::MAX
@@ -416,7 +503,7 @@ impl App {
         })?;
         let deadline = i64::try_from(v.deadline).or_else(|_| {
             refuse(
-                "malformed",
+                RefusalKind::Malformed,
                 format!(
                     "the voucher's deadline {} is beyond what this gateway keeps exactly ({}); sign one with an earlier deadline",
                     v.deadline,
@@ -431,17 +518,20 @@ impl App {
     async fn accepted_id(&self, id: U256, model: &Model) -> Result<aat_client::Policy, Refusal> {
         let accepted = &self.config.voucher.accepted_ids;
         if !accepted.is_empty() && !accepted.contains(&id) {
-            return refuse("id", format!("id {id:#x} is not accepted here"));
+            return refuse(RefusalKind::Id, format!("id {id:#x} is not accepted here"));
         }
         let policy = self
             .chain
             .policy(id)
             .await
             .map_err(|e| Self::chain_error(&e))?
-            .map_or_else(|| refuse("id", format!("id {id:#x} does not exist")), Ok)?;
+            .map_or_else(
+                || refuse(RefusalKind::Id, format!("id {id:#x} does not exist")),
+                Ok,
+            )?;
         if policy.model != model.model16 {
             return refuse(
-                "id",
+                RefusalKind::Id,
                 format!(
                     "id {id:#x} pays for model '{}', not '{}'",
                     text16(policy.model),
@@ -451,7 +541,7 @@ impl App {
         }
         if !model.scopes.contains(&policy.scope) {
             return refuse(
-                "scope",
+                RefusalKind::Scope,
                 format!(
                     "id {id:#x} is scoped to '{}', which {} does not accept",
                     text16(policy.scope),
@@ -469,7 +559,7 @@ impl App {
         request_id: String,
     ) -> Result<Ticket, Refusal> {
         let Some(exact) = &self.config.exact else {
-            return refuse("scheme", "scheme 'exact' is not accepted here");
+            return refuse(RefusalKind::Scheme, "scheme 'exact' is not accepted here");
         };
         let payload: ExactPayload = parse_payload(EXACT_SCHEME, payload)?;
         let signed = SignedAuthorization::from(payload);
@@ -477,13 +567,13 @@ impl App {
         let pay_to = self.pay_to();
         if a.to != pay_to {
             return refuse(
-                "wrong-provider",
+                RefusalKind::WrongProvider,
                 format!("the authorization pays {}, not payTo {pay_to}", a.to),
             );
         }
         if a.value != exact.price {
             return refuse(
-                "amount",
+                RefusalKind::Amount,
                 format!(
                     "the authorization is for {}, the price is exactly {}",
                     a.value, exact.price
@@ -493,19 +583,19 @@ impl App {
         let now = U256::from(self.chain.now());
         if a.validAfter >= now {
             return refuse(
-                "not-yet-valid",
+                RefusalKind::NotYetValid,
                 format!("the authorization is valid only after {}", a.validAfter),
             );
         }
         if a.validBefore <= now {
             return refuse(
-                "expired",
+                RefusalKind::Expired,
                 format!("the authorization expired at {}", a.validBefore),
             );
         }
         if a.validBefore <= now.saturating_add(U256::from(30)) {
             return refuse(
-                "expired",
+                RefusalKind::Expired,
                 format!(
                     "the authorization ends at {}, too soon to settle it",
                     a.validBefore
@@ -514,7 +604,7 @@ impl App {
         }
         if self.chain.nonce_used(a.from, a.nonce) {
             return refuse(
-                "replayed",
+                RefusalKind::Replayed,
                 format!("authorization {} of {} is already used", a.nonce, a.from),
             );
         }
@@ -530,10 +620,10 @@ impl App {
             .ledger
             .exact_outstanding(a.from)
             .await
-            .map_err(failure("ledger"))?;
+            .map_err(failure(RefusalKind::Ledger))?;
         if balance < outstanding.saturating_add(a.value) {
             return refuse(
-                "balance",
+                RefusalKind::Balance,
                 format!(
                     "{} holds {balance} TokenAI, {outstanding} of it promised to requests not settled yet",
                     a.from
@@ -554,10 +644,10 @@ impl App {
             .ledger
             .reserve_exact(&payment, &request_id)
             .await
-            .map_err(failure("ledger"))?
+            .map_err(failure(RefusalKind::Ledger))?
         {
             return refuse(
-                "replayed",
+                RefusalKind::Replayed,
                 format!(
                     "authorization {} of {} was already presented",
                     a.nonce, a.from
@@ -699,7 +789,7 @@ impl App {
     pub async fn record_voucher(&self, payment: &PaymentPayload) -> Result<Account, Refusal> {
         if payment.accepted.scheme != VOUCHER_SCHEME || payment.accepted.network != self.network {
             return refuse(
-                "scheme",
+                RefusalKind::Scheme,
                 format!("send an aat-voucher payment on {}", self.network),
             );
         }
@@ -732,18 +822,18 @@ impl App {
                 settled,
             )
             .await
-            .map_err(|e| proven(failure("ledger")(e)))?
+            .map_err(|e| proven(failure(RefusalKind::Ledger)(e)))?
         {
             Ok(_) => {
                 let row = self
                     .ledger
                     .account(v.holder, v.id)
                     .await
-                    .map_err(failure("ledger"))?
+                    .map_err(failure(RefusalKind::Ledger))?
                     .unwrap_or_default();
                 Ok(self.account_json(&row))
             }
-            Err(refusal) => refuse("voucher", refusal.to_string()).map_err(proven),
+            Err(refusal) => refuse(RefusalKind::Voucher, refusal.to_string()).map_err(proven),
         }
     }
 }
@@ -771,4 +861,47 @@ pub fn settlement_call(
         signature: p.signature.clone(),
     }
     .call()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefusalKind::{self, *};
+
+    #[test]
+    fn refusal_kinds_keep_their_kebab_case_labels_one_each() {
+        let all: [RefusalKind; 22] = [
+            Amount,
+            Balance,
+            Chain,
+            ChannelEnding,
+            Expired,
+            ExpiredId,
+            Id,
+            Ledger,
+            Malformed,
+            Missing,
+            Network,
+            NotYetValid,
+            PublicVoucher,
+            Replayed,
+            Scheme,
+            Scope,
+            Signature,
+            SmartAccount,
+            Unpaid,
+            Version,
+            Voucher,
+            WrongProvider,
+        ];
+        let labels: std::collections::BTreeSet<&str> = all.iter().map(|k| k.as_str()).collect();
+        assert_eq!(labels.len(), all.len(), "one label each");
+        for label in labels {
+            assert!(
+                label.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{label}"
+            );
+        }
+        assert_eq!(ChannelEnding.to_string(), "channel-ending");
+        assert_eq!(PublicVoucher.as_str(), "public-voucher");
+    }
 }

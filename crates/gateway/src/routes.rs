@@ -27,7 +27,7 @@ use serde_json::{json, Value};
 use crate::{
     ledger,
     limits::{self, StreamGuard},
-    payment::{hash, Bound, Model, Shown, Ticket},
+    payment::{hash, Bound, Model, RefusalKind, Shown, Ticket},
     replay::{self, Answer},
     upstream::{event_data, EventSplitter, UpstreamError, Usage},
     App,
@@ -193,7 +193,7 @@ async fn serve_paid(
         return payment_required(
             app,
             "none",
-            "missing",
+            RefusalKind::Missing,
             "PAYMENT-SIGNATURE header is required",
             resource,
             &model,
@@ -213,7 +213,7 @@ async fn serve_paid(
             return payment_required(
                 app,
                 "none",
-                "malformed",
+                RefusalKind::Malformed,
                 &reason,
                 resource,
                 &model,
@@ -529,7 +529,7 @@ fn tokio_stream_of(
 async fn payment_required(
     app: &Arc<App>,
     scheme: &str,
-    kind: &str,
+    kind: RefusalKind,
     reason: &str,
     resource: Resource,
     model: &Model,
@@ -538,7 +538,7 @@ async fn payment_required(
 ) -> Response {
     app.metrics
         .payment_required
-        .with_label_values(&[scheme, kind])
+        .with_label_values(&[scheme, kind.as_str()])
         .inc();
     let required = PaymentRequired {
         x402_version: x402::X402_VERSION,
@@ -566,7 +566,7 @@ async fn vouchers(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
             Ok(account) => (StatusCode::OK, Json(json!({ "account": account }))).into_response(),
             Err(refusal) => error(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                refusal.kind,
+                refusal.kind.as_str(),
                 &refusal.reason,
             ),
         },

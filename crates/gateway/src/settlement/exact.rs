@@ -24,7 +24,7 @@ use alloy::{
 use super::{fault, split::Fault, Report};
 use crate::{
     ledger::ExactRow,
-    payment::{settlement_call, Ticket},
+    payment::{settlement_call, RefusalKind, Ticket},
     App,
 };
 
@@ -240,14 +240,14 @@ impl App {
                 .unpaid_exact(payer)
                 .await
                 .map_err(|e| crate::payment::Refusal {
-                    kind: "ledger",
+                    kind: RefusalKind::Ledger,
                     reason: format!("the gateway cannot record payments right now: {e}"),
                     shown: crate::payment::Shown::Nothing,
                 })?;
         match unpaid {
             None => Ok(()),
             Some((n, reason)) => Err(crate::payment::Refusal {
-                kind: "unpaid",
+                kind: RefusalKind::Unpaid,
                 reason: format!(
                     "{payer} was served {n} request(s) whose exact payment did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
                 ),
