@@ -41,6 +41,67 @@ pub enum LedgerError {
 
 type Result<T> = std::result::Result<T, LedgerError>;
 
+/// Where an `exact` payment stands (its `status` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExactStatus {
+    /// Its request is being served.
+    Reserved,
+    /// Served; waiting for the settlement worker.
+    Queued,
+    /// On-chain.
+    Settled,
+    /// Served, and the chain refused it: its payer owes it.
+    Failed,
+    /// Not paid, and its answer did not go out.
+    Withheld,
+    /// Failed, then cleared by the operator (paid out of band).
+    Forgiven,
+}
+
+impl ExactStatus {
+    /// The column's text.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExactStatus::Reserved => "reserved",
+            ExactStatus::Queued => "queued",
+            ExactStatus::Settled => "settled",
+            ExactStatus::Failed => "failed",
+            ExactStatus::Withheld => "withheld",
+            ExactStatus::Forgiven => "forgiven",
+        }
+    }
+
+    /// The status the column's `text` names.
+    ///
+    /// # Errors
+    ///
+    /// Text no status is written as (a corrupt row).
+    pub fn parse(text: &str) -> Result<ExactStatus> {
+        Ok(match text {
+            "reserved" => ExactStatus::Reserved,
+            "queued" => ExactStatus::Queued,
+            "settled" => ExactStatus::Settled,
+            "failed" => ExactStatus::Failed,
+            "withheld" => ExactStatus::Withheld,
+            "forgiven" => ExactStatus::Forgiven,
+            other => return Err(LedgerError::Corrupt(format!("exact status {other:?}"))),
+        })
+    }
+
+    /// Whether its payer did not pay it (failed or withheld).
+    #[must_use]
+    pub fn unpaid(self) -> bool {
+        matches!(self, ExactStatus::Failed | ExactStatus::Withheld)
+    }
+}
+
+impl core::fmt::Display for ExactStatus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS accounts (
         holder TEXT NOT NULL,
@@ -144,7 +205,7 @@ pub struct ExactRow {
     pub valid_after: U256,
     pub valid_before: U256,
     pub signature: Bytes,
-    pub status: String,
+    pub status: ExactStatus,
 }
 
 /// What a voucher-paid request asks of the ledger.
@@ -263,7 +324,7 @@ fn exact_of(row: &AnyRow) -> Result<ExactRow> {
         valid_after: parse(&row.try_get::<String, _>("valid_after")?)?,
         valid_before: parse(&row.try_get::<String, _>("valid_before")?)?,
         signature: parse(&row.try_get::<String, _>("signature")?)?,
-        status: row.try_get("status")?,
+        status: ExactStatus::parse(&row.try_get::<String, _>("status")?)?,
     })
 }
 
@@ -1343,13 +1404,13 @@ impl Ledger {
         &self,
         payer: Address,
         nonce: B256,
-        status: &str,
+        status: ExactStatus,
         tx: Option<B256>,
         reason: Option<&str>,
     ) -> Result<()> {
         let _gate = self.gate().await;
         sqlx::query("UPDATE exact_payments SET status = $1, tx = $2, reason = $3 WHERE payer = $4 AND nonce = $5")
-            .bind(status)
+            .bind(status.as_str())
             .bind(tx.map(|t| t.to_string()))
             .bind(reason.map(str::to_owned))
             .bind(key(payer))
@@ -1369,7 +1430,7 @@ impl Ledger {
         &self,
         payer: Address,
         nonce: B256,
-    ) -> Result<Option<(String, Option<B256>, Option<String>)>> {
+    ) -> Result<Option<(ExactStatus, Option<B256>, Option<String>)>> {
         let row = sqlx::query(
             "SELECT status, tx, reason FROM exact_payments WHERE payer = $1 AND nonce = $2",
         )
@@ -1385,7 +1446,8 @@ impl Ledger {
                     .map_err(|e| LedgerError::Corrupt(format!("tx {t}: {e}")))
             })
             .transpose()?;
-        Ok(Some((row.try_get("status")?, tx, row.try_get("reason")?)))
+        let status = ExactStatus::parse(&row.try_get::<String, _>("status")?)?;
+        Ok(Some((status, tx, row.try_get("reason")?)))
     }
 
     /// Counts `exact` payments by status.
@@ -1393,9 +1455,9 @@ impl Ledger {
     /// # Errors
     ///
     /// The database fails.
-    pub async fn exact_count(&self, status: &str) -> Result<i64> {
+    pub async fn exact_count(&self, status: ExactStatus) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM exact_payments WHERE status = $1")
-            .bind(status)
+            .bind(status.as_str())
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
@@ -1463,6 +1525,20 @@ pub struct ReceiptRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_statuses_read_back_what_they_write_and_refuse_other_text() {
+        use ExactStatus::*;
+        for status in [Reserved, Queued, Settled, Failed, Withheld, Forgiven] {
+            assert_eq!(ExactStatus::parse(status.as_str()).unwrap(), status);
+        }
+        assert!([Failed, Withheld].iter().all(|s| s.unpaid()));
+        assert!(!Settled.unpaid() && !Forgiven.unpaid());
+        assert!(matches!(
+            ExactStatus::parse("SETTLED"),
+            Err(LedgerError::Corrupt(_))
+        ));
+    }
 
     fn admission(request_id: &str, holder: Address, cumulative: i64) -> VoucherAdmission {
         VoucherAdmission {

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::{
     config::ModelConfig,
-    ledger::{AccountRow, ExactRow, LedgerError, VoucherRefusal},
+    ledger::{AccountRow, ExactRow, ExactStatus, LedgerError, VoucherRefusal},
     upstream::Usage,
     App,
 };
@@ -638,7 +638,7 @@ impl App {
             valid_after: a.validAfter,
             valid_before: a.validBefore,
             signature: signed.signature.clone(),
-            status: "reserved".into(),
+            status: ExactStatus::Reserved,
         };
         if !self
             .ledger

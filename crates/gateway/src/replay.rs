@@ -28,7 +28,11 @@ use axum::{
 use bytes::Bytes;
 use serde_json::json;
 
-use crate::{ledger::KeptAnswer, settlement::ExactOutcome, App};
+use crate::{
+    ledger::{ExactStatus, KeptAnswer},
+    settlement::ExactOutcome,
+    App,
+};
 
 /// What a served request answered, to charge and keep (its receipt's id
 /// carries its [`key`]).
@@ -114,9 +118,11 @@ impl App {
                 self.voucher_settlement(&signed, r.signature.clone(), &account)
             }
             Some(state) => {
-                let outcome = match state.status.as_str() {
-                    "settled" => Some(ExactOutcome::Settled(state.tx)),
-                    "failed" | "withheld" => return Err(state.reason.clone().unwrap_or_default()),
+                let outcome = match state.status {
+                    ExactStatus::Settled => Some(ExactOutcome::Settled(state.tx)),
+                    status if status.unpaid() => {
+                        return Err(state.reason.clone().unwrap_or_default())
+                    }
                     _ => None,
                 };
                 self.exact_settlement(r.payer, state.nonce, &state.value, outcome)

@@ -37,7 +37,10 @@ use alloy::{
 pub use exact::ExactOutcome;
 use split::Fault;
 
-use crate::{ledger::AccountRow, App};
+use crate::{
+    ledger::{AccountRow, ExactStatus},
+    App,
+};
 
 /// How often the worker frees stale reservations and forgets old answers.
 const HOUSEKEEPING: Duration = Duration::from_secs(10);
@@ -325,7 +328,7 @@ impl App {
         if let Ok(units) = self.ledger.pending_units().await {
             self.metrics.pending_units.set(units);
         }
-        if let Ok(n) = self.ledger.exact_count("queued").await {
+        if let Ok(n) = self.ledger.exact_count(ExactStatus::Queued).await {
             self.metrics.pending_exact.set(n);
         }
     }

@@ -5,8 +5,8 @@
 mod common;
 
 use aat_gateway::ledger::{
-    request_id, AnswerRecord, ExactRow, Ledger, LedgerError, ReceiptRecord, SqliteSync,
-    VoucherAdmission, VoucherRefusal,
+    request_id, AnswerRecord, ExactRow, ExactStatus, Ledger, LedgerError, ReceiptRecord,
+    SqliteSync, VoucherAdmission, VoucherRefusal,
 };
 use alloy::primitives::{Address, Bytes, B256, U256};
 use common::TempDir;
@@ -20,7 +20,7 @@ fn payment(payer: u8) -> ExactRow {
         valid_after: U256::ZERO,
         valid_before: U256::from(u64::MAX),
         signature: Bytes::from(vec![1u8; 65]),
-        status: "reserved".into(),
+        status: ExactStatus::Reserved,
     }
 }
 
@@ -92,7 +92,7 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
     );
     let running = b.exact_state(theirs.payer, theirs.nonce).await.unwrap();
     if shared {
-        assert_eq!(running.map(|s| s.0).as_deref(), Some("reserved"));
+        assert_eq!(running.map(|s| s.0), Some(ExactStatus::Reserved));
         b.queue_exact("request of b", &theirs, &receipt(&theirs, None))
             .await
             .unwrap();
@@ -113,9 +113,8 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
         a.exact_state(mine.payer, mine.nonce)
             .await
             .unwrap()
-            .map(|s| s.0)
-            .as_deref(),
-        Some("reserved"),
+            .map(|s| s.0),
+        Some(ExactStatus::Reserved),
         "a dead request's release does not free another's reservation"
     );
 

@@ -137,8 +137,20 @@ async fn holders_and_an_agent_pay_and_everything_owed_settles_and_adds_up() {
     );
     // The worker settles exact payments as they come; all are settled now.
     let ledger = &served.gateway.app.ledger;
-    assert_eq!(ledger.exact_count("settled").await.unwrap(), 12);
-    assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Settled)
+            .await
+            .unwrap(),
+        12
+    );
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Queued)
+            .await
+            .unwrap(),
+        0
+    );
     let rails = &world.owner;
     assert_eq!(
         rails.settled(ada.address(), provider, id).await.unwrap(),
@@ -456,7 +468,13 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
         );
     }
     assert_eq!(hashes.len() as u64, PAID, "one transaction each");
-    assert_eq!(ledger.exact_count("settled").await.unwrap(), 5);
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Settled)
+            .await
+            .unwrap(),
+        5
+    );
 
     // The worker settles a payment while its request waits to (here the
     // test does it, holding the worker's lock, as anyone may relay an
@@ -486,7 +504,7 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
         .finish_exact(
             payment.payer,
             payment.nonce,
-            "settled",
+            aat_gateway::ledger::ExactStatus::Settled,
             Some(relayed.transaction_hash),
             None,
         )
@@ -534,9 +552,27 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
     assert!(reason.contains("ERC20InsufficientBalance"), "{reason}");
     assert_eq!(served.stub.calls(), PAID + 2);
     // Withheld: not paid, and owed by no one.
-    assert_eq!(ledger.exact_count("withheld").await.unwrap(), 1);
-    assert_eq!(ledger.exact_count("failed").await.unwrap(), 0);
-    assert_eq!(ledger.exact_count("queued").await.unwrap(), 0);
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Withheld)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Failed)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        ledger
+            .exact_count(aat_gateway::ledger::ExactStatus::Queued)
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(
         world.owner.token_balance(provider).await.unwrap(),
         u(EXACT_PRICE * (PAID + 1)),

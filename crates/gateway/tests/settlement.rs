@@ -270,7 +270,7 @@ async fn queued_exact_payments_settle_together_through_multicall3() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(status, "settled");
+        assert_eq!(status, aat_gateway::ledger::ExactStatus::Settled);
         transactions.insert(tx.unwrap());
         assert_eq!(
             world.owner.token_balance(agent.address()).await.unwrap(),
@@ -296,6 +296,6 @@ async fn queued_exact_payments_settle_together_through_multicall3() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(status, "failed");
+    assert_eq!(status, aat_gateway::ledger::ExactStatus::Failed);
     assert!(reason.unwrap().contains("did not pay"));
 }

@@ -14,7 +14,7 @@ use alloy::primitives::{B256, U256};
 use bytes::Bytes;
 use sqlx::Row;
 
-use super::{parse, unix_now, Ledger, ReceiptRecord, Result};
+use super::{parse, unix_now, ExactStatus, Ledger, ReceiptRecord, Result};
 
 /// The partial index of the receipts that keep their answer, by age.
 pub(super) const INDEX: &str =
@@ -71,9 +71,7 @@ pub struct KeptAnswer {
 pub struct ExactState {
     pub nonce: B256,
     pub value: U256,
-    /// `reserved`, `queued`, `settled`, `failed` (served, not paid),
-    /// `withheld` (not paid, and its answer did not go out) or `forgiven`.
-    pub status: String,
+    pub status: ExactStatus,
     pub tx: Option<B256>,
     pub reason: Option<String>,
 }
@@ -106,7 +104,7 @@ impl Ledger {
             Some(status) => Some(ExactState {
                 nonce: text("nonce")?.map_or(Ok(B256::ZERO), |t| parse(&t))?,
                 value: text("value")?.map_or(Ok(U256::ZERO), |t| parse(&t))?,
-                status,
+                status: ExactStatus::parse(&status)?,
                 tx: text("tx")?.map(|t| parse(&t)).transpose()?,
                 reason: text("reason")?,
             }),

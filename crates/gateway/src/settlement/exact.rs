@@ -23,7 +23,7 @@ use alloy::{
 
 use super::{fault, split::Fault, Report};
 use crate::{
-    ledger::ExactRow,
+    ledger::{ExactRow, ExactStatus},
     payment::{settlement_call, RefusalKind, Ticket},
     App,
 };
@@ -95,8 +95,8 @@ impl App {
             .await
             .map_err(|e| e.to_string())?;
         match state {
-            Some((status, tx, _)) if status == "settled" => Ok(ExactOutcome::Settled(tx)),
-            Some((status, _, reason)) if status == "failed" || status == "withheld" => {
+            Some((ExactStatus::Settled, tx, _)) => Ok(ExactOutcome::Settled(tx)),
+            Some((status, _, reason)) if status.unpaid() => {
                 Ok(ExactOutcome::Failed(reason.unwrap_or_default()))
             }
             _ => self.settle_one_exact(payment).await,
@@ -138,8 +138,8 @@ impl App {
             }
         };
         let (status, tx, reason) = match &outcome {
-            ExactOutcome::Settled(tx) => ("settled", *tx, None),
-            ExactOutcome::Failed(reason) => ("failed", None, Some(reason.as_str())),
+            ExactOutcome::Settled(tx) => (ExactStatus::Settled, *tx, None),
+            ExactOutcome::Failed(reason) => (ExactStatus::Failed, None, Some(reason.as_str())),
         };
         self.ledger
             .finish_exact(payment.payer, payment.nonce, status, tx, reason)

@@ -22,7 +22,11 @@ use alloy::{
 };
 
 use super::{exact::paid_by, Report};
-use crate::{ledger::ExactRow, payment::settlement_call, App};
+use crate::{
+    ledger::{ExactRow, ExactStatus},
+    payment::settlement_call,
+    App,
+};
 
 /// Multicall3's address, the same on every chain (the devnode has it from
 /// genesis).
@@ -115,7 +119,7 @@ impl App {
                     .finish_exact(
                         payment.payer,
                         payment.nonce,
-                        "settled",
+                        ExactStatus::Settled,
                         Some(receipt.transaction_hash),
                         None,
                     )
