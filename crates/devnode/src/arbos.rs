@@ -217,7 +217,8 @@ pub fn program_not_activated() -> Bytes {
     ArbWasm::ProgramNotActivated {}.abi_encode().into()
 }
 
-fn ok(gas: Gas, output: Vec<u8>) -> InterpreterResult {
+/// A successful answer with `output`.
+pub fn ok(gas: Gas, output: Vec<u8>) -> InterpreterResult {
     InterpreterResult {
         result: InstructionResult::Return,
         output: output.into(),

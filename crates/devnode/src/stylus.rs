@@ -145,15 +145,16 @@ impl Arbitrum {
         // transaction has open and for instantiating it: its cached init
         // gas, and its init gas unless it is in the cache (Nitro's
         // `CallProgram`).
-        let footprint = activation.costs.footprint;
-        let pages = *self.pages.borrow();
-        let entry = arbos::PRICING
-            .memory_gas(footprint, pages.open, pages.ever)
-            .saturating_add(activation.entry_gas());
+        let (memory, pages) = self
+            .pages
+            .borrow_mut()
+            .add(&arbos::PRICING, activation.costs.footprint);
+        let entry = memory.saturating_add(activation.entry_gas());
         if !gas.record_regular_cost(entry) {
+            // A call that cannot pay opens no pages.
+            *self.pages.borrow_mut() = pages;
             return arbos::out_of_gas(inputs.gas_limit);
         }
-        self.pages.borrow_mut().add(&arbos::PRICING, footprint);
         let module = match self.programs.module(hash, code) {
             Ok(module) => module,
             // An activated program always loads; a changed host would be a bug.

@@ -15,7 +15,7 @@ use alloy::{
 };
 use revm::{
     context_interface::{ContextTr, JournalTr},
-    interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
+    interpreter::{CallInputs, Gas, InterpreterResult},
     primitives::{Address, Bytes, Log, B256},
 };
 
@@ -81,11 +81,7 @@ pub fn run(
             return set_cached(ctx, inputs, gas, chain_owner, call.codehash, false)
         }
     };
-    InterpreterResult {
-        result: InstructionResult::Return,
-        output: output.into(),
-        gas,
-    }
+    arbos::ok(gas, output)
 }
 
 /// `cacheProgram` and `evictCodehash`: Nitro's `SetProgramCached`.
@@ -123,10 +119,10 @@ fn set_cached(
     }
     let Some(mut record) = record else {
         // Evicting what was never activated changes nothing.
-        return ok(gas);
+        return arbos::ok(gas, Vec::new());
     };
     if record.cached == cache {
-        return ok(gas);
+        return arbos::ok(gas, Vec::new());
     }
     // Caching (or evicting) costs the program's init cost on top.
     let cost = WRITE_GAS + EVENT_GAS + u64::from(record.costs.init_cost);
@@ -145,13 +141,5 @@ fn set_cached(
         data: event.encode_log_data(),
     });
     tracing::info!(%hash, cache, "program cache changed");
-    ok(gas)
-}
-
-fn ok(gas: Gas) -> InterpreterResult {
-    InterpreterResult {
-        result: InstructionResult::Return,
-        output: Bytes::new(),
-        gas,
-    }
+    arbos::ok(gas, Vec::new())
 }
