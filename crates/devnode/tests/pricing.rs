@@ -8,7 +8,7 @@ mod common;
 
 use alloy::{
     network::TransactionBuilder,
-    primitives::{address, keccak256, Address, Bytes, U256},
+    primitives::{keccak256, Address, Bytes, U256},
     providers::{DynProvider, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
     sol,
@@ -25,17 +25,8 @@ sol! {
         function minInitGas() external view returns (uint64 gas, uint64 cached);
         error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
     }
-    interface ArbWasmCache {
-        function isCacheManager(address manager) external view returns (bool);
-        function allCacheManagers() external view returns (address[] memory managers);
-        function cacheProgram(address addr) external;
-        function evictCodehash(bytes32 codehash) external;
-        function codehashIsCached(bytes32 codehash) external view returns (bool);
-        event UpdateProgramCache(address indexed manager, bytes32 indexed codehash, bool cached);
-    }
 }
 
-const ARB_WASM_CACHE: Address = address!("0x0000000000000000000000000000000000000072");
 const FIXTURE: &[u8] = include_bytes!("fixtures/priced.wasm");
 
 /// Entering the fixture: 8,832 + 46 init and 352 + 41 cached init gas.

@@ -299,8 +299,9 @@ mod tests {
 
     use crate::{Exit, Host, Message, Runtime, INK_PER_GAS};
 
-    /// A program whose entrypoint counts its argument length down to zero.
-    fn countdown() -> Vec<u8> {
+    /// A program of one function, its entrypoint `(i32) -> i32` with
+    /// `body`, a page of memory and a stack-pointer global.
+    fn program(body: &[I<'_>]) -> Vec<u8> {
         let mut module = Module::new();
         let mut types = TypeSection::new();
         types.ty().function([ValType::I32], [ValType::I32]);
@@ -329,8 +330,19 @@ mod tests {
         exports.export("user_entrypoint", ExportKind::Func, 0);
         exports.export("memory", ExportKind::Memory, 0);
         module.section(&exports);
-        let mut body = Function::new([]);
-        for instruction in [
+        let mut function = Function::new([]);
+        for instruction in body {
+            function.instruction(instruction);
+        }
+        let mut code = CodeSection::new();
+        code.function(&function);
+        module.section(&code);
+        module.finish()
+    }
+
+    /// A program whose entrypoint counts its argument length down to zero.
+    fn countdown() -> Vec<u8> {
+        program(&[
             I::Block(BlockType::Empty),
             I::Loop(BlockType::Empty),
             I::LocalGet(0),
@@ -345,13 +357,7 @@ mod tests {
             I::End,
             I::I32Const(0),
             I::End,
-        ] {
-            body.instruction(&instruction);
-        }
-        let mut code = CodeSection::new();
-        code.function(&body);
-        module.section(&code);
-        module.finish()
+        ])
     }
 
     #[test]
@@ -377,49 +383,14 @@ mod tests {
 
     /// A program whose entrypoint fills as many bytes as its argument has.
     fn filler() -> Vec<u8> {
-        let mut module = Module::new();
-        let mut types = TypeSection::new();
-        types.ty().function([ValType::I32], [ValType::I32]);
-        module.section(&types);
-        let mut functions = FunctionSection::new();
-        functions.function(0);
-        module.section(&functions);
-        let mut memories = MemorySection::new();
-        memories.memory(MemoryType {
-            minimum: 1,
-            maximum: None,
-            memory64: false,
-            shared: false,
-            page_size_log2: None,
-        });
-        module.section(&memories);
-        let mut globals = GlobalSection::new();
-        let ty = GlobalType {
-            val_type: ValType::I32,
-            mutable: true,
-            shared: false,
-        };
-        globals.global(ty, &ConstExpr::i32_const(1024));
-        module.section(&globals);
-        let mut exports = ExportSection::new();
-        exports.export("user_entrypoint", ExportKind::Func, 0);
-        exports.export("memory", ExportKind::Memory, 0);
-        module.section(&exports);
-        let mut body = Function::new([]);
-        for instruction in [
+        program(&[
             I::I32Const(4096),
             I::I32Const(7),
             I::LocalGet(0),
             I::MemoryFill(0),
             I::I32Const(0),
             I::End,
-        ] {
-            body.instruction(&instruction);
-        }
-        let mut code = CodeSection::new();
-        code.function(&body);
-        module.section(&code);
-        module.finish()
+        ])
     }
 
     #[test]

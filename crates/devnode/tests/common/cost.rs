@@ -65,15 +65,7 @@ async fn holders(
 ) -> Vec<Holder> {
     let mut out = Vec::new();
     for i in 0..count {
-        let seed = alloy::primitives::keccak256(format!("voucher holder {i}"));
-        let signer = alloy::signers::local::PrivateKeySigner::from_bytes(&seed).expect("a key");
-        minter
-            .raw_request::<_, ()>(
-                "anvil_setBalance".into(),
-                (signer.address(), U256::from(10u64).pow(U256::from(18u64))),
-            )
-            .await
-            .expect("funds");
+        let (signer, client) = funded(node, minter, &format!("voucher holder {i}")).await;
         let mint = IAAT::mintCall {
             to: signer.address(),
             originPool: signer_address(minter).await,
@@ -85,13 +77,33 @@ async fn holders(
             amount: u(units),
         };
         assert!(send(minter, aat, mint).await.status());
-        let client = ProviderBuilder::new()
-            .wallet(EthereumWallet::from(signer.clone()))
-            .connect_http(node.url().parse().expect("a URL"))
-            .erased();
         out.push(Holder { signer, client });
     }
     out
+}
+
+/// A key of its own named by `seed`, funded for gas by `funder`, and a
+/// client that signs with it.
+async fn funded(
+    node: &devnode::Node,
+    funder: &DynProvider,
+    seed: &str,
+) -> (alloy::signers::local::PrivateKeySigner, DynProvider) {
+    let signer =
+        alloy::signers::local::PrivateKeySigner::from_bytes(&alloy::primitives::keccak256(seed))
+            .expect("a key");
+    funder
+        .raw_request::<_, ()>(
+            "anvil_setBalance".into(),
+            (signer.address(), U256::from(10u64).pow(U256::from(18u64))),
+        )
+        .await
+        .expect("funds");
+    let client = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer.clone()))
+        .connect_http(node.url().parse().expect("a URL"))
+        .erased();
+    (signer, client)
 }
 
 async fn signer_address(provider: &DynProvider) -> Address {

@@ -6,17 +6,17 @@
 //! peer. Gas is the receipts' `gasUsed`, all in.
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
+    network::TransactionBuilder,
     primitives::{keccak256, Address, Bytes, FixedBytes, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
-    signers::local::PrivateKeySigner,
     sol,
     sol_types::{SolCall, SolValue},
 };
 use devnode::NodeConfig;
 
 use super::super::*;
+use super::u;
 
 sol! {
     interface IPeerERC1155 {
@@ -59,19 +59,7 @@ async fn party(
     run: &str,
     role: &str,
 ) -> (Address, DynProvider) {
-    let signer =
-        PrivateKeySigner::from_bytes(&keccak256(format!("peer {run} {role}"))).expect("a key");
-    owner
-        .raw_request::<_, ()>(
-            "anvil_setBalance".into(),
-            (signer.address(), U256::from(10u64).pow(U256::from(18u64))),
-        )
-        .await
-        .expect("funds");
-    let client = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(signer.clone()))
-        .connect_http(node.url().parse().expect("a URL"))
-        .erased();
+    let (signer, client) = super::funded(node, owner, &format!("peer {run} {role}")).await;
     (signer.address(), client)
 }
 
@@ -79,10 +67,6 @@ async fn gas<C: SolCall>(from: &DynProvider, to: Address, call: C) -> u64 {
     let receipt = send(from, to, call).await;
     assert!(receipt.status(), "{} reverted", C::SIGNATURE);
     receipt.gas_used
-}
-
-fn u(n: u64) -> U256 {
-    U256::from(n)
 }
 
 /// The 1155 id `n` of run `run`, minted as the side mints: an AAT policy

@@ -54,15 +54,20 @@ pub const ARB_WASM: Address = address!("0x00000000000000000000000000000000000000
 pub const ARB_WASM_CACHE: Address = address!("0x0000000000000000000000000000000000000072");
 
 sol! {
-    interface ArbWasmCacheCalls {
+    interface ArbWasmCache {
+        function isCacheManager(address manager) external view returns (bool);
+        function allCacheManagers() external view returns (address[] memory managers);
         function cacheProgram(address addr) external;
+        function evictCodehash(bytes32 codehash) external;
+        function codehashIsCached(bytes32 codehash) external view returns (bool);
+        event UpdateProgramCache(address indexed manager, bytes32 indexed codehash, bool cached);
     }
 }
 
 /// Puts `program` in the program cache as the chain owner (dev account 0):
 /// its calls then pay only its cached init gas.
 pub async fn cache_program(owner: &DynProvider, program: Address) {
-    let call = ArbWasmCacheCalls::cacheProgramCall { addr: program };
+    let call = ArbWasmCache::cacheProgramCall { addr: program };
     assert!(send(owner, ARB_WASM_CACHE, call).await.status(), "cached");
 }
 pub const STYLUS_DEPLOYER: Address = address!("0xcEcba2F1DC234f70Dd89F2041029807F8D03A990");
