@@ -45,6 +45,7 @@ pub const ROLES: [(&str, &str); 10] = [
 ];
 
 /// A party: its key and its own client of the suite.
+#[derive(Clone)]
 pub struct Party {
     pub name: &'static str,
     pub key: PrivateKeySigner,

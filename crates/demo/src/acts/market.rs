@@ -111,11 +111,12 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
     let (gift, llama) = (ctx.credits.gift.id(), ctx.credits.llama.id());
     let expiry = ctx.now().await? + ORDER_DAYS * 86_400;
     let cast = &ctx.cast;
+    // Owned handles, so that steps can borrow the context mutably.
     let (grace, alice, carol, operator) = (
-        party(&cast.grace),
-        party(&cast.alice),
-        party(&cast.carol),
-        party(&cast.operator),
+        cast.grace.clone(),
+        cast.alice.clone(),
+        cast.carol.clone(),
+        cast.operator.clone(),
     );
 
     // Two holders trade credits for credits, strangers to each other.
@@ -270,13 +271,4 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
     }
     ctx.voucher_payers.push(payer);
     Ok(())
-}
-
-/// A party's own handle, so that steps can borrow the context mutably.
-fn party(p: &Party) -> Party {
-    Party {
-        name: p.name,
-        key: p.key.clone(),
-        rails: p.rails.clone(),
-    }
 }
