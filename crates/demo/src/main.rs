@@ -11,6 +11,7 @@ mod cast;
 mod error;
 mod show;
 mod story;
+mod web;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -42,6 +43,14 @@ struct Args {
     /// addresses, ids, dev keys) to this JSON file once the story is told.
     #[arg(long, requires = "keep")]
     write_env: Option<PathBuf>,
+    /// With --keep: serve the web app built here (`npm run build` in app/;
+    /// scripts/demo builds it) with the story's config. Skipped, saying so,
+    /// when there is no build.
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../app/dist"))]
+    app: PathBuf,
+    /// The web app's port (a free one when it is taken).
+    #[arg(long, default_value_t = 5173)]
+    app_port: u16,
     /// Where the built contracts are.
     #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../artifacts"))]
     artifacts: PathBuf,
@@ -149,7 +158,7 @@ async fn run(args: Args) -> Result<ExitCode, DemoError> {
         }
     }
     if args.keep {
-        keep(&node, &outcome, args.write_env.as_deref()).await?;
+        keep(&node, &outcome, &args).await?;
     }
     outcome.services.stop().await;
     node.stop().await;
@@ -161,13 +170,9 @@ async fn run(args: Args) -> Result<ExitCode, DemoError> {
     })
 }
 
-/// `--keep`: prints what a wallet, cast, viem or alloy needs (and writes it
-/// with `--write-env`), then waits for Ctrl-C.
-async fn keep(
-    node: &Node,
-    outcome: &story::Outcome,
-    write_env: Option<&std::path::Path>,
-) -> Result<(), DemoError> {
+/// `--keep`: serves the web app, prints what a wallet, cast, viem or alloy
+/// needs (and writes it with `--write-env`), then waits for Ctrl-C.
+async fn keep(node: &Node, outcome: &story::Outcome, args: &Args) -> Result<(), DemoError> {
     let key_of = |address: alloy::primitives::Address| {
         node.accounts()
             .iter()
@@ -182,8 +187,26 @@ async fn keep(
         .find(|(address, _)| !played.contains(address))
         .map(|(_, key)| key.clone())
         .unwrap_or_default();
+    let services = &outcome.services;
+    let mut env = client_env(node, outcome, &played, &free, key_of);
+    let app = web::WebApp::serve(&args.app, args.app_port, web::public_config(&env))
+        .await
+        .map_err(|e| service("the web app")(e.to_string()))?;
+    if let (Some(app), Some(object)) = (&app, env.as_object_mut()) {
+        object.insert("app".into(), app.url().into());
+    }
     println!("\nStill running (Ctrl-C to stop). For a wallet, cast, viem or alloy:");
     println!("  RPC URL      {}", node.url());
+    match &app {
+        Some(app) => println!(
+            "  web app      {} (a browser wallet on the RPC URL)",
+            app.url()
+        ),
+        None => println!(
+            "  web app      not served: no build at {} (npm run build in app/)",
+            args.app.display()
+        ),
+    }
     println!("  chain id     {}", node.chain_id());
     println!("  funded key   {free} (played no part in the story)");
     for (name, role, address) in &outcome.parties {
@@ -195,7 +218,6 @@ async fn keep(
     for (name, id) in &outcome.ids {
         println!("  {name:<12} {id:#x}");
     }
-    let services = &outcome.services;
     println!(
         "  gateway      {} (provider {})",
         services.gateway.url(),
@@ -203,44 +225,58 @@ async fn keep(
     );
     println!("  agent Bob    {}", services.agent_endpoint.url());
     println!("  order relay  {}", services.market.url());
-    if let Some(path) = write_env {
-        let ids: serde_json::Map<String, serde_json::Value> = outcome
-            .ids
-            .iter()
-            .map(|(name, id)| ((*name).to_owned(), format!("{id:#x}").into()))
-            .collect();
-        let mut accounts: Vec<_> = outcome
-            .parties
-            .iter()
-            .map(|(name, role, address)| {
-                serde_json::json!({"name": name, "role": role, "address": address, "key": key_of(*address)})
-            })
-            .collect();
-        for (address, key) in node.accounts().iter().filter(|(a, _)| !played.contains(a)) {
-            accounts.push(serde_json::json!({"name": "Free", "role": "funded, played no part in the story: yours to use", "address": address, "key": key}));
-        }
-        let env = serde_json::json!({
-            "rpcUrl": node.url(),
-            "chainId": node.chain_id(),
-            "tokenAI": outcome.token,
-            "aat": outcome.aat,
-            "exchange": outcome.exchange,
-            "gateway": services.gateway.url(),
-            "market": services.market.url(),
-            "ids": ids,
-            // A holder of tradable GIFT credits, and a key the story left alone.
-            "holderKey": key_of(outcome.holder),
-            "freeKey": free,
-            "accounts": accounts,
-        });
+    if let Some(path) = &args.write_env {
         std::fs::write(path, serde_json::to_string_pretty(&env).unwrap_or_default()).map_err(
             |source| DemoError::File {
-                path: path.to_owned(),
+                path: path.clone(),
                 source,
             },
         )?;
         println!("  written to   {}", path.display());
     }
     let _ = tokio::signal::ctrl_c().await;
+    drop(app);
     Ok(())
+}
+
+/// What `--write-env` writes: everything a client of the story's chain
+/// needs, dev keys included (the web app is served it without them).
+fn client_env(
+    node: &Node,
+    outcome: &story::Outcome,
+    played: &[alloy::primitives::Address],
+    free: &str,
+    key_of: impl Fn(alloy::primitives::Address) -> String,
+) -> serde_json::Value {
+    let services = &outcome.services;
+    let ids: serde_json::Map<String, serde_json::Value> = outcome
+        .ids
+        .iter()
+        .map(|(name, id)| ((*name).to_owned(), format!("{id:#x}").into()))
+        .collect();
+    let mut accounts: Vec<_> = outcome
+        .parties
+        .iter()
+        .map(|(name, role, address)| {
+            serde_json::json!({"name": name, "role": role, "address": address, "key": key_of(*address)})
+        })
+        .collect();
+    for (address, key) in node.accounts().iter().filter(|(a, _)| !played.contains(a)) {
+        accounts.push(serde_json::json!({"name": "Free", "role": "funded, played no part in the story: yours to use", "address": address, "key": key}));
+    }
+    serde_json::json!({
+        "rpcUrl": node.url(),
+        "chainId": node.chain_id(),
+        "tokenAI": outcome.token,
+        "aat": outcome.aat,
+        "exchange": outcome.exchange,
+        "gateway": services.gateway.url(),
+        "provider": services.gateway.app.chain.provider,
+        "market": services.market.url(),
+        "ids": ids,
+        // A holder of tradable GIFT credits, and a key the story left alone.
+        "holderKey": key_of(outcome.holder),
+        "freeKey": free,
+        "accounts": accounts,
+    })
 }

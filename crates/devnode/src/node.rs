@@ -231,7 +231,12 @@ impl Node {
         let server = Server::builder()
             .set_config(limits)
             .set_http_middleware(
-                tower::ServiceBuilder::new().layer(crate::request_ids::RequestIdsLayer),
+                tower::ServiceBuilder::new()
+                    // A page served from anywhere (the web app, a dApp)
+                    // reads the chain through viem's HTTP transport; there
+                    // are no credentials to protect, as with anvil.
+                    .layer(tower_http::cors::CorsLayer::permissive())
+                    .layer(crate::request_ids::RequestIdsLayer),
             )
             .build(SocketAddr::new(config.host, config.port))
             .await

@@ -212,3 +212,27 @@ async fn interval_mining_starts_and_stops_at_run_time() {
     );
     node.stop().await;
 }
+
+/// A page served from any origin (the web app, a dApp) reads the chain with
+/// viem's HTTP transport, as it may from anvil: the preflight is answered.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_page_may_call_the_node_from_any_origin() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let node = start(NodeConfig::default()).await;
+    let host = node.url().trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let preflight = format!(
+        "OPTIONS / HTTP/1.1\r\nHost: {host}\r\nOrigin: https://app.example.edu\r\n\
+         Access-Control-Request-Method: POST\r\n\
+         Access-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(preflight.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let answer = answer.to_ascii_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("access-control-allow-origin: *"),
+        "{answer}"
+    );
+}

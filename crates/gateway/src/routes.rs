@@ -45,7 +45,28 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(cors())
         .with_state(app)
+}
+
+/// Browser clients (the web app, x402's fetch in a page) call from any
+/// origin: a request is paid by the signature it carries, not by cookies,
+/// so nothing ambient is at stake. They must be able to send the payment
+/// header and read the 402's offers and the settlement.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{header, HeaderName, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static(x402::PAYMENT_SIGNATURE),
+        ])
+        .expose_headers([
+            HeaderName::from_static(x402::PAYMENT_REQUIRED),
+            HeaderName::from_static(x402::PAYMENT_RESPONSE),
+        ])
 }
 
 /// An OpenAI-style error.

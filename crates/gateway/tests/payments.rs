@@ -579,3 +579,44 @@ async fn exact_payments_can_settle_before_the_response_and_withhold_it_when_they
         "nothing more was paid"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_on_another_origin_may_send_the_payment_and_read_the_offers() {
+    let world = World::new().await;
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let client = reqwest::Client::new();
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://app.example.edu")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,payment-signature",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(allowed.contains("payment-signature"), "{allowed}");
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let unpaid = client
+        .post(&url)
+        .header("origin", "https://app.example.edu")
+        .json(&chat("may a browser pay?", false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unpaid.status(), 402);
+    let exposed = unpaid.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    assert!(
+        exposed.contains(PAYMENT_REQUIRED) && exposed.contains("payment-response"),
+        "a page must read the offers and the settlement: {exposed}"
+    );
+    assert_eq!(served.stub.calls(), 0);
+}

@@ -110,6 +110,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(app.clone(), log_line))
+        // The book is public and an order carries its own signature: any
+        // page may read and post (no cookies, nothing ambient to abuse).
+        .layer(tower_http::cors::CorsLayer::permissive())
         .with_state(app)
 }
 

@@ -559,3 +559,30 @@ async fn credits_that_cannot_trade_and_a_paused_exchange_are_refused_with_their_
     assert_eq!(world.post(&ask).await.0, 201);
     assert_eq!(world.get(&quote).await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_on_another_origin_may_read_the_book_and_post() {
+    let world = World::new().await;
+    let preflight = world
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/orders", world.market.url()),
+        )
+        .header("origin", "https://app.example.edu")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let book = world
+        .http
+        .get(format!("{}/orders?give=0x1&want=0x0", world.market.url()))
+        .header("origin", "https://app.example.edu")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(book.headers()["access-control-allow-origin"], "*");
+}
