@@ -6,7 +6,10 @@
 //! or ERC-1271 for an authorizer with code); then the nonce is used,
 //! `AuthorizationUsed` and the transfer's `Transfer` are emitted.
 
-use abi_core::{codec::Word, eip712, log, signature, slot};
+use abi_core::{
+    codec::{inline_word, Word},
+    eip712, log, signature, slot,
+};
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::{keccak_const::Keccak256, prelude::*};
@@ -43,11 +46,12 @@ pub const CANCEL_AUTHORIZATION_TYPEHASH: B256 =
 const USED: B256 = B256::with_last_byte(1);
 
 /// The slot of `authorizer`'s `nonce`.
+#[inline(never)]
 fn authorization_slot(authorizer: Address, nonce: B256) -> B256 {
     let mut key = [0u8; 52];
     key[..20].copy_from_slice(authorizer.as_slice());
     key[20..].copy_from_slice(nonce.as_slice());
-    AUTHORIZATIONS.at(&key)
+    AUTHORIZATIONS.at_inlined(&key)
 }
 
 /// One signed transfer, as EIP-3009 types it.
@@ -76,7 +80,7 @@ impl TokenAI {
     ) -> Result<(), Error> {
         self.access.when_not_paused()?;
         self.execute(
-            TRANSFER_WITH_AUTHORIZATION_TYPEHASH,
+            inline_word(&TRANSFER_WITH_AUTHORIZATION_TYPEHASH),
             &authorization,
             signature,
         )
@@ -105,7 +109,7 @@ impl TokenAI {
             .into());
         }
         self.execute(
-            RECEIVE_WITH_AUTHORIZATION_TYPEHASH,
+            inline_word(&RECEIVE_WITH_AUTHORIZATION_TYPEHASH),
             &authorization,
             signature,
         )
@@ -123,12 +127,15 @@ impl TokenAI {
         nonce: B256,
         signature: &[u8],
     ) -> Result<(), Error> {
-        let struct_hash =
-            eip712::hash_words(&[CANCEL_AUTHORIZATION_TYPEHASH, authorizer.word(), nonce]);
+        let struct_hash = eip712::hash_words(&[
+            inline_word(&CANCEL_AUTHORIZATION_TYPEHASH),
+            authorizer.word(),
+            nonce,
+        ]);
         self.use_nonce(authorizer, nonce, struct_hash, signature)?;
         log::emit_words(
             &[
-                AuthorizationCanceled::SIGNATURE_HASH,
+                inline_word(&AuthorizationCanceled::SIGNATURE_HASH),
                 authorizer.word(),
                 nonce,
             ],
@@ -174,7 +181,11 @@ impl TokenAI {
         ]);
         self.use_nonce(a.from, a.nonce, struct_hash, signature)?;
         log::emit_words(
-            &[AuthorizationUsed::SIGNATURE_HASH, a.from.word(), a.nonce],
+            &[
+                inline_word(&AuthorizationUsed::SIGNATURE_HASH),
+                a.from.word(),
+                a.nonce,
+            ],
             3,
         );
         self.transfer_between(a.from, a.to, a.value)
@@ -195,7 +206,7 @@ impl TokenAI {
         if !signature::is_valid(authorizer, self.digest(struct_hash), signature) {
             return Err(InvalidAuthorizationSignature { authorizer }.into());
         }
-        slot::store(&authorization_slot(authorizer, nonce), &USED);
+        slot::store(&authorization_slot(authorizer, nonce), &inline_word(&USED));
         Ok(())
     }
 }

@@ -31,6 +31,15 @@ impl Map {
     pub fn at(&self, key: &[u8]) -> B256 {
         of(&self.domain, key)
     }
+
+    /// `at`, with the domain written into the code (`codec::inline_word`)
+    /// instead of read from the data segments: for a function of its own
+    /// per mapping (inlined at every use, it costs more size than it saves).
+    #[must_use]
+    #[inline(always)]
+    pub fn at_inlined(&self, key: &[u8]) -> B256 {
+        of(&crate::codec::inline_word(&self.domain), key)
+    }
 }
 
 /// The slot after `slot`, for a record two words long: slots are keccak
