@@ -52,17 +52,16 @@ pub fn router(app: Arc<App>) -> Router {
 /// Browser clients (the web app, x402's fetch in a page) call from any
 /// origin: a request is paid by the signature it carries, not by cookies,
 /// so nothing ambient is at stake. They must be able to send the payment
-/// header and read the 402's offers and the settlement.
+/// header (any header: the payment is the signature) and read the 402's
+/// offers and the settlement.
 fn cors() -> tower_http::cors::CorsLayer {
-    use axum::http::{header, HeaderName, Method};
+    use axum::http::{HeaderName, Method};
     tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            HeaderName::from_static(x402::PAYMENT_SIGNATURE),
-        ])
+        // Any request header: @x402/fetch 2.27 sends one of its own
+        // (`Access-Control-Expose-Headers`) on the paid retry.
+        .allow_headers(tower_http::cors::Any)
         .expose_headers([
             HeaderName::from_static(x402::PAYMENT_REQUIRED),
             HeaderName::from_static(x402::PAYMENT_RESPONSE),
@@ -566,7 +565,9 @@ async fn payment_required(
         error: reason.to_owned(),
         resource,
         accepts: app.offers(model, bound, shown).await,
-        extensions: None,
+        // Why, as a label a client can map to its own words (the web app
+        // does); `error` stays the sentence for people and logs.
+        extensions: Some(json!({ "refusal": { "scheme": scheme, "kind": kind.as_str() } })),
     };
     let mut response = (StatusCode::PAYMENT_REQUIRED, Json(&required)).into_response();
     if let Ok(value) = HeaderValue::from_str(&encode_header(&required)) {

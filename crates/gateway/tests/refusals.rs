@@ -159,11 +159,29 @@ async fn bad_vouchers_get_a_402_with_their_reason_and_never_reach_the_upstream()
             Some(pay(&v))
         }),
     ];
+    let mut kinds = Vec::new();
     for (reason, payment) in cases {
-        let (status, got, _) = probe.send(&body, payment).await;
+        let (status, got, answer) = probe.send(&body, payment).await;
         assert_eq!(status, 402, "{reason}");
         assert!(got.contains(reason), "expected '{reason}', got '{got}'");
+        kinds.push(answer["extensions"]["refusal"]["kind"].clone());
     }
+    // Each 402 names its refusal's kind too, for clients that put it in
+    // their own words (the web app does).
+    assert_eq!(
+        kinds,
+        [
+            "missing",
+            "malformed",
+            "signature",
+            "expired",
+            "expired",
+            "wrong-provider",
+            "id",
+            "malformed"
+        ]
+        .map(Value::from)
+    );
     // Another network, another scheme.
     let mut elsewhere = offer.clone();
     elsewhere.network = "eip155:1".into();
