@@ -127,6 +127,9 @@ pub enum RefusalKind {
     PublicVoucher,
     /// The payment was used already.
     Replayed,
+    /// The holder would owe more beyond its voucher than the gateway
+    /// lends (requests of its still being answered).
+    CreditLimit,
     /// The scheme is not accepted here.
     Scheme,
     /// The credits' scope or model is not served here.
@@ -139,8 +142,6 @@ pub enum RefusalKind {
     Unpaid,
     /// An x402 version this gateway does not speak.
     Version,
-    /// The voucher is refused (stale, excessive, under-covering, ...).
-    Voucher,
     /// The payment is to another provider.
     WrongProvider,
 }
@@ -164,14 +165,29 @@ impl RefusalKind {
             RefusalKind::NotYetValid => "not-yet-valid",
             RefusalKind::PublicVoucher => "public-voucher",
             RefusalKind::Replayed => "replayed",
+            RefusalKind::CreditLimit => "credit-limit",
             RefusalKind::Scheme => "scheme",
             RefusalKind::Scope => "scope",
             RefusalKind::Signature => "signature",
             RefusalKind::SmartAccount => "smart-account",
             RefusalKind::Unpaid => "unpaid",
             RefusalKind::Version => "version",
-            RefusalKind::Voucher => "voucher",
             RefusalKind::WrongProvider => "wrong-provider",
+        }
+    }
+}
+
+impl VoucherRefusal {
+    /// The kind a 402 names for this refusal.
+    #[must_use]
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            VoucherRefusal::Stale { .. }
+            | VoucherRefusal::UnderCovering { .. }
+            | VoucherRefusal::Excessive { .. } => RefusalKind::Amount,
+            VoucherRefusal::Replayed { .. } => RefusalKind::Replayed,
+            VoucherRefusal::Budget { .. } => RefusalKind::Balance,
+            VoucherRefusal::Credit { .. } => RefusalKind::CreditLimit,
         }
     }
 }
@@ -404,7 +420,7 @@ impl App {
                 shown: Shown::Nothing,
             },
             Ok(Err(refusal)) => Refusal {
-                kind: RefusalKind::Voucher,
+                kind: refusal.kind(),
                 reason: refusal.to_string(),
                 shown: Shown::Nothing,
             },
@@ -833,7 +849,7 @@ impl App {
                     .unwrap_or_default();
                 Ok(self.account_json(&row))
             }
-            Err(refusal) => refuse(RefusalKind::Voucher, refusal.to_string()).map_err(proven),
+            Err(refusal) => refuse(refusal.kind(), refusal.to_string()).map_err(proven),
         }
     }
 }
@@ -884,13 +900,13 @@ mod tests {
             NotYetValid,
             PublicVoucher,
             Replayed,
+            CreditLimit,
             Scheme,
             Scope,
             Signature,
             SmartAccount,
             Unpaid,
             Version,
-            Voucher,
             WrongProvider,
         ];
         let labels: std::collections::BTreeSet<&str> = all.iter().map(|k| k.as_str()).collect();
