@@ -48,6 +48,23 @@ ensure_tools() {
   fi
 }
 
+# Builds the web app (app/ to app/dist) with its pinned npm packages,
+# the x402-aat-voucher plugin it pays with built first.
+build_app() {
+  command -v npm >/dev/null || die "npm is required to build the web app (app/)"
+  local plugin="$ROOT/packages/x402-aat-voucher"
+  if [ ! -f "$plugin/dist/index.js" ] || [ "$plugin/src/index.ts" -nt "$plugin/dist/index.js" ]; then
+    say "building packages/x402-aat-voucher (the app pays with it)"
+    (cd "$plugin" && npm ci --no-audit --no-fund --loglevel=error >&2 && npm run -s build)
+  fi
+  if [ ! -d "$ROOT/app/node_modules" ] || [ "$ROOT/app/package-lock.json" -nt "$ROOT/app/node_modules/.package-lock.json" ]; then
+    say "installing the web app's npm packages (app/package-lock.json)"
+    (cd "$ROOT/app" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  say "building the web app (app/dist)"
+  (cd "$ROOT/app" && npm run -s build >&2)
+}
+
 # Brotli-compressed size of a program's wasm (what program_code deploys,
 # without its 4-byte prefix).
 compressed_size() {

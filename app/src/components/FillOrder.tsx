@@ -1,0 +1,118 @@
+// Filling all or part of an order: what you pay and receive, the fee
+// included, shown before anything is signed; your balance checked; the
+// exchange's approval of what you pay obtained first; then
+// AATExchange.fill, each transaction shown pending, mined or failed.
+import { useId, useState } from "react";
+import { useConnection, usePublicClient } from "wagmi";
+import { useAppConfig } from "../context";
+import { exchangeAbi } from "../generated/abi";
+import { approvalCall, balanceOf } from "../lib/exchange";
+import { type Fees, type HeldOrder, TOKEN_AI_ID, amountWords, fillTerms, parseAmount, wantPaid } from "../lib/market";
+import { type ContractCall, useTx } from "../lib/tx";
+import { TxStatus } from "./TxStatus";
+
+export function FillOrder({
+  held,
+  label,
+  fees,
+  onFilled,
+}: {
+  held: HeldOrder;
+  label: (id: bigint) => string;
+  fees: Fees;
+  onFilled: () => void;
+}) {
+  const config = useAppConfig();
+  const client = usePublicClient();
+  const { address } = useConnection();
+  const approval = useTx();
+  const fillTx = useTx();
+  const formId = useId();
+  const { order } = held;
+  const [text, setText] = useState("");
+  const [problem, setProblem] = useState<string>();
+  const [done, setDone] = useState<string>();
+  let fill: bigint | undefined;
+  try {
+    fill = parseAmount(order.giveId, text);
+  } catch {
+    fill = undefined;
+  }
+  const terms = fill !== undefined && fill <= held.fillable ? fillTerms(held, fill, fees) : undefined;
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    if (!client || !address) return;
+    approval.reset();
+    fillTx.reset();
+    setDone(undefined);
+    let amount: bigint;
+    try {
+      amount = parseAmount(order.giveId, text);
+    } catch (e) {
+      return setProblem(`Amount: ${(e as Error).message}.`);
+    }
+    if (amount > held.fillable) return setProblem(`At most ${amountWords(order.giveId, held.fillable)} of this order can be filled now.`);
+    const pay = wantPaid(order, amount);
+    const balance = await balanceOf(client, config, address, order.wantId);
+    if (balance < pay) return setProblem(`This costs ${amountWords(order.wantId, pay)} and you hold ${amountWords(order.wantId, balance)}.`);
+    setProblem(undefined);
+    const call = await approvalCall(client, config, address, order.wantId, pay);
+    if (call && (await approval.send(call)).step !== "mined") return;
+    const fill = {
+      address: config.exchange,
+      abi: exchangeAbi,
+      functionName: "fill",
+      args: [order, held.signature, amount],
+    } as ContractCall;
+    if ((await fillTx.send(fill)).step === "mined") {
+      const got = fillTerms(held, amount, fees);
+      setDone(`You paid ${amountWords(order.wantId, got.pay)} and received ${amountWords(order.giveId, got.receive)}.`);
+      setText("");
+      onFilled();
+    }
+  }
+
+  const busy = approval.busy || fillTx.busy;
+  const errorId = `${formId}-error`;
+  return (
+    <form onSubmit={submit} noValidate className="card" aria-label="Fill the order">
+      <h3>Fill this order</h3>
+      <label htmlFor={`${formId}-amount`}>
+        {label(order.giveId)} to take ({order.giveId === TOKEN_AI_ID ? "TAI" : "credits"})
+      </label>
+      <input
+        id={`${formId}-amount`}
+        inputMode="decimal"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        aria-invalid={!!problem}
+        aria-describedby={problem ? errorId : `${formId}-hint`}
+      />
+      {problem ? (
+        <span className="field-error" id={errorId}>
+          {problem}
+        </span>
+      ) : (
+        <span className="hint" id={`${formId}-hint`}>
+          Up to {amountWords(order.giveId, held.fillable)}.
+        </span>
+      )}
+      {terms && (
+        <p data-testid="fill-terms">
+          You pay {amountWords(order.wantId, terms.pay)} and receive {amountWords(order.giveId, terms.receive)}. The maker receives{" "}
+          {amountWords(order.wantId, terms.makerGets)}
+          {terms.fee > 0n && `; the fee is ${amountWords(terms.feeId, terms.fee)}`}.
+        </p>
+      )}
+      <TxStatus state={approval.state} done="The exchange may now take your payment" />
+      <TxStatus state={fillTx.state} done="Filled" />
+      {done && <p data-testid="fill-done">{done}</p>}
+      <p>
+        <button type="submit" disabled={busy}>
+          Fill
+        </button>
+      </p>
+    </form>
+  );
+}

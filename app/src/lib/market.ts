@@ -1,0 +1,199 @@
+// The order relay (crates/market) and the exchange's arithmetic: signed
+// orders (EIP-712 `Order`, domain "AATExchange" read from the contract),
+// a pair's book best price first, what a fill pays and receives with the
+// fee, and the relay's refusals in words. Id 0 is TokenAI; any other id is
+// an AAT id. Amounts and ids travel as strings (256-bit), expiry and nonce
+// as numbers.
+import { type Address, type Hex, numberToHex } from "viem";
+import { formatCredits, formatTokenAI, parseCredits, parseTokenAI } from "./units";
+
+export const TOKEN_AI_ID = 0n;
+
+export interface Order {
+  maker: Address;
+  taker: Address;
+  giveId: bigint;
+  giveAmount: bigint;
+  wantId: bigint;
+  wantAmount: bigint;
+  expiry: bigint;
+  nonce: bigint;
+}
+
+export interface HeldOrder {
+  hash: Hex;
+  order: Order;
+  signature: Hex;
+  /** What the exchange's `remaining` said when the relay last read it. */
+  remaining: bigint;
+  /** What can be filled now: `remaining`, less what the maker's balance and approval cover. */
+  fillable: bigint;
+}
+
+/** The exchange's typed data (spec/IAATExchange.sol). */
+export const ORDER_TYPES = {
+  Order: [
+    { name: "maker", type: "address" },
+    { name: "taker", type: "address" },
+    { name: "giveId", type: "uint256" },
+    { name: "giveAmount", type: "uint256" },
+    { name: "wantId", type: "uint256" },
+    { name: "wantAmount", type: "uint256" },
+    { name: "expiry", type: "uint64" },
+    { name: "nonce", type: "uint64" },
+  ],
+} as const;
+
+type Wire = Record<string, string | number>;
+
+function fromWire(o: Wire): Order {
+  return {
+    maker: o.maker as Address,
+    taker: o.taker as Address,
+    giveId: BigInt(o.giveId),
+    giveAmount: BigInt(o.giveAmount),
+    wantId: BigInt(o.wantId),
+    wantAmount: BigInt(o.wantAmount),
+    expiry: BigInt(o.expiry),
+    nonce: BigInt(o.nonce),
+  };
+}
+
+function toWire(o: Order) {
+  return {
+    maker: o.maker,
+    taker: o.taker,
+    giveId: numberToHex(o.giveId),
+    giveAmount: o.giveAmount.toString(),
+    wantId: numberToHex(o.wantId),
+    wantAmount: o.wantAmount.toString(),
+    expiry: o.expiry.toString(),
+    nonce: o.nonce.toString(),
+  };
+}
+
+function heldFromWire(h: { hash: Hex; order: Wire; signature: Hex; remaining: string; fillable: string }): HeldOrder {
+  return { hash: h.hash, order: fromWire(h.order), signature: h.signature, remaining: BigInt(h.remaining), fillable: BigInt(h.fillable) };
+}
+
+/** A refusal of the relay, in words, with its own message kept. */
+export class RelayRefusal extends Error {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The relay's refusal labels (`error` of a 4xx/5xx answer), in words. */
+export const RELAY_REFUSALS: Record<string, string> = {
+  invalid_order: "The order gives or wants nothing, or the same thing on both sides.",
+  bad_signature: "The order's signature is not its maker's.",
+  expired: "The order has already expired.",
+  cancelled: "The maker cancelled this order.",
+  nonce_too_low: "The maker cancelled this order (and all its older ones).",
+  fully_filled: "Nothing of this order remains to fill.",
+  credits_expired: "These credits have expired: they can't be traded any more.",
+  not_tradable: "These credits can't be traded: the issuer made them non-transferable.",
+  paused: "The exchange is paused by its operator: nothing fills until it resumes.",
+  no_balance: "The maker holds none of what this order gives.",
+  not_approved: "The exchange isn't allowed to move what this order gives: approve it first.",
+  voided: "The order was filled, cancelled or expired while the relay checked it.",
+  bad_request: "The relay could not read the order.",
+  not_found: "The relay holds no such order.",
+  chain_unavailable: "The relay could not read the chain just now: try again in a moment.",
+  database: "The relay could not keep the order just now: try again in a moment.",
+};
+
+async function answer<T>(market: string, response: Promise<Response>): Promise<T> {
+  let res: Response;
+  try {
+    res = await response;
+  } catch {
+    throw new RelayRefusal(`The order relay could not be reached at ${market}.`);
+  }
+  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+  if (!res.ok)
+    throw new RelayRefusal(RELAY_REFUSALS[body.error ?? ""] ?? `The relay refused (HTTP ${res.status}).`, body.message);
+  return body as T;
+}
+
+/** GET /orders: the open orders giving `give` for `want`, best price for a taker first. */
+export async function fetchBook(market: string, give: bigint, want: bigint): Promise<{ open: number; orders: HeldOrder[] }> {
+  const url = `${market}/orders?give=${numberToHex(give)}&want=${numberToHex(want)}`;
+  const book = await answer<{ open: number; orders: Parameters<typeof heldFromWire>[0][] }>(market, fetch(url));
+  return { open: book.open, orders: book.orders.map(heldFromWire) };
+}
+
+/** POST /orders: the relay checks the order against the chain and keeps it. */
+export async function postOrder(market: string, order: Order, signature: Hex): Promise<HeldOrder> {
+  const held = await answer<Parameters<typeof heldFromWire>[0]>(
+    market,
+    fetch(`${market}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ order: toWire(order), signature }),
+    }),
+  );
+  return heldFromWire(held);
+}
+
+/** What a taker pays for `giveFill` of an order: ceil(giveFill × wantAmount / giveAmount), never less than its price. */
+export function wantPaid(order: Order, giveFill: bigint): bigint {
+  return ceilDiv(giveFill * order.wantAmount, order.giveAmount);
+}
+
+/** A fee of `bps` basis points on `amount`, rounded up (the exchange's and AAT's rule). */
+export function feeOf(amount: bigint, bps: bigint): bigint {
+  return ceilDiv(amount * bps, 10_000n);
+}
+
+function ceilDiv(a: bigint, b: bigint): bigint {
+  return b === 0n ? 0n : (a + b - 1n) / b;
+}
+
+export interface Fees {
+  /** The exchange's fee on the TokenAI leg, in basis points. */
+  exchange: bigint;
+  /** AAT's fee in kind on each leg of a credits-for-credits swap. */
+  aat: bigint;
+}
+
+/** What the taker pays and receives for `fill` of the order's give side, fees included. */
+export function fillTerms(held: HeldOrder, fill: bigint, fees: Fees) {
+  const { order } = held;
+  const pay = wantPaid(order, fill);
+  if (order.wantId === TOKEN_AI_ID) {
+    // You buy credits with TokenAI: the seller's TokenAI pays the fee.
+    const fee = feeOf(pay, fees.exchange);
+    return { pay, receive: fill, fee, feeId: TOKEN_AI_ID, makerGets: pay - fee };
+  }
+  if (order.giveId === TOKEN_AI_ID) {
+    // You sell credits for TokenAI: your TokenAI pays the fee.
+    const fee = feeOf(fill, fees.exchange);
+    return { pay, receive: fill - fee, fee, feeId: TOKEN_AI_ID, makerGets: pay };
+  }
+  const fee = feeOf(fill, fees.aat);
+  return { pay, receive: fill - fee, fee, feeId: order.giveId, makerGets: pay - feeOf(pay, fees.aat) };
+}
+
+/** An amount of `id` with its unit. */
+export function amountWords(id: bigint, amount: bigint): string {
+  return id === TOKEN_AI_ID ? formatTokenAI(amount) : formatCredits(amount);
+}
+
+/** An amount of `id` typed by a person (TAI with decimals, credits whole), or why not. */
+export function parseAmount(id: bigint, text: string): bigint {
+  const value = id === TOKEN_AI_ID ? parseTokenAI(text) : parseCredits(text);
+  if (value === 0n) throw new RangeError("enter an amount above zero");
+  return value;
+}
+
+/** An order's price: TokenAI per credit when one side is TokenAI, else want per give. */
+export function priceWords(order: Order, label: (id: bigint) => string): string {
+  if (order.wantId === TOKEN_AI_ID) return `${formatTokenAI(order.wantAmount / order.giveAmount)} per credit`;
+  if (order.giveId === TOKEN_AI_ID) return `${formatTokenAI(order.giveAmount / order.wantAmount)} per credit`;
+  const ratio = Number(order.wantAmount) / Number(order.giveAmount);
+  return `${ratio.toLocaleString("en-US", { maximumFractionDigits: 4 })} ${label(order.wantId)} per ${label(order.giveId)}`;
+}

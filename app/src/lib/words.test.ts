@@ -1,0 +1,112 @@
+// The words people read: policies, amounts and every contract error.
+import { encodeErrorResult } from "viem";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../config";
+import { aatAbi, exchangeAbi, tokenAIAbi } from "../generated/abi";
+import { fromBytes16, toBytes16 } from "./bytes16";
+import { CONTRACT_ERRORS, GATEWAY_REFUSALS, decodeRevert, explainError } from "./errors";
+import { describePolicy, expiryWords } from "./policy";
+import { formatCredits, formatTokenAI, parseCredits, parseTokenAI } from "./units";
+
+describe("policy in words", () => {
+  const now = 1_800_000_000;
+  it("reads as the issue's example", () => {
+    const words = describePolicy(
+      {
+        model: toBytes16("gpt-4o-mini"),
+        scope: toBytes16("CS101"),
+        expiration: BigInt(now + 12 * 86_400 + 60),
+        originPool: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+        reclaimable: true,
+        tradable: false,
+      },
+      now,
+      "your school",
+    );
+    expect(words).toBe("GPT-4o mini · CS101 · expires in 12 days · not transferable · your school can reclaim it");
+  });
+  it("says never, ago, and any use", () => {
+    expect(expiryWords(0n, now)).toBe("never expires");
+    expect(expiryWords(BigInt(now - 3 * 3_600), now)).toBe("expired 3 hours ago");
+    const words = describePolicy(
+      { model: toBytes16("x"), scope: toBytes16(""), expiration: 0n, originPool: "0x0000000000000000000000000000000000000001", reclaimable: false, tradable: true },
+      now,
+    );
+    expect(words).toBe("x · any use · never expires · transferable · cannot be reclaimed");
+  });
+});
+
+describe("bytes16", () => {
+  it("round-trips text and refuses more than 16 bytes", () => {
+    expect(fromBytes16(toBytes16("CS101"))).toBe("CS101");
+    expect(() => toBytes16("a".repeat(17))).toThrow(/at most 16/);
+    expect(() => toBytes16("é".repeat(9))).toThrow(/18 bytes/);
+  });
+});
+
+describe("amounts carry their units", () => {
+  it("formats and parses TokenAI and credits", () => {
+    expect(formatTokenAI(1_234_500_000_000_000_000_000n)).toBe("1,234.5 TAI");
+    expect(formatTokenAI(1n)).toBe("0 TAI");
+    expect(formatCredits(1n)).toBe("1 credit");
+    expect(formatCredits(12_000n)).toBe("12,000 credits");
+    expect(parseTokenAI("0.25")).toBe(250_000_000_000_000_000n);
+    expect(() => parseTokenAI("1e3")).toThrow(/number of TAI/);
+    expect(parseCredits("1,000")).toBe(1000n);
+    expect(() => parseCredits("0")).toThrow(/at least 1/);
+    expect(() => parseCredits("1.5")).toThrow(/whole number/);
+  });
+});
+
+describe("contract errors in words", () => {
+  const names = [...aatAbi, ...tokenAIAbi, ...exchangeAbi].flatMap((item) => (item.type === "error" ? [item.name] : []));
+  it("has words for every error of the generated ABI", () => {
+    const missing = [...new Set(names)].filter((name) => !CONTRACT_ERRORS[name]);
+    expect(missing).toEqual([]);
+  });
+  it("decodes revert data and says the issue's sentence", () => {
+    const data = encodeErrorResult({ abi: aatAbi, errorName: "TokenNotTradable", args: [7n] });
+    const decoded = decodeRevert(data)!;
+    expect(decoded.name).toBe("TokenNotTradable");
+    expect(explainError(decoded.name, decoded.args)).toBe(
+      "These credits can't be given away: the issuer made them non-transferable.",
+    );
+  });
+  it("puts amounts in their units", () => {
+    const words = explainError("ERC20InsufficientBalance", ["0x0000000000000000000000000000000000000001", 10n ** 18n, 3n * 10n ** 18n]);
+    expect(words).toBe("Not enough TokenAI: you have 1 TAI and this needs 3 TAI.");
+  });
+});
+
+describe("config.json", () => {
+  const good = {
+    rpcUrl: "http://127.0.0.1:8547/",
+    chainId: 412346,
+    tokenAI: "0xab8e440727a38bbb180f7032ca4a8009e7b52b80",
+    aat: "0xe547a947fc6c8683c210a6a56a9de05dd87142ea",
+    exchange: "0xeff7b46049fc677f58264e0ebb19df1a39195a21",
+    gateway: "http://127.0.0.1:8080",
+    market: "http://127.0.0.1:8090",
+  };
+  it("reads the demo's file, ignoring what it does not need", () => {
+    const config = parseConfig({ ...good, ids: {}, accounts: [] });
+    expect(config.rpcUrl).toBe("http://127.0.0.1:8547");
+    expect(config.chainId).toBe(412346);
+  });
+  it("names every bad field", () => {
+    expect(() => parseConfig({ ...good, aat: "0x12", chainId: "x", market: "ftp://m" })).toThrow(
+      "config.json: aat must be a 0x address; market must be an http(s) URL; chainId must be a positive integer",
+    );
+  });
+});
+
+describe("the gateway's refusal kinds", () => {
+  it("are all in words, and only those (crates/gateway/src/payment.rs, RefusalKind::as_str)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const source = readFileSync(new URL("../../../crates/gateway/src/payment.rs", import.meta.url), "utf8");
+    const body = source.slice(source.indexOf("pub fn as_str(self)"), source.indexOf("impl VoucherRefusal"));
+    const labels = [...body.matchAll(/RefusalKind::\w+ => "([a-z-]+)"/g)].map((m) => m[1]).sort();
+    expect(labels.length).toBeGreaterThan(20);
+    expect(Object.keys(GATEWAY_REFUSALS).sort()).toEqual(labels);
+  });
+});
