@@ -77,13 +77,14 @@ fn clean(word: &[u8; 32], mask: &[u64; 4]) -> bool {
 #[inline(always)]
 #[must_use]
 pub fn inline_word(word: &B256) -> B256 {
-    // Unrolled by hand: LLVM recognizes a loop of copies as one memcpy.
-    let limb = |at: usize| read_u64_ne(word, at);
+    // Unrolled by hand, and no closure (at opt-level "z" a closure stays a
+    // call, and its reads cannot fold): LLVM recognizes a loop of copies
+    // as one memcpy.
     let mut out = [0u8; 32];
-    out[..8].copy_from_slice(&limb(0).to_ne_bytes());
-    out[8..16].copy_from_slice(&limb(8).to_ne_bytes());
-    out[16..24].copy_from_slice(&limb(16).to_ne_bytes());
-    out[24..].copy_from_slice(&limb(24).to_ne_bytes());
+    out[..8].copy_from_slice(&read_u64_ne(word, 0).to_ne_bytes());
+    out[8..16].copy_from_slice(&read_u64_ne(word, 8).to_ne_bytes());
+    out[16..24].copy_from_slice(&read_u64_ne(word, 16).to_ne_bytes());
+    out[24..].copy_from_slice(&read_u64_ne(word, 24).to_ne_bytes());
     B256::new(out)
 }
 
