@@ -2,7 +2,7 @@
 //! "AATExchange", version "1"), what makes it well formed, which way its
 //! tokens move, what a partial fill costs the taker, and the exchange fee.
 
-use abi_core::{cmp, codec::Word, eip712, OrOverflow};
+use abi_core::{cmp, codec::Word, eip712, math, OrOverflow};
 use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::keccak_const::Keccak256;
 
@@ -117,13 +117,11 @@ pub fn fee(tokens: U256, fee_bps: u16) -> Result<U256, Error> {
 
 /// `ceil(x * y / d)`. Its callers divide by a well-formed order's
 /// `giveAmount` or by 10,000, never by zero; a zero `d` reverts rather than
-/// trap all the same (ruint's division by zero panics).
+/// trap all the same. Divided by `abi_core::math`, not ruint (whose table
+/// Nitro would charge every call for).
 fn mul_div_up(x: U256, y: U256, d: U256) -> Result<U256, Error> {
     let product = x.checked_mul(y).or_overflow()?;
-    if cmp::is_zero(&d) {
-        return Err(Error::overflow());
-    }
-    Ok(product.div_ceil(d))
+    math::checked_div_ceil(&product, &d).ok_or_else(Error::overflow)
 }
 
 #[cfg(test)]

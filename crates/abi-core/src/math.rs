@@ -83,8 +83,97 @@ pub fn min(x: U256, y: U256) -> U256 {
     }
 }
 
+/// `ceil(n / d)`, or `None` for a zero `d`, written without ruint's
+/// division: its reciprocal table (512 bytes) sits in the program's data
+/// segments, which Nitro charges on every call (0.75 gas a byte, about 385
+/// gas), whether the call divides or not; dividing here costs a few
+/// thousand ink. A divisor of one limb (a fee's 10,000, most amounts) takes
+/// four `u128` divisions; a wider one, shift and subtract over the
+/// dividend's bits.
+#[must_use]
+pub fn checked_div_ceil(n: &U256, d: &U256) -> Option<U256> {
+    let (quotient, exact) = div_rem_is_zero(n, d)?;
+    if exact {
+        return Some(quotient);
+    }
+    // A remainder means d > 1, so the quotient is below n and this cannot
+    // overflow.
+    Some(overflowing_add(&quotient, &U256::from(1u8)).0)
+}
+
+/// `n / d` and whether the remainder is zero; `None` for a zero `d`.
+fn div_rem_is_zero(n: &U256, d: &U256) -> Option<(U256, bool)> {
+    let [d0, d1, d2, d3] = *d.as_limbs();
+    if d1 == 0 && d2 == 0 && d3 == 0 {
+        if d0 == 0 {
+            return None;
+        }
+        let divisor = u128::from(d0);
+        let mut quotient = [0u64; 4];
+        let mut rest = 0u128;
+        for (q, limb) in quotient.iter_mut().zip(n.as_limbs()).rev() {
+            let current = (rest << 64) | u128::from(*limb);
+            // Below 2^64: `rest` < d0, so `current` < d0 * 2^64.
+            *q = (current / divisor) as u64;
+            rest = current % divisor;
+        }
+        return Some((U256::from_limbs(quotient), rest == 0));
+    }
+    let mut quotient = U256::ZERO;
+    let mut rest = U256::ZERO;
+    for bit in (0..n.bit_len()).rev() {
+        // `rest` < d: doubled it may pass 2^256, and is then above d.
+        let carried = rest.bit(255);
+        rest = (rest << 1usize) | U256::from(u8::from(n.bit(bit)));
+        if carried || !lt(&rest, d) {
+            rest = overflowing_sub(&rest, d).0;
+            quotient.set_bit(bit, true);
+        }
+    }
+    Some((quotient, rest.is_zero()))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn division_rounds_up_as_ruint_does() {
+        use alloy_primitives::uint;
+        fn next(seed: &mut u64) -> u64 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed
+        }
+        // Dividends and divisors of every width, one limb to four.
+        fn of_width(seed: &mut u64) -> U256 {
+            let limbs = [next(seed), next(seed), next(seed), next(seed)];
+            let shift = 64 * (next(seed) % 4) + next(seed) % 64;
+            U256::from_limbs(limbs) >> usize::try_from(shift).unwrap()
+        }
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut cases = vec![
+            (U256::MAX, U256::from(1u8)),
+            (U256::MAX, U256::MAX),
+            (U256::MAX, uint!(10000_U256)),
+            (U256::ZERO, U256::from(7u8)),
+            (U256::MAX - U256::from(1u8), U256::MAX),
+            (U256::MAX, U256::from(1u8) << 255usize),
+            (U256::MAX, (U256::from(1u8) << 255usize) + U256::from(1u8)),
+            (
+                U256::from(1u8) << 200usize,
+                (U256::from(1u8) << 64usize) + U256::from(3u8),
+            ),
+        ];
+        for _ in 0..5_000 {
+            let (n, d) = (of_width(&mut seed), of_width(&mut seed));
+            cases.push((n, if d.is_zero() { U256::from(1u8) } else { d }));
+        }
+        for (n, d) in cases {
+            assert_eq!(checked_div_ceil(&n, &d), Some(n.div_ceil(d)), "{n} / {d}");
+        }
+        assert_eq!(checked_div_ceil(&U256::from(5u8), &U256::ZERO), None);
+    }
+
     use super::*;
 
     #[test]
