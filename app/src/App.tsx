@@ -1,7 +1,7 @@
 // The app's frame: a header with the wallet, one link per view, and the
 // view the location's hash names (each view is its own chunk, loaded when
 // first opened, so the first load stays small).
-import { Component, lazy, type ReactNode, startTransition, Suspense, useEffect, useState } from "react";
+import { Component, lazy, type ReactNode, startTransition, Suspense, useEffect, useRef, useState } from "react";
 import { WalletButton, WalletGate } from "./components/Wallet";
 
 /** The views, each answering one person's question. */
@@ -33,6 +33,16 @@ export function App() {
   useEffect(() => {
     document.title = `${view.label} · AI Access Rails`;
   }, [view.label]);
+  // After a change of view (not on the first load), the focus moves to its
+  // heading: a screen reader announces where the link led, and the keyboard
+  // goes on from the top of the new view.
+  const heading = useRef<HTMLHeadingElement>(null);
+  const shownPath = useRef(path);
+  useEffect(() => {
+    if (shownPath.current === path) return;
+    shownPath.current = path;
+    heading.current?.focus();
+  }, [path]);
   return (
     <>
       <header className="top">
@@ -53,7 +63,9 @@ export function App() {
         <WalletButton />
       </header>
       <main>
-        <h1>{view.label}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {view.label}
+        </h1>
         <WalletGate>
           <ViewBoundary key={view.path}>
             <Suspense fallback={<p role="status">Loading…</p>}>

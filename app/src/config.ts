@@ -1,7 +1,7 @@
 // The app's one setting: `config.json` beside `index.html`. It is the file
 // `aat-demo --keep --write-env` writes (served without its dev keys), so an
 // institution hosting the app writes the same fields for its own chain.
-import { type Address, isAddress } from "viem";
+import { type Address, type Hex, isAddress } from "viem";
 
 export interface AppConfig {
   /** The chain's JSON-RPC URL, as a wallet is told to add it. */
@@ -20,6 +20,8 @@ export interface AppConfig {
   provider?: Address;
   /** Names for addresses, as hints ("University can reclaim it"): optional. */
   accounts: { name: string; address: Address }[];
+  /** Names for AAT ids, as hints (the demo's CS101, GIFT, LLAMA): optional. */
+  ids?: Record<string, Hex>;
 }
 
 /** What is wrong with a config, field by field. */
@@ -55,6 +57,7 @@ export function parseConfig(raw: unknown): AppConfig {
     market: url("market"),
     provider: address("provider", true),
     accounts: namedAccounts(value.accounts),
+    ids: namedIds(value.ids),
   };
   if (!Number.isSafeInteger(config.chainId) || config.chainId <= 0) problems.push("chainId must be a positive integer");
   if (problems.length > 0) throw new ConfigError(problems);
@@ -69,6 +72,13 @@ function namedAccounts(raw: unknown): { name: string; address: Address }[] {
       ? [{ name: entry.name, address: entry.address }]
       : [],
   );
+}
+
+/** The named ids of the demo's file; an entry that is not a hex id is left out (they are hints). */
+function namedIds(raw: unknown): Record<string, Hex> | undefined {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
+  const entries = Object.entries(raw).filter((entry): entry is [string, Hex] => typeof entry[1] === "string" && /^0x[0-9a-f]{1,64}$/i.test(entry[1]));
+  return Object.fromEntries(entries);
 }
 
 /** Fetches and checks `config.json` (relative to the page, so any path works). */

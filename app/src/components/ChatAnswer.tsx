@@ -1,17 +1,24 @@
-// One question and its answer: the model's reply, what it cost, what is
-// owed to the provider in total, the voucher that paid, and the provider's
-// signed usage receipt (checked here against the provider's address).
-import { useQuery } from "@tanstack/react-query";
-import type { Address } from "viem";
-import { useAppConfig } from "../context";
-import { type GatewayRefusal, type PaidAnswer, verifyReceipt } from "../lib/gateway";
-import { formatCredits, shortAddress } from "../lib/units";
+// One question and its answer: the model's reply, what it cost with AAT's
+// fee, what is owed to the provider in total, the voucher that paid, and the
+// provider's signed usage receipt with the result of checking it against
+// what the wallet signed (lib/receipt.ts). And the question the page asks
+// before signing a voucher for more than it has seen backed.
 import { utcWords } from "../lib/chainClock";
+import type { GatewayRefusal, PaidAnswer } from "../lib/gateway";
+import { withFeeWords } from "../lib/receipt";
+import { formatCredits, shortAddress } from "../lib/units";
+import type { UnbackedVoucher } from "../lib/voucherGuard";
 
 export interface Turn {
   question: string;
   model: string;
+  /** The most the question could cost, in credits before AAT's fee, as shown before asking. */
+  maxUnits: bigint;
+  /** AAT's fee in basis points when it was asked; undefined when not read yet. */
+  feeBps?: number;
   answer?: PaidAnswer;
+  /** How the receipt departs from what was signed, in words; empty when it passed every check. */
+  problems?: string[];
   refusal?: GatewayRefusal;
 }
 
@@ -21,7 +28,7 @@ export function ChatAnswer({ turn, index }: { turn: Turn; index: number }) {
       <p>
         <strong>You asked {turn.model}:</strong> {turn.question}
       </p>
-      {turn.answer && <Paid answer={turn.answer} />}
+      {turn.answer && <Paid turn={turn} answer={turn.answer} />}
       {turn.refusal && (
         <div role="alert" className="tx failed">
           <p>{turn.refusal.message}</p>
@@ -32,17 +39,29 @@ export function ChatAnswer({ turn, index }: { turn: Turn; index: number }) {
   );
 }
 
-function Paid({ answer }: { answer: PaidAnswer }) {
+function Paid({ turn, answer }: { turn: Turn; answer: PaidAnswer }) {
   const { receipt, voucher } = answer;
+  const checked = turn.problems?.length === 0;
+  const withFee = (units: bigint) => (turn.feeBps === undefined ? formatCredits(units) : withFeeWords(units, turn.feeBps));
   return (
     <>
       <blockquote>{answer.reply || <em>(an empty answer)</em>}</blockquote>
+      {!checked && (
+        <div role="alert" className="tx failed" data-testid="receipt-mismatch">
+          <p>The provider's receipt does not match what you signed: {(turn.problems ?? ["it was not checked"]).join("; ")}.</p>
+          <p className="hint">
+            Keep it as evidence and ask the provider why. What it says you owe is not shown, and your next voucher is not raised by it.
+          </p>
+        </div>
+      )}
       <dl>
         <dt>Cost</dt>
-        <dd data-testid="answer-cost">{formatCredits(answer.cost)}</dd>
+        <dd data-testid="answer-cost">{withFee(answer.cost)}</dd>
         <dt>Owed to the provider in total</dt>
         <dd data-testid="answer-owed">
-          {formatCredits(answer.owed)} ({formatCredits(answer.settled)} of it settled on chain)
+          {checked
+            ? `${formatCredits(BigInt(receipt.cumulativeOwed))} (the provider says ${formatCredits(answer.settled)} of it is settled on chain)`
+            : "not shown: the receipt did not pass the checks"}
         </dd>
         <dt>Tokens</dt>
         <dd data-testid="answer-tokens">
@@ -60,7 +79,17 @@ function Paid({ answer }: { answer: PaidAnswer }) {
       </dl>
       <details>
         <summary>Usage receipt</summary>
-        <ReceiptCheck answer={answer} />
+        {checked ? (
+          <p className="tx ok" data-testid="receipt-check">
+            Checked: signed by the provider {shortAddress(voucher.provider)}, for you and these credits, charging no more than this
+            question could cost ({formatCredits(turn.maxUnits)}), owing your voucher's amount plus this answer, and naming the voucher
+            you signed.
+          </p>
+        ) : (
+          <p className="tx failed" data-testid="receipt-check">
+            Not matched: {(turn.problems ?? ["it was not checked"]).join("; ")}.
+          </p>
+        )}
         <dl className="wrap">
           <dt>Holder</dt>
           <dd><code>{receipt.holder}</code></dd>
@@ -86,21 +115,39 @@ function Paid({ answer }: { answer: PaidAnswer }) {
   );
 }
 
-/** Checks the receipt's EIP-712 signature against the provider the voucher was made out to. */
-function ReceiptCheck({ answer }: { answer: PaidAnswer }) {
-  const { chainId, aat } = useAppConfig();
-  const provider = answer.voucher.provider as Address;
-  const check = useQuery({
-    queryKey: ["receipt-check", answer.receipt.signature],
-    queryFn: () => verifyReceipt(answer.receipt, chainId, aat, provider),
-    staleTime: Infinity,
-  });
-  if (check.isPending) return <p className="hint">Checking the provider's signature…</p>;
-  return check.data ? (
-    <p className="tx ok">Signed by the provider {shortAddress(provider)}: checked.</p>
-  ) : (
-    <p role="alert" className="tx failed">
-      This receipt is not signed by the provider {shortAddress(provider)}: keep it as evidence and ask the provider why.
-    </p>
+/** The gateway asks a voucher for more than this page has seen backed: the person decides; nothing is signed before. */
+export function ConsentPrompt({
+  unbacked,
+  feeBps,
+  onConfirm,
+  onDecline,
+}: {
+  unbacked: UnbackedVoucher;
+  feeBps?: number;
+  onConfirm: () => void;
+  onDecline: () => void;
+}) {
+  const { claimed, seen } = unbacked;
+  return (
+    <div role="alert" className="card notice" data-testid="voucher-consent">
+      <p>
+        The provider says you owe {formatCredits(claimed)} for earlier requests (this page has seen {formatCredits(seen)}). Sign a
+        voucher for {formatCredits(claimed)}?
+      </p>
+      <p className="hint">
+        That is {formatCredits(claimed - seen)} more than this page has seen backed, by a checked receipt of the provider or as
+        settled on chain: answers from before the page was reloaded, or from another device using these credits. Nothing is signed
+        unless you confirm; if you don't recognise them, don't sign.
+        {feeBps !== undefined && ` Settling them burns AAT's fee of ${feeBps / 100}% on top.`}
+      </p>
+      <p>
+        <button type="button" onClick={onConfirm}>
+          Sign a voucher for {formatCredits(claimed)}
+        </button>{" "}
+        <button type="button" className="secondary" onClick={onDecline}>
+          Don't sign
+        </button>
+      </p>
+    </div>
   );
 }

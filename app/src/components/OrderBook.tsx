@@ -1,9 +1,10 @@
 // A pair's open orders, best price first for a taker, with what remains
-// and what can be filled now; "Fill…" opens the fill form for one order.
-import { useState } from "react";
+// and what can be filled now; "Fill…" opens the fill form for one order (a
+// disclosure: it says whether its form is open, and the focus moves into it).
+import { useId, useState } from "react";
 import { useConnection } from "wagmi";
 import { utcWords } from "../lib/chainClock";
-import { type Fees, type HeldOrder, amountWords, priceWords } from "../lib/market";
+import { type Fees, type HeldOrder, amountWords, orderPriceWords } from "../lib/market";
 import { shortAddress } from "../lib/units";
 import { FillOrder } from "./FillOrder";
 
@@ -22,10 +23,11 @@ export function OrderBook({
 }) {
   const { address } = useConnection();
   const [chosen, setChosen] = useState<HeldOrder>();
+  const formId = useId();
   // The book's latest view of the chosen order; once filled in full it
   // leaves the book, and the form stays to show how its fill went.
   const selected = orders.find((o) => o.hash === chosen?.hash) ?? chosen;
-  const fillForm = selected && <FillOrder key={selected.hash} held={selected} label={label} fees={fees} onFilled={onFilled} />;
+  const fillForm = selected && <FillOrder key={selected.hash} id={formId} held={selected} label={label} fees={fees} onFilled={onFilled} />;
   if (orders.length === 0)
     return (
       <>
@@ -60,11 +62,11 @@ export function OrderBook({
             const mine = order.maker.toLowerCase() === address?.toLowerCase();
             return (
               <tr key={held.hash} data-order={held.hash}>
-                <td>{priceWords(order, label)}</td>
+                <td>{orderPriceWords(order, label)}</td>
                 <td>
                   {amountWords(order.giveId, held.remaining)} left of {amountWords(order.giveId, order.giveAmount)}
                 </td>
-                <td>{amountWords(order.wantId, order.wantAmount)} in all</td>
+                <td>{amountWords(order.wantId, order.wantAmount, "up")} in all</td>
                 <td>{amountWords(order.giveId, held.fillable)}</td>
                 <td title={order.maker}>{mine ? "you" : shortAddress(order.maker)}</td>
                 <td>{utcWords(order.expiry)}</td>
@@ -73,7 +75,8 @@ export function OrderBook({
                     <button
                       type="button"
                       className="secondary"
-                      aria-pressed={chosen?.hash === held.hash}
+                      aria-expanded={chosen?.hash === held.hash}
+                      aria-controls={chosen?.hash === held.hash ? formId : undefined}
                       aria-label={`Fill order ${held.hash.slice(0, 10)}`}
                       onClick={() => setChosen(chosen?.hash === held.hash ? undefined : held)}
                     >

@@ -1,28 +1,63 @@
-// Posting an order: what you give and want, and for how long. Checked
-// before anything is signed (amounts, balance, whether the credits can be
-// traded); the exchange's approval obtained first (a transaction, shown as
-// one); then the order signed in the wallet (EIP-712, no gas) and handed to
-// the relay, whose refusal is shown in words.
+// Posting an order: what you give and want, and for how long, summed up
+// (the price per credit, the expiry) before anything is signed. Checked
+// first (amounts, balance, whether the credits can be traded); the
+// exchange's approval obtained first (a transaction, shown as one); then the
+// order signed in the wallet (EIP-712, no gas) and handed to the relay,
+// whose refusal is shown in words.
 import { useId, useState } from "react";
-import type { Hex } from "viem";
+import { flushSync } from "react-dom";
+import { type Hex, zeroAddress } from "viem";
 import { useConfig, useConnection, usePublicClient } from "wagmi";
 import { signTypedData } from "wagmi/actions";
 import { useAppConfig } from "../context";
 import { exchangeAbi } from "../generated/abi";
-import { useChainNow } from "../lib/chainClock";
+import { useChainNow, utcWords } from "../lib/chainClock";
 import { explain } from "../lib/errors";
 import { approvalCall, balanceOf, exchangeDomain } from "../lib/exchange";
+import { focusFirstInvalid } from "../lib/fields";
 import type { KnownToken } from "../lib/knownTokens";
-import { type HeldOrder, ORDER_TYPES, type Order, RelayRefusal, TOKEN_AI_ID, amountWords, parseAmount, postOrder } from "../lib/market";
+import {
+  type HeldOrder,
+  ORDER_TYPES,
+  type Order,
+  RelayRefusal,
+  TOKEN_AI_ID,
+  amountWords,
+  orderPriceWords,
+  parseAmount,
+  postOrder,
+} from "../lib/market";
 import { useTx } from "../lib/tx";
 import { TxHash, TxStatus } from "./TxStatus";
 
 type Field = "give" | "giveAmount" | "wantAmount" | "days";
 type Step = { step: "idle" | "checking" | "signing" | "posting" } | { step: "posted"; held: HeldOrder } | { step: "failed"; reason: string; detail?: string };
+const DAY = 86_400n;
 
-const ZERO = "0x0000000000000000000000000000000000000000";
+/** An amount typed for `id`, or undefined while it is not one. */
+function typed(id: bigint, text: string): bigint | undefined {
+  try {
+    return parseAmount(id, text);
+  } catch {
+    return undefined;
+  }
+}
 
-export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted: (held: HeldOrder) => void }) {
+/** A new order's nonce: this moment in milliseconds (unique per maker), at least the maker's cancellation floor. */
+function orderNonce(minNonce: bigint): bigint {
+  const millis = BigInt(Date.now());
+  return millis > minNonce ? millis : minNonce;
+}
+
+export function PostOrder({
+  tokens,
+  label,
+  onPosted,
+}: {
+  tokens: KnownToken[];
+  label: (id: bigint) => string;
+  onPosted: (held: HeldOrder) => void;
+}) {
   const config = useAppConfig();
   const wagmi = useConfig();
   const client = usePublicClient();
@@ -41,9 +76,10 @@ export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted
   const wantId = BigInt(want);
   const busy = approval.busy || ["checking", "signing", "posting"].includes(state.step);
 
-  async function submit(event: React.FormEvent) {
+  async function submit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!client || !address || now === undefined) return;
+    if (busy || !client || !address || now === undefined) return;
+    const form = event.currentTarget;
     approval.reset();
     const found: Partial<Record<Field, string>> = {};
     const amount = (id: bigint, text: string, field: Field) => {
@@ -63,13 +99,17 @@ export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted
     else if (policy && !policy.tradable && policy.originPool.toLowerCase() !== address.toLowerCase())
       found.give = "These credits can't be traded: the issuer made them non-transferable.";
     setState({ step: "checking" });
-    if (giveAmount !== undefined && !found.give) {
-      const held = await balanceOf(client, config, address, giveId);
-      if (held < giveAmount) found.giveAmount = `You hold only ${amountWords(giveId, held)}.`;
-    }
-    setProblems(found);
-    if (Object.keys(found).length > 0 || giveAmount === undefined || wantAmount === undefined) return setState({ step: "idle" });
     try {
+      if (giveAmount !== undefined && !found.give) {
+        const held = await balanceOf(client, config, address, giveId);
+        if (held < giveAmount) found.giveAmount = `You hold only ${amountWords(giveId, held)}.`;
+      }
+      // Rendered now, so the first field to fix can take the focus.
+      flushSync(() => setProblems(found));
+      if (Object.keys(found).length > 0 || giveAmount === undefined || wantAmount === undefined) {
+        setState({ step: "idle" });
+        return focusFirstInvalid(form);
+      }
       // The relay lists only orders the exchange could fill: approve first.
       const call = await approvalCall(client, config, address, giveId, giveAmount);
       if (call && (await approval.send(call)).step !== "mined") return setState({ step: "idle" });
@@ -77,16 +117,15 @@ export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted
         exchangeDomain(client, config),
         client.readContract({ address: config.exchange, abi: exchangeAbi, functionName: "minNonce", args: [address] }),
       ]);
-      const millis = BigInt(Date.now());
       const order: Order = {
         maker: address,
-        taker: ZERO,
+        taker: zeroAddress,
         giveId,
         giveAmount,
         wantId,
         wantAmount,
-        expiry: BigInt(now) + BigInt(days) * 86_400n,
-        nonce: millis > minNonce ? millis : minNonce,
+        expiry: BigInt(now) + BigInt(days) * DAY,
+        nonce: orderNonce(minNonce),
       };
       setState({ step: "signing" });
       const signature: Hex = await signTypedData(wagmi, { account: address, domain, types: ORDER_TYPES, primaryType: "Order", message: order });
@@ -104,6 +143,21 @@ export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted
       );
     }
   }
+
+  // What the order says, before it is signed: what is given and wanted, the price, until when.
+  const giveAmount = typed(giveId, giveText);
+  const wantAmount = typed(wantId, wantText);
+  const days = Number(daysText);
+  const summary =
+    giveAmount !== undefined && wantAmount !== undefined && giveId !== wantId && Number.isInteger(days) && days >= 1 && days <= 365 && now !== undefined
+      ? {
+          give: amountWords(giveId, giveAmount, "up"),
+          want: amountWords(wantId, wantAmount),
+          price: orderPriceWords({ maker: zeroAddress, taker: zeroAddress, giveId, giveAmount, wantId, wantAmount, expiry: 0n, nonce: 0n }, label, "maker"),
+          until: utcWords(BigInt(now) + BigInt(days) * DAY),
+        }
+      : undefined;
+  const named = (id: bigint, words: string) => (id === TOKEN_AI_ID ? words : `${words} (${label(id)})`);
 
   const err = (field: Field) => (problems[field] ? `${formId}-${field}-error` : undefined);
   const fieldError = (field: Field) =>
@@ -163,10 +217,16 @@ export function PostOrder({ tokens, onPosted }: { tokens: KnownToken[]; onPosted
       <p className="hint">
         Anyone may fill all or part of it until then. The exchange takes its fee from the TokenAI the seller of credits receives.
       </p>
+      {summary && (
+        <p data-testid="order-summary">
+          You give <strong>{named(giveId, summary.give)}</strong> and want <strong>{named(wantId, summary.want)}</strong>: {summary.price}, until{" "}
+          {summary.until}.
+        </p>
+      )}
       <TxStatus state={approval.state} done="The exchange may now move it" />
       <PostStatus state={state} />
       <p>
-        <button type="submit" disabled={busy}>
+        <button type="submit" aria-disabled={busy || undefined}>
           Sign and post the order
         </button>
       </p>

@@ -11,8 +11,6 @@ export interface BatchItem {
   call: ContractCall;
 }
 
-const DECLINED = "You declined in your wallet: nothing was sent.";
-
 export function useBatch() {
   const config = useConfig();
   const queryClient = useQueryClient();
@@ -28,7 +26,7 @@ export function useBatch() {
       for (const [index, item] of items.entries()) {
         const final = await sendTx(config, item.call, (state) => setStates((prev) => ({ ...prev, [item.key]: state })));
         // Declining in the wallet means "stop": the rest are not asked for.
-        if (final.step === "failed" && final.reason === DECLINED) {
+        if (final.step === "failed" && final.declined) {
           const rest = items.slice(index + 1);
           const stopped: TxState = { step: "failed", reason: "Not sent: you declined an earlier one in your wallet." };
           setStates((prev) => ({ ...prev, ...Object.fromEntries(rest.map((i) => [i.key, stopped])) }));

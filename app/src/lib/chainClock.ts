@@ -9,14 +9,26 @@ export function useChainNow(): number | undefined {
   return data ? Number(data.timestamp) : undefined;
 }
 
-/** A unix time as "2026-12-31 23:59 UTC". */
+/**
+ * The last second a `Date` can show of a year-9999 calendar: anyone may
+ * mint credits that expire later (an expiration is any uint64), and their
+ * times must read as "far future", never throw.
+ */
+const LAST_SHOWN = 253_402_300_799;
+
+function clamped(seconds: number | bigint): Date {
+  const value = Math.min(Math.max(Number(seconds), 0), LAST_SHOWN);
+  return new Date(value * 1000);
+}
+
+/** A unix time as "2026-12-31 23:59 UTC" (a later one than 9999 as its last minute). */
 export function utcWords(seconds: number | bigint): string {
-  return new Date(Number(seconds) * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+  return clamped(seconds).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
 /** The UTC calendar date (YYYY-MM-DD) of a unix time, as a date input takes it. */
 export function utcDate(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 10);
+  return clamped(seconds).toISOString().slice(0, 10);
 }
 
 /** The end of a UTC calendar day (YYYY-MM-DD): the first second of the next day. */

@@ -1,7 +1,8 @@
 // Recipients as an institution pastes or uploads them: one "address,amount"
 // a line, an optional header. Every line is checked here, before anything is
 // signed, and each problem names its line so it can be found in the file.
-import { type Address, getAddress, isAddress, maxUint256, zeroAddress } from "viem";
+import { type Address, getAddress, maxUint256 } from "viem";
+import { addressProblem } from "./fields";
 
 export interface RecipientRow {
   /** The line in the pasted text or file (1-based, header and blank lines counted). */
@@ -41,10 +42,10 @@ function isHeader(fields: string[]): boolean {
 }
 
 /**
- * Parses and checks CSV text. Addresses are accepted in any letter case
- * (the checksum is not required, but a mixed-case address with a wrong
- * checksum is refused as a likely typo); amounts are whole credits, 1 or
- * more; an address repeated on a later line is flagged there.
+ * Parses and checks CSV text. Addresses are checked as every address field
+ * is (fields.ts: one letter case, or mixed case with its checksum); amounts
+ * are whole credits, 1 or more; an address repeated on a later line is
+ * flagged there.
  */
 export function parseRecipients(text: string): Recipients {
   const rows: RecipientRow[] = [];
@@ -63,11 +64,8 @@ export function parseRecipients(text: string): Recipients {
     const row: RecipientRow = { line, addressText, amountText, problems: [] };
     if (fields.length > 2 && fields.slice(2).some((extra) => extra !== ""))
       row.problems.push(`has ${fields.length} fields; write just "address,amount"`);
-    if (addressText === "") row.problems.push("the address is missing");
-    else if (!isAddress(addressText, { strict: false })) row.problems.push(`"${addressText}" is not an address (0x and 40 hex digits)`);
-    else if (addressText !== addressText.toLowerCase() && addressText.slice(2) !== addressText.slice(2).toUpperCase() && !isAddress(addressText))
-      row.problems.push("the address's mixed-case checksum is wrong: check it for a typo");
-    else if (getAddress(addressText) === zeroAddress) row.problems.push("the zero address cannot receive credits");
+    const addressWrong = addressText === "" ? "the address is missing" : addressProblem(addressText);
+    if (addressWrong) row.problems.push(addressWrong);
     else {
       row.address = getAddress(addressText);
       const first = seen.get(row.address);

@@ -132,10 +132,16 @@ export function explainError(name: string, args: Args): string {
   return words ? words(args) : `The contract refused: ${name}.`;
 }
 
+/** Whether the person declined in their wallet (EIP-1193 code 4001): an answer, not a failure to explain. */
+export function isUserRejection(error: unknown): boolean {
+  if (error instanceof BaseError && error.walk((e) => e instanceof UserRejectedRequestError)) return true;
+  return typeof error === "object" && !!error && (error as { code?: number }).code === 4001;
+}
+
 /** Anything a wallet, viem or a contract throws, in words. */
 export function explain(error: unknown): string {
+  if (isUserRejection(error)) return "You declined in your wallet: nothing was sent.";
   if (error instanceof BaseError) {
-    if (error.walk((e) => e instanceof UserRejectedRequestError)) return "You declined in your wallet: nothing was sent.";
     const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
     if (reverted instanceof ContractFunctionRevertedError) {
       if (reverted.data?.errorName) return explainError(reverted.data.errorName, reverted.data.args ?? []);
@@ -145,10 +151,7 @@ export function explain(error: unknown): string {
       }
       return reverted.reason ? `The contract refused: ${reverted.reason}.` : "The contract refused without saying why.";
     }
-    if ((error as { code?: number }).code === 4001) return "You declined in your wallet: nothing was sent.";
     return error.shortMessage;
   }
-  if (typeof error === "object" && error && (error as { code?: number }).code === 4001)
-    return "You declined in your wallet: nothing was sent.";
   return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,12 @@ export async function balanceOf(client: PublicClient, config: AppConfig, owner: 
     : client.readContract({ address: config.aat, abi: aatAbi, functionName: "balanceOf", args: [owner, id] });
 }
 
-/** The transaction that lets the exchange move `amount` of `owner`'s `id`, or undefined when it already may. */
+/**
+ * The transaction that lets the exchange move `amount` of `owner`'s `id`,
+ * or undefined when it already may. A TokenAI allowance is raised by
+ * `amount`, not set to it: what it allowed before backs the owner's other
+ * open bids, which setting it to `amount` would leave unfillable.
+ */
 export async function approvalCall(
   client: PublicClient,
   config: AppConfig,
@@ -30,7 +35,7 @@ export async function approvalCall(
       args: [owner, config.exchange],
     });
     if (allowance >= amount) return undefined;
-    return { address: config.tokenAI, abi: tokenAIAbi, functionName: "approve", args: [config.exchange, amount] } as ContractCall;
+    return { address: config.tokenAI, abi: tokenAIAbi, functionName: "approve", args: [config.exchange, allowance + amount] } as ContractCall;
   }
   const approved = await client.readContract({
     address: config.aat,

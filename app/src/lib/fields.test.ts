@@ -5,9 +5,10 @@ import { typicalRequestCredits } from "./purchase";
 const ADA = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
 describe("addressProblem", () => {
-  it("accepts an address in lower case or with a valid checksum", () => {
+  it("accepts an address in one letter case or with a valid checksum", () => {
     expect(addressProblem(ADA)).toBeUndefined();
     expect(addressProblem(` ${ADA.toLowerCase()} `)).toBeUndefined();
+    expect(addressProblem(`0x${ADA.slice(2).toUpperCase()}`)).toBeUndefined();
   });
 
   it("names what is wrong: empty, malformed, a checksum typo, zero, oneself", () => {

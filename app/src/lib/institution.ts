@@ -7,7 +7,8 @@ import { type Address, type PublicClient, getAddress, parseAbiItem, zeroAddress 
 import { aatAbi } from "../generated/abi";
 import type { Policy } from "./policy";
 
-export interface Holding {
+/** One holder of an issued id, as the institution sees it. */
+export interface HolderRow {
   holder: Address;
   /** Credits in the holder's own balance: what a reclaim can take. */
   balance: bigint;
@@ -26,7 +27,7 @@ export interface IssuedId {
   withPool: bigint;
   used: bigint;
   fees: bigint;
-  holders: Holding[];
+  holders: HolderRow[];
 }
 
 const events = {

@@ -1,6 +1,6 @@
-import { parseEther } from "viem";
+import { parseEther, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
-import { type HeldOrder, type Order, fillTerms, feeOf, parseAmount, priceWords, wantPaid } from "./market";
+import { type HeldOrder, type Order, amountWords, fillTerms, feeOf, orderPriceWords, parseAmount, wantPaid } from "./market";
 
 const MAKER = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65";
 const GIFT = 0x76f5n;
@@ -9,7 +9,7 @@ const LLAMA = 0x2cfbn;
 function held(order: Partial<Order>): HeldOrder {
   const full: Order = {
     maker: MAKER,
-    taker: "0x0000000000000000000000000000000000000000",
+    taker: zeroAddress,
     giveId: GIFT,
     giveAmount: 100n,
     wantId: 0n,
@@ -53,9 +53,32 @@ describe("the exchange's arithmetic", () => {
   });
 
   it("states prices per credit, or per unit of the other credits", () => {
-    expect(priceWords(held({}).order, String)).toBe("0.0005 TAI per credit");
+    expect(orderPriceWords(held({}).order, String)).toBe("0.0005 TAI per credit");
     const swap = held({ wantId: LLAMA, wantAmount: 150n }).order;
-    expect(priceWords(swap, (id) => (id === GIFT ? "GIFT" : "LLAMA"))).toBe("1.5 LLAMA per GIFT");
+    expect(orderPriceWords(swap, (id) => (id === GIFT ? "GIFT" : "LLAMA"))).toBe("1.5 LLAMA per GIFT");
+  });
+
+  it("rounds a price against its reader: what they pay per credit up, what they receive down", () => {
+    // 3 credits for 1 TAI: 0.3333… TAI a credit.
+    const ask = held({ giveAmount: 3n, wantAmount: parseEther("1") }).order;
+    expect(orderPriceWords(ask, String)).toBe("0.333334 TAI per credit");
+    expect(orderPriceWords(ask, String, "maker")).toBe("0.333333 TAI per credit");
+    // 1 TAI for 3 credits: the taker receives the TokenAI.
+    const bid = held({ giveId: 0n, giveAmount: parseEther("1"), wantId: GIFT, wantAmount: 3n }).order;
+    expect(orderPriceWords(bid, String)).toBe("0.333333 TAI per credit");
+    expect(orderPriceWords(bid, String, "maker")).toBe("0.333334 TAI per credit");
+    // 3 GIFT for 2 LLAMA: 0.6666… LLAMA a GIFT.
+    const swap = held({ giveAmount: 3n, wantId: LLAMA, wantAmount: 2n }).order;
+    const names = (id: bigint) => (id === GIFT ? "GIFT" : "LLAMA");
+    expect(orderPriceWords(swap, names)).toBe("0.6667 LLAMA per GIFT");
+    expect(orderPriceWords(swap, names, "maker")).toBe("0.6666 LLAMA per GIFT");
+  });
+
+  it("shows what is paid rounded up and what is received rounded down", () => {
+    const pay = wantPaid(held({ giveAmount: 3n, wantAmount: parseEther("1") }).order, 1n);
+    expect(amountWords(0n, pay, "up")).toBe("0.333334 TAI");
+    expect(amountWords(0n, pay)).toBe("0.333333 TAI");
+    expect(amountWords(GIFT, 7n, "up")).toBe("7 credits");
   });
 
   it("reads amounts in the side's unit and refuses zero", () => {

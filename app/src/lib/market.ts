@@ -5,7 +5,7 @@
 // an AAT id. Amounts and ids travel as strings (256-bit), expiry and nonce
 // as numbers.
 import { type Address, type Hex, numberToHex } from "viem";
-import { formatCredits, formatTokenAI, parseCredits, parseTokenAI } from "./units";
+import { type Rounding, formatCredits, formatTokenAI, parseCredits, parseTokenAI } from "./units";
 
 export const TOKEN_AI_ID = 0n;
 
@@ -178,9 +178,9 @@ export function fillTerms(held: HeldOrder, fill: bigint, fees: Fees) {
   return { pay, receive: fill - fee, fee, feeId: order.giveId, makerGets: pay - feeOf(pay, fees.aat) };
 }
 
-/** An amount of `id` with its unit. */
-export function amountWords(id: bigint, amount: bigint): string {
-  return id === TOKEN_AI_ID ? formatTokenAI(amount) : formatCredits(amount);
+/** An amount of `id` with its unit; TokenAI rounded as `rounding` says (what a person pays: "up"). */
+export function amountWords(id: bigint, amount: bigint, rounding: Rounding = "down"): string {
+  return id === TOKEN_AI_ID ? formatTokenAI(amount, rounding) : formatCredits(amount);
 }
 
 /** An amount of `id` typed by a person (TAI with decimals, credits whole), or why not. */
@@ -190,10 +190,38 @@ export function parseAmount(id: bigint, text: string): bigint {
   return value;
 }
 
-/** An order's price: TokenAI per credit when one side is TokenAI, else want per give. */
-export function priceWords(order: Order, label: (id: bigint) => string): string {
-  if (order.wantId === TOKEN_AI_ID) return `${formatTokenAI(order.wantAmount / order.giveAmount)} per credit`;
-  if (order.giveId === TOKEN_AI_ID) return `${formatTokenAI(order.giveAmount / order.wantAmount)} per credit`;
-  const ratio = Number(order.wantAmount) / Number(order.giveAmount);
-  return `${ratio.toLocaleString("en-US", { maximumFractionDigits: 4 })} ${label(order.wantId)} per ${label(order.giveId)}`;
+/**
+ * An order's price: TokenAI per credit when one side is TokenAI, else want
+ * per give. Rounded against its `reader`: what the reader pays per unit is
+ * rounded up, what they receive per unit down. The taker of an order pays
+ * its want side; its maker receives it.
+ */
+export function orderPriceWords(order: Order, label: (id: bigint) => string, reader: "taker" | "maker" = "taker"): string {
+  const wantRounding: Rounding = reader === "taker" ? "up" : "down";
+  if (order.wantId === TOKEN_AI_ID) {
+    const perCredit = divide(order.wantAmount, order.giveAmount, wantRounding);
+    return `${formatTokenAI(perCredit, wantRounding)} per credit`;
+  }
+  if (order.giveId === TOKEN_AI_ID) {
+    // TokenAI is the give side here: the reader's rounding turns around.
+    const giveRounding: Rounding = wantRounding === "up" ? "down" : "up";
+    const perCredit = divide(order.giveAmount, order.wantAmount, giveRounding);
+    return `${formatTokenAI(perCredit, giveRounding)} per credit`;
+  }
+  const ratio = divide(order.wantAmount * 10n ** BigInt(RATIO_DECIMALS), order.giveAmount, wantRounding);
+  return `${decimalWords(ratio, RATIO_DECIMALS)} ${label(order.wantId)} per ${label(order.giveId)}`;
+}
+
+/** Decimals shown of a credits-for-credits price. */
+const RATIO_DECIMALS = 4;
+
+function divide(a: bigint, b: bigint, rounding: Rounding): bigint {
+  return rounding === "up" ? ceilDiv(a, b) : b === 0n ? 0n : a / b;
+}
+
+/** `scaled` / 10^decimals as "1,234.5". */
+function decimalWords(scaled: bigint, decimals: number): string {
+  const unit = 10n ** BigInt(decimals);
+  const fraction = (scaled % unit).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return `${new Intl.NumberFormat("en-US").format(scaled / unit)}${fraction ? `.${fraction}` : ""}`;
 }

@@ -11,5 +11,5 @@ export function useAddressNames() {
   const { accounts } = useAppConfig();
   const names = useMemo(() => new Map(accounts.map((a) => [a.address.toLowerCase(), a.name])), [accounts]);
   const nameOf = useCallback((address: Address) => names.get(address.toLowerCase()), [names]);
-  return { nameOf, ready: true };
+  return { nameOf };
 }

@@ -5,7 +5,7 @@ import { useCallback, useState } from "react";
 import type { Abi, ContractFunctionArgs, ContractFunctionName, Hash, TransactionReceipt } from "viem";
 import { useConfig } from "wagmi";
 import { simulateContract, waitForTransactionReceipt, writeContract } from "wagmi/actions";
-import { explain } from "./errors";
+import { explain, isUserRejection } from "./errors";
 
 export type TxState =
   | { step: "idle" }
@@ -13,7 +13,7 @@ export type TxState =
   | { step: "signing" }
   | { step: "pending"; hash: Hash }
   | { step: "mined"; hash: Hash; receipt: TransactionReceipt }
-  | { step: "failed"; reason: string; hash?: Hash };
+  | { step: "failed"; reason: string; hash?: Hash; declined?: boolean };
 
 export interface ContractCall<
   abi extends Abi = Abi,
@@ -52,7 +52,7 @@ export async function sendTx(
     if (receipt.status !== "success") return report({ step: "failed", reason: "The transaction reverted on chain.", hash });
     return report({ step: "mined", hash, receipt });
   } catch (error) {
-    return report({ step: "failed", reason: explain(error), hash });
+    return report({ step: "failed", reason: explain(error), hash, declined: isUserRejection(error) });
   }
 }
 

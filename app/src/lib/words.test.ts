@@ -110,3 +110,12 @@ describe("the gateway's refusal kinds", () => {
     expect(Object.keys(GATEWAY_REFUSALS).sort()).toEqual(labels);
   });
 });
+
+describe("times far in the future", () => {
+  it("read as the year 9999 instead of throwing", async () => {
+    const { utcDate, utcWords } = await import("./chainClock");
+    expect(utcWords(2n ** 64n - 1n)).toBe("9999-12-31 23:59 UTC");
+    expect(utcDate(Number.MAX_SAFE_INTEGER)).toBe("9999-12-31");
+    expect(utcWords(0)).toBe("1970-01-01 00:00 UTC");
+  });
+});

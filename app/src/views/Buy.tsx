@@ -2,28 +2,32 @@
 // donor types a student's address). The price, the total and the cost of a
 // typical request show before anything is signed; then AAT is allowed to
 // take the price (permit, else approve) and the credits are minted.
-import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { flushSync } from "react-dom";
 import { getAddress } from "viem";
 import { useConfig, useConnection, useReadContract } from "wagmi";
 import { Field } from "../components/holder/Field";
 import { BuyQuote } from "../components/holder/BuyQuote";
+import { AllowanceProgress } from "../components/TokenAIPath";
 import { TxStatus } from "../components/TxStatus";
 import { useAppConfig } from "../context";
 import { aatAbi, tokenAIAbi } from "../generated/abi";
-import { ZERO_BYTES16, byteLength, toBytes16 } from "../lib/bytes16";
-import { endOfUtcDay, useChainNow, utcDate, utcWords } from "../lib/chainClock";
+import { useChainNow, utcDate, utcWords } from "../lib/chainClock";
 import { explain } from "../lib/errors";
-import { addressProblem, creditsProblem } from "../lib/fields";
+import { addressProblem, creditsProblem, focusFirstInvalid } from "../lib/fields";
 import { usePricedModels } from "../lib/models";
 import { describePolicy, modelName } from "../lib/policy";
-import { type AllowanceStep, type Bought, buyCredits, gatewayPricing } from "../lib/purchase";
+import { checkPolicy } from "../lib/policyForm";
+import { type AllowanceStep, type Bought, buyCredits } from "../lib/purchase";
 import { computeTokenId, idHex } from "../lib/tokenId";
 import type { TxState } from "../lib/tx";
-import { formatCredits, formatTokenAI, parseCredits, shortAddress } from "../lib/units";
+import { formatCredits, formatTokenAI, parseCredits, shortAddress, shortId } from "../lib/units";
 
 // styles.css sizes every input to the column; a radio sits beside its words.
 const inline = { width: "auto" } as const;
+
+/** A sentence of policyForm's as the rest of a field's error ("Scope (optional): the scope is…"). */
+const asFragment = (sentence: string | undefined) => sentence && sentence[0].toLowerCase() + sentence.slice(1).replace(/\.$/, "");
 
 export default function Buy() {
   const app = useAppConfig();
@@ -31,7 +35,6 @@ export default function Buy() {
   const { address: buyer } = useConnection();
   const now = useChainNow();
   const models = usePricedModels();
-  const pricing = useQuery({ queryKey: ["gateway-pricing", app.gateway], queryFn: () => gatewayPricing(app.gateway), retry: false });
 
   const [to, setTo] = useState("");
   const [chosenModel, setModel] = useState("");
@@ -50,51 +53,43 @@ export default function Buy() {
   const priced = (models.data?.models ?? []).filter((m) => m.price !== undefined && m.price > 0n);
   const model = priced.find((m) => m.name === chosenModel) ?? priced[0];
   const amountValue = creditsProblem(amount) ? undefined : parseCredits(amount);
-  const modelBytes = model ? toBytes16(model.name) : undefined;
+  // The policy's model is the chain's name of it (the gateway's `aat.model`), never a request alias.
+  const { policy, errors: policyErrors, missing } = checkPolicy(
+    { model: model?.name ?? "", otherModel: "", scope, expiry: date, never: !expires, reclaimable, tradable },
+    buyer,
+    undefined,
+    now,
+  );
   const balance = useReadContract({ address: app.tokenAI, abi: tokenAIAbi, functionName: "balanceOf", args: buyer && [buyer] });
   const quote = useReadContract({
     address: app.aat,
     abi: aatAbi,
     functionName: "quoteTokenAI",
-    args: modelBytes && amountValue ? [modelBytes, amountValue] : undefined,
-    query: { enabled: !!modelBytes && !!amountValue },
+    args: policy && amountValue ? [policy.model, amountValue] : undefined,
+    query: { enabled: !!policy && !!amountValue },
   });
-  const expiration = expires ? endOfUtcDay(date) : 0n;
 
   const short = balance.data !== undefined && quote.data !== undefined && balance.data < quote.data;
   const errors = {
     to: to.trim() === "" ? undefined : addressProblem(to),
     model: model ? undefined : "no model has a price on chain yet",
-    scope: byteLength(scope.trim()) > 16 ? `${byteLength(scope.trim())} bytes; at most 16 fit` : undefined,
-    date: !expires
-      ? undefined
-      : expiration === undefined
-        ? "choose a day, or choose “never expires”"
-        : now !== undefined && expiration <= BigInt(now)
-          ? "must be after the chain's current time"
-          : undefined,
+    scope: asFragment(policyErrors.scope),
+    date: asFragment(policyErrors.expiry ?? missing.expiry),
     amount:
       creditsProblem(amount) ??
-      (short ? `these cost ${formatTokenAI(quote.data!)} and you have ${formatTokenAI(balance.data!)}` : undefined),
+      (short ? `these cost ${formatTokenAI(quote.data!, "up")} and you have ${formatTokenAI(balance.data!)}` : undefined),
   };
   const invalid = Object.values(errors).some(Boolean);
   const recipient = !buyer || errors.to ? undefined : to.trim() === "" ? buyer : getAddress(to.trim());
-  const policy =
-    buyer && modelBytes && !errors.scope && expiration !== undefined
-      ? {
-          model: modelBytes,
-          scope: scope.trim() === "" ? ZERO_BYTES16 : toBytes16(scope.trim()),
-          expiration,
-          originPool: buyer,
-          reclaimable,
-          tradable,
-        }
-      : undefined;
+  const quoting = amountValue !== undefined && !!policy && quote.data === undefined;
 
-  async function submit(event: FormEvent) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setChecked(true);
-    if (invalid || !policy || !recipient || !buyer || amountValue === undefined || quote.data === undefined) return;
+    if (running || quoting) return;
+    const form = event.currentTarget;
+    // Rendered now, so the first field to fix can take the focus.
+    flushSync(() => setChecked(true));
+    if (invalid || !policy || !recipient || !buyer || amountValue === undefined || quote.data === undefined) return focusFirstInvalid(form);
     setRunning(true);
     setAllowanceStep(undefined);
     setMint({ step: "idle" });
@@ -104,7 +99,7 @@ export default function Buy() {
         wagmi,
         app.aat,
         app.tokenAI,
-        { ...policy, buyer, to: recipient, amount: amountValue, total: quote.data },
+        { buyer, to: recipient, policy, amount: amountValue, total: quote.data },
         { allowance: setAllowanceStep, mint: setMint },
       );
       setBought(result);
@@ -113,6 +108,8 @@ export default function Buy() {
       setMint({ step: "failed", reason: explain(error) });
     } finally {
       setRunning(false);
+      // The price may have changed (then the quote shows the new total) and the balance has.
+      void quote.refetch();
       void balance.refetch();
     }
   }
@@ -120,7 +117,7 @@ export default function Buy() {
   if (models.error)
     return (
       <p role="alert" className="tx failed">
-        The priced models could not be read from the chain: {models.error.message}
+        The priced models could not be read from the chain: {explain(models.error)}
       </p>
     );
   if (models.isPending || now === undefined || !buyer)
@@ -130,7 +127,6 @@ export default function Buy() {
       </p>
     );
   const show = (error: string | undefined) => (checked ? error : undefined);
-  const lastSigned = allowanceStep && "state" in allowanceStep ? allowanceStep.state : undefined;
 
   return (
     <form onSubmit={submit} noValidate aria-labelledby="buy-title">
@@ -155,7 +151,8 @@ export default function Buy() {
       >
         {priced.map((m) => (
           <option key={m.name} value={m.name}>
-            {modelName(m.name)} ({m.name}): {formatTokenAI(m.price!)} per credit
+            {/* The request name is a label only: the policy takes the chain's name. */}
+            {modelName(m.name)} ({m.requestNames.join(", ") || m.name}): {formatTokenAI(m.price!, "up")} per credit
           </option>
         ))}
       </select>
@@ -188,8 +185,8 @@ export default function Buy() {
             min={utcDate(now)}
             onChange={(e) => setDate(e.target.value)}
             hint={
-              expiration
-                ? `Usable until ${utcWords(expiration)} (chain time).`
+              policy && policy.expiration !== 0n
+                ? `Usable until ${utcWords(policy.expiration)} (chain time).`
                 : `The chain's clock reads ${utcWords(now)}.`
             }
             error={show(errors.date)}
@@ -215,23 +212,22 @@ export default function Buy() {
       {policy && recipient && (
         <p>
           {recipient === buyer ? "You" : shortAddress(recipient)} will hold:{" "}
-          <strong>{describePolicy(policy, now, "you")}</strong> (id{" "}
-          <code title={idHex(computeTokenId(policy))}>{shortAddress(idHex(computeTokenId(policy)))}</code>).
+          <strong>{describePolicy(policy, now, "you")}</strong> (id <code title={idHex(computeTokenId(policy))}>{shortId(computeTokenId(policy))}</code>).
         </p>
       )}
       {model && (
         <BuyQuote
-          model={model.name}
+          model={model.requestNames[0] ?? model.name}
           unitPrice={model.price!}
           amount={amountValue}
           total={quote.data}
           balance={balance.data}
-          pricing={pricing.data?.get(model.name)}
-          gatewayError={pricing.error ? String(pricing.error.message) : undefined}
+          pricing={model.pricing}
+          gatewayError={models.data?.gatewayError}
         />
       )}
       <p>
-        <button type="submit" disabled={running || (amountValue !== undefined && !!model && quote.data === undefined)}>
+        <button type="submit" aria-disabled={running || quoting || undefined}>
           Buy {amountValue !== undefined ? formatCredits(amountValue) : "credits"}
         </button>
       </p>
@@ -239,14 +235,7 @@ export default function Buy() {
       {allowanceStep && (
         <section aria-labelledby="step1-title">
           <h3 id="step1-title">Step 1 of 2: let AAT take the price from your TokenAI</h3>
-          {allowanceStep.how === "enough" && <p className="tx ok">AAT may already spend enough of your TokenAI.</p>}
-          {allowanceStep.how === "permit-signing" && (
-            <p role="status" className="tx pending">
-              Sign the spending permission (an EIP-2612 permit) in your wallet…
-            </p>
-          )}
-          {"note" in allowanceStep && allowanceStep.note && <p className="notice">{allowanceStep.note}</p>}
-          {lastSigned && <TxStatus state={lastSigned} done={allowanceStep.how === "approve" ? "Approved" : "Permit sent"} />}
+          <AllowanceProgress step={allowanceStep} />
         </section>
       )}
       {mint.step !== "idle" && (
@@ -256,7 +245,7 @@ export default function Buy() {
           {bought && recipient && (
             <p role="status" className="tx ok">
               {recipient === buyer ? "You now hold" : `${recipient} now holds`} {formatCredits(bought.balance)} of id{" "}
-              <code title={idHex(bought.id)}>{shortAddress(idHex(bought.id))}</code>
+              <code title={idHex(bought.id)}>{shortId(bought.id)}</code>
               {recipient === buyer && (
                 <>
                   {" "}

@@ -19,7 +19,7 @@ export default function Credits() {
   // The chain's clock moves on while the page is open: expiry words and closable channels follow it.
   const chainNow = useChainNow();
   const now = loadedAt === undefined ? undefined : Math.max(loadedAt, chainNow ?? 0);
-  const { nameOf, ready } = useAddressNames();
+  const { nameOf } = useAddressNames();
 
   if (error)
     return (
@@ -27,7 +27,7 @@ export default function Credits() {
         Your credits could not be read from the chain: {explain(error)}
       </p>
     );
-  if (!holdings || now === undefined || !ready || !address)
+  if (!holdings || now === undefined || !address)
     return (
       <p role="status" className="notice">
         Loading your credits…

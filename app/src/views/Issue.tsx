@@ -4,7 +4,7 @@
 // lines that failed. A minter mints directly; any other account buys the
 // credits with TokenAI and becomes their origin pool.
 import { useMemo, useRef, useState } from "react";
-import { useConnection, useReadContract, useReadContracts } from "wagmi";
+import { useConfig, useConnection, useReadContract, useReadContracts } from "wagmi";
 import { BatchProgress } from "../components/BatchProgress";
 import { PolicyFields } from "../components/PolicyFields";
 import { Recipients, rowKey } from "../components/Recipients";
@@ -13,15 +13,18 @@ import { useAppConfig } from "../context";
 import { aatAbi } from "../generated/abi";
 import { useBatch } from "../lib/batch";
 import { useChainNow } from "../lib/chainClock";
+import { explain } from "../lib/errors";
 import { parseRecipients } from "../lib/csv";
 import { usePricedModels } from "../lib/models";
 import { describePolicy, modelName } from "../lib/policy";
 import { EMPTY_POLICY_INPUT, checkPolicy } from "../lib/policyForm";
+import { mintWithTokenAICall, priceRaised } from "../lib/purchase";
 import { computeTokenId, idHex } from "../lib/tokenId";
 import { formatCredits, shortAddress } from "../lib/units";
 
 export default function Issue() {
   const { aat } = useAppConfig();
+  const wagmi = useConfig();
   const { address } = useConnection();
   const now = useChainNow();
   const models = usePricedModels();
@@ -29,7 +32,10 @@ export default function Issue() {
   const [input, setInput] = useState(EMPTY_POLICY_INPUT);
   const [csv, setCsv] = useState("");
   const [tried, setTried] = useState(false);
+  const [priceProblem, setPriceProblem] = useState<string>();
   const summary = useRef<HTMLDivElement>(null);
+  // Set while the price is read again before a send: a second click then sends nothing.
+  const sending = useRef(false);
   const batch = useBatch();
   const parsed = useMemo(() => parseRecipients(csv), [csv]);
 
@@ -61,17 +67,36 @@ export default function Issue() {
   if (problems.length === 0 && !policy) problems.push("The chain's clock is still being read: try again in a moment.");
 
   const send = async () => {
+    if (sending.current || batch.running) return;
     setTried(true);
+    setPriceProblem(undefined);
     if (problems.length > 0 || !policy) {
       summary.current?.focus();
       return;
+    }
+    if (viaTokenAI) {
+      // The allowance may cover more than the cost shown: nothing burns more than it.
+      sending.current = true;
+      let raised: string | undefined;
+      try {
+        raised = cost.cost === undefined ? "The price is still being read: try again in a moment." : await priceRaised(wagmi, aat, policy.model, toSendTotal, cost.cost);
+      } catch (error) {
+        raised = explain(error);
+      } finally {
+        sending.current = false;
+      }
+      if (raised) {
+        setPriceProblem(raised);
+        void cost.refetch();
+        return summary.current?.focus();
+      }
     }
     const { model, scope, expiration, reclaimable, tradable } = policy;
     await batch.run(
       toSend.map((row) => ({
         key: rowKey(row),
         call: viaTokenAI
-          ? { address: aat, abi: aatAbi, functionName: "mintWithTokenAI", args: [row.address, model, scope, expiration, reclaimable, tradable, row.amount] }
+          ? mintWithTokenAICall(aat, row.address, policy, row.amount)
           : { address: aat, abi: aatAbi, functionName: "mint", args: [row.address, policy.originPool, model, scope, expiration, reclaimable, tradable, row.amount] },
       })),
     );
@@ -130,6 +155,11 @@ export default function Issue() {
         )}
         {viaTokenAI && policy && <TokenAIApproval modelName={modelName(checked.modelName)} credits={toSendTotal} cost={cost} disabled={batch.running} />}
         <div ref={summary} tabIndex={-1}>
+          {priceProblem && (
+            <p role="alert" className="tx failed">
+              {priceProblem}
+            </p>
+          )}
           {tried && problems.length > 0 && (
             <div role="alert" className="tx failed">
               <p>Nothing was sent. Fix first:</p>

@@ -12,6 +12,7 @@ import { aatAbi, exchangeAbi } from "../generated/abi";
 import { balanceOf } from "../lib/exchange";
 import { useKnownTokens } from "../lib/knownTokens";
 import { type HeldOrder, TOKEN_AI_ID, amountWords, fetchBook } from "../lib/market";
+import { shortId } from "../lib/units";
 
 export default function Market() {
   const config = useAppConfig();
@@ -26,7 +27,7 @@ export default function Market() {
   const giveId = BigInt(give);
   const wantId = BigInt(want);
   const label = useCallback(
-    (id: bigint) => tokens.find((t) => t.id === id)?.label.replace(/ \(.*\)$/, "") ?? `credits ${id.toString(16).slice(0, 8)}…`,
+    (id: bigint) => tokens.find((t) => t.id === id)?.label.replace(/ \(.*\)$/, "") ?? `credits ${shortId(id)}`,
     [tokens],
   );
 
@@ -114,7 +115,7 @@ export default function Market() {
       </section>
       <section className="card">
         {ready ? (
-          <PostOrder tokens={tokens} onPosted={showPair} />
+          <PostOrder tokens={tokens} label={label} onPosted={showPair} />
         ) : (
           <p role="status">Reading what you hold…</p>
         )}

@@ -2,9 +2,9 @@
 // non-transferable credits refused in words before the wallet is asked, a
 // gift of tradable credits mined, a donor buying credits for a student
 // (price shown before signing, permit, mint), and bad input caught.
-import { type Address, type Hex, createWalletClient, http, stringToHex, zeroAddress } from "viem";
+import { type Address, type Hex, createWalletClient, http, maxUint64, parseEther, stringToHex, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { aatAbi } from "../../src/generated/abi";
+import { aatAbi, tokenAIAbi } from "../../src/generated/abi";
 import { accountKey, chain, chainClient, checkA11y, demo, expect, freshAccount, openApp, rpc, shot, test } from "./fixtures";
 
 const DAY = 86_400;
@@ -68,6 +68,9 @@ test("a holder sees her CS101 credits in words", async ({ page }) => {
   await expect(article.getByRole("definition").first()).toHaveText(`${new Intl.NumberFormat("en-US").format(balance)} credits`);
   await checkA11y(page, "My credits");
   await shot(page, "credits");
+  // Another view: its heading takes the focus, so a screen reader says where the link led.
+  await page.getByRole("link", { name: "Buy" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Buy" })).toBeFocused();
 });
 
 test("a gift of non-transferable credits is refused in words and nothing is sent", async ({ page }) => {
@@ -81,6 +84,7 @@ test("a gift of non-transferable credits is refused in words and nothing is sent
   // Bad input first: named field, reason, and no request to the chain or wallet.
   await form.getByRole("button", { name: "Give" }).click();
   await expect(form.getByLabel("Recipient")).toHaveAttribute("aria-invalid", "true");
+  await expect(form.getByLabel("Recipient")).toBeFocused();
   await expect(form.getByText("Recipient: enter an address")).toBeVisible();
   await expect(form.getByText("Amount (credits): enter a whole number of credits")).toBeVisible();
 
@@ -184,6 +188,43 @@ test("a donor buys credits for a student, who then sees them", async ({ page, co
   await shot(studentPage, "student-credits");
 });
 
+test("a price raised after the total was shown stops the purchase before anything burns", async ({ page }) => {
+  const operator = createWalletClient({ account: privateKeyToAccount(accountKey("Operator")), chain, transport: http(demo.rpcUrl) });
+  // A model of its own, priced for this test only (its name sorts last in every list).
+  const name = `zz-${Math.random().toString(16).slice(2, 10)}`;
+  const model = stringToHex(name, { size: 16 });
+  const buyer = await freshAccount();
+  const buyerWallet = createWalletClient({ account: privateKeyToAccount(buyer.key), chain, transport: http(demo.rpcUrl) });
+  await mined(operator.writeContract({ address: demo.aat, abi: aatAbi, functionName: "setModelPrice", args: [model, parseEther("0.001")] }));
+  await mined(operator.writeContract({ address: demo.tokenAI, abi: tokenAIAbi, functionName: "mint", args: [buyer.address, parseEther("1")] }));
+  // An allowance granted before covers more than this purchase: only the app's check stands between it and a higher burn.
+  await mined(buyerWallet.writeContract({ address: demo.tokenAI, abi: tokenAIAbi, functionName: "approve", args: [demo.aat, parseEther("1")] }));
+  try {
+    const log = await openApp(page, buyer.key, "buy");
+    await page.getByLabel("Model").selectOption(name);
+    await page.getByLabel("Amount (credits)").fill("10");
+    const total = page.getByRole("region", { name: "Price" }).getByRole("row", { name: /Total for 10 credits/ });
+    await expect(total).toContainText("0.01 TAI");
+
+    await mined(operator.writeContract({ address: demo.aat, abi: aatAbi, functionName: "setModelPrice", args: [model, parseEther("0.002")] }));
+    await page.getByRole("button", { name: "Buy 10 credits" }).click();
+    await expect(page.getByRole("region", { name: /Step 2 of 2/ }).getByRole("alert")).toHaveText(
+      "The price changed: these credits now cost 0.02 TAI, not the 0.01 TAI shown. Nothing was bought: check the new total and buy again.",
+    );
+    // The new total shows; nothing was sent, nothing burned.
+    await expect(total).toContainText("0.02 TAI");
+    await checkA11y(page, "Buy after a price change");
+    await shot(page, "buy-price-changed");
+    expect(log.sentTransactions).toEqual([]);
+    expect(await chainClient.readContract({ address: demo.tokenAI, abi: tokenAIAbi, functionName: "balanceOf", args: [buyer.address] })).toBe(
+      parseEther("1"),
+    );
+  } finally {
+    // Unpriced again: the model leaves every list of priced models.
+    await mined(operator.writeContract({ address: demo.aat, abi: aatAbi, functionName: "setModelPrice", args: [model, 0n] }));
+  }
+});
+
 test("bad input on Buy is named and nothing is signed", async ({ page }) => {
   const donor = address("Donor");
   const nonceBefore = await nonceOf(donor);
@@ -194,11 +235,13 @@ test("bad input on Buy is named and nothing is signed", async ({ page }) => {
   await page.getByLabel("Expires after a day I choose").check();
   await page.getByLabel("Last day of use").fill("2020-01-01");
   await page.getByRole("button", { name: /^Buy/ }).click();
-  await expect(page.getByText("Scope (optional): 34 bytes; at most 16 fit")).toBeVisible();
-  await expect(page.getByText("Last day of use: must be after the chain's current time")).toBeVisible();
+  await expect(page.getByText("Scope (optional): the scope is 34 bytes; at most 16 fit")).toBeVisible();
+  await expect(page.getByText(/^Last day of use: that day is over by the chain's clock \(now .+ UTC\): choose a later day$/)).toBeVisible();
   const recipient = page.getByLabel("Recipient");
   const amount = page.getByLabel("Amount (credits)");
   await expect(recipient).toHaveAttribute("aria-invalid", "true");
+  // The first field to fix has the focus.
+  await expect(recipient).toBeFocused();
   await expect(amount).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByText("Recipient: not an address: it must be 0x followed by 40 hex digits")).toBeVisible();
   await expect(page.getByText("Amount (credits): enter at least 1 credit")).toBeVisible();
@@ -230,6 +273,7 @@ test("a holder locks credits in a channel for an agent's key, and anyone closes 
   await form.getByLabel("Session key for an agent (optional)").fill("0x12");
   await form.getByRole("button", { name: "Lock in a channel" }).click();
   await expect(form.getByText("Amount to lock (credits): you hold only 20 credits")).toBeVisible();
+  await expect(form.getByLabel("Amount to lock (credits)")).toBeFocused();
   await expect(form.getByText("Session key for an agent (optional): not an address")).toBeVisible();
   expect(log.requests).not.toContain("eth_sendTransaction");
   await form.getByLabel("Amount to lock (credits)").fill("10");
@@ -264,6 +308,34 @@ test("a holder locks credits in a channel for an agent's key, and anyone closes 
   expect((await channelOf(closer.address, gift))[0]).toBe(0n);
   await expect(ended.getByRole("definition").first()).toHaveText("20 credits");
   await shot(closerPage, "channel-closed");
+});
+
+test("credits that expire past the year 9999 show, and can be locked in a channel", async ({ page }) => {
+  // Anyone can buy an id with the largest uint64 expiration (and give it to anyone).
+  const holder = await freshAccount();
+  const operator = createWalletClient({ account: privateKeyToAccount(accountKey("Operator")), chain, transport: http(demo.rpcUrl) });
+  const wallet = createWalletClient({ account: privateKeyToAccount(holder.key), chain, transport: http(demo.rpcUrl) });
+  await mined(operator.writeContract({ address: demo.tokenAI, abi: tokenAIAbi, functionName: "mint", args: [holder.address, parseEther("1")] }));
+  await mined(wallet.writeContract({ address: demo.tokenAI, abi: tokenAIAbi, functionName: "approve", args: [demo.aat, parseEther("1")] }));
+  const model = stringToHex("gpt-4o-mini", { size: 16 });
+  const scope = stringToHex("FOREVER", { size: 16 });
+  await mined(
+    wallet.writeContract({ address: demo.aat, abi: aatAbi, functionName: "mintWithTokenAI", args: [holder.address, model, scope, maxUint64, false, true, 5n] }),
+  );
+  const id = await chainClient.readContract({
+    address: demo.aat,
+    abi: aatAbi,
+    functionName: "computeTokenId",
+    args: [holder.address, model, scope, maxUint64, false, true],
+  });
+
+  await openApp(page, holder.key, "credits");
+  const article = page.getByRole("article").filter({ hasText: shortId(id) });
+  await expect(article.getByRole("definition").first()).toHaveText("5 credits");
+  await article.getByRole("button", { name: "Lock in a channel" }).click();
+  const form = article.getByRole("form", { name: "Lock credits in a channel" });
+  await expect(form.getByLabel("Channel ends on")).toHaveAttribute("max", "9999-12-31");
+  await checkA11y(page, "credits expiring past 9999");
 });
 
 function channelOf(holder: Address, id: bigint) {

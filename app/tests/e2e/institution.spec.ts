@@ -82,7 +82,7 @@ test("a CSV with a bad address and a zero amount shows each line's problem and s
   await fillPolicy(page, `E2E-${Math.random().toString(36).slice(2, 10)}`, await chainDatePlus(2));
   const csv = `address,amount\n0x12345,10\n${zero},0\n${good},5\n`;
   await page.getByLabel("Or upload a .csv file").setInputFiles({ name: "bad.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
-  await expect(page.getByText('Line 2: "0x12345" is not an address (0x and 40 hex digits).')).toBeVisible();
+  await expect(page.getByText("Line 2: not an address: it must be 0x followed by 40 hex digits.")).toBeVisible();
   await expect(page.getByText("Line 3: the amount is 0: send at least 1 credit.")).toBeVisible();
   await expect(page.getByRole("cell", { name: "ready" })).toHaveCount(1);
   await expect(page.getByLabel("Recipients as CSV")).toHaveAttribute("aria-invalid", "true");
@@ -151,8 +151,10 @@ test("an account without the minter role buys the credits with TokenAI, approvin
   await checkA11y(page, "issue with TokenAI");
   await shot(page, "issue-tokenai");
 
+  // The same allowance step as Buy: a permit signed in the wallet, sent as one transaction.
   await page.getByRole("button", { name: "Approve 0.15 TAI" }).click();
-  await expect(page.getByText(/^Approved: mined in block/)).toBeVisible();
+  await expect(page.getByText(/^Permit sent: mined in block/)).toBeVisible();
+  expect((wallet.signedTypedData[0] as { primaryType: string }).primaryType).toBe("Permit");
   await send.click();
   await expect(page.getByRole("status").filter({ hasText: "2 of 2 sent" })).toBeVisible({ timeout: 60_000 });
   expect(wallet.sentTransactions).toHaveLength(3);

@@ -31,6 +31,7 @@ test("Grace posts GIFT for TokenAI; a buyer fills part of it and the balances mo
   await post.getByLabel("Amount you want (TAI)").fill("0.05");
   await post.getByRole("button", { name: "Sign and post the order" }).click();
   await expect(post.getByLabel("Amount you give (credits)")).toHaveAttribute("aria-invalid", "true");
+  await expect(post.getByLabel("Amount you give (credits)")).toBeFocused();
   await expect(post.getByText("Amount: enter at least 1 credit.")).toBeVisible();
   // Course credits (CS101: non-transferable, and expired by now in the demo) can't be offered.
   await post.getByLabel("You give", { exact: true }).selectOption(BigInt(demo.ids.CS101).toString());
@@ -39,8 +40,11 @@ test("Grace posts GIFT for TokenAI; a buyer fills part of it and the balances mo
   await expect(post.getByText(/^These credits (have expired|can't be traded: the issuer made them non-transferable)\.$/)).toBeVisible();
   await post.getByLabel("You give", { exact: true }).selectOption(GIFT.toString());
 
-  // 100 GIFT for 0.05 TAI (0.0005 TAI a credit), signed and posted.
+  // 100 GIFT for 0.05 TAI (0.0005 TAI a credit): what the order says shows before it is signed; then signed and posted.
   await post.getByLabel("Amount you give (credits)").fill("100");
+  await expect(post.getByTestId("order-summary")).toHaveText(
+    /^You give 100 credits \(GIFT credits\) and want 0\.05 TAI: 0\.0005 TAI per credit, until \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/,
+  );
   await post.getByRole("button", { name: "Sign and post the order" }).click();
   const posted = post.getByTestId("posted");
   await expect(posted).toContainText("is in the book");
@@ -59,12 +63,18 @@ test("Grace posts GIFT for TokenAI; a buyer fills part of it and the balances mo
   });
   const context = await browser.newContext();
   const taker = await context.newPage();
-  await openApp(taker, buyer.key, "market");
+  const takerLog = await openApp(taker, buyer.key, "market");
   await taker.getByLabel("Orders giving").selectOption(GIFT.toString());
   await taker.getByLabel("For", { exact: true }).selectOption("0");
   const offer = taker.locator(`tr[data-order="${hash}"]`);
-  await offer.getByRole("button", { name: /^Fill order/ }).click();
+  // "Fill…" discloses the fill form, and the focus moves into it.
+  const disclose = offer.getByRole("button", { name: /^Fill order/ });
+  await expect(disclose).toHaveAttribute("aria-expanded", "false");
+  await disclose.click();
+  await expect(disclose).toHaveAttribute("aria-expanded", "true");
   const fill = taker.getByRole("form", { name: "Fill the order" });
+  await expect(fill).toHaveAttribute("id", (await disclose.getAttribute("aria-controls"))!);
+  await expect(fill.getByLabel(/to take \(credits\)/)).toBeFocused();
   await fill.getByLabel(/to take \(credits\)/).fill("40");
   // 40 credits at 0.0005: 0.02 TAI; the 0.5% fee (0.0001 TAI) comes out of what Grace receives.
   await expect(fill.getByTestId("fill-terms")).toHaveText(
@@ -72,9 +82,12 @@ test("Grace posts GIFT for TokenAI; a buyer fills part of it and the balances mo
   );
   const treasury = await chainClient.readContract({ address: demo.exchange, abi: exchangeAbi, functionName: "treasury" });
   const [graceBefore, buyerBefore, treasuryBefore] = await Promise.all([balances(grace), balances(buyer.address), balances(treasury)]);
-  await fill.getByRole("button", { name: "Fill" }).click();
+  // A double click fills once: one approval and one fill, not two of each.
+  await fill.getByRole("button", { name: "Fill" }).dblclick();
   await expect(fill.getByText(/^The exchange may now take your payment: mined in block/)).toBeVisible();
   await expect(fill.getByText(/^Filled: mined in block/)).toBeVisible();
+  // The wallet was asked twice in all (a second submit would have asked for its approval by now).
+  expect(takerLog.requests.filter((method) => method === "eth_sendTransaction")).toHaveLength(2);
   await expect(fill.getByTestId("fill-done")).toHaveText("You paid 0.02 TAI and received 40 credits.");
   await expect(offer).toContainText("60 credits left of 100 credits");
   await expect(taker.getByTestId("pair-balances")).toContainText("You hold 40 credits and 0.98 TAI");

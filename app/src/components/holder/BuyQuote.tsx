@@ -1,10 +1,12 @@
 // What a purchase costs, shown before anything is signed: the unit price,
 // the total the contract quotes, the buyer's TokenAI, and what a typical
-// request costs in credits and TokenAI.
+// request costs in credits and TokenAI. What the buyer pays is rounded up
+// where it is cut to 6 decimals: never shown as less than it costs.
 import { type RequestPricing, TYPICAL_COMPLETION_TOKENS, TYPICAL_PROMPT_TOKENS, typicalRequestCredits } from "../../lib/purchase";
 import { formatCredits, formatTokenAI } from "../../lib/units";
 
 interface QuoteProps {
+  /** The model as requests to the gateway name it. */
   model: string;
   unitPrice: bigint;
   /** undefined until a valid amount is typed. */
@@ -25,12 +27,12 @@ export function BuyQuote({ model, unitPrice, amount, total, balance, pricing, ga
         <tbody>
           <tr>
             <th scope="row">Unit price</th>
-            <td>{formatTokenAI(unitPrice)} per credit</td>
+            <td>{formatTokenAI(unitPrice, "up")} per credit</td>
           </tr>
           <tr>
             <th scope="row">{amount === undefined ? "Total" : `Total for ${formatCredits(amount)}`}</th>
             <td>
-              {amount === undefined ? "enter an amount" : total === undefined ? "asking the contract…" : formatTokenAI(total)}
+              {amount === undefined ? "enter an amount" : total === undefined ? "asking the contract…" : formatTokenAI(total, "up")}
             </td>
           </tr>
           <tr>
@@ -43,7 +45,7 @@ export function BuyQuote({ model, unitPrice, amount, total, balance, pricing, ga
               {typical !== undefined && pricing ? (
                 <>
                   a {TYPICAL_PROMPT_TOKENS.toString()}-token prompt and a {TYPICAL_COMPLETION_TOKENS.toString()}-token
-                  answer = {formatCredits(typical)} ≈ {formatTokenAI(typical * unitPrice)}
+                  answer = {formatCredits(typical)} ≈ {formatTokenAI(typical * unitPrice, "up")}
                   {typical > 0n &&
                     amount !== undefined &&
                     (amount >= typical

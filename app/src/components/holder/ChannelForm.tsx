@@ -2,11 +2,13 @@
 // to be paid from them until the channel ends, and may serve on vouchers
 // alone. An agent can be given a session key that signs those vouchers.
 import { type FormEvent, useState } from "react";
+import { flushSync } from "react-dom";
 import { type Address, getAddress, zeroAddress } from "viem";
 import { useAppConfig } from "../../context";
 import { aatAbi } from "../../generated/abi";
-import { endOfUtcDay, utcDate, utcWords } from "../../lib/chainClock";
-import { addressProblem, creditsProblem } from "../../lib/fields";
+import { utcDate } from "../../lib/chainClock";
+import { channelEnd, lastUseDay, timeWords } from "../../lib/channelDates";
+import { addressProblem, creditsProblem, focusFirstInvalid } from "../../lib/fields";
 import type { Holding } from "../../lib/holdings";
 import { useTx } from "../../lib/tx";
 import { formatCredits, parseCredits } from "../../lib/units";
@@ -14,13 +16,6 @@ import { TxStatus } from "../TxStatus";
 import { Field } from "./Field";
 
 const DAY = 86_400;
-
-/** The channel's end for a chosen day: that day's end (UTC), or the credits' expiry if it falls that day. */
-function channelEnd(date: string, expiration: bigint): bigint | undefined {
-  const end = endOfUtcDay(date);
-  if (end === undefined) return undefined;
-  return expiration !== 0n && end > expiration ? expiration : end;
-}
 
 export function ChannelForm({
   holding,
@@ -36,7 +31,7 @@ export function ChannelForm({
   const config = useAppConfig();
   const tx = useTx();
   const expiration = holding.policy.expiration;
-  const lastDay = expiration === 0n ? undefined : utcDate(Number(expiration) - 1);
+  const lastDay = lastUseDay(expiration);
   const [provider, setProvider] = useState<string>(config.provider ?? "");
   const [amount, setAmount] = useState("");
   const [date, setDate] = useState(() => {
@@ -61,7 +56,7 @@ export function ChannelForm({
           : expiresAt <= BigInt(now)
             ? "must be after the chain's current time"
             : existing && expiresAt < existing.expiresAt
-              ? `the open channel ends at ${utcWords(existing.expiresAt)}: a top-up may move its end later, never earlier`
+              ? `the open channel ends at ${timeWords(existing.expiresAt)}: a top-up may move its end later, never earlier`
               : undefined,
     signer:
       signer.trim() === ""
@@ -76,10 +71,13 @@ export function ChannelForm({
             : undefined),
   };
 
-  async function submit(event: FormEvent) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setChecked(true);
-    if (Object.values(errors).some(Boolean) || expiresAt === undefined) return;
+    if (tx.busy) return;
+    const form = event.currentTarget;
+    // Rendered now, so the first field to fix can take the focus.
+    flushSync(() => setChecked(true));
+    if (Object.values(errors).some(Boolean) || expiresAt === undefined) return focusFirstInvalid(form);
     const state = await tx.send({
       address: config.aat,
       abi: aatAbi,
@@ -129,7 +127,7 @@ export function ChannelForm({
         onChange={(e) => setDate(e.target.value)}
         hint={
           expiresAt !== undefined
-            ? `The channel ends at ${utcWords(expiresAt)} (chain time)${lastDay ? `, no later than the credits' expiry` : ""}.`
+            ? `The channel ends at ${timeWords(expiresAt)} (chain time)${lastDay ? `, no later than the credits' expiry` : ""}.`
             : "The end of the chosen day, UTC."
         }
         error={show(errors.date)}
@@ -145,7 +143,7 @@ export function ChannelForm({
         error={show(errors.signer)}
       />
       <p>
-        <button type="submit" disabled={tx.busy}>
+        <button type="submit" aria-disabled={tx.busy || undefined}>
           Lock in a channel
         </button>
       </p>

@@ -4,12 +4,12 @@ import { useState } from "react";
 import { type Address, zeroAddress } from "viem";
 import { useAppConfig } from "../../context";
 import { aatAbi } from "../../generated/abi";
-import { utcWords } from "../../lib/chainClock";
+import { timeWords } from "../../lib/channelDates";
 import type { Holding, ProviderPosition } from "../../lib/holdings";
 import { modelName, scopeName } from "../../lib/policy";
 import { idHex } from "../../lib/tokenId";
 import { useTx } from "../../lib/tx";
-import { formatCredits, shortAddress } from "../../lib/units";
+import { formatCredits, shortAddress, shortId } from "../../lib/units";
 import { TxStatus } from "../TxStatus";
 import { ChannelForm } from "./ChannelForm";
 import { GiftForm } from "./GiftForm";
@@ -50,15 +50,16 @@ export function CreditItem({ holding, words, account, now, nameOf, onChanged }: 
   const shown = holding.providers.filter((p) => p.locked > 0n || p.settled > 0n || p.expiresAt > 0n);
   const settled = holding.providers.reduce((sum, p) => sum + p.settled, 0n);
   const hex = idHex(holding.id);
+  // The heading names model and scope; the paragraph says the rest of the
+  // policy's words, which start with the heading (a scope may hold " · " too).
+  const heading = `${modelName(policy.model)} · ${scopeName(policy.scope)}`;
+  const rest = words.startsWith(`${heading} · `) ? words.slice(heading.length + 3) : words;
   const toggle = (next: Action) => setAction((current) => (current === next ? undefined : next));
 
   return (
     <article className="card credit" aria-label={words}>
-      <h3>
-        {modelName(policy.model)} · {scopeName(policy.scope)}
-      </h3>
-      {/* The heading already names model and scope: the rest of the words follow it. */}
-      <p>{words.split(" · ").slice(2).join(" · ")}</p>
+      <h3>{heading}</h3>
+      <p>{rest}</p>
       <dl style={figuresStyle}>
         <div>
           <dt style={termStyle}>Balance</dt>
@@ -75,7 +76,7 @@ export function CreditItem({ holding, words, account, now, nameOf, onChanged }: 
         <div>
           <dt style={termStyle}>Token id</dt>
           <dd style={valueStyle}>
-            <code title={hex}>{shortAddress(hex)}</code>
+            <code title={hex}>{shortId(holding.id)}</code>
           </dd>
         </div>
       </dl>
@@ -144,14 +145,14 @@ function ProviderRow({ position, now, name, closing, onClose }: RowProps) {
           "no channel"
         ) : ended ? (
           <>
-            ended {utcWords(expiresAt)}{" "}
+            ended {timeWords(expiresAt)}{" "}
             <button type="button" className="secondary" onClick={onClose} disabled={closing}>
               Close channel
             </button>
           </>
         ) : (
           <>
-            open until {utcWords(expiresAt)}
+            open until {timeWords(expiresAt)}
             {signer !== zeroAddress && (
               <>
                 ; vouchers signed by session key <span title={signer}>{shortAddress(signer)}</span>

@@ -2,10 +2,11 @@
 // then the transfer is simulated, so a policy that forbids it (non-tradable
 // credits) is refused in words before the wallet asks anything.
 import { type FormEvent, useState } from "react";
+import { flushSync } from "react-dom";
 import { type Address, getAddress } from "viem";
 import { useAppConfig } from "../../context";
 import { aatAbi } from "../../generated/abi";
-import { addressProblem, creditsProblem } from "../../lib/fields";
+import { addressProblem, creditsProblem, focusFirstInvalid } from "../../lib/fields";
 import type { Holding } from "../../lib/holdings";
 import { useTx } from "../../lib/tx";
 import { formatCredits, parseCredits } from "../../lib/units";
@@ -23,10 +24,13 @@ export function GiftForm({ holding, account, onDone }: { holding: Holding; accou
     amount: creditsProblem(amount, holding.balance),
   };
 
-  async function submit(event: FormEvent) {
+  async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setChecked(true);
-    if (errors.to || errors.amount) return;
+    if (tx.busy) return;
+    const form = event.currentTarget;
+    // Rendered now, so the first field to fix can take the focus.
+    flushSync(() => setChecked(true));
+    if (errors.to || errors.amount) return focusFirstInvalid(form);
     const state = await tx.send({
       address: config.aat,
       abi: aatAbi,
@@ -56,7 +60,7 @@ export function GiftForm({ holding, account, onDone }: { holding: Holding; accou
         error={checked ? errors.amount : undefined}
       />
       <p>
-        <button type="submit" disabled={tx.busy}>
+        <button type="submit" aria-disabled={tx.busy || undefined}>
           Give
         </button>
       </p>
