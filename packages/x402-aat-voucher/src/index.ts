@@ -102,6 +102,27 @@ export interface AatVoucherOptions {
    * refuses an offer for another contract or chain instead of signing.
    */
   domain?: VoucherDomain;
+  /**
+   * Asked whenever the provider says more is owed than this client knows
+   * (a 402's `accounts`, a settlement's `account`): `true` adopts the claim,
+   * and the next voucher is signed for it; `false` keeps what this client
+   * knows, so nothing above it is signed (the request then fails with the
+   * provider's 402). Without it every claim is adopted, as the Rust client
+   * does: a provider's accounting is trusted, bounded by the channel. Set it
+   * to bound what a provider can claim, for example to the request's cost
+   * from a receipt the caller checked, or to ask a person.
+   */
+  acceptOwed?: (claim: OwedClaim) => boolean;
+}
+
+/** A provider's claim that more is owed than the client knows. */
+export interface OwedClaim {
+  provider: string;
+  id: bigint;
+  /** What the provider says is owed. */
+  claimed: bigint;
+  /** What this client knew was owed (0 when it knew nothing). */
+  known: bigint;
 }
 
 /** What this client knows of one account: a holder's debt to a provider in one id. */
@@ -153,7 +174,10 @@ export class AatVoucherScheme implements SchemeNetworkClient {
     const told = owedIn(offer, this.holder, id) ?? 0n;
     const key = keyOf(offer.payTo, id);
     const before = this.known.get(key);
-    const owed = before && before.owed > told ? before.owed : told;
+    const known = before?.owed ?? 0n;
+    if (told > known && !this.accepts(offer.payTo, id, told, known))
+      throw new Error(`aat-voucher: the provider says ${told} is owed; this client knows ${known} and does not sign more`);
+    const owed = known > told ? known : told;
     const now = Number(offer.extra?.now);
     const skew = Number.isFinite(now) && now > 0 ? now - unixNow() : 0;
     const payload = await this.sign(offer, id, owed, skew);
@@ -197,7 +221,11 @@ export class AatVoucherScheme implements SchemeNetworkClient {
     const id = toBigInt(account.id);
     if (owed === undefined || id === undefined) return;
     const known = this.known.get(keyOf(payTo, id));
-    if (known && owed > known.owed) known.owed = owed;
+    if (known && owed > known.owed && this.accepts(payTo, id, owed, known.owed)) known.owed = owed;
+  }
+
+  private accepts(provider: string, id: bigint, claimed: bigint, known: bigint): boolean {
+    return this.options.acceptOwed?.({ provider, id, claimed, known }) ?? true;
   }
 
   /** What this client believes the holder owes `provider` in `id`, once told. */
@@ -231,6 +259,7 @@ export class AatVoucherScheme implements SchemeNetworkClient {
     const key = keyOf(offer.payTo, id);
     const known = this.known.get(key);
     if (told === undefined || told <= (known?.owed ?? 0n)) return false;
+    if (!this.accepts(offer.payTo, id, told, known?.owed ?? 0n)) return false;
     if (known) known.owed = told;
     else this.known.set(key, { owed: told, skew: 0, offer });
     return true;

@@ -114,3 +114,35 @@ test("a pinned domain refuses an offer for another contract", async () => {
   const scheme = new AatVoucherScheme(account, { id: 7n, domain });
   await assert.rejects(pay(scheme, offer(account.address, 1)), /not the pinned AAT/);
 });
+
+test("a claim the caller does not accept is never signed for", async () => {
+  const account = privateKeyToAccount(generatePrivateKey());
+  const claims: bigint[] = [];
+  // Accepts a provider's claim only up to 50 more than it knew.
+  const scheme = new AatVoucherScheme(account, {
+    id: 7n,
+    acceptOwed: ({ claimed, known }) => {
+      claims.push(claimed);
+      return claimed - known <= 50n;
+    },
+  });
+  assert.equal((await pay(scheme, offer(account.address, 40))).voucher.cumulativeAmount, "40");
+  await assert.rejects(pay(scheme, offer(account.address, 1_000)), /says 1000 is owed; this client knows 40/);
+  const unpaid = offer(account.address, 0);
+  unpaid.extra.accounts = [];
+  // A 402 claiming too much is not learned (no retry), nor is a settlement.
+  assert.equal(await respond(scheme, unpaid, { paymentRequired: required(offer(account.address, 900)) }), undefined);
+  const settleResponse: SettleResponse = {
+    success: true,
+    transaction: "",
+    network: "eip155:412346",
+    extensions: { "aat-voucher": { account: { holder: account.address, id: "0x7", owed: "5000" }, receipt: { provider } } },
+  };
+  await respond(scheme, unpaid, { settleResponse });
+  assert.equal(scheme.owed(provider, 7n), 40n);
+  assert.equal((await pay(scheme, unpaid)).voucher.cumulativeAmount, "40");
+  // Within the bound, a claim is adopted.
+  assert.deepEqual(await respond(scheme, unpaid, { paymentRequired: required(offer(account.address, 70)) }), { recovered: true });
+  assert.equal((await pay(scheme, unpaid)).voucher.cumulativeAmount, "70");
+  assert.deepEqual(claims, [40n, 1000n, 900n, 5000n, 70n]);
+});
