@@ -59,8 +59,11 @@ impl<T> Step<T> for Result<T, ClientError> {
     }
 }
 
-/// A service's failure, for errors that are only text where they come from
-/// (the gateway's and the relay's `start`).
-pub fn service(service: &'static str) -> impl FnOnce(String) -> DemoError {
-    move |reason| DemoError::Service { service, reason }
+/// A service's failure (the devnode's, the gateway's, the relay's), its
+/// error kept as the words it displays.
+pub fn service<E: std::fmt::Display>(service: &'static str) -> impl FnOnce(E) -> DemoError {
+    move |reason| DemoError::Service {
+        service,
+        reason: reason.to_string(),
+    }
 }

@@ -551,6 +551,6 @@ pub async fn node_time(rails: &Rails<DynProvider>) -> Result<u64, DemoError> {
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await
         .map_err(|e| service("the devnode")(e.to_string()))?
-        .ok_or_else(|| service("the devnode")("no latest block".into()))?;
+        .ok_or_else(|| service("the devnode")("no latest block"))?;
     Ok(block.header.timestamp)
 }

@@ -4,7 +4,7 @@
 
 use std::{collections::BTreeMap, net::SocketAddr, path::Path};
 
-use aat_client::policy::bytes16;
+use aat_client::{policy::bytes16, ClientError};
 use alloy::primitives::{Address, FixedBytes, U256};
 use serde::Deserialize;
 
@@ -96,8 +96,8 @@ impl ModelConfig {
     /// # Errors
     ///
     /// Longer than 16 bytes.
-    pub fn model16(&self) -> Result<FixedBytes<16>, String> {
-        bytes16(&self.aat_model).map_err(|e| e.to_string())
+    pub fn model16(&self) -> Result<FixedBytes<16>, ClientError> {
+        bytes16(&self.aat_model)
     }
 
     /// The accepted scopes as `bytes16`.
@@ -105,14 +105,11 @@ impl ModelConfig {
     /// # Errors
     ///
     /// A scope longer than 16 bytes.
-    pub fn scopes16(&self) -> Result<Vec<FixedBytes<16>>, String> {
+    pub fn scopes16(&self) -> Result<Vec<FixedBytes<16>>, ClientError> {
         if self.scopes.is_empty() {
             return Ok(vec![FixedBytes::ZERO]);
         }
-        self.scopes
-            .iter()
-            .map(|s| bytes16(s).map_err(|e| e.to_string()))
-            .collect()
+        self.scopes.iter().map(|s| bytes16(s)).collect()
     }
 }
 
@@ -302,10 +299,15 @@ impl Config {
     /// # Errors
     ///
     /// The file cannot be read, does not parse, or fails [`Config::check`].
-    pub fn load(path: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let config: Config =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })?;
         config.check()?;
         Ok(config)
     }
@@ -316,36 +318,72 @@ impl Config {
     ///
     /// No models, a model or scope name over 16 bytes, a zero price, a
     /// zero batch size.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ConfigError> {
         if self.models.is_empty() {
-            return Err("configure at least one [models.NAME]".into());
+            return Err(ConfigError::NoModels);
         }
         for (name, model) in &self.models {
-            model
-                .model16()
-                .map_err(|e| format!("models.{name}.aat_model: {e}"))?;
-            model
-                .scopes16()
-                .map_err(|e| format!("models.{name}.scopes: {e}"))?;
+            let name_error = |field| {
+                let model = name.clone();
+                move |source| ConfigError::Name {
+                    model,
+                    field,
+                    source,
+                }
+            };
+            model.model16().map_err(name_error("aat_model"))?;
+            model.scopes16().map_err(name_error("scopes"))?;
             if model.prompt_price == 0 && model.completion_price == 0 {
-                return Err(format!(
-                    "models.{name}: a price of zero would serve it for free"
-                ));
+                return Err(ConfigError::FreeModel(name.clone()));
             }
             if model.max_tokens == 0 {
-                return Err(format!("models.{name}.max_tokens must be at least 1"));
+                return Err(ConfigError::NoTokens(name.clone()));
             }
         }
         if self.settlement.batch_size == 0 {
-            return Err("settlement.batch_size must be at least 1".into());
+            return Err(ConfigError::NoBatch);
         }
-        if let Some(exact) = &self.exact {
-            if exact.price.is_zero() {
-                return Err("exact.price of zero would serve for free".into());
-            }
+        if self
+            .exact
+            .as_ref()
+            .is_some_and(|exact| exact.price.is_zero())
+        {
+            return Err(ConfigError::FreeExact);
         }
         Ok(())
     }
+}
+
+/// Why a configuration is refused, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Parse {
+        path: std::path::PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("configure at least one [models.NAME]")]
+    NoModels,
+    /// A model's or a scope's name does not fit a `bytes16`.
+    #[error("models.{model}.{field}: {source}")]
+    Name {
+        model: String,
+        field: &'static str,
+        source: ClientError,
+    },
+    #[error("models.{0}: a price of zero would serve it for free")]
+    FreeModel(String),
+    #[error("models.{0}.max_tokens must be at least 1")]
+    NoTokens(String),
+    #[error("settlement.batch_size must be at least 1")]
+    NoBatch,
+    #[error("exact.price of zero would serve for free")]
+    FreeExact,
 }
 
 #[cfg(test)]
@@ -401,14 +439,19 @@ mod tests {
             .unwrap()
             .check()
             .unwrap_err();
-        assert!(err.contains("models.gpt-4o-mini.aat_model"), "{err}");
+        assert!(
+            matches!(&err, ConfigError::Name { model, field: "aat_model", .. } if model == "gpt-4o-mini"),
+            "{err}"
+        );
+        assert!(err
+            .to_string()
+            .starts_with("models.gpt-4o-mini.aat_model: "));
         let free = MINIMAL
             .replace("prompt_price = 1", "prompt_price = 0")
             .replace("completion_price = 4", "completion_price = 0");
-        assert!(toml::from_str::<Config>(&free)
-            .unwrap()
-            .check()
-            .unwrap_err()
-            .contains("free"));
+        assert!(matches!(
+            toml::from_str::<Config>(&free).unwrap().check(),
+            Err(ConfigError::FreeModel(name)) if name == "gpt-4o-mini"
+        ));
     }
 }

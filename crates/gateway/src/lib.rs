@@ -61,6 +61,43 @@ pub struct Gateway {
     server: Option<JoinHandle<()>>,
 }
 
+/// Why a gateway did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        source: ledger::LedgerError,
+    },
+    #[error("chain {rpc}: {source}")]
+    Chain {
+        rpc: String,
+        source: aat_client::ClientError,
+    },
+    #[error("the upstream's HTTP client: {0}")]
+    Upstream(reqwest::Error),
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A model's name that does not fit (`Config::check` refuses it first).
+fn name_error(
+    model: &str,
+    field: &'static str,
+) -> impl FnOnce(aat_client::ClientError) -> config::ConfigError {
+    let model = model.to_owned();
+    move |source| config::ConfigError::Name {
+        model,
+        field,
+        source,
+    }
+}
+
 impl Gateway {
     /// Opens the ledger, connects to the chain, and starts serving, reading
     /// the chain's logs and settling.
@@ -73,7 +110,7 @@ impl Gateway {
         config: Config,
         provider_key: PrivateKeySigner,
         upstream_key: Option<String>,
-    ) -> Result<Gateway, String> {
+    ) -> Result<Gateway, StartError> {
         config.check()?;
         let mut models = BTreeMap::new();
         for (name, model) in &config.models {
@@ -81,27 +118,38 @@ impl Gateway {
                 name.clone(),
                 Model {
                     name: name.clone(),
-                    model16: model.model16()?,
-                    scopes: model.scopes16()?,
+                    model16: model.model16().map_err(name_error(name, "aat_model"))?,
+                    scopes: model.scopes16().map_err(name_error(name, "scopes"))?,
                     config: model.clone(),
                 },
             );
         }
         let ledger = Ledger::open(&config.database, &config.instance, config.sqlite_sync)
             .await
-            .map_err(|e| format!("database {}: {e}", config.database))?;
+            .map_err(|source| StartError::Database {
+                url: config.database.clone(),
+                source,
+            })?;
         let chain = Chain::connect(&config.rpc, config.aat, provider_key)
             .await
-            .map_err(|e| format!("chain {}: {e}", config.rpc))?;
+            .map_err(|source| StartError::Chain {
+                rpc: config.rpc.clone(),
+                source,
+            })?;
         let upstream = Upstream::new(
             &config.upstream,
             upstream_key,
             Duration::from_secs(config.upstream_timeout_secs),
-        )?;
+        )
+        .map_err(StartError::Upstream)?;
+        let listen = |source| StartError::Listen {
+            addr: config.listen,
+            source,
+        };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|e| format!("listen on {}: {e}", config.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(listen)?;
+        let addr = listener.local_addr().map_err(listen)?;
         let app = Arc::new(App {
             network: aat_client::x402::network(chain.chain_id),
             config,

@@ -60,7 +60,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let mut config = Config::load(&args.config)?;
+    let mut config = Config::load(&args.config).map_err(|e| e.to_string())?;
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
@@ -90,7 +90,9 @@ async fn run(args: Args) -> Result<(), String> {
         .parse()
         .map_err(|_| format!("{} is not a private key", config.provider_key_env))?;
     let upstream_key = std::env::var(&config.upstream_key_env).ok();
-    let gateway = Gateway::start(config, signer, upstream_key).await?;
+    let gateway = Gateway::start(config, signer, upstream_key)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("aat-gateway listening on {}", gateway.url());
     tokio::signal::ctrl_c()
         .await

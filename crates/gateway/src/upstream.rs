@@ -57,13 +57,16 @@ impl Upstream {
     /// # Errors
     ///
     /// The HTTP client cannot be built.
-    pub fn new(base: &str, key: Option<String>, timeout: Duration) -> Result<Upstream, String> {
+    pub fn new(
+        base: &str,
+        key: Option<String>,
+        timeout: Duration,
+    ) -> Result<Upstream, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(256)
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(Upstream {
             http,
             base: base.trim_end_matches('/').to_owned(),
