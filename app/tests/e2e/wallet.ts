@@ -4,9 +4,9 @@
 // this file (Playwright's exposeBinding); here a viem local account signs
 // transactions and typed data with a dev key, and everything else goes to
 // the devnode. It approves every request, as a user clicking "Confirm"
-// would, and starts on Ethereum mainnet (chain 1) without the devnode's
-// chain, so the app has to switch, and add the network, as with a real
-// wallet.
+// would, unless a test tells it the user rejects some (declineNext), and
+// starts on Ethereum mainnet (chain 1) without the devnode's chain, so the
+// app has to switch, and add the network, as with a real wallet.
 import type { Page } from "@playwright/test";
 import {
   type Hex,
@@ -34,7 +34,18 @@ export interface WalletLog {
   sentTransactions: Hex[];
   /** The user picks another network in the wallet's own menu. */
   userSwitchesTo(chainId: number): Promise<void>;
+  /**
+   * The user clicks "Reject" on the next `count` requests of `method`, after
+   * approving `after` more of them first (a batch's second transaction, say:
+   * the page sends them without pausing, so the test cannot step in between).
+   * A declined request throws EIP-1193's 4001, as MetaMask does, signs
+   * nothing and is still logged in `requests`.
+   */
+  declineNext(method: DeclinableMethod, count?: number, options?: { after?: number }): void;
 }
+
+/** What a wallet asks the user to confirm, so what the user may decline. */
+export type DeclinableMethod = "eth_sendTransaction" | "eth_signTypedData_v4";
 
 class ProviderError extends Error {
   constructor(
@@ -57,6 +68,8 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
   const known = new Set<number>([1]);
   let chainId = options.startChainId ?? 1;
   let connected = false;
+  // The user's coming answers per method, in order (true: "Reject"); past them, "Confirm".
+  const answers = new Map<string, boolean[]>();
   const log: WalletLog = {
     requests: [],
     signedTypedData: [],
@@ -65,6 +78,10 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
       known.add(id);
       chainId = id;
       await emit("chainChanged", numberToHex(id));
+    },
+    declineNext(method: DeclinableMethod, count = 1, { after = 0 } = {}) {
+      const planned = answers.get(method) ?? [];
+      answers.set(method, [...planned, ...Array<boolean>(after).fill(false), ...Array<boolean>(count).fill(true)]);
     },
   };
 
@@ -85,6 +102,8 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
 
   const handle = async (method: string, params: unknown[]): Promise<unknown> => {
     log.requests.push(method);
+    // MetaMask's code and words for "Reject": what viem turns into UserRejectedRequestError.
+    if (answers.get(method)?.shift()) throw new ProviderError(4001, "User rejected the request.");
     switch (method) {
       case "eth_requestAccounts":
         connected = true;
