@@ -7,7 +7,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLCHAIN="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$ROOT/rust-toolchain.toml")"
 # The channel the deployable wasm is built with: OpenZeppelin Stylus 0.3.0's
 # pin. With `-Z build-std` and `panic_immediate_abort` it is what brings each
-# contract under the 24 KiB compressed limit (README, "Toolchain and size").
+# contract under the 24 KiB compressed limit (docs/design.md, "Toolchain and size").
 WASM_TOOLCHAIN="nightly-2025-08-01"
 # Deployable contracts: crate name and the name its ABI files carry.
 CONTRACTS=("token-ai:TokenAI" "aat:AAT" "exchange:AATExchange")

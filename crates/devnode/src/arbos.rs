@@ -116,7 +116,7 @@ const BLOCK_CACHE_SIZE: u16 = 32;
 /// The fixed part of an activation's gas (Nitro's `activationGas`).
 pub const ACTIVATION_GAS: u64 = 1_659_168;
 /// Activation's compile gas per KiB of wasm: an estimate (Nitro charges by
-/// the measured cost of compiling), said so in the README.
+/// the measured cost of compiling), said so in docs/devnode.md.
 const COMPILE_GAS_PER_KIB: u64 = 11_000;
 /// The data fee, in wei per byte of wasm: an estimate of the order of
 /// Arbitrum One's (Nitro prices it with a dynamic "data pricer").
