@@ -130,6 +130,32 @@ pub struct Market {
     server: Option<JoinHandle<()>>,
 }
 
+/// Why a relay did not start; each says which part.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database {url}: {source}")]
+    Database {
+        url: String,
+        source: store::StoreError,
+    },
+    #[error("exchange {exchange} at {rpc}: {source}")]
+    Exchange {
+        exchange: Address,
+        rpc: String,
+        source: aat_client::ClientError,
+    },
+    #[error("listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("following {rpc}: {source}")]
+    Follow {
+        rpc: String,
+        source: follow::FollowError,
+    },
+}
+
 impl Market {
     /// Opens the database, reads the exchange, catches up with the chain,
     /// and serves.
@@ -138,17 +164,28 @@ impl Market {
     ///
     /// The database or the chain cannot be reached, or the address cannot
     /// be bound; each says which.
-    pub async fn start(config: Config) -> Result<Market, String> {
+    pub async fn start(config: Config) -> Result<Market, StartError> {
         let store = Store::open(&config.database)
             .await
-            .map_err(|e| format!("database {}: {e}", config.database))?;
+            .map_err(|source| StartError::Database {
+                url: config.database.clone(),
+                source,
+            })?;
         let chain = Chain::connect(&config.rpc, config.exchange)
             .await
-            .map_err(|e| format!("exchange {} at {}: {e}", config.exchange, config.rpc))?;
+            .map_err(|source| StartError::Exchange {
+                exchange: config.exchange,
+                rpc: config.rpc.clone(),
+                source,
+            })?;
+        let listen = |source| StartError::Listen {
+            addr: config.listen,
+            source,
+        };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
-            .map_err(|e| format!("listen on {}: {e}", config.listen))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(listen)?;
+        let addr = listener.local_addr().map_err(listen)?;
         let app = Arc::new(App {
             chain,
             store,
@@ -158,9 +195,10 @@ impl Market {
             clock: AtomicU64::new(0),
             sorted: std::sync::Mutex::default(),
         });
-        app.follow()
-            .await
-            .map_err(|e| format!("following {}: {e}", config.rpc))?;
+        app.follow().await.map_err(|source| StartError::Follow {
+            rpc: config.rpc.clone(),
+            source,
+        })?;
         let follower = {
             let app = app.clone();
             let every = config.poll.max(Duration::from_millis(10));
