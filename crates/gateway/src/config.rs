@@ -111,6 +111,29 @@ impl ModelConfig {
         }
         self.scopes.iter().map(|s| bytes16(s)).collect()
     }
+
+    /// The model's and its scopes' `bytes16` names, as `[models.NAME]`
+    /// configures them under `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Name`]: which of them is over 16 bytes.
+    pub fn names16(
+        &self,
+        name: &str,
+    ) -> Result<(FixedBytes<16>, Vec<FixedBytes<16>>), ConfigError> {
+        let refused = |field| {
+            move |source| ConfigError::Name {
+                model: name.to_owned(),
+                field,
+                source,
+            }
+        };
+        Ok((
+            self.model16().map_err(refused("aat_model"))?,
+            self.scopes16().map_err(refused("scopes"))?,
+        ))
+    }
 }
 
 /// The `aat-voucher` scheme's terms.
@@ -323,16 +346,7 @@ impl Config {
             return Err(ConfigError::NoModels);
         }
         for (name, model) in &self.models {
-            let name_error = |field| {
-                let model = name.clone();
-                move |source| ConfigError::Name {
-                    model,
-                    field,
-                    source,
-                }
-            };
-            model.model16().map_err(name_error("aat_model"))?;
-            model.scopes16().map_err(name_error("scopes"))?;
+            model.names16(name)?;
             if model.prompt_price == 0 && model.completion_price == 0 {
                 return Err(ConfigError::FreeModel(name.clone()));
             }

@@ -85,19 +85,6 @@ pub enum StartError {
     },
 }
 
-/// A model's name that does not fit (`Config::check` refuses it first).
-fn name_error(
-    model: &str,
-    field: &'static str,
-) -> impl FnOnce(aat_client::ClientError) -> config::ConfigError {
-    let model = model.to_owned();
-    move |source| config::ConfigError::Name {
-        model,
-        field,
-        source,
-    }
-}
-
 impl Gateway {
     /// Opens the ledger, connects to the chain, and starts serving, reading
     /// the chain's logs and settling.
@@ -114,12 +101,13 @@ impl Gateway {
         config.check()?;
         let mut models = BTreeMap::new();
         for (name, model) in &config.models {
+            let (model16, scopes) = model.names16(name)?;
             models.insert(
                 name.clone(),
                 Model {
                     name: name.clone(),
-                    model16: model.model16().map_err(name_error(name, "aat_model"))?,
-                    scopes: model.scopes16().map_err(name_error(name, "scopes"))?,
+                    model16,
+                    scopes,
                     config: model.clone(),
                 },
             );
