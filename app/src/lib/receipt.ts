@@ -4,7 +4,7 @@
 // the provider and the question's bound may raise what the app later signs
 // for (lib/voucherGuard.ts). Also AAT's fee, which settling burns on top.
 import { type Address, type Hex, hashTypedData, isAddressEqual, verifyTypedData } from "viem";
-import { VOUCHER_TYPES, type VoucherDomain, type VoucherPayload } from "x402-aat-voucher";
+import { RECEIPT_TYPES, VOUCHER_TYPES, type VoucherDomain, type VoucherPayload, receiptDomain } from "x402-aat-voucher";
 import { formatCredits, shortAddress } from "./units";
 
 /** What the provider signed it served and charged (the settlement's `receipt`). */
@@ -24,21 +24,7 @@ export interface UsageReceipt {
 
 export type SignedVoucher = VoucherPayload["voucher"];
 
-/** The receipt's EIP-712 type (domain "AAT usage receipt", version 1, AAT's chain and address). */
-export const RECEIPT_TYPES = {
-  UsageReceipt: [
-    { name: "holder", type: "address" },
-    { name: "provider", type: "address" },
-    { name: "id", type: "uint256" },
-    { name: "voucherDigest", type: "bytes32" },
-    { name: "requestHash", type: "bytes32" },
-    { name: "responseHash", type: "bytes32" },
-    { name: "promptTokens", type: "uint64" },
-    { name: "completionTokens", type: "uint64" },
-    { name: "units", type: "uint256" },
-    { name: "cumulativeOwed", type: "uint256" },
-  ],
-} as const;
+export { RECEIPT_TYPES } from "x402-aat-voucher";
 
 /** The EIP-712 digest of `voucher` in AAT's domain: what the wallet signed, and what AAT's hashVoucher returns. */
 export function voucherDigest(domain: VoucherDomain, voucher: SignedVoucher): Hex {
@@ -108,7 +94,7 @@ async function signedByProvider(receipt: UsageReceipt, domain: VoucherDomain, pr
   try {
     return await verifyTypedData({
       address: provider,
-      domain: { name: "AAT usage receipt", version: "1", chainId: domain.chainId, verifyingContract: domain.verifyingContract },
+      domain: receiptDomain(domain.chainId, domain.verifyingContract),
       types: RECEIPT_TYPES,
       primaryType: "UsageReceipt",
       message: {

@@ -36,7 +36,7 @@ import {
   zeroAddress,
 } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { AatVoucherScheme, type VoucherPayload } from "x402-aat-voucher";
+import { AatVoucherScheme, RECEIPT_TYPES, type VoucherPayload, receiptDomain } from "x402-aat-voucher";
 
 const abi = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../../abi/${name}.json`, import.meta.url), "utf8")) as Abi;
@@ -190,21 +190,6 @@ async function channel(holder: PrivateKeyAccount, id: bigint, target: bigint, si
   return `channel ${locked === 0n ? "opened" : "topped up"} to ${locked + amount} units`;
 }
 
-const receiptTypes = {
-  UsageReceipt: [
-    { name: "holder", type: "address" },
-    { name: "provider", type: "address" },
-    { name: "id", type: "uint256" },
-    { name: "voucherDigest", type: "bytes32" },
-    { name: "requestHash", type: "bytes32" },
-    { name: "responseHash", type: "bytes32" },
-    { name: "promptTokens", type: "uint64" },
-    { name: "completionTokens", type: "uint64" },
-    { name: "units", type: "uint256" },
-    { name: "cumulativeOwed", type: "uint256" },
-  ],
-} as const;
-
 type VoucherSettlement = {
   account: { owed: string };
   receipt: { units: string; cumulativeOwed: string; signature: Hex } & Record<string, string | number>;
@@ -221,8 +206,8 @@ async function chatByVoucher(p: ReturnType<typeof payer>, model: string, questio
   if (!settled?.success || !part) throw new Error(`PAYMENT-RESPONSE ${JSON.stringify(settled)}`);
   const r = part.receipt;
   const signer = await recoverTypedDataAddress({
-    domain: { name: "AAT usage receipt", version: "1", chainId: env.chainId, verifyingContract: env.aat },
-    types: receiptTypes,
+    domain: receiptDomain(env.chainId, env.aat),
+    types: RECEIPT_TYPES,
     primaryType: "UsageReceipt",
     message: {
       holder: r.holder as Address,

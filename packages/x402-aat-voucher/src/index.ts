@@ -57,6 +57,31 @@ export const VOUCHER_TYPES = {
   ],
 } as const;
 
+/**
+ * The usage receipt a provider signs for each paid request (a settlement's
+ * `extensions["aat-voucher"].receipt`; docs/x402-aat-voucher.md), in the
+ * domain `receiptDomain` gives.
+ */
+export const RECEIPT_TYPES = {
+  UsageReceipt: [
+    { name: "holder", type: "address" },
+    { name: "provider", type: "address" },
+    { name: "id", type: "uint256" },
+    { name: "voucherDigest", type: "bytes32" },
+    { name: "requestHash", type: "bytes32" },
+    { name: "responseHash", type: "bytes32" },
+    { name: "promptTokens", type: "uint64" },
+    { name: "completionTokens", type: "uint64" },
+    { name: "units", type: "uint256" },
+    { name: "cumulativeOwed", type: "uint256" },
+  ],
+} as const;
+
+/** A usage receipt's EIP-712 domain: "AAT usage receipt", version 1, on AAT's chain and address. */
+export function receiptDomain(chainId: number, aat: Hex) {
+  return { name: "AAT usage receipt", version: "1", chainId, verifyingContract: aat } as const;
+}
+
 /** The scheme's payload (`PaymentPayload.payload`), as the gateway parses it. */
 export interface VoucherPayload {
   voucher: {
