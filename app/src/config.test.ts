@@ -22,3 +22,16 @@ describe("config.json's id hints", () => {
     expect(parseConfig({ ...good, ids: ["0x1"] }).ids).toBeUndefined();
   });
 });
+
+describe("config.json", () => {
+  it("reads the demo's file, ignoring what it does not need", () => {
+    const config = parseConfig({ ...good, rpcUrl: "http://127.0.0.1:8547/", ids: {}, accounts: [] });
+    expect(config.rpcUrl).toBe("http://127.0.0.1:8547");
+    expect(config.chainId).toBe(412346);
+  });
+  it("names every bad field", () => {
+    expect(() => parseConfig({ ...good, aat: "0x12", chainId: "x", market: "ftp://m" })).toThrow(
+      "config.json: aat must be a 0x address; market must be an http(s) URL; chainId must be a positive integer",
+    );
+  });
+});

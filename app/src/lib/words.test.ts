@@ -1,7 +1,6 @@
 // The words people read: policies, amounts and every contract error.
 import { encodeErrorResult } from "viem";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../config";
 import { aatAbi, exchangeAbi, tokenAIAbi } from "../generated/abi";
 import { fromBytes16, toBytes16 } from "./bytes16";
 import { CONTRACT_ERRORS, GATEWAY_REFUSALS, decodeRevert, explainError } from "./errors";
@@ -75,28 +74,6 @@ describe("contract errors in words", () => {
   it("puts amounts in their units", () => {
     const words = explainError("ERC20InsufficientBalance", ["0x0000000000000000000000000000000000000001", 10n ** 18n, 3n * 10n ** 18n]);
     expect(words).toBe("Not enough TokenAI: you have 1 TAI and this needs 3 TAI.");
-  });
-});
-
-describe("config.json", () => {
-  const good = {
-    rpcUrl: "http://127.0.0.1:8547/",
-    chainId: 412346,
-    tokenAI: "0xab8e440727a38bbb180f7032ca4a8009e7b52b80",
-    aat: "0xe547a947fc6c8683c210a6a56a9de05dd87142ea",
-    exchange: "0xeff7b46049fc677f58264e0ebb19df1a39195a21",
-    gateway: "http://127.0.0.1:8080",
-    market: "http://127.0.0.1:8090",
-  };
-  it("reads the demo's file, ignoring what it does not need", () => {
-    const config = parseConfig({ ...good, ids: {}, accounts: [] });
-    expect(config.rpcUrl).toBe("http://127.0.0.1:8547");
-    expect(config.chainId).toBe(412346);
-  });
-  it("names every bad field", () => {
-    expect(() => parseConfig({ ...good, aat: "0x12", chainId: "x", market: "ftp://m" })).toThrow(
-      "config.json: aat must be a 0x address; market must be an http(s) URL; chainId must be a positive integer",
-    );
   });
 });
 
