@@ -65,6 +65,26 @@ build_app() {
   (cd "$ROOT/app" && npm run -s build >&2)
 }
 
+# start_kept_demo ENV_FILE LOG: starts `aat-demo --keep` in the background
+# on free ports (its web app too), its output in LOG, and returns once the
+# story is told and ENV_FILE holds what a client needs (--write-env); the
+# demo's pid is in DEMO_PID. Dies, showing LOG, when the demo stops first
+# or is not ready within 150 s.
+start_kept_demo() {
+  local env_file=$1 log=$2
+  "$ROOT/target/debug/aat-demo" --keep --port 0 --gateway-port 0 --app-port 0 --write-env "$env_file" \
+    --artifacts "$ARTIFACTS" >"$log" 2>&1 &
+  DEMO_PID=$!
+  for _ in $(seq 300); do
+    [ -s "$env_file" ] && return 0
+    kill -0 "$DEMO_PID" 2>/dev/null || { cat "$log" >&2; die "the demo stopped before it was ready"; }
+    sleep 0.5
+  done
+  kill "$DEMO_PID"
+  cat "$log" >&2
+  die "the demo did not get ready"
+}
+
 # Brotli-compressed size of a program's wasm (what program_code deploys,
 # without its 4-byte prefix).
 compressed_size() {
