@@ -204,8 +204,7 @@ impl Chain {
         }
     }
 
-    /// `payer`'s TokenAI balance. The first time a payer shows up, the
-    /// nonces it has used or canceled are read from the logs too.
+    /// `payer`'s TokenAI balance (followed through the logs once read).
     ///
     /// # Errors
     ///
@@ -215,35 +214,37 @@ impl Chain {
             return Ok(*b);
         }
         let balance = self.rails.token_balance(payer).await?;
-        let filter = Filter::new()
-            .address(self.rails.token)
-            .event_signature(vec![
-                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
-                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
-            ])
-            .topic1(payer.into_word())
-            .from_block(0)
-            .to_block(self.head());
-        let used: Vec<B256> = self
-            .rails
-            .provider
-            .get_logs(&filter)
-            .await?
-            .iter()
-            .filter_map(|log| log.topics().get(2).copied())
-            .collect();
-        let mut state = lock(&self.state);
-        state
-            .used_nonces
-            .extend(used.into_iter().map(|n| (payer, n)));
-        state.token_balances.entry(payer).or_insert(balance);
+        lock(&self.state)
+            .token_balances
+            .entry(payer)
+            .or_insert(balance);
         Ok(balance)
     }
 
-    /// Whether `payer`'s `nonce` is used or canceled on-chain, as far as the
-    /// logs read so far tell.
-    pub fn nonce_used(&self, payer: Address, nonce: B256) -> bool {
-        lock(&self.state).used_nonces.contains(&(payer, nonce))
+    /// Whether `payer`'s `nonce` is used or canceled on-chain. A nonce the
+    /// logs since this gateway started show used is; any other is asked of
+    /// TokenAI (`authorizationState`), since it may have been used before
+    /// the gateway started or before it ever saw this payer, and the logs
+    /// of all time are not something every node will scan.
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
+    pub async fn nonce_used(&self, payer: Address, nonce: B256) -> Result<bool, ClientError> {
+        if lock(&self.state).used_nonces.contains(&(payer, nonce)) {
+            return Ok(true);
+        }
+        let used = self
+            .rails
+            .read_token(TokenAI::authorizationStateCall {
+                authorizer: payer,
+                nonce,
+            })
+            .await?;
+        if used {
+            lock(&self.state).used_nonces.insert((payer, nonce));
+        }
+        Ok(used)
     }
 
     /// Whether `signature` over `digest` is `expected`'s, as the contracts

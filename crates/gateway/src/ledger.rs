@@ -156,11 +156,13 @@ const SCHEMA: [&str; 6] = [
 
 /// Columns added since the first schema, created on open when missing:
 /// (table, column, type; `{blob}` is the backend's bytes). The request (and
-/// the instance serving it) that reserved an `exact` nonce; a receipt's
+/// the instance serving it) that reserved an `exact` nonce, and the block
+/// the chain had reached then; a receipt's
 /// answer, kept a while ([`answers`]).
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 5] = [
     ("exact_payments", "request_id", "TEXT"),
     ("exact_payments", "instance", "TEXT"),
+    ("exact_payments", "admitted_block", "BIGINT"),
     ("receipts", "answer", "{blob}"),
     ("receipts", "stream", "BIGINT"),
 ];
@@ -206,6 +208,11 @@ pub struct ExactRow {
     pub valid_before: U256,
     pub signature: Bytes,
     pub status: ExactStatus,
+    /// A block at which the nonce was still unused, when the payment was
+    /// admitted: whatever used it since is logged after it, so the search
+    /// for how it was spent starts there rather than at genesis (which
+    /// public RPCs refuse to scan).
+    pub admitted_block: u64,
 }
 
 /// What a voucher-paid request asks of the ledger.
@@ -325,6 +332,10 @@ fn exact_of(row: &AnyRow) -> Result<ExactRow> {
         valid_before: parse(&row.try_get::<String, _>("valid_before")?)?,
         signature: parse(&row.try_get::<String, _>("signature")?)?,
         status: ExactStatus::parse(&row.try_get::<String, _>("status")?)?,
+        // Rows written before the column existed search from genesis.
+        admitted_block: row
+            .try_get::<Option<i64>, _>("admitted_block")?
+            .map_or(0, |b| u64::try_from(b).unwrap_or(0)),
     })
 }
 
@@ -1245,8 +1256,8 @@ impl Ledger {
     pub async fn reserve_exact(&self, p: &ExactRow, request_id: &str) -> Result<bool> {
         let _gate = self.gate().await;
         let inserted = sqlx::query(
-            "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at, request_id, instance)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8, $9, $10) ON CONFLICT (payer, nonce) DO NOTHING",
+            "INSERT INTO exact_payments (payer, nonce, pay_to, value, valid_after, valid_before, signature, status, created_at, request_id, instance, admitted_block)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'reserved', $8, $9, $10, $11) ON CONFLICT (payer, nonce) DO NOTHING",
         )
         .bind(key(p.payer))
         .bind(p.nonce.to_string())
@@ -1258,6 +1269,7 @@ impl Ledger {
         .bind(unix_now())
         .bind(request_id)
         .bind(&self.instance)
+        .bind(i64::try_from(p.admitted_block).unwrap_or(0))
         .execute(&self.pool)
         .await?;
         Ok(inserted.rows_affected() == 1)
@@ -1366,7 +1378,7 @@ impl Ledger {
     /// The database fails.
     pub async fn queued_exact(&self, limit: i64) -> Result<Vec<ExactRow>> {
         let rows = sqlx::query(
-            "SELECT payer, nonce, pay_to, value, valid_after, valid_before, signature, status
+            "SELECT payer, nonce, pay_to, value, valid_after, valid_before, signature, status, admitted_block
              FROM exact_payments WHERE status = 'queued' ORDER BY created_at LIMIT $1",
         )
         .bind(limit)

@@ -618,14 +618,22 @@ impl App {
                 ),
             );
         }
-        if self.chain.nonce_used(a.from, a.nonce) {
+        self.check_authorization_signature(&signed, exact, bound)
+            .await?;
+        // Read before the nonce is asked about: the nonce was unused at
+        // this block at least, so whatever uses it is logged after it.
+        let admitted_block = self.chain.head();
+        if self
+            .chain
+            .nonce_used(a.from, a.nonce)
+            .await
+            .map_err(|e| Self::chain_error(&e))?
+        {
             return refuse(
                 RefusalKind::Replayed,
                 format!("authorization {} of {} is already used", a.nonce, a.from),
             );
         }
-        self.check_authorization_signature(&signed, exact, bound)
-            .await?;
         self.refuse_unpaid_exact(a.from).await?;
         let balance = self
             .chain
@@ -655,6 +663,7 @@ impl App {
             valid_before: a.validBefore,
             signature: signed.signature.clone(),
             status: ExactStatus::Reserved,
+            admitted_block,
         };
         if !self
             .ledger

@@ -21,6 +21,7 @@ fn payment(payer: u8) -> ExactRow {
         valid_before: U256::from(u64::MAX),
         signature: Bytes::from(vec![1u8; 65]),
         status: ExactStatus::Reserved,
+        admitted_block: 7,
     }
 }
 
@@ -80,6 +81,15 @@ async fn restart_frees_what_died_and_keeps_answers(url: &str, shared: bool) {
         a.exact_outstanding(mine.payer).await.unwrap(),
         U256::from(1_000)
     );
+    // The worker reads the queued payments back as they were admitted,
+    // with the block their nonces' search starts from.
+    let mut queued = a.queued_exact(10).await.unwrap();
+    queued.sort_by_key(|p| p.nonce);
+    let queued_as = |p: &ExactRow| ExactRow {
+        status: ExactStatus::Queued,
+        ..p.clone()
+    };
+    assert_eq!(queued, vec![queued_as(&served), queued_as(&neighbour)]);
 
     // `a` restarts.
     drop(a);

@@ -14,8 +14,8 @@ use aat_client::{
     bindings::TransferWithAuthorization,
     signing::{self, SignedAuthorization},
     x402::{
-        decode_header, PaymentPayload, PaymentRequired, SettlementResponse, PAYMENT_REQUIRED,
-        PAYMENT_RESPONSE, PAYMENT_SIGNATURE,
+        decode_header, payment_header, ExactPayload, PaymentPayload, PaymentRequired,
+        SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_SIGNATURE,
     },
 };
 use alloy::{
@@ -164,6 +164,48 @@ async fn a_queued_payment_whose_nonce_the_payer_spent_first_is_unpaid_and_the_pa
         required.error
     );
     assert_eq!(served.stub.calls(), calls, "the upstream was not called");
+}
+
+/// A nonce its payer spent before the gateway started (so no log the
+/// gateway follows shows it, and the gateway has never seen this payer) is
+/// refused as used, before anything is served: before, the first
+/// payment of every payer new to the gateway was admitted without a look
+/// at its nonce, served, and could never settle.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_nonce_spent_before_the_gateway_saw_its_payer_is_refused() {
+    let world = World::new().await;
+    let agent = party(&world, "spent its nonce long ago").await;
+    world.pay_in(agent.address(), 10).await;
+    let nonce = B256::repeat_byte(0x5e);
+    spend_own_nonce(&world, &agent, nonce).await;
+
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let body = chat("served for a spent nonce?", false);
+    let required = terms(&url, &body).await;
+    let offer = required.offer("exact").unwrap();
+    let now = world.now().await;
+    let authorization = TransferWithAuthorization {
+        from: agent.address(),
+        to: offer.pay_to.parse().unwrap(),
+        value: offer.amount.parse().unwrap(),
+        validAfter: u(now - 60),
+        validBefore: u(now + 300),
+        nonce,
+    };
+    let domain = world.owner.token_domain().await.unwrap();
+    let signature = signing::sign_typed(&agent, &domain, &authorization)
+        .await
+        .unwrap();
+    let payload = ExactPayload::from(&SignedAuthorization {
+        authorization,
+        signature,
+    });
+    let (status, text, _) = send_paid(&url, &body, &payment_header(offer, &payload)).await;
+    assert_eq!(status, 402, "{text}");
+    let refused: PaymentRequired = serde_json::from_str(&text).unwrap();
+    assert!(refused.error.contains("already used"), "{}", refused.error);
+    assert_eq!(served.stub.calls(), 0, "the upstream was not called");
 }
 
 /// Settled before the response (`exact.settle_before_response`): the payer

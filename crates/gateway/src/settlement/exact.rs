@@ -172,7 +172,7 @@ impl App {
             ])
             .topic1(payment.payer.into_word())
             .topic2(payment.nonce)
-            .from_block(0);
+            .from_block(payment.admitted_block);
         let provider = &self.chain.rails.provider;
         let logs = provider
             .get_logs(&filter)
