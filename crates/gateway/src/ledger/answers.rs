@@ -16,10 +16,6 @@ use sqlx::Row;
 
 use super::{parse, unix_now, ExactStatus, Ledger, ReceiptRecord, Result};
 
-/// The partial index of the receipts that keep their answer, by age.
-pub(super) const INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS receipts_kept ON receipts (created_at) WHERE answer IS NOT NULL";
-
 /// The id of a request keyed `replay_key` ([`crate::replay::key`]): the key
 /// in hex, then what sets it apart from another request sent with the same
 /// key (all of it lowercase hex digits, which every collation orders as

@@ -10,11 +10,6 @@ use alloy::primitives::B256;
 
 use super::{Ledger, Result};
 
-/// The published vouchers' EIP-712 digests, with their deadlines.
-pub(super) const TABLE: &str = "CREATE TABLE IF NOT EXISTS published_vouchers (
-    digest TEXT PRIMARY KEY,
-    deadline BIGINT NOT NULL)";
-
 impl Ledger {
     /// Records that the vouchers with these digests and deadlines are
     /// about to be published.
