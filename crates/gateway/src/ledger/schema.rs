@@ -68,3 +68,50 @@ pub(super) async fn migrate(pool: &AnyPool, sqlite: bool) -> Result<()> {
     Migrator::new(Migrations { bytes }).await?.run(pool).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Executor;
+
+    use super::*;
+    use crate::ledger::{Ledger, SqliteSync};
+
+    /// A ledger written before migrations began (its tables there, no
+    /// `_sqlx_migrations`) is adopted as it is and brought up to date; one
+    /// opened again applies nothing twice.
+    #[tokio::test]
+    async fn a_ledger_from_before_migrations_is_adopted_and_migrated_once() {
+        let dir = std::env::temp_dir().join(format!("aat-ledger-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("old.db").display());
+        sqlx::any::install_default_drivers();
+        let old = AnyPool::connect(&url).await.unwrap();
+        old.execute(MIGRATIONS[0].2.replace("{bytes}", "BLOB").as_str())
+            .await
+            .unwrap();
+        old.execute("INSERT INTO leases (name, owner, expires_at) VALUES ('settlement', 'old', 0)")
+            .await
+            .unwrap();
+        old.close().await;
+
+        for _ in 0..2 {
+            let ledger = Ledger::open(&url, "test", SqliteSync::Full).await.unwrap();
+            let applied: Vec<i64> =
+                sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                    .fetch_all(&ledger.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(applied, [1, 2]);
+            sqlx::query("SELECT admitted_block FROM exact_payments")
+                .fetch_all(&ledger.pool)
+                .await
+                .unwrap();
+            let owner: String = sqlx::query_scalar("SELECT owner FROM leases")
+                .fetch_one(&ledger.pool)
+                .await
+                .unwrap();
+            assert_eq!(owner, "old", "what the old ledger held is kept");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
