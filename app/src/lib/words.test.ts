@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { aatAbi, exchangeAbi, tokenAIAbi } from "../generated/abi";
 import { fromBytes16, toBytes16 } from "./bytes16";
 import { CONTRACT_ERRORS, GATEWAY_REFUSALS, decodeRevert, explainError } from "./errors";
+import { RELAY_REFUSALS } from "./market";
 import { describePolicy, expiryWords } from "./policy";
 import { formatCredits, formatTokenAI, parseCredits, parseTokenAI } from "./units";
 
@@ -85,6 +86,25 @@ describe("the gateway's refusal kinds", () => {
     const labels = [...body.matchAll(/RefusalKind::\w+ => "([a-z-]+)"/g)].map((m) => m[1]).sort();
     expect(labels.length).toBeGreaterThan(20);
     expect(Object.keys(GATEWAY_REFUSALS).sort()).toEqual(labels);
+  });
+});
+
+describe("the relay's refusal labels", () => {
+  it("are all in words, and only those (crates/market/src: Refusal::label, ApiError::status_and_label)", async () => {
+    const { readFileSync } = await import("node:fs");
+    const read = (file: string) => readFileSync(new URL(`../../../crates/market/src/${file}`, import.meta.url), "utf8");
+    const chain = read("chain.rs");
+    const refusals = chain.slice(chain.indexOf("pub fn label(&self)"), chain.indexOf("impl fmt::Display for Refusal"));
+    const routes = read("routes.rs");
+    const answers = routes.slice(routes.indexOf("fn status_and_label"), routes.indexOf("impl IntoResponse for ApiError"));
+    const labels = [
+      ...new Set([
+        ...[...refusals.matchAll(/=> "([a-z_]+)"/g)].map((m) => m[1]),
+        ...[...answers.matchAll(/"([a-z_]+)"\)/g)].map((m) => m[1]),
+      ]),
+    ].sort();
+    expect(labels.length).toBeGreaterThan(15);
+    expect(Object.keys(RELAY_REFUSALS).sort()).toEqual(labels);
   });
 });
 

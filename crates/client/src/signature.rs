@@ -169,6 +169,16 @@ pub trait Accounts {
 #[derive(Clone, Debug)]
 pub struct Node<P>(pub P);
 
+/// A node as [`Accounts`] whose calls come from `caller` (their
+/// `msg.sender` and `tx.origin`), as the contract that will ask would make
+/// them: a wallet that answers only an unset caller (zero, as `eth_call`
+/// leaves it) is then asked what it will answer on-chain.
+#[derive(Clone, Debug)]
+pub struct NodeAs<P> {
+    pub node: P,
+    pub caller: Address,
+}
+
 /// The gas a call's transaction costs before its code runs: 21,000 and its
 /// calldata (EIP-2028), so that the code runs with `gas` exactly.
 #[must_use]
@@ -178,24 +188,28 @@ pub fn intrinsic_gas(data: &[u8]) -> u64 {
     })
 }
 
-/// Runs a static call through `eth_call`: a node's error answer (a revert,
-/// out of gas) is the callee refusing; a failure to get an answer is an
-/// error.
+/// Runs a static call through `eth_call`, from `caller` when one is given:
+/// a node's error answer (a revert, out of gas) is the callee refusing; a
+/// failure to get an answer is an error.
 ///
 /// # Errors
 ///
 /// The node cannot be reached.
 pub async fn eth_call<P: Provider>(
     provider: &P,
+    caller: Option<Address>,
     to: Address,
     data: Bytes,
     gas: u64,
 ) -> Result<Option<Bytes>, ClientError> {
     let gas_limit = gas.saturating_add(intrinsic_gas(&data));
-    let request = TransactionRequest::default()
+    let mut request = TransactionRequest::default()
         .to(to)
         .input(data.into())
         .gas_limit(gas_limit);
+    if let Some(caller) = caller {
+        request = request.from(caller);
+    }
     match provider.call(request).await {
         Ok(out) => Ok(Some(out)),
         Err(err) if err.as_error_resp().is_some() => Ok(None),
@@ -214,7 +228,22 @@ impl<P: Provider + Sync> Accounts for Node<P> {
         data: Bytes,
         gas: u64,
     ) -> Result<Option<Bytes>, ClientError> {
-        eth_call(&self.0, to, data, gas).await
+        eth_call(&self.0, None, to, data, gas).await
+    }
+}
+
+impl<P: Provider + Sync> Accounts for NodeAs<P> {
+    async fn has_code(&self, account: Address) -> Result<bool, ClientError> {
+        Ok(!self.node.get_code_at(account).await?.is_empty())
+    }
+
+    async fn static_call(
+        &self,
+        to: Address,
+        data: Bytes,
+        gas: u64,
+    ) -> Result<Option<Bytes>, ClientError> {
+        eth_call(&self.node, Some(self.caller), to, data, gas).await
     }
 }
 

@@ -393,6 +393,7 @@ impl Services {
             database: format!("sqlite://{}", dir.join("market.db").display()),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             poll: std::time::Duration::from_millis(100),
+            max_orders_per_maker: aat_market::DEFAULT_MAX_ORDERS_PER_MAKER,
         })
         .await
         .map_err(service("the order relay"))?;

@@ -385,6 +385,6 @@ impl Accounts for Chain {
         data: Bytes,
         gas: u64,
     ) -> Result<Option<Bytes>, ClientError> {
-        signature::eth_call(&self.rails.provider, to, data, gas).await
+        signature::eth_call(&self.rails.provider, None, to, data, gas).await
     }
 }

@@ -1,7 +1,7 @@
 //! The book: a pair's open orders best price first for a taker, and what
 //! buying an amount across them costs.
 
-use std::cmp::Ordering;
+use std::{cmp::Ordering, collections::HashMap};
 
 use alloy::primitives::{Address, U256, U512};
 
@@ -64,31 +64,51 @@ pub enum QuoteError {
     Insufficient { wanted: U256, available: U256 },
 }
 
+/// What each maker named can supply in all, across its orders: a maker's
+/// orders giving one id draw on one balance (and one allowance), so two
+/// orders each fillable alone may not both fill in one `fillBatch`.
+pub type MakerFunds = HashMap<Address, U256>;
+
 /// The legs that buy `amount` of the give side from `book` (best price
 /// first, as [`open`] sorts it) at the lowest total: each order filled as
-/// far as it can before the next is touched. Each leg pays what the
-/// exchange charges for it, `ceil(giveFill * wantAmount / giveAmount)`.
+/// far as it can before the next is touched, and no maker in `funds` drawn
+/// on beyond what it holds there. Each leg pays what the exchange charges
+/// for it, `ceil(giveFill * wantAmount / giveAmount)`.
 ///
 /// # Errors
 ///
 /// `amount` is zero, or the book cannot supply it.
-pub fn quote(book: &[StoredOrder], amount: U256) -> Result<Vec<Leg>, QuoteError> {
+pub fn quote(
+    book: &[StoredOrder],
+    amount: U256,
+    funds: &MakerFunds,
+) -> Result<Vec<Leg>, QuoteError> {
     if amount.is_zero() {
         return Err(QuoteError::ZeroAmount);
     }
     let mut legs = Vec::new();
     let mut left = amount;
+    let mut drawn: HashMap<Address, U256> = HashMap::new();
     for stored in book {
         if left.is_zero() {
             break;
         }
-        let give_fill = left.min(stored.fillable);
+        let maker = stored.order.maker;
+        let mut give_fill = left.min(stored.fillable);
+        if let Some(held) = funds.get(&maker) {
+            let used = drawn.get(&maker).copied().unwrap_or_default();
+            give_fill = give_fill.min(held.saturating_sub(used));
+        }
+        if give_fill.is_zero() {
+            continue;
+        }
         // An order whose price overflows would revert on-chain (Panic 0x11):
         // it is skipped rather than quoted.
         let Some(want_paid) = stored.order.want_paid(give_fill) else {
             continue;
         };
         left -= give_fill;
+        *drawn.entry(maker).or_default() += give_fill;
         legs.push(Leg {
             order: stored.clone(),
             give_fill,
@@ -102,6 +122,23 @@ pub fn quote(book: &[StoredOrder], amount: U256) -> Result<Vec<Leg>, QuoteError>
         });
     }
     Ok(legs)
+}
+
+/// The makers with more than one leg in `legs`, whose funds must be known
+/// for the legs to fill together.
+#[must_use]
+pub fn shared_makers(legs: &[Leg]) -> Vec<Address> {
+    let mut seen = HashMap::<Address, usize>::new();
+    for leg in legs {
+        *seen.entry(leg.order.order.maker).or_default() += 1;
+    }
+    let mut shared: Vec<Address> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(maker, _)| maker)
+        .collect();
+    shared.sort();
+    shared
 }
 
 #[cfg(test)]
@@ -159,7 +196,7 @@ mod tests {
             0,
             Address::ZERO,
         );
-        let legs = quote(&book, U256::from(5)).unwrap();
+        let legs = quote(&book, U256::from(5), &MakerFunds::new()).unwrap();
         let parts: Vec<(u8, U256, U256)> = legs
             .iter()
             .map(|l| (l.order.hash[0], l.give_fill, l.want_paid))
@@ -172,12 +209,47 @@ mod tests {
             ]
         );
         assert_eq!(
-            quote(&book, U256::from(8)),
+            quote(&book, U256::from(8), &MakerFunds::new()),
             Err(QuoteError::Insufficient {
                 wanted: U256::from(8),
                 available: U256::from(7)
             })
         );
-        assert_eq!(quote(&book, U256::ZERO), Err(QuoteError::ZeroAmount));
+        assert_eq!(
+            quote(&book, U256::ZERO, &MakerFunds::new()),
+            Err(QuoteError::ZeroAmount)
+        );
+    }
+
+    /// One maker's two orders, each fillable alone up to its 400 units,
+    /// draw on one balance of 400: a quote takes 400 from the maker in all
+    /// and the rest from the next maker; without the maker's funds it
+    /// names the maker twice, for legs that cannot fill together.
+    #[test]
+    fn a_quote_draws_on_a_makers_funds_once_across_its_orders() {
+        let mut twin = stored(1, 400, 400, 400, 1);
+        twin.hash = B256::repeat_byte(0x21);
+        let book = open(
+            vec![stored(1, 400, 400, 400, 0), twin, stored(2, 10, 20, 10, 0)],
+            0,
+            Address::ZERO,
+        );
+        let unknown = quote(&book, U256::from(401), &MakerFunds::new()).unwrap();
+        assert_eq!(shared_makers(&unknown), [Address::repeat_byte(1)]);
+        let funds = MakerFunds::from([(Address::repeat_byte(1), U256::from(400))]);
+        let legs = quote(&book, U256::from(401), &funds).unwrap();
+        let parts: Vec<(u8, U256)> = legs
+            .iter()
+            .map(|l| (l.order.hash[0], l.give_fill))
+            .collect();
+        assert_eq!(parts, [(1, U256::from(400)), (2, U256::from(1))]);
+        assert!(shared_makers(&legs).is_empty());
+        assert_eq!(
+            quote(&book, U256::from(411), &funds),
+            Err(QuoteError::Insufficient {
+                wanted: U256::from(411),
+                available: U256::from(410)
+            })
+        );
     }
 }

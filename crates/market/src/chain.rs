@@ -37,6 +37,12 @@ pub enum Refusal {
     NonceTooLow { nonce: u64, min_nonce: u64 },
     /// Nothing of it remains to fill.
     FullyFilled,
+    /// The AAT id it gives or wants was never minted: nobody holds any, so
+    /// nothing can fill (post it again once the id exists).
+    UnknownCredits { id: U256 },
+    /// Its maker already has as many open orders as the relay holds for
+    /// one maker.
+    TooManyOrders { maker: Address, limit: usize },
     /// The AAT it gives or wants has expired: AAT moves none of it.
     CreditsExpired { id: U256, expiration: u64 },
     /// The AAT it gives or wants is not tradable and neither side is its
@@ -66,6 +72,8 @@ impl Refusal {
             Refusal::Cancelled => "cancelled",
             Refusal::NonceTooLow { .. } => "nonce_too_low",
             Refusal::FullyFilled => "fully_filled",
+            Refusal::UnknownCredits { .. } => "unknown_credits",
+            Refusal::TooManyOrders { .. } => "too_many_orders",
             Refusal::CreditsExpired { .. } => "credits_expired",
             Refusal::NotTradable { .. } => "not_tradable",
             Refusal::Paused { .. } => "paused",
@@ -103,6 +111,14 @@ impl fmt::Display for Refusal {
             Refusal::Paused { contract } => write!(
                 f,
                 "{contract} is paused: no order fills until its owner unpauses it; post again then"
+            ),
+            Refusal::UnknownCredits { id } => write!(
+                f,
+                "AAT id {id} was never minted: nobody holds any, so nothing can fill; post the order once the id exists"
+            ),
+            Refusal::TooManyOrders { maker, limit } => write!(
+                f,
+                "{maker} already has {limit} open orders here, the most one maker may; cancel some or let them fill first"
             ),
             Refusal::CreditsExpired { id, expiration } => write!(
                 f,
@@ -212,14 +228,7 @@ impl Chain {
             return refuse(Refusal::InvalidOrder);
         }
         let hash = order.hash(&self.domain);
-        let verdict = signature::verify(
-            &signature::Node(self.provider().clone()),
-            Expected::Account(order.maker),
-            hash,
-            sig,
-        )
-        .await?;
-        if !verdict.is_valid() {
+        if !self.signed_by_maker(order, hash, sig).await? {
             return refuse(Refusal::BadSignature { maker: order.maker });
         }
         let (_, now) = self.head().await?;
@@ -244,8 +253,11 @@ impl Chain {
         }
         let mut void_at = order.expiry;
         for id in [order.giveId, order.wantId] {
-            let Some(policy) = self.credits_policy(id).await? else {
+            if id == TOKEN_AI {
                 continue;
+            }
+            let Some(policy) = self.credits_policy(id).await? else {
+                return refuse(Refusal::UnknownCredits { id });
             };
             if policy.expiration != 0 && now >= policy.expiration {
                 let expiration = policy.expiration;
@@ -268,7 +280,7 @@ impl Chain {
         if fillable.remaining.is_zero() {
             return refuse(Refusal::FullyFilled);
         }
-        let (balance, allowed) = self.funds(order).await?;
+        let (balance, allowed) = self.funds(order.maker, order.giveId).await?;
         if balance.is_zero() {
             return refuse(Refusal::NoBalance { id: order.giveId });
         }
@@ -278,12 +290,33 @@ impl Chain {
         Ok((hash, fillable, void_at))
     }
 
-    /// The policy of the AAT `id` (`None`: TokenAI, or an id not minted
-    /// yet, whose policy is unknown).
+    /// Whether `sig` is `order`'s maker's signature over `hash`, as the
+    /// exchange decides it: ECDSA locally; a maker with code asked by
+    /// ERC-1271 with the exchange as the caller, as a fill asks it (a wallet
+    /// that says yes only to an unset caller is asked what it will answer
+    /// on-chain).
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn signed_by_maker(
+        &self,
+        order: &Order,
+        hash: B256,
+        sig: &Bytes,
+    ) -> Result<bool, ClientError> {
+        let as_exchange = signature::NodeAs {
+            node: self.provider().clone(),
+            caller: self.exchange.address,
+        };
+        let verdict =
+            signature::verify(&as_exchange, Expected::Account(order.maker), hash, sig).await?;
+        Ok(verdict.is_valid())
+    }
+
+    /// The policy of the AAT `id` (`None`: an id never minted, which has
+    /// none).
     async fn credits_policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
-        if id == TOKEN_AI {
-            return Ok(None);
-        }
         match self.rails.policy(id).await {
             Ok(policy) => Ok(Some(policy)),
             Err(err) if err.spec().is_some_and(is::<AAT::UnknownToken>) => Ok(None),
@@ -321,38 +354,39 @@ impl Chain {
                 now: U256::ZERO,
             });
         }
-        let (balance, allowed) = self.funds(order).await?;
+        let (balance, allowed) = self.funds(order.maker, order.giveId).await?;
         Ok(Fillable {
             remaining,
             now: remaining.min(balance).min(allowed),
         })
     }
 
-    /// The maker's balance of what it gives, and how much of it the
-    /// exchange may move (all of it when approved for its AAT, none when
-    /// not; its allowance for TokenAI).
-    async fn funds(&self, order: &Order) -> Result<(U256, U256), ClientError> {
-        let maker = order.maker;
+    /// `maker`'s balance of `give` (an AAT id, or TokenAI), and how much of
+    /// it the exchange may move (all of it when approved for its AAT, none
+    /// when not; its allowance for TokenAI). All of a maker's orders giving
+    /// `give` draw on these together.
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn funds(&self, maker: Address, give: U256) -> Result<(U256, U256), ClientError> {
         let exchange = self.exchange.address;
-        if order.giveId == TOKEN_AI {
-            let balance = self.rails.token_balance(maker).await?;
-            let allowance = self
-                .rails
-                .read_token(TokenAI::allowanceCall {
+        if give == TOKEN_AI {
+            return tokio::try_join!(
+                self.rails.token_balance(maker),
+                self.rails.read_token(TokenAI::allowanceCall {
                     owner: maker,
                     spender: exchange,
-                })
-                .await?;
-            return Ok((balance, allowance));
+                }),
+            );
         }
-        let balance = self.rails.balance(maker, order.giveId).await?;
-        let approved = self
-            .rails
-            .read_aat(AAT::isApprovedForAllCall {
+        let (balance, approved) = tokio::try_join!(
+            self.rails.balance(maker, give),
+            self.rails.read_aat(AAT::isApprovedForAllCall {
                 account: maker,
                 operator: exchange,
-            })
-            .await?;
+            }),
+        )?;
         Ok((balance, if approved { U256::MAX } else { U256::ZERO }))
     }
 }

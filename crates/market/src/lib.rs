@@ -42,7 +42,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// How often the chain's logs are read.
     pub poll: Duration,
+    /// The most orders one maker may have held at once ([`DEFAULT_MAX_ORDERS_PER_MAKER`]
+    /// in the binary): each is re-read when its maker's funds change, and
+    /// the book is no place for an unbounded number of one maker's orders.
+    pub max_orders_per_maker: usize,
 }
+
+/// [`Config::max_orders_per_maker`] unless configured.
+pub const DEFAULT_MAX_ORDERS_PER_MAKER: usize = 200;
 
 /// Everything a request and the follower share.
 pub struct App {
@@ -54,6 +61,8 @@ pub struct App {
     /// Held while an order is added and while logs are applied, so that
     /// an order is never added between a range's reads and its cursor.
     pub book: tokio::sync::Mutex<()>,
+    /// [`Config::max_orders_per_maker`].
+    pub max_orders_per_maker: usize,
     /// The chain's time at the last poll (what "expired" is judged by).
     clock: AtomicU64,
     /// Each pair's orders, best price first, as read at a count of the
@@ -192,6 +201,7 @@ impl Market {
             metrics: Metrics::new(),
             events: Events::default(),
             book: tokio::sync::Mutex::new(()),
+            max_orders_per_maker: config.max_orders_per_maker,
             clock: AtomicU64::new(0),
             sorted: std::sync::Mutex::default(),
         });

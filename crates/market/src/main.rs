@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
-use aat_market::{Config, Market};
+use aat_market::{Config, Market, DEFAULT_MAX_ORDERS_PER_MAKER};
 use alloy::primitives::Address;
 use clap::Parser;
 
@@ -31,6 +31,10 @@ struct Args {
     /// Milliseconds between reads of the chain's logs.
     #[arg(long, env = "AAT_MARKET_POLL_MS", default_value_t = 1000)]
     poll_ms: u64,
+    /// The most orders one maker may have held at once (a market maker with
+    /// a larger ladder raises it).
+    #[arg(long, env = "AAT_MARKET_MAX_ORDERS_PER_MAKER", default_value_t = DEFAULT_MAX_ORDERS_PER_MAKER)]
+    max_orders_per_maker: usize,
     /// Log lines as JSON.
     #[arg(long)]
     json_logs: bool,
@@ -55,6 +59,7 @@ async fn main() -> ExitCode {
         database: args.database,
         listen: args.listen,
         poll: Duration::from_millis(args.poll_ms),
+        max_orders_per_maker: args.max_orders_per_maker,
     };
     let market = match Market::start(config).await {
         Ok(market) => market,

@@ -160,7 +160,10 @@ async fn post_order(
     let Json(posted) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let order = Order::from(&posted.order);
     let followed_before = app.store.followed().await?;
-    let check = app.chain.check(&order, &posted.signature).await;
+    let check = match too_many_orders(&app, &order).await? {
+        Some(refusal) => Err(CheckError::Refused(refusal)),
+        None => app.chain.check(&order, &posted.signature).await,
+    };
     if let Err(CheckError::Refused(refusal)) = &check {
         app.metrics
             .refused
@@ -193,6 +196,26 @@ async fn post_order(
     let kept = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
     app.events.publish(BookEvent::held(&kept, true));
     Ok((StatusCode::CREATED, Json(held(&kept))))
+}
+
+/// [`Refusal::TooManyOrders`] when `order` is new and its maker already
+/// has as many orders held as one maker may (an order already held is
+/// answered as held, whatever the count).
+async fn too_many_orders(app: &App, order: &Order) -> ApiResult<Option<Refusal>> {
+    let limit = app.max_orders_per_maker;
+    if app.store.count_of_maker(order.maker).await? < limit
+        || app
+            .store
+            .get(order.hash(&app.chain.domain))
+            .await?
+            .is_some()
+    {
+        return Ok(None);
+    }
+    Ok(Some(Refusal::TooManyOrders {
+        maker: order.maker,
+        limit,
+    }))
 }
 
 async fn order_by_hash(
@@ -322,7 +345,12 @@ async fn quote(
     if let Some(contract) = app.chain.paused().await? {
         return Err(ApiError::Paused(contract));
     }
-    let legs = book::quote(&open_book(&app, &pair).await?, amount)?;
+    let legs = loop {
+        let legs = fundable_quote(&app, &open_book(&app, &pair).await?, &pair, amount).await?;
+        if !drop_unsigned(&app, &legs).await? {
+            break legs;
+        }
+    };
     let want_total = legs
         .iter()
         .fold(U256::ZERO, |sum, leg| sum.saturating_add(leg.want_paid));
@@ -342,6 +370,65 @@ async fn quote(
             })
             .collect(),
     }))
+}
+
+/// The legs that buy `amount` from `book` and can all fill together: a
+/// maker with more than one leg has its funds read, so that its orders are
+/// not counted on for more than it holds (each is fillable alone, but they
+/// draw on one balance), and the quote is made again until every such
+/// maker's funds are known.
+async fn fundable_quote(
+    app: &App,
+    book: &[StoredOrder],
+    pair: &Pair,
+    amount: U256,
+) -> ApiResult<Vec<book::Leg>> {
+    let mut funds = book::MakerFunds::new();
+    loop {
+        let legs = book::quote(book, amount, &funds)?;
+        let unknown: Vec<Address> = book::shared_makers(&legs)
+            .into_iter()
+            .filter(|maker| !funds.contains_key(maker))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(legs);
+        }
+        let read = futures_util::future::try_join_all(
+            unknown.iter().map(|maker| app.chain.funds(*maker, pair.give)),
+        )
+        .await?;
+        for (maker, (balance, allowed)) in unknown.into_iter().zip(read) {
+            funds.insert(maker, balance.min(allowed));
+        }
+    }
+}
+
+/// Asks again the makers with code among `legs` whether they signed their
+/// order (a key's signature stays valid; a wallet's answer may change
+/// without a log the relay follows), and forgets each order whose maker no
+/// longer says yes; whether any was forgotten.
+async fn drop_unsigned(app: &App, legs: &[book::Leg]) -> ApiResult<bool> {
+    let mut dropped = false;
+    for leg in legs {
+        let (stored, maker) = (&leg.order, leg.order.order.maker);
+        if aat_client::signature::recover(stored.hash, &stored.signature) == Some(maker)
+            || app
+                .chain
+                .signed_by_maker(&stored.order, stored.hash, &stored.signature)
+                .await?
+        {
+            continue;
+        }
+        let _book = app.book.lock().await;
+        app.store.delete(stored.hash).await?;
+        let o = &stored.order;
+        app.events
+            .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
+        app.metrics.dropped.inc();
+        tracing::info!(hash = %stored.hash, %maker, "a wallet no longer signs its order: forgotten");
+        dropped = true;
+    }
+    Ok(dropped)
 }
 
 /// `GET /healthz`: the database answers; how far the chain is followed.

@@ -274,6 +274,20 @@ impl Store {
             .collect()
     }
 
+    /// How many orders of `maker` are held.
+    ///
+    /// # Errors
+    ///
+    /// The database fails.
+    pub async fn count_of_maker(&self, maker: Address) -> Result<usize> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM orders WHERE maker = $1")
+            .bind(address_key(maker))
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
     /// Records what the chain now says of an order.
     ///
     /// # Errors

@@ -162,6 +162,19 @@ async fn each_refusal_answers_its_own_4xx_and_keeps_nothing() {
     world.tokens(stranger.address(), 50).await;
     expect(world.post(&bid).await, "not_approved");
 
+    // An id never minted: nobody holds it, so nothing can fill.
+    let ghost = U256::from_be_bytes([0x60; 32]);
+    let wants_a_ghost = world
+        .order(
+            &maker,
+            aat_client::Order {
+                nonce: 6,
+                ..order(maker.address(), (id, 30), (ghost, 1))
+            },
+        )
+        .await;
+    expect(world.post(&wants_a_ghost).await, "unknown_credits");
+
     let (status, answer) = world
         .post_json(&json!({"order": {"maker": "nobody"}, "signature": "0x"}))
         .await;
@@ -585,4 +598,188 @@ async fn a_page_on_another_origin_may_read_the_book_and_post() {
         .await
         .unwrap();
     assert_eq!(book.headers()["access-control-allow-origin"], "*");
+}
+
+/// One maker's two orders, each fillable alone up to all it holds, draw on
+/// one balance: a quote counts on the maker for what it holds once, and
+/// buys the rest from the next maker, so that its legs fill together in one
+/// `fillBatch` (before, it named the maker for both orders, and the batch
+/// reverted with ERC1155InsufficientBalance).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quote_counts_on_a_makers_balance_once_across_its_orders() {
+    let world = World::new().await;
+    let (twice, other, taker) = (world.trader(1), world.trader(2), world.trader(3));
+    let id = world.credits("twice", twice.address(), 30).await;
+    world.credits("twice", other.address(), 10).await;
+    world.approve(&twice, 0).await;
+    world.approve(&other, 0).await;
+    world.tokens(taker.address(), 1_000).await;
+    world.approve(&taker, 1_000).await;
+    let first = world
+        .order(&twice, order(twice.address(), (id, 30), (TOKEN_AI, 30)))
+        .await;
+    let second = world
+        .order(
+            &twice,
+            aat_client::Order {
+                nonce: 1,
+                ..order(twice.address(), (id, 30), (TOKEN_AI, 30))
+            },
+        )
+        .await;
+    let dearer = world
+        .order(&other, order(other.address(), (id, 10), (TOKEN_AI, 20)))
+        .await;
+    for signed in [&first, &second, &dearer] {
+        let (status, held) = world.post(signed).await;
+        assert_eq!(status, 201, "{held}");
+    }
+
+    let (status, quote) = world
+        .get(&format!("/quote?give={id}&want=0&amount=31"))
+        .await;
+    assert_eq!(status, 200, "{quote}");
+    let legs: Vec<(String, String)> = quote["legs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|leg| {
+            (
+                leg["order"]["maker"].as_str().unwrap().to_lowercase(),
+                leg["giveFill"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let maker = |key: &alloy::signers::local::PrivateKeySigner| format!("{:#x}", key.address());
+    assert_eq!(
+        legs,
+        [(maker(&twice), "30".into()), (maker(&other), "1".into())]
+    );
+    assert_eq!(quote["wantTotal"], "32", "30 at 1, then 1 at 2");
+
+    let signed = [(first, 30u64), (dearer, 1)].map(|(s, fill)| (s, U256::from(fill)));
+    world.exchange_of(&taker).fill_batch(&signed).await.unwrap();
+    world.follow().await;
+    let (status, short) = world
+        .get(&format!("/quote?give={id}&want=0&amount=10"))
+        .await;
+    assert_eq!(
+        (status, &short["error"]),
+        (422, &json!("insufficient_liquidity")),
+        "the maker's balance is spent: its second order has nothing fillable"
+    );
+}
+
+/// A maker holds at most `max_orders_per_maker` orders at once: one more
+/// is refused (too_many_orders) and nothing is kept, an order already held
+/// is still answered as held, and a slot freed on-chain can be used again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_maker_holds_at_most_its_limit_of_orders() {
+    let world = World::with_max_orders_per_maker(2).await;
+    let maker = world.trader(1);
+    let id = world.credits("limit", maker.address(), 30).await;
+    world.approve(&maker, 0).await;
+    let nth = |nonce: u64| aat_client::Order {
+        nonce,
+        ..order(maker.address(), (id, 10), (TOKEN_AI, 10))
+    };
+    let mut held = Vec::new();
+    for nonce in 0..2 {
+        let signed = world.order(&maker, nth(nonce)).await;
+        let (status, answer) = world.post(&signed).await;
+        assert_eq!(status, 201, "{answer}");
+        held.push(signed);
+    }
+    let third = world.order(&maker, nth(2)).await;
+    let (status, refused) = world.post(&third).await;
+    assert_eq!(
+        (status, &refused["error"]),
+        (422, &json!("too_many_orders"))
+    );
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 open orders"),
+        "{refused}"
+    );
+    assert_eq!(world.held().await, 2);
+    let (status, _) = world.post(&held[0]).await;
+    assert_eq!(status, 200, "an order already held is answered as held");
+
+    world
+        .exchange_of(&maker)
+        .cancel(std::slice::from_ref(&held[0].order))
+        .await
+        .unwrap();
+    world.follow().await;
+    let (status, answer) = world.post(&third).await;
+    assert_eq!(status, 201, "{answer}");
+}
+
+/// The wallet that signs only for an unset caller: `isValidSignature`
+/// answers the magic value when `tx.origin` is zero (as a bare `eth_call`
+/// leaves it) and reverts otherwise, so every fill of its order reverts.
+///
+/// ```text
+/// 32 15 6009 57      ORIGIN ISZERO PUSH1 9 JUMPI
+/// 6000 80 fd         REVERT(0, 0)
+/// 5b 631626ba7e 60e0 1b 6000 52 6020 6000 f3
+///                    JUMPDEST; RETURN the magic value as a word
+/// ```
+const ORIGIN_ZERO_WALLET: &str = "3215600957600080fd5b631626ba7e60e01b60005260206000f3";
+
+/// A wallet's order is checked as the exchange will ask it, with the
+/// exchange as the caller: a wallet that says yes only to an unset caller
+/// is refused (before, its order was kept and every fill reverted). And a
+/// wallet that stops saying yes, which no log tells, is asked again when a
+/// quote would name its order: the order is forgotten, not quoted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wallet_maker_is_asked_as_the_exchange_asks_it_and_again_before_a_quote() {
+    let world = World::new().await;
+    let owner_of_wallet = world.trader(2);
+    let wallet = owner_of_wallet.address();
+    let id = world.credits("two-faced", wallet, 10).await;
+    world.approve(&owner_of_wallet, 0).await;
+    let provider = &world.owner.provider;
+    let set_code = |code: &str| {
+        let code = alloy::primitives::Bytes::from(alloy::hex::decode(code).unwrap());
+        async move {
+            provider
+                .raw_request::<_, ()>("anvil_setCode".into(), (wallet, code))
+                .await
+                .unwrap();
+        }
+    };
+    set_code(ORIGIN_ZERO_WALLET).await;
+    let ask = SignedOrder {
+        order: order(wallet, (id, 10), (TOKEN_AI, 20)),
+        signature: vec![0u8].into(),
+    };
+    let (status, refused) = world.post(&ask).await;
+    assert_eq!(
+        (status, &refused["error"]),
+        (422, &json!("bad_signature")),
+        "{refused}"
+    );
+
+    // An echo wallet says yes to anyone; then it stops (its code reverts).
+    world.make_echo_wallet(wallet).await;
+    let honest = SignedOrder {
+        signature: magic_word().into(),
+        ..ask
+    };
+    let (status, kept) = world.post(&honest).await;
+    assert_eq!(status, 201, "{kept}");
+    set_code("60006000fd").await;
+    let (status, quote) = world
+        .get(&format!("/quote?give={id}&want=0&amount=1"))
+        .await;
+    assert_eq!(
+        (status, &quote["error"]),
+        (422, &json!("insufficient_liquidity")),
+        "{quote}"
+    );
+    let (status, _) = world.get(&format!("/orders/{}", hash_of(&kept))).await;
+    assert_eq!(status, 404, "the order is forgotten");
 }

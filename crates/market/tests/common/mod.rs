@@ -36,10 +36,18 @@ pub struct World {
     pub market: Market,
     pub database: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The relay's most orders per maker.
+    pub max_orders_per_maker: usize,
 }
 
 impl World {
+    /// A world whose relay holds up to 2,000 orders per maker (the bench
+    /// posts 1,250 each).
     pub async fn new() -> World {
+        World::with_max_orders_per_maker(2_000).await
+    }
+
+    pub async fn with_max_orders_per_maker(max_orders_per_maker: usize) -> World {
         let node = Node::start(NodeConfig {
             port: 0,
             ..NodeConfig::default()
@@ -65,7 +73,7 @@ impl World {
         let minter = owner_key.address();
         owner.set_minter_of_both(minter).await.unwrap();
         let database = tempfile::tempdir().unwrap();
-        let market = start_market(&node, exchange.address, &database).await;
+        let market = start_market(&node, exchange.address, &database, max_orders_per_maker).await;
         World {
             node,
             owner,
@@ -74,12 +82,19 @@ impl World {
             market,
             database,
             http: reqwest::Client::new(),
+            max_orders_per_maker,
         }
     }
 
     /// Stops the relay and starts another over the same database.
     pub async fn restart_market(&mut self) {
-        let market = start_market(&self.node, self.exchange, &self.database).await;
+        let market = start_market(
+            &self.node,
+            self.exchange,
+            &self.database,
+            self.max_orders_per_maker,
+        )
+        .await;
         std::mem::replace(&mut self.market, market).stop().await;
     }
 
@@ -237,7 +252,12 @@ impl World {
     }
 }
 
-async fn start_market(node: &Node, exchange: Address, database: &tempfile::TempDir) -> Market {
+async fn start_market(
+    node: &Node,
+    exchange: Address,
+    database: &tempfile::TempDir,
+    max_orders_per_maker: usize,
+) -> Market {
     Market::start(Config {
         rpc: node.url(),
         exchange,
@@ -246,6 +266,7 @@ async fn start_market(node: &Node, exchange: Address, database: &tempfile::TempD
         // The tests apply the chain's logs themselves (`World::follow`),
         // so that what they read is what they caused, not a race.
         poll: Duration::from_secs(3600),
+        max_orders_per_maker,
     })
     .await
     .unwrap()
