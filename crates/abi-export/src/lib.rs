@@ -162,7 +162,10 @@ fn name_structs(params: &mut [Param], structs: &[Struct], contract: &str) {
 /// # Errors
 ///
 /// When a declaration of the interface is not valid human-readable ABI.
-pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, String> {
+pub fn json_abi(
+    generated: Generated,
+    events: &[Event],
+) -> Result<JsonAbi, alloy_json_abi::parser::Error> {
     let interface = solidity_interface(generated, events);
     let constructor = constructor_signature(generated);
     let structs = structs(&interface);
@@ -177,8 +180,7 @@ pub fn json_abi(generated: Generated, events: &[Event]) -> Result<JsonAbi, Strin
         .map(|line| expand_structs(line.trim_end_matches(';'), &structs))
         .chain((!constructor.is_empty()).then_some(constructor));
     let declarations: Vec<String> = declarations.collect();
-    let mut abi =
-        JsonAbi::parse(declarations.iter().map(String::as_str)).map_err(|err| err.to_string())?;
+    let mut abi = JsonAbi::parse(declarations.iter().map(String::as_str))?;
     let contract = interface
         .lines()
         .find_map(|line| line.trim().strip_prefix("interface "))

@@ -21,19 +21,22 @@ use crate::{
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Uint(pub U256);
 
-impl FromStr for Uint {
-    type Err = String;
+/// Text that is not a [`Uint`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a 256-bit decimal or 0x hex number")]
+pub struct NotAUint(pub String);
 
-    fn from_str(text: &str) -> Result<Self, String> {
+impl FromStr for Uint {
+    type Err = NotAUint;
+
+    fn from_str(text: &str) -> Result<Self, NotAUint> {
         let text = text.trim();
         let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
             Some(hex) if !hex.is_empty() => U256::from_str_radix(hex, 16),
-            Some(_) => return Err(format!("{text:?} is not a number")),
+            Some(_) => return Err(NotAUint(text.to_owned())),
             None => U256::from_str_radix(text, 10),
         };
-        parsed
-            .map(Uint)
-            .map_err(|_| format!("{text:?} is not a 256-bit decimal or 0x hex number"))
+        parsed.map(Uint).map_err(|_| NotAUint(text.to_owned()))
     }
 }
 
@@ -342,7 +345,11 @@ mod tests {
         assert_eq!("0xff".parse::<Uint>().unwrap(), Uint(U256::from(255)));
         assert!("0x".parse::<Uint>().is_err());
         assert!("-1".parse::<Uint>().is_err());
-        assert!("12ab".parse::<Uint>().unwrap_err().contains("12ab"));
+        assert!("12ab"
+            .parse::<Uint>()
+            .unwrap_err()
+            .to_string()
+            .contains("12ab"));
     }
 
     #[test]

@@ -174,16 +174,25 @@ pub fn encode_header<T: Serialize>(value: &T) -> String {
     STANDARD.encode(serde_json::to_vec(value).unwrap_or_default())
 }
 
+/// Why an x402 header's value does not decode.
+#[derive(Debug, thiserror::Error)]
+pub enum HeaderError {
+    #[error("not text (visible ASCII)")]
+    NotText,
+    #[error("not base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("not the expected JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// The inverse of [`encode_header`].
 ///
 /// # Errors
 ///
 /// Not base64, or not the expected JSON.
-pub fn decode_header<T: DeserializeOwned>(value: &str) -> Result<T, String> {
-    let bytes = STANDARD
-        .decode(value.trim())
-        .map_err(|e| format!("not base64: {e}"))?;
-    serde_json::from_slice(&bytes).map_err(|e| format!("not the expected JSON: {e}"))
+pub fn decode_header<T: DeserializeOwned>(value: &str) -> Result<T, HeaderError> {
+    let bytes = STANDARD.decode(value.trim())?;
+    Ok(serde_json::from_slice(&bytes)?)
 }
 
 /// A voucher as JSON (`aat-voucher`'s payload `voucher`).
@@ -550,7 +559,10 @@ impl<S: Signer + Send + Sync> Payer<S> {
                 .headers()
                 .get(PAYMENT_REQUIRED)
                 .and_then(|v| v.to_str().ok())
-                .map(|v| decode_header::<PaymentRequired>(v).map_err(ClientError::Decode));
+                .map(|v| {
+                    decode_header::<PaymentRequired>(v)
+                        .map_err(|e| ClientError::Decode(e.to_string()))
+                });
             let required = match offered {
                 Some(required) => required?,
                 // Not an offer (a paid answer withheld): returned as it is.
@@ -754,13 +766,15 @@ mod tests {
         };
         let header = encode_header(&required);
         assert_eq!(decode_header::<PaymentRequired>(&header).unwrap(), required);
-        assert!(decode_header::<PaymentRequired>("%%%")
-            .unwrap_err()
-            .starts_with("not base64"));
+        assert!(matches!(
+            decode_header::<PaymentRequired>("%%%"),
+            Err(HeaderError::Base64(_))
+        ));
         let not_json = STANDARD.encode(b"[1,2]");
-        assert!(decode_header::<PaymentRequired>(&not_json)
-            .unwrap_err()
-            .starts_with("not the expected JSON"));
+        assert!(matches!(
+            decode_header::<PaymentRequired>(&not_json),
+            Err(HeaderError::Json(_))
+        ));
         // The field names are x402's.
         let json = serde_json::to_value(&required).unwrap();
         assert!(json.get("x402Version").is_some() && json.get("accepts").is_some());

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     arbos,
     error::RpcError,
-    genesis,
+    genesis::{self, GenesisError},
     stylus::{evm, Arbitrum, Db, DevContext, DevError, DevHandler, Programs},
 };
 
@@ -162,7 +162,7 @@ impl Chain {
     /// # Errors
     ///
     /// A bad mnemonic, or genesis contracts failing to deploy.
-    pub fn new(config: &ChainConfig) -> Result<Self, String> {
+    pub fn new(config: &ChainConfig) -> Result<Self, GenesisError> {
         let dev_keys = genesis::dev_keys(&config.mnemonic, config.accounts)?;
         let mut db = CacheDB::new(EmptyDB::new());
         for key in &dev_keys {
@@ -182,9 +182,10 @@ impl Chain {
         }
         let timestamp = config.genesis_time.unwrap_or_else(now);
         if timestamp > MAX_TIMESTAMP {
-            return Err(format!(
-                "genesis time {timestamp} is past the latest this chain keeps ({MAX_TIMESTAMP})"
-            ));
+            return Err(GenesisError::TimeTooLate {
+                time: timestamp,
+                max: MAX_TIMESTAMP,
+            });
         }
         let header = Header {
             number: 0,
@@ -225,7 +226,11 @@ impl Chain {
     }
 
     /// A chain restored from saved state.
-    pub fn restore(state: ChainState, config: &ChainConfig) -> Result<Self, String> {
+    ///
+    /// # Errors
+    ///
+    /// A bad mnemonic.
+    pub fn restore(state: ChainState, config: &ChainConfig) -> Result<Self, GenesisError> {
         let dev_keys = genesis::dev_keys(&config.mnemonic, config.accounts)?;
         let tx_index = state
             .txs
@@ -741,7 +746,7 @@ impl Chain {
         from: Address,
         to: TxKind,
         data: Bytes,
-    ) -> Result<ExecutionResult, String> {
+    ) -> Result<ExecutionResult, DevError> {
         let tx = TxEnv {
             caller: from,
             gas_limit: BLOCK_GAS_LIMIT,
@@ -753,7 +758,6 @@ impl Chain {
         };
         let timestamp = self.latest().header.timestamp;
         self.execute(0, timestamp, tx, true)
-            .map_err(|e| format!("{e:?}"))
     }
 
     /// Runs `tx` in block `number` at `timestamp` on the chain's state and

@@ -19,6 +19,29 @@ use alloy::sol_types::SolValue;
 
 use crate::chain::Chain;
 
+/// Why a chain cannot be made at genesis.
+#[derive(Debug, thiserror::Error)]
+pub enum GenesisError {
+    #[error("mnemonic: {0}")]
+    Mnemonic(#[from] alloy::signers::local::LocalSignerError),
+    #[error("genesis time {time} is past the latest this chain keeps ({max})")]
+    TimeTooLate { time: u64, max: u64 },
+    /// A system contract's checked-in bytes are not what they must be, or
+    /// its deployment failed or landed elsewhere (a broken build).
+    #[error("{contract}: {reason}")]
+    SystemContract {
+        contract: &'static str,
+        reason: String,
+    },
+}
+
+fn system(contract: &'static str, reason: impl ToString) -> GenesisError {
+    GenesisError::SystemContract {
+        contract,
+        reason: reason.to_string(),
+    }
+}
+
 /// The bytes as `stylus-tools` ships them (see build.rs).
 mod bytecode {
     include!(concat!(env!("OUT_DIR"), "/system.rs"));
@@ -53,10 +76,10 @@ const PERMIT2_DOMAIN_SEPARATOR_AT: usize = 6983;
 /// # Errors
 ///
 /// The template is not the one checked in.
-pub fn permit2_code(chain_id: u64) -> Result<Bytes, String> {
-    let mut code = hex_bytes(PERMIT2_TEMPLATE.trim())?.to_vec();
+pub fn permit2_code(chain_id: u64) -> Result<Bytes, GenesisError> {
+    let mut code = hex_bytes("Permit2", PERMIT2_TEMPLATE.trim())?.to_vec();
     if keccak256(&code) != PERMIT2_MAINNET_CODEHASH {
-        return Err("the Permit2 template is not mainnet's code".into());
+        return Err(system("Permit2", "the template is not mainnet's code"));
     }
     let chain = U256::from(chain_id).to_be_bytes::<32>();
     let separator = keccak256(
@@ -96,14 +119,13 @@ pub const TEST_MNEMONIC: &str = "test test test test test test test test test te
 /// # Errors
 ///
 /// A mnemonic that does not derive.
-pub fn dev_keys(mnemonic: &str, count: usize) -> Result<Vec<PrivateKeySigner>, String> {
+pub fn dev_keys(mnemonic: &str, count: usize) -> Result<Vec<PrivateKeySigner>, GenesisError> {
     (0..count)
         .map(|i| {
-            MnemonicBuilder::<English>::default()
+            Ok(MnemonicBuilder::<English>::default()
                 .phrase(mnemonic)
                 .index(i as u32)
-                .and_then(|b| b.build())
-                .map_err(|e| format!("mnemonic: {e}"))
+                .and_then(|b| b.build())?)
         })
         .collect()
 }
@@ -117,10 +139,10 @@ pub fn chain_owner(dev_keys: &[PrivateKeySigner]) -> Address {
         .unwrap_or_default()
 }
 
-fn hex_bytes(hex: &str) -> Result<Bytes, String> {
+fn hex_bytes(contract: &'static str, hex: &str) -> Result<Bytes, GenesisError> {
     hex::decode(hex)
         .map(Bytes::from)
-        .map_err(|e| format!("bad hex: {e}"))
+        .map_err(|e| system(contract, format!("bad hex: {e}")))
 }
 
 /// Deploys the CREATE2 factory and StylusDeployer.
@@ -128,32 +150,41 @@ fn hex_bytes(hex: &str) -> Result<Bytes, String> {
 /// # Errors
 ///
 /// Either deployment fails or lands away from its canonical address.
-pub fn deploy_system_contracts(chain: &mut Chain) -> Result<(), String> {
+pub fn deploy_system_contracts(chain: &mut Chain) -> Result<(), GenesisError> {
     // The factory: the keyless pre-EIP-155 transaction every chain replays.
-    let raw = hex_bytes(bytecode::CREATE2_FACTORY_RAW_TX)?;
-    let tx = TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(|e| e.to_string())?;
-    let signer = tx.recover_signer().map_err(|e| e.to_string())?;
-    chain.genesis_call(signer, TxKind::Create, tx.input().clone())?;
+    let factory = |reason: String| system("the CREATE2 factory", reason);
+    let raw = hex_bytes("the CREATE2 factory", bytecode::CREATE2_FACTORY_RAW_TX)?;
+    let tx = TxEnvelope::decode_2718(&mut raw.as_ref()).map_err(|e| factory(e.to_string()))?;
+    let signer = tx.recover_signer().map_err(|e| factory(e.to_string()))?;
+    chain
+        .genesis_call(signer, TxKind::Create, tx.input().clone())
+        .map_err(|e| factory(format!("{e:?}")))?;
     if chain.code(addresses::CREATE2_FACTORY).is_empty() {
-        return Err("the CREATE2 factory did not land at its address".into());
+        return Err(factory("it did not land at its address".into()));
     }
     // StylusDeployer: salt 0 through the factory.
+    let deployer = |reason: String| system("StylusDeployer", reason);
     let mut data = B256::ZERO.to_vec();
-    data.extend_from_slice(&hex_bytes(bytecode::STYLUS_DEPLOYER)?);
-    chain.genesis_call(
-        signer,
-        TxKind::Call(addresses::CREATE2_FACTORY),
-        data.into(),
-    )?;
+    data.extend_from_slice(&hex_bytes("StylusDeployer", bytecode::STYLUS_DEPLOYER)?);
+    chain
+        .genesis_call(
+            signer,
+            TxKind::Call(addresses::CREATE2_FACTORY),
+            data.into(),
+        )
+        .map_err(|e| deployer(format!("{e:?}")))?;
     if chain.code(addresses::STYLUS_DEPLOYER).is_empty() {
-        return Err("StylusDeployer did not land at its canonical address".into());
+        return Err(deployer("it did not land at its canonical address".into()));
     }
     // Multicall3 and Permit2, as dApps and x402 clients expect them: their
     // code placed at their addresses (their deployments used keys and
     // nonces no dev chain has).
-    let multicall3 = hex_bytes(bytecode::MULTICALL3)?;
+    let multicall3 = hex_bytes("Multicall3", bytecode::MULTICALL3)?;
     if keccak256(&multicall3) != MULTICALL3_CODEHASH {
-        return Err("alloy-provider's Multicall3 is not the deployed code".into());
+        return Err(system(
+            "Multicall3",
+            "alloy-provider's copy is not the deployed code",
+        ));
     }
     crate::anvil::set_code(chain, addresses::MULTICALL3, multicall3);
     let permit2 = permit2_code(chain.chain_id())?;

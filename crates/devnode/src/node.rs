@@ -28,6 +28,40 @@ use crate::{
 
 type Job = Box<dyn FnOnce(&mut Chain) + Send>;
 
+/// Why a node does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("{path}: {source}")]
+    ReadState {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a devnode state file: {source}")]
+    StateFormat {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path} holds chain {found}, not {expected}")]
+    StateChain {
+        path: PathBuf,
+        found: u64,
+        expected: u64,
+    },
+    #[error(transparent)]
+    Genesis(#[from] crate::genesis::GenesisError),
+    #[error("starting the chain thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the chain thread stopped")]
+    ChainStopped,
+    #[error("listening on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("registering the subscriptions: {0}")]
+    Register(#[from] jsonrpsee::core::RegisterMethodError),
+}
+
 /// Stack for the chain thread: programs calling programs nest wasm
 /// interpreters and revm frames on it.
 const CHAIN_STACK: usize = 256 * 1024 * 1024;
@@ -134,24 +168,29 @@ pub fn save_state(state: &ChainState, path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn open_chain(config: &NodeConfig) -> Result<(Chain, bool), String> {
+fn open_chain(config: &NodeConfig) -> Result<(Chain, bool), NodeError> {
     if let Some(path) = &config.state {
         if path.exists() {
-            let bytes = fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let state: ChainState = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{}: not a devnode state file: {e}", path.display()))?;
+            let bytes = fs::read(path).map_err(|source| NodeError::ReadState {
+                path: path.clone(),
+                source,
+            })?;
+            let state: ChainState =
+                serde_json::from_slice(&bytes).map_err(|source| NodeError::StateFormat {
+                    path: path.clone(),
+                    source,
+                })?;
             if state.chain_id != config.chain.chain_id {
-                return Err(format!(
-                    "{} holds chain {}, not {}",
-                    path.display(),
-                    state.chain_id,
-                    config.chain.chain_id
-                ));
+                return Err(NodeError::StateChain {
+                    path: path.clone(),
+                    found: state.chain_id,
+                    expected: config.chain.chain_id,
+                });
             }
-            return Chain::restore(state, &config.chain).map(|c| (c, true));
+            return Ok((Chain::restore(state, &config.chain)?, true));
         }
     }
-    Chain::new(&config.chain).map(|c| (c, false))
+    Ok((Chain::new(&config.chain)?, false))
 }
 
 impl Node {
@@ -160,7 +199,7 @@ impl Node {
     /// # Errors
     ///
     /// The state file cannot be read, genesis fails, or the address is taken.
-    pub async fn start(config: NodeConfig) -> Result<Node, String> {
+    pub async fn start(config: NodeConfig) -> Result<Node, NodeError> {
         let (jobs, queue) = mpsc::channel::<Job>();
         let (events, _) = tokio::sync::broadcast::channel(subscriptions::BACKLOG);
         let publish = events.clone();
@@ -209,10 +248,9 @@ impl Node {
                     }
                 }
             })
-            .map_err(|e| format!("starting the chain thread: {e}"))?;
-        let (accounts, chain_id, restored) = started
-            .await
-            .map_err(|_| "the chain thread stopped".to_string())??;
+            .map_err(NodeError::Thread)?;
+        let (accounts, chain_id, restored) =
+            started.await.map_err(|_| NodeError::ChainStopped)??;
         let handle = Handle {
             jobs,
             events,
@@ -240,8 +278,14 @@ impl Node {
             )
             .build(SocketAddr::new(config.host, config.port))
             .await
-            .map_err(|e| format!("listening on {}:{}: {e}", config.host, config.port))?;
-        let addr = server.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|source| NodeError::Listen {
+                addr: SocketAddr::new(config.host, config.port),
+                source,
+            })?;
+        let addr = server.local_addr().map_err(|source| NodeError::Listen {
+            addr: SocketAddr::new(config.host, config.port),
+            source,
+        })?;
         let mut module = rpc::module(handle.clone());
         subscriptions::register(&mut module)?;
         let server = server.start(module);

@@ -10,18 +10,32 @@ pub fn is_program(code: &[u8]) -> bool {
     code.len() > 4 && code[..3] == PREFIX[..3]
 }
 
+/// Why an account's code is not a program this chain runs.
+#[derive(Debug, thiserror::Error)]
+pub enum ProgramError {
+    #[error("not a Stylus program")]
+    NotAProgram,
+    /// Nitro's built-in dictionary is not shipped here.
+    #[error("dictionary {0} is not supported")]
+    Dictionary(u8),
+    #[error(transparent)]
+    Wasm(#[from] stylus_host::CheckError),
+    #[error(transparent)]
+    Load(#[from] stylus_host::LoadError),
+}
+
 /// The wasm of a deployed program.
 ///
 /// # Errors
 ///
 /// A dictionary other than none (Nitro's built-in one is not shipped here),
 /// a fragmented program, or corrupt brotli.
-pub fn decompress(code: &[u8]) -> Result<Vec<u8>, String> {
+pub fn decompress(code: &[u8]) -> Result<Vec<u8>, ProgramError> {
     if !is_program(code) {
-        return Err("not a Stylus program".into());
+        return Err(ProgramError::NotAProgram);
     }
     if code[3] != 0 {
-        return Err(format!("dictionary {} is not supported", code[3]));
+        return Err(ProgramError::Dictionary(code[3]));
     }
-    stylus_host::decompress(&code[4..]).map_err(|e| e.to_string())
+    Ok(stylus_host::decompress(&code[4..])?)
 }

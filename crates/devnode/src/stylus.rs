@@ -88,12 +88,16 @@ impl Programs {
     }
 
     /// The compiled module for `code` (a deployed program), cached by hash.
-    pub fn module(&self, hash: B256, code: &[u8]) -> Result<stylus_host::Module, String> {
+    pub fn module(
+        &self,
+        hash: B256,
+        code: &[u8],
+    ) -> Result<stylus_host::Module, program::ProgramError> {
         if let Some(module) = self.modules.borrow().get(&hash) {
             return Ok(module.clone());
         }
         let wasm = program::decompress(code)?;
-        let module = self.runtime.load(&wasm).map_err(|e| e.to_string())?;
+        let module = self.runtime.load(&wasm)?;
         self.modules.borrow_mut().insert(hash, module.clone());
         Ok(module)
     }

@@ -128,7 +128,9 @@ fn kind(params: &jsonrpsee::types::Params<'_>) -> Result<Kind, RpcError> {
 /// # Errors
 ///
 /// The names are already registered.
-pub fn register(module: &mut RpcModule<Handle>) -> Result<(), String> {
+pub fn register(
+    module: &mut RpcModule<Handle>,
+) -> Result<(), jsonrpsee::core::RegisterMethodError> {
     module
         .register_subscription(
             "eth_subscribe",
@@ -137,7 +139,6 @@ pub fn register(module: &mut RpcModule<Handle>) -> Result<(), String> {
             |params, pending, handle, _| async move { serve(&params, pending, &handle).await },
         )
         .map(|_| ())
-        .map_err(|e| e.to_string())
 }
 
 async fn serve(

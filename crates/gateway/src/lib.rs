@@ -196,8 +196,8 @@ impl Gateway {
     /// # Errors
     ///
     /// A settlement transaction failed.
-    pub async fn settle_now(&self) -> Result<Report, String> {
-        self.app.chain.poll().await.map_err(|e| e.to_string())?;
+    pub async fn settle_now(&self) -> Result<Report, settlement::SettleError> {
+        self.app.chain.poll().await?;
         self.app.settle_round(true).await
     }
 

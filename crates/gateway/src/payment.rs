@@ -78,14 +78,18 @@ impl Model {
     /// # Errors
     ///
     /// The cost does not fit the ledger's units.
-    pub fn bound(&self, body_len: usize, max_tokens: u64, stream: bool) -> Result<Bound, String> {
+    pub fn bound(
+        &self,
+        body_len: usize,
+        max_tokens: u64,
+        stream: bool,
+    ) -> Result<Bound, CostTooLarge> {
         let prompt_tokens = u64::try_from(body_len)
             .unwrap_or(u64::MAX)
             .saturating_add(64);
         let cost = u128::from(prompt_tokens) * u128::from(self.config.prompt_price)
             + u128::from(max_tokens) * u128::from(self.config.completion_price);
-        let max_cost = i64::try_from(cost)
-            .map_err(|_| "the request's maximum cost is too large".to_owned())?;
+        let max_cost = i64::try_from(cost).map_err(|_| CostTooLarge)?;
         Ok(Bound {
             prompt_tokens,
             max_tokens,
@@ -94,6 +98,11 @@ impl Model {
         })
     }
 }
+
+/// A request whose maximum cost does not fit the ledger's units (2^63).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the request's maximum cost is too large")]
+pub struct CostTooLarge;
 
 /// Why a payment was refused: the 402's kind, and the metrics' label
 /// (`Display`, kebab-case as it always was).

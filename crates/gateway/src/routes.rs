@@ -8,8 +8,8 @@
 use std::{sync::Arc, time::Instant};
 
 use aat_client::x402::{
-    self, decode_header, encode_header, PaymentPayload, PaymentRequired, Resource, Scheme,
-    SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
+    self, decode_header, encode_header, HeaderError, PaymentPayload, PaymentRequired, Resource,
+    Scheme, SettlementResponse, PAYMENT_REQUIRED, PAYMENT_RESPONSE, PAYMENT_RESPONSE_EVENT,
     PAYMENT_SIGNATURE,
 };
 use alloy::primitives::Address;
@@ -197,7 +197,13 @@ async fn serve_paid(
     }
     let bound = match model.bound(body.len(), max_tokens, stream) {
         Ok(bound) => bound,
-        Err(reason) => return error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
+        Err(reason) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                &reason.to_string(),
+            )
+        }
     };
     let resource = Resource {
         url: resource_url(app, headers, route),
@@ -224,7 +230,7 @@ async fn serve_paid(
     };
     let payment: PaymentPayload = match header
         .to_str()
-        .map_err(|e| e.to_string())
+        .map_err(|_| HeaderError::NotText)
         .and_then(decode_header)
     {
         Ok(p) => p,
@@ -580,8 +586,8 @@ async fn vouchers(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     let payment: Result<PaymentPayload, String> = headers
         .get(PAYMENT_SIGNATURE)
         .ok_or_else(|| "PAYMENT-SIGNATURE header is required".to_owned())
-        .and_then(|h| h.to_str().map_err(|e| e.to_string()))
-        .and_then(decode_header);
+        .and_then(|h| h.to_str().map_err(|_| HeaderError::NotText.to_string()))
+        .and_then(|h| decode_header(h).map_err(|e| e.to_string()));
     let response = match payment {
         Err(reason) => error(StatusCode::BAD_REQUEST, "invalid_request_error", &reason),
         Ok(payment) => match app.record_voucher(&payment).await {

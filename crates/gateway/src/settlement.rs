@@ -38,12 +38,33 @@ pub use exact::ExactOutcome;
 use split::Fault;
 
 use crate::{
-    ledger::{AccountRow, ExactStatus},
+    ledger::{AccountRow, ExactStatus, LedgerError},
     App,
 };
 
 /// How often the worker frees stale reservations and forgets old answers.
 const HOUSEKEEPING: Duration = Duration::from_secs(10);
+
+/// Why a settlement round, or an `exact` payment settled on the request
+/// path, stopped short (what settled before stays recorded).
+#[derive(Debug, thiserror::Error)]
+pub enum SettleError {
+    #[error("the ledger: {0}")]
+    Ledger(#[from] LedgerError),
+    #[error("the chain: {0}")]
+    Chain(#[from] ClientError),
+    /// A `settleBatch` failed for a reason that is no voucher's (the node,
+    /// a pause, the fees' TokenAI mint).
+    #[error("settleBatch failed: {0}")]
+    Batch(String),
+    /// Sending or reading an `exact` payment's transaction failed: what it
+    /// was doing, and why.
+    #[error("{doing}: {source}")]
+    Exact { doing: String, source: ClientError },
+    /// A nonce is used on-chain and what used it cannot be read yet.
+    #[error("{0}")]
+    NotYetReadable(String),
+}
 
 /// What one round settled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -136,30 +157,23 @@ impl App {
     /// A settlement transaction failed for a reason that is no voucher's
     /// or payment's, or the ledger did; what settled stays recorded, and
     /// the `exact` payments are settled even when the vouchers failed.
-    pub async fn settle_round(&self, all: bool) -> Result<Report, String> {
+    pub async fn settle_round(&self, all: bool) -> Result<Report, SettleError> {
         let _settling = self.settling.lock().await;
         let mut report = Report::default();
-        let rows = self.ledger.unsettled().await.map_err(|e| e.to_string())?;
+        let rows = self.ledger.unsettled().await?;
         // Grouped by (model, scope): one settleBatch takes one of each.
         let mut groups: BTreeMap<(FixedBytes<16>, FixedBytes<16>), Vec<AccountRow>> =
             BTreeMap::new();
         for row in rows {
-            let holdings = self
-                .chain
-                .refresh(row.holder, row.id)
-                .await
-                .map_err(|e| e.to_string())?;
+            let holdings = self.chain.refresh(row.holder, row.id).await?;
             let settled = i64::try_from(holdings.settled).unwrap_or(i64::MAX);
             if settled > row.settled {
-                self.ledger
-                    .set_settled(row.holder, row.id, settled)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                self.ledger.set_settled(row.holder, row.id, settled).await?;
             }
             if row.voucher_amount <= settled {
                 continue;
             }
-            let Some(policy) = self.chain.policy(row.id).await.map_err(|e| e.to_string())? else {
+            let Some(policy) = self.chain.policy(row.id).await? else {
                 continue;
             };
             if !(all || self.due(&row, holdings.channel_expires, policy.expiration)) {
@@ -184,7 +198,7 @@ impl App {
         &self,
         groups: BTreeMap<(FixedBytes<16>, FixedBytes<16>), Vec<AccountRow>>,
         report: &mut Report,
-    ) -> Result<(), String> {
+    ) -> Result<(), SettleError> {
         for ((model, scope), rows) in groups {
             for batch in rows.chunks(self.config.settlement.batch_size.max(1)) {
                 let split = split::split(batch, |rows| self.send_batch(rows, model, scope)).await;
@@ -197,8 +211,7 @@ impl App {
                     tracing::warn!(holder = %row.holder, id = %row.id, %reason, "voucher set aside");
                     self.ledger
                         .set_rejected(row.holder, row.id, row.voucher_amount, &reason)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                        .await?;
                     report.vouchers_rejected += 1;
                     self.metrics
                         .settlements
@@ -206,7 +219,7 @@ impl App {
                         .inc();
                 }
                 if let Some(reason) = split.stopped {
-                    return Err(format!("settleBatch failed: {reason}"));
+                    return Err(SettleError::Batch(reason));
                 }
             }
         }
@@ -270,7 +283,7 @@ impl App {
         batch: &[AccountRow],
         outcome: &Settlement,
         report: &mut Report,
-    ) -> Result<(), String> {
+    ) -> Result<(), SettleError> {
         report.transactions += 1;
         report.hashes.push(outcome.receipt.transaction_hash);
         report.gas = report.gas.saturating_add(outcome.receipt.gas_used);
@@ -279,8 +292,7 @@ impl App {
             let amount = i64::try_from(settled.cumulativeAmount).unwrap_or(i64::MAX);
             self.ledger
                 .set_settled(settled.holder, settled.id, amount)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             report.vouchers_settled += 1;
             report.units += u128::try_from(settled.consumed).unwrap_or(u128::MAX);
             self.metrics
@@ -301,8 +313,7 @@ impl App {
                     amount,
                     &rejected.reason.to_string(),
                 )
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             report.vouchers_rejected += 1;
             self.metrics
                 .settlements

@@ -394,7 +394,9 @@ async fn fundable_quote(
             return Ok(legs);
         }
         let read = futures_util::future::try_join_all(
-            unknown.iter().map(|maker| app.chain.funds(*maker, pair.give)),
+            unknown
+                .iter()
+                .map(|maker| app.chain.funds(*maker, pair.give)),
         )
         .await?;
         for (maker, (balance, allowed)) in unknown.into_iter().zip(read) {

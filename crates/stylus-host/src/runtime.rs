@@ -161,6 +161,15 @@ impl core::fmt::Display for LoadError {
     }
 }
 
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LoadError::Check(err) => Some(err),
+            LoadError::Load(_) => None,
+        }
+    }
+}
+
 /// The wasm engine and the `vm_hooks` host functions, shared by every call.
 pub struct Runtime {
     engine: Engine,

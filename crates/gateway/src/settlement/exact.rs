@@ -21,7 +21,7 @@ use alloy::{
     sol_types::SolEvent,
 };
 
-use super::{fault, split::Fault, Report};
+use super::{fault, split::Fault, Report, SettleError};
 use crate::{
     ledger::{ExactRow, ExactStatus},
     payment::{settlement_call, RefusalKind, Ticket},
@@ -49,13 +49,9 @@ enum Spent {
 impl App {
     /// Settles the queued `exact` payments, oldest first. One that fails
     /// for a reason of the chain's stays queued and the others go on.
-    pub(super) async fn settle_exact(&self, report: &mut Report) -> Result<(), String> {
+    pub(super) async fn settle_exact(&self, report: &mut Report) -> Result<(), SettleError> {
         let batch = i64::try_from(self.config.settlement.batch_size).unwrap_or(100);
-        let queued = self
-            .ledger
-            .queued_exact(batch)
-            .await
-            .map_err(|e| e.to_string())?;
+        let queued = self.ledger.queued_exact(batch).await?;
         // Many at once through Multicall3 where the chain has it.
         if queued.len() > 1
             && self
@@ -84,7 +80,7 @@ impl App {
     pub(crate) async fn settle_exact_now(
         &self,
         payment: &ExactRow,
-    ) -> Result<ExactOutcome, String> {
+    ) -> Result<ExactOutcome, SettleError> {
         // One signer: its transactions go one at a time, or their nonces
         // would collide.
         let _settling = self.settling.lock().await;
@@ -92,8 +88,7 @@ impl App {
         let state = self
             .ledger
             .exact_state(payment.payer, payment.nonce)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         match state {
             Some((ExactStatus::Settled, tx, _)) => Ok(ExactOutcome::Settled(tx)),
             Some((status, _, reason)) if status.unpaid() => {
@@ -110,12 +105,12 @@ impl App {
     pub(super) async fn settle_one_exact(
         &self,
         payment: &ExactRow,
-    ) -> Result<ExactOutcome, String> {
+    ) -> Result<ExactOutcome, SettleError> {
         let result = self.chain.rails.send_token(settlement_call(payment)).await;
-        let outcome = match &result {
+        let outcome = match result {
             Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
             Err(ClientError::Reverted { error, .. })
-                if is::<TokenAI::AuthorizationAlreadyUsed>(error) =>
+                if is::<TokenAI::AuthorizationAlreadyUsed>(&error) =>
             {
                 match self.spent(payment).await? {
                     Spent::Paid(tx) => ExactOutcome::Settled(Some(tx)),
@@ -126,7 +121,7 @@ impl App {
             Err(ClientError::Reverted { error, .. }) => ExactOutcome::Failed(error.to_string()),
             // It cannot run at all: a smart-account payer whose signature
             // check burns all the gas it is given.
-            Err(err @ ClientError::Rpc(_)) if matches!(fault(err), Fault::Batch(_)) => {
+            Err(err @ ClientError::Rpc(_)) if matches!(fault(&err), Fault::Batch(_)) => {
                 ExactOutcome::Failed(format!("it cannot be executed: {err}"))
             }
             Err(err) => {
@@ -134,7 +129,10 @@ impl App {
                     .settlements
                     .with_label_values(&[EXACT_SCHEME, "failed"])
                     .inc();
-                return Err(format!("transferWithAuthorization: {err}"));
+                return Err(SettleError::Exact {
+                    doing: "transferWithAuthorization".into(),
+                    source: err,
+                });
             }
         };
         let (status, tx, reason) = match &outcome {
@@ -143,8 +141,7 @@ impl App {
         };
         self.ledger
             .finish_exact(payment.payer, payment.nonce, status, tx, reason)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if let ExactOutcome::Failed(reason) = &outcome {
             tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment not paid");
             self.metrics
@@ -162,7 +159,7 @@ impl App {
 
     /// How `payment`'s nonce, found used, was spent: the logs name the
     /// transaction, and its receipt what that transaction moved.
-    async fn spent(&self, payment: &ExactRow) -> Result<Spent, String> {
+    async fn spent(&self, payment: &ExactRow) -> Result<Spent, SettleError> {
         let token = self.chain.rails.token;
         let filter = Filter::new()
             .address(token)
@@ -177,13 +174,16 @@ impl App {
         let logs = provider
             .get_logs(&filter)
             .await
-            .map_err(|e| format!("reading how nonce {} was used: {e}", payment.nonce))?;
+            .map_err(|e| SettleError::Exact {
+                doing: format!("reading how nonce {} was used", payment.nonce),
+                source: e.into(),
+            })?;
         // A nonce is used or canceled once: the first log is the only one.
         let Some(log) = logs.first() else {
-            return Err(format!(
+            return Err(SettleError::NotYetReadable(format!(
                 "nonce {} of {} is used but no log says how yet",
                 payment.nonce, payment.payer
-            ));
+            )));
         };
         if log.topic0() == Some(&TokenAI::AuthorizationCanceled::SIGNATURE_HASH) {
             return Ok(Spent::Elsewhere(
@@ -192,12 +192,17 @@ impl App {
         }
         let tx = log
             .transaction_hash
-            .ok_or_else(|| "a log without its transaction".to_owned())?;
+            .ok_or_else(|| SettleError::NotYetReadable("a log without its transaction".into()))?;
         let receipt = provider
             .get_transaction_receipt(tx)
             .await
-            .map_err(|e| format!("reading transaction {tx}: {e}"))?
-            .ok_or_else(|| format!("transaction {tx} has no receipt yet"))?;
+            .map_err(|e| SettleError::Exact {
+                doing: format!("reading transaction {tx}"),
+                source: e.into(),
+            })?
+            .ok_or_else(|| {
+                SettleError::NotYetReadable(format!("transaction {tx} has no receipt yet"))
+            })?;
         let paid = paid_by(receipt.inner.logs(), token, payment);
         Ok(if paid {
             Spent::Paid(tx)

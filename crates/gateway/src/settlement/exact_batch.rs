@@ -12,7 +12,7 @@
 //! one whose call failed in between (the payer raced it) stays queued for
 //! the next round, which settles it alone.
 
-use aat_client::{error::Contract, rails::send_call, x402::EXACT_SCHEME};
+use aat_client::{error::Contract, rails::send_call, x402::EXACT_SCHEME, ClientError};
 use alloy::{
     primitives::{address, Address},
     providers::Provider,
@@ -21,7 +21,7 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use super::{exact::paid_by, Report};
+use super::{exact::paid_by, Report, SettleError};
 use crate::{
     ledger::{ExactRow, ExactStatus},
     payment::settlement_call,
@@ -64,7 +64,7 @@ impl App {
         &self,
         payments: &[ExactRow],
         report: &mut Report,
-    ) -> Result<(), String> {
+    ) -> Result<(), SettleError> {
         let provider = &self.chain.rails.provider;
         let all: Vec<&ExactRow> = payments.iter().collect();
         let dry = provider
@@ -74,9 +74,14 @@ impl App {
                     .input(self.aggregate(&all).abi_encode().into()),
             )
             .await
-            .map_err(|e| format!("dry run of the exact batch: {e}"))?;
-        let results = aggregate3Call::abi_decode_returns(&dry)
-            .map_err(|e| format!("Multicall3's answer: {e}"))?;
+            .map_err(|e| SettleError::Exact {
+                doing: "dry run of the exact batch".into(),
+                source: e.into(),
+            })?;
+        let results = aggregate3Call::abi_decode_returns(&dry).map_err(|e| SettleError::Exact {
+            doing: "reading Multicall3's answer".into(),
+            source: ClientError::Decode(e.to_string()),
+        })?;
         let (mut together, mut alone) = (Vec::new(), Vec::new());
         for (payment, result) in payments.iter().zip(results) {
             if result.success {
@@ -108,7 +113,10 @@ impl App {
                 .input(self.aggregate(&together).abi_encode().into());
             let receipt = send_call(provider, Contract::TokenAI, request)
                 .await
-                .map_err(|e| format!("aggregate3 of {} authorizations: {e}", together.len()))?;
+                .map_err(|e| SettleError::Exact {
+                    doing: format!("aggregate3 of {} authorizations", together.len()),
+                    source: e,
+                })?;
             let logs = receipt.inner.logs();
             for payment in together {
                 if !paid_by(logs, self.chain.rails.token, payment) {
@@ -123,8 +131,7 @@ impl App {
                         Some(receipt.transaction_hash),
                         None,
                     )
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 self.metrics
                     .settlements
                     .with_label_values(&[EXACT_SCHEME, "settled"])
@@ -140,10 +147,10 @@ impl App {
     /// no payment's is kept.
     pub(super) fn count(
         &self,
-        outcome: Result<super::ExactOutcome, String>,
+        outcome: Result<super::ExactOutcome, SettleError>,
         payment: &ExactRow,
         report: &mut Report,
-        first_error: &mut Option<String>,
+        first_error: &mut Option<SettleError>,
     ) {
         match outcome {
             Ok(super::ExactOutcome::Settled(_)) => report.exact_settled += 1,
