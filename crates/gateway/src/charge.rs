@@ -176,15 +176,10 @@ impl App {
     ) -> Result<SettlementResponse, LedgerError> {
         self.ledger.queue_exact(request_id, payment, record).await?;
         self.metrics.exact_paid.inc();
-        let before_response = self
-            .config
-            .exact
-            .as_ref()
-            .is_some_and(|e| e.settle_before_response);
         // Settled now, or by the worker off the request path (also when
         // settling now fails for a reason of the chain's or the ledger's:
-        // the payment stays queued).
-        let outcome = if before_response {
+        // the payment stays queued, and settled first, its answer waits).
+        let outcome = if self.settles_exact_first() {
             self.settle_exact_now(payment)
                 .await
                 .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
@@ -193,6 +188,16 @@ impl App {
             None
         };
         Ok(self.exact_settlement(payment.payer, payment.nonce, &payment.value, outcome))
+    }
+
+    /// Whether an `exact` payment is settled before its answer is released
+    /// (`exact.settle_before_response`): an answer whose payment is still
+    /// queued then waits for it.
+    pub(crate) fn settles_exact_first(&self) -> bool {
+        self.config
+            .exact
+            .as_ref()
+            .is_some_and(|e| e.settle_before_response)
     }
 
     /// An `exact`-paid request's settlement response: queued (`None`),

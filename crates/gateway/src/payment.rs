@@ -629,20 +629,6 @@ impl App {
         }
         self.check_authorization_signature(&signed, exact, bound)
             .await?;
-        // Read before the nonce is asked about: the nonce was unused at
-        // this block at least, so whatever uses it is logged after it.
-        let admitted_block = self.chain.head();
-        if self
-            .chain
-            .nonce_used(a.from, a.nonce)
-            .await
-            .map_err(|e| Self::chain_error(&e))?
-        {
-            return refuse(
-                RefusalKind::Replayed,
-                format!("authorization {} of {} is already used", a.nonce, a.from),
-            );
-        }
         self.refuse_unpaid_exact(a.from).await?;
         let balance = self
             .chain
@@ -661,6 +647,21 @@ impl App {
                     "{} holds {balance} TokenAI, {outstanding} of it promised to requests not settled yet",
                     a.from
                 ),
+            );
+        }
+        // The one call to the node a payment costs, asked last: read
+        // before it, the block at which the nonce was unused at least, so
+        // whatever uses it is logged after it.
+        let admitted_block = self.chain.head();
+        if self
+            .chain
+            .nonce_used(a.from, a.nonce)
+            .await
+            .map_err(|e| Self::chain_error(&e))?
+        {
+            return refuse(
+                RefusalKind::Replayed,
+                format!("authorization {} of {} is already used", a.nonce, a.from),
             );
         }
         let payment = ExactRow {

@@ -123,6 +123,10 @@ impl App {
                     status if status.unpaid() => {
                         return Err(state.reason.clone().unwrap_or_default())
                     }
+                    // Settled first: the answer waits for the payment.
+                    _ if self.settles_exact_first() => {
+                        return Err("it is not settled yet; ask again once it has".into())
+                    }
                     _ => None,
                 };
                 self.exact_settlement(r.payer, state.nonce, &state.value, outcome)

@@ -270,6 +270,123 @@ async fn a_payment_whose_nonce_the_payer_spends_before_the_response_withholds_th
     );
 }
 
+/// An authorization anyone relayed before the worker (EIP-3009 lets
+/// anyone submit it), whose window then closed: the worker's own attempt
+/// reverts with `AuthorizationExpired`, TokenAI checking the window before
+/// the nonce, yet the payment was made. It counts as paid, by the
+/// transaction that used its nonce: before, it was recorded as not paid and
+/// the payer refused `exact` (the same holds for the gateway's own
+/// transaction mined before a lost receipt or a crash, retried late).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payment_relayed_by_another_and_retried_after_its_window_counts_as_paid() {
+    let world = World::new().await;
+    let provider = world.provider_key.address();
+    let served = serve(&world, |_| {}).await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let agent = party(&world, "relayed by a stranger").await;
+    world.pay_in(agent.address(), 10).await;
+    let pays = world.exact_payer(&agent).await;
+    let body = chat("relay me", false);
+    let header = pays.pay(&terms(&url, &body).await).await.unwrap();
+    let worker = served.gateway.app.settling.lock().await;
+    let (status, text, _) = send_paid(&url, &body, &header).await;
+    assert_eq!(status, 200, "{text}");
+    let payment: PaymentPayload = decode_header(&header).unwrap();
+    let signed =
+        SignedAuthorization::from(serde_json::from_value::<ExactPayload>(payment.payload).unwrap());
+    let stranger = party(&world, "a relayer").await;
+    world
+        .rails_of(&stranger)
+        .send_token(signed.call())
+        .await
+        .unwrap();
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        u(EXACT_PRICE)
+    );
+    let window = signed.authorization.validBefore - u(world.now().await);
+    use alloy::providers::Provider;
+    let node = &world.owner.provider;
+    node.raw_request::<_, Value>("evm_increaseTime".into(), (window.to::<u64>() + 60,))
+        .await
+        .unwrap();
+    node.raw_request::<_, Value>("evm_mine".into(), ())
+        .await
+        .unwrap();
+    drop(worker);
+    served.gateway.settle_now().await.unwrap();
+    let (status, tx, reason) = served
+        .gateway
+        .app
+        .ledger
+        .exact_state(agent.address(), signed.authorization.nonce)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.as_str(), "settled", "{reason:?}");
+    assert!(tx.is_some());
+    let again = pays
+        .post(&url, &chat("still welcome", false))
+        .await
+        .unwrap();
+    assert_eq!(again.status, 200, "the payer is not refused");
+}
+
+/// A smart-account payer whose wallet says yes to every simulation (the
+/// gateway's check, the transaction's gas estimate) and no on-chain: the
+/// gateway's `transferWithAuthorization` is mined and fails. Settled
+/// before the response, the answer is withheld, the payment is recorded as
+/// not paid and the payer refused: before, a transaction that failed once
+/// mined was taken for a node's hiccup, the payment left queued, and the
+/// answer served as pending, for free, as often as the payer liked.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
+    let world = World::new().await;
+    let provider = world.provider_key.address();
+    let served = serve(&world, |config| {
+        config.exact.as_mut().unwrap().settle_before_response = true;
+    })
+    .await;
+    let url = format!("{}/v1/chat/completions", served.gateway.url());
+    let wallet = signers::deploy_wallet(&world, signers::FREE_GAS_WALLET).await;
+    world.pay_in(wallet, 10).await;
+    let body = chat("free for a wallet?", false);
+    let required = terms(&url, &body).await;
+    let offer = required.offer("exact").unwrap();
+    let now = world.now().await;
+    let authorization = SignedAuthorization {
+        authorization: TransferWithAuthorization {
+            from: wallet,
+            to: offer.pay_to.parse().unwrap(),
+            value: offer.amount.parse().unwrap(),
+            validAfter: u(now - 60),
+            validBefore: u(now + 300),
+            nonce: B256::repeat_byte(0x3a),
+        },
+        signature: signers::magic_word().into(),
+    };
+    let header = payment_header(offer, &ExactPayload::from(&authorization));
+    let (status, text, settlement) = send_paid(&url, &body, &header).await;
+    assert_eq!(status, 402, "{text}");
+    assert!(!text.contains("echo:"), "{text}");
+    let settlement = settlement.expect("a settlement");
+    assert!(
+        !settlement.success && !settlement.accepted(),
+        "{settlement:?}"
+    );
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        U256::ZERO
+    );
+    // Asked again, with the same payment or another, it is not served.
+    let (status, text, _) = send_paid(&url, &body, &header).await;
+    assert_eq!(status, 402, "{text}");
+    assert_eq!(
+        world.owner.token_balance(provider).await.unwrap(),
+        U256::ZERO
+    );
+}
+
 /// Queued `exact` payments settle many to a transaction through
 /// Multicall3, each outcome its own (issue #21 item 7): three payers' in
 /// one `aggregate3`, and the one whose nonce its payer spent first fails

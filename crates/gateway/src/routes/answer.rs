@@ -109,7 +109,16 @@ pub(super) async fn whole_response(
         }
     };
     logged.units = settlement.amount.clone().unwrap_or_default();
-    let mut response = if settlement.accepted() {
+    let mut response = if settlement.is_pending() && app.settles_exact_first() {
+        // Settled first, and not settled yet (the chain could not be
+        // asked): the answer waits, kept, for the payment to settle.
+        ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            "payment_pending",
+            "the payment could not be settled before the answer, as this gateway settles exact payments; it stays queued: send the same request with the same PAYMENT-SIGNATURE again to receive the answer once it has settled",
+        )
+        .into_response()
+    } else if settlement.accepted() {
         Response::builder()
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from(bytes))

@@ -11,9 +11,7 @@
 //! answer settled before the response is withheld, and a payer whose served
 //! request did not pay is refused `exact` until the provider is paid.
 
-use aat_client::{
-    bindings::TokenAI, error::is, signature::Accounts, x402::EXACT_SCHEME, ClientError,
-};
+use aat_client::{bindings::TokenAI, signature::Accounts, x402::EXACT_SCHEME, ClientError};
 use alloy::{
     primitives::{Address, B256},
     providers::Provider,
@@ -99,9 +97,10 @@ impl App {
     }
 
     /// Sends one authorization's `transferWithAuthorization` and records
-    /// the outcome. When its nonce is already used, it counts as paid only
-    /// if the transaction that used it paid exactly this payment (this
-    /// gateway's before a crash, or anyone's relaying it).
+    /// the outcome. A transaction that does not pay (refused by TokenAI,
+    /// or mined and failed: a smart-account payer's wallet can refuse
+    /// on-chain what it signed in every simulation) is judged by the nonce
+    /// ([`App::not_paid`]), never taken for the node's hiccup.
     pub(super) async fn settle_one_exact(
         &self,
         payment: &ExactRow,
@@ -109,20 +108,20 @@ impl App {
         let result = self.chain.rails.send_token(settlement_call(payment)).await;
         let outcome = match result {
             Ok(receipt) => ExactOutcome::Settled(Some(receipt.transaction_hash)),
-            Err(ClientError::Reverted { error, .. })
-                if is::<TokenAI::AuthorizationAlreadyUsed>(&error) =>
-            {
-                match self.spent(payment).await? {
-                    Spent::Paid(tx) => ExactOutcome::Settled(Some(tx)),
-                    Spent::Elsewhere(how) => ExactOutcome::Failed(how),
-                }
+            // TokenAI refused it (used, expired, canceled, a balance
+            // emptied...).
+            Err(ClientError::Reverted { error, .. }) => {
+                self.not_paid(payment, error.to_string()).await?
             }
-            // TokenAI refused it (expired, canceled, a balance emptied...).
-            Err(ClientError::Reverted { error, .. }) => ExactOutcome::Failed(error.to_string()),
+            Err(ClientError::Failed(tx)) => {
+                let why = format!("its transaction {tx} failed once mined");
+                self.not_paid(payment, why).await?
+            }
             // It cannot run at all: a smart-account payer whose signature
             // check burns all the gas it is given.
             Err(err @ ClientError::Rpc(_)) if matches!(fault(&err), Fault::Batch(_)) => {
-                ExactOutcome::Failed(format!("it cannot be executed: {err}"))
+                let why = format!("it cannot be executed: {err}");
+                self.not_paid(payment, why).await?
             }
             Err(err) => {
                 self.metrics
@@ -135,14 +134,52 @@ impl App {
                 });
             }
         };
-        let (status, tx, reason) = match &outcome {
+        self.record_exact(payment, &outcome).await?;
+        Ok(outcome)
+    }
+
+    /// What a transaction that did not pay `payment` means. While its
+    /// nonce is unused, the authorization did not pay: failed, for `why`.
+    /// Once used, whatever used it decides ([`Spent`]): it paid if that
+    /// transaction moved exactly this payment (this gateway's own, mined
+    /// before a crash or a lost receipt, or anyone's relaying it), so an
+    /// authorization retried after it expired is not taken for unpaid.
+    pub(super) async fn not_paid(
+        &self,
+        payment: &ExactRow,
+        why: String,
+    ) -> Result<ExactOutcome, SettleError> {
+        let used = self
+            .chain
+            .rails
+            .read_token(TokenAI::authorizationStateCall {
+                authorizer: payment.payer,
+                nonce: payment.nonce,
+            })
+            .await?;
+        if !used {
+            return Ok(ExactOutcome::Failed(why));
+        }
+        Ok(match self.spent(payment).await? {
+            Spent::Paid(tx) => ExactOutcome::Settled(Some(tx)),
+            Spent::Elsewhere(how) => ExactOutcome::Failed(how),
+        })
+    }
+
+    /// Records `payment`'s outcome and counts it.
+    pub(super) async fn record_exact(
+        &self,
+        payment: &ExactRow,
+        outcome: &ExactOutcome,
+    ) -> Result<(), SettleError> {
+        let (status, tx, reason) = match outcome {
             ExactOutcome::Settled(tx) => (ExactStatus::Settled, *tx, None),
             ExactOutcome::Failed(reason) => (ExactStatus::Failed, None, Some(reason.as_str())),
         };
         self.ledger
             .finish_exact(payment.payer, payment.nonce, status, tx, reason)
             .await?;
-        if let ExactOutcome::Failed(reason) = &outcome {
+        if let ExactOutcome::Failed(reason) = outcome {
             tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %reason, "exact payment not paid");
             self.metrics
                 .settlements
@@ -154,7 +191,7 @@ impl App {
                 .with_label_values(&[EXACT_SCHEME, "settled"])
                 .inc();
         }
-        Ok(outcome)
+        Ok(())
     }
 
     /// How `payment`'s nonce, found used, was spent: the logs name the

@@ -12,7 +12,7 @@
 //! one whose call failed in between (the payer raced it) stays queued for
 //! the next round, which settles it alone.
 
-use aat_client::{error::Contract, rails::send_call, x402::EXACT_SCHEME, ClientError};
+use aat_client::{error::Contract, rails::send_call, ClientError};
 use alloy::{
     primitives::{address, Address},
     providers::Provider,
@@ -21,12 +21,8 @@ use alloy::{
     sol_types::SolCall,
 };
 
-use super::{exact::paid_by, Report, SettleError};
-use crate::{
-    ledger::{ExactRow, ExactStatus},
-    payment::settlement_call,
-    App,
-};
+use super::{exact::paid_by, ExactOutcome, Report, SettleError};
+use crate::{ledger::ExactRow, payment::settlement_call, App};
 
 /// Multicall3's address, the same on every chain (the devnode has it from
 /// genesis).
@@ -119,24 +115,23 @@ impl App {
                 })?;
             let logs = receipt.inner.logs();
             for payment in together {
-                if !paid_by(logs, self.chain.rails.token, payment) {
-                    tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, "not paid in the batch; left queued");
-                    continue;
-                }
-                self.ledger
-                    .finish_exact(
-                        payment.payer,
-                        payment.nonce,
-                        ExactStatus::Settled,
-                        Some(receipt.transaction_hash),
-                        None,
-                    )
-                    .await?;
-                self.metrics
-                    .settlements
-                    .with_label_values(&[EXACT_SCHEME, "settled"])
-                    .inc();
-                report.exact_settled += 1;
+                let outcome = if paid_by(logs, self.chain.rails.token, payment) {
+                    Ok(ExactOutcome::Settled(Some(receipt.transaction_hash)))
+                } else {
+                    // It passed the dry run and did not pay on-chain (a
+                    // wallet that says yes only to simulations): judged by
+                    // its nonce, never left queued to be tried forever.
+                    let why = format!(
+                        "its authorization did not pay in transaction {}",
+                        receipt.transaction_hash
+                    );
+                    self.not_paid(payment, why).await
+                };
+                let outcome = match outcome {
+                    Ok(outcome) => self.record_exact(payment, &outcome).await.map(|()| outcome),
+                    Err(err) => Err(err),
+                };
+                self.count(outcome, payment, report, &mut first_error);
             }
             tracing::info!(tx = %receipt.transaction_hash, gas = receipt.gas_used, "settled exact payments in one aggregate3");
         }
@@ -147,14 +142,14 @@ impl App {
     /// no payment's is kept.
     pub(super) fn count(
         &self,
-        outcome: Result<super::ExactOutcome, SettleError>,
+        outcome: Result<ExactOutcome, SettleError>,
         payment: &ExactRow,
         report: &mut Report,
         first_error: &mut Option<SettleError>,
     ) {
         match outcome {
-            Ok(super::ExactOutcome::Settled(_)) => report.exact_settled += 1,
-            Ok(super::ExactOutcome::Failed(_)) => report.exact_failed += 1,
+            Ok(ExactOutcome::Settled(_)) => report.exact_settled += 1,
+            Ok(ExactOutcome::Failed(_)) => report.exact_failed += 1,
             Err(err) => {
                 tracing::warn!(payer = %payment.payer, nonce = %payment.nonce, %err, "exact payment left queued");
                 first_error.get_or_insert(err);

@@ -33,9 +33,25 @@ pub const ECHO_WALLET: &str =
     "60003560e01c80631626ba7e14601b5760e01b60005260206000f35b506044358015602e57\
                            8060646000376000f35b600080fd";
 
+/// A smart account that signs only where nothing is paid for gas: its
+/// `isValidSignature` answers the magic value when the gas price is zero
+/// (an `eth_call`, an estimate) and reverts in a real transaction.
+///
+/// ```text
+/// 0x00 GASPRICE ISZERO PUSH1 9 JUMPI   REVERT(0, 0) unless zero
+/// 0x09 JUMPDEST PUSH4 0x1626ba7e PUSH1 0xe0 SHL PUSH1 0 MSTORE
+///      PUSH1 0x20 PUSH1 0 RETURN
+/// ```
+pub const FREE_GAS_WALLET: &str = "3a15600957600080fd5b631626ba7e60e01b60005260206000f3";
+
 /// Deploys [`ECHO_WALLET`]; returns its address.
 pub async fn echo_wallet(world: &World) -> Address {
-    let runtime = alloy::hex::decode(ECHO_WALLET).unwrap();
+    deploy_wallet(world, ECHO_WALLET).await
+}
+
+/// Deploys a wallet whose runtime is `runtime_hex`; returns its address.
+pub async fn deploy_wallet(world: &World, runtime_hex: &str) -> Address {
+    let runtime = alloy::hex::decode(runtime_hex).unwrap();
     let len = u8::try_from(runtime.len()).unwrap();
     // CODECOPY the runtime that follows these 12 bytes, and RETURN it.
     let mut init = vec![0x60, len, 0x60, 12, 0x60, 0, 0x39, 0x60, len, 0x60, 0, 0xf3];
