@@ -314,6 +314,30 @@ impl Chain {
         Ok(verdict.is_valid())
     }
 
+    /// Whether `order`'s maker still signs it, asked again: a key's
+    /// signature always does (no call); a wallet is asked as the exchange
+    /// will ask it. `Some(false)` only for a definite no (it reverted, or
+    /// answered anything but the magic value); `None` when the node could
+    /// not say (a timeout, a rate limit), which is no reason to forget an
+    /// order.
+    pub async fn still_signed(&self, order: &Order, hash: B256, sig: &Bytes) -> Option<bool> {
+        if signature::recover(hash, sig) == Some(order.maker) {
+            return Some(true);
+        }
+        let data = signature::erc1271_call(hash, sig);
+        let request = alloy::rpc::types::TransactionRequest::default()
+            .from(self.exchange.address)
+            .to(order.maker)
+            .gas_limit(signature::ERC1271_STIPEND + signature::intrinsic_gas(&data))
+            .input(data.into());
+        match self.provider().call(request).await {
+            Ok(answer) => Some(signature::erc1271_accepts(&answer)),
+            // Execution reverted (code 3): the wallet's no.
+            Err(err) if err.as_error_resp().is_some_and(|e| e.code == 3) => Some(false),
+            Err(_) => None,
+        }
+    }
+
     /// The policy of the AAT `id` (`None`: an id never minted, which has
     /// none).
     async fn credits_policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {

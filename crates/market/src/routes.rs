@@ -2,7 +2,7 @@
 //! answers JSON `{"error": <label>, "message": <what to do>}` with its
 //! status; the request's log line and its count are middleware.
 
-use std::{sync::Arc, time::Instant};
+use std::{collections::HashSet, sync::Arc, time::Instant};
 
 use aat_client::{orders::Order, ClientError};
 use alloy::primitives::{Address, B256, U256};
@@ -181,6 +181,14 @@ async fn post_order(
         created_ms: now_ms(),
     };
     let _book = app.book.lock().await;
+    // Counted again where no other post can slip in between.
+    if let Some(refusal) = too_many_orders(&app, &stored.order).await? {
+        app.metrics
+            .refused
+            .with_label_values(&[refusal.label()])
+            .inc();
+        return Err(ApiError::Refused(refusal));
+    }
     if !app.store.insert(&stored).await? {
         let kept = app.store.get(hash).await?.ok_or(ApiError::NotFound(hash))?;
         return Ok((StatusCode::OK, Json(held(&kept))));
@@ -345,12 +353,7 @@ async fn quote(
     if let Some(contract) = app.chain.paused().await? {
         return Err(ApiError::Paused(contract));
     }
-    let legs = loop {
-        let legs = fundable_quote(&app, &open_book(&app, &pair).await?, &pair, amount).await?;
-        if !drop_unsigned(&app, &legs).await? {
-            break legs;
-        }
-    };
+    let legs = signed_quote(&app, &open_book(&app, &pair).await?, &pair, amount).await?;
     let want_total = legs
         .iter()
         .fold(U256::ZERO, |sum, leg| sum.saturating_add(leg.want_paid));
@@ -372,20 +375,73 @@ async fn quote(
     }))
 }
 
-/// The legs that buy `amount` from `book` and can all fill together: a
-/// maker with more than one leg has its funds read, so that its orders are
-/// not counted on for more than it holds (each is fillable alone, but they
-/// draw on one balance), and the quote is made again until every such
-/// maker's funds are known.
-async fn fundable_quote(
+/// The legs that buy `amount` from `book` and can all fill together, each
+/// still signed: a wallet maker is asked again before its order is quoted
+/// (its answer can change with no log to follow), all of a quote's new
+/// legs at once; an order whose wallet says no is forgotten, one the node
+/// cannot vouch for now is left out of this quote only, and the quote is
+/// made again from the same book until every leg is vouched for.
+async fn signed_quote(
     app: &App,
     book: &[StoredOrder],
     pair: &Pair,
     amount: U256,
 ) -> ApiResult<Vec<book::Leg>> {
     let mut funds = book::MakerFunds::new();
+    let mut vouched = HashSet::<B256>::new();
+    let mut left_out = HashSet::<B256>::new();
     loop {
-        let legs = book::quote(book, amount, &funds)?;
+        let open: Vec<StoredOrder> = book
+            .iter()
+            .filter(|o| !left_out.contains(&o.hash))
+            .cloned()
+            .collect();
+        let legs = fundable_quote(app, &open, pair, amount, &mut funds).await?;
+        let unasked: Vec<&StoredOrder> = legs
+            .iter()
+            .map(|leg| &leg.order)
+            .filter(|o| !vouched.contains(&o.hash))
+            .collect();
+        if unasked.is_empty() {
+            return Ok(legs);
+        }
+        let answers = futures_util::future::join_all(
+            unasked
+                .iter()
+                .map(|o| app.chain.still_signed(&o.order, o.hash, &o.signature)),
+        )
+        .await;
+        for (stored, answer) in unasked.into_iter().zip(answers) {
+            match answer {
+                Some(true) => {
+                    vouched.insert(stored.hash);
+                }
+                Some(false) => {
+                    left_out.insert(stored.hash);
+                    forget_unsigned(app, stored).await?;
+                }
+                None => {
+                    left_out.insert(stored.hash);
+                }
+            }
+        }
+    }
+}
+
+/// The legs that buy `amount` from `book` and can all fill together: a
+/// maker with more than one leg has its funds read (once, into `funds`), so
+/// that its orders are not counted on for more than it holds (each is
+/// fillable alone, but they draw on one balance), and the quote is made
+/// again until every such maker's funds are known.
+async fn fundable_quote(
+    app: &App,
+    book: &[StoredOrder],
+    pair: &Pair,
+    amount: U256,
+    funds: &mut book::MakerFunds,
+) -> ApiResult<Vec<book::Leg>> {
+    loop {
+        let legs = book::quote(book, amount, funds)?;
         let unknown: Vec<Address> = book::shared_makers(&legs)
             .into_iter()
             .filter(|maker| !funds.contains_key(maker))
@@ -405,32 +461,21 @@ async fn fundable_quote(
     }
 }
 
-/// Asks again the makers with code among `legs` whether they signed their
-/// order (a key's signature stays valid; a wallet's answer may change
-/// without a log the relay follows), and forgets each order whose maker no
-/// longer says yes; whether any was forgotten.
-async fn drop_unsigned(app: &App, legs: &[book::Leg]) -> ApiResult<bool> {
-    let mut dropped = false;
-    for leg in legs {
-        let (stored, maker) = (&leg.order, leg.order.order.maker);
-        if aat_client::signature::recover(stored.hash, &stored.signature) == Some(maker)
-            || app
-                .chain
-                .signed_by_maker(&stored.order, stored.hash, &stored.signature)
-                .await?
-        {
-            continue;
-        }
-        let _book = app.book.lock().await;
-        app.store.delete(stored.hash).await?;
-        let o = &stored.order;
-        app.events
-            .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
-        app.metrics.dropped.inc();
-        tracing::info!(hash = %stored.hash, %maker, "a wallet no longer signs its order: forgotten");
-        dropped = true;
+/// Forgets an order its wallet maker no longer signs (unless the follower
+/// already has).
+async fn forget_unsigned(app: &App, stored: &StoredOrder) -> ApiResult<()> {
+    let _book = app.book.lock().await;
+    if app.store.get(stored.hash).await?.is_none() {
+        return Ok(());
     }
-    Ok(dropped)
+    app.store.delete(stored.hash).await?;
+    let o = &stored.order;
+    app.events
+        .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
+    app.metrics.dropped.inc();
+    app.metrics.held.set(app.store.count().await?);
+    tracing::info!(hash = %stored.hash, maker = %o.maker, "a wallet no longer signs its order: forgotten");
+    Ok(())
 }
 
 /// `GET /healthz`: the database answers; how far the chain is followed.
