@@ -79,9 +79,9 @@ describe("contract errors in words", () => {
 });
 
 describe("the gateway's refusal kinds", () => {
-  it("are all in words, and only those (crates/gateway/src/payment.rs, RefusalKind::as_str)", async () => {
+  it("are all in words, and only those (crates/gateway/src/payment/refusal.rs, RefusalKind::as_str)", async () => {
     const { readFileSync } = await import("node:fs");
-    const source = readFileSync(new URL("../../../crates/gateway/src/payment.rs", import.meta.url), "utf8");
+    const source = readFileSync(new URL("../../../crates/gateway/src/payment/refusal.rs", import.meta.url), "utf8");
     const body = source.slice(source.indexOf("pub fn as_str(self)"), source.indexOf("impl VoucherRefusal"));
     const labels = [...body.matchAll(/RefusalKind::\w+ => "([a-z-]+)"/g)].map((m) => m[1]).sort();
     expect(labels.length).toBeGreaterThan(20);
