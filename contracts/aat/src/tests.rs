@@ -15,9 +15,10 @@ use super::*;
 use crate::IAAT::{
     ApprovalForAll, Consumed, ERC1155InsufficientBalance, ERC1155InvalidReceiver,
     ERC1155MissingApprovalForAll, EnforcedPause, ExpectedPause, FeeBpsSet, FeeCollected,
-    ModelPriceSet, OwnableInvalidOwner, OwnableUnauthorizedAccount, OwnershipTransferred, Paused,
-    Reclaimed, Swapped, TokenNotTradable, TokenTypeCreated, TransferBatch, TransferSingle,
-    TreasurySet, UnauthorizedMinter, Unpaused,
+    InvalidExpiration, ModelMismatch, ModelPriceSet, OwnableInvalidOwner,
+    OwnableUnauthorizedAccount, OwnershipTransferred, Paused, Reclaimed, ScopeMismatch, Swapped,
+    TokenExpired, TokenNotTradable, TokenTypeCreated, TransferBatch, TransferSingle, TreasurySet,
+    UnauthorizedMinter, UnknownToken, Unpaused,
 };
 
 /// motsu's fixed `block.timestamp` (2025-01-01T00:00:00Z).

@@ -1,0 +1,168 @@
+//! Issuance, the policy's checks (which ids exist, are live, may be used
+//! or moved, may be issued to whom) and the fee hook: the rules every
+//! external function of AAT applies through one path.
+
+use abi_core::OrOverflow;
+use alloy_primitives::{Address, FixedBytes, U256};
+use stylus_sdk::prelude::*;
+
+use crate::{erc1155, policy, Error, TokenType, AAT, IAAT, IAAT::*};
+
+/// Issuance, policy checks and the fee hook.
+impl AAT {
+    /// The policy of an id that exists, else `UnknownToken`.
+    pub(crate) fn token_type(&self, id: U256) -> Result<TokenType, Error> {
+        self.stored_type(&id)
+            .ok_or_else(|| UnknownToken { id }.into())
+    }
+
+    /// The policy of an id that exists and has not expired.
+    pub(crate) fn live_token_type(&self, id: U256) -> Result<TokenType, Error> {
+        let token = self.token_type(id)?;
+        if policy::is_expired(token.expiration, self.vm().block_timestamp()) {
+            return Err(TokenExpired {
+                id,
+                expiration: token.expiration,
+            }
+            .into());
+        }
+        Ok(token)
+    }
+
+    /// The policy of an id that may pay for a use of `model` within `scope`:
+    /// it exists, has not expired, is for that model, and (when it is
+    /// scoped) for that scope.
+    pub(crate) fn usable_token_type(
+        &self,
+        id: U256,
+        model: FixedBytes<16>,
+        scope: FixedBytes<16>,
+    ) -> Result<TokenType, Error> {
+        let token = self.live_token_type(id)?;
+        if token.model != model {
+            return Err(ModelMismatch {
+                id,
+                expected: token.model,
+                given: model,
+            }
+            .into());
+        }
+        if !token.scope.is_zero() && token.scope != scope {
+            return Err(ScopeMismatch {
+                id,
+                expected: token.scope,
+                given: scope,
+            }
+            .into());
+        }
+        Ok(token)
+    }
+
+    /// The transfer policy for one holder-to-holder move of `id`.
+    pub(crate) fn check_move(
+        &self,
+        id: U256,
+        from: Address,
+        to: Address,
+    ) -> Result<TokenType, Error> {
+        let token = self.live_token_type(id)?;
+        if !policy::may_move(token.tradable, token.origin_pool, from, to) {
+            return Err(IAAT::TokenNotTradable { id }.into());
+        }
+        Ok(token)
+    }
+
+    /// Everything issuance rejects before any state changes.
+    pub(crate) fn check_issue(
+        &self,
+        to: Address,
+        token: &TokenType,
+        amount: U256,
+    ) -> Result<(), Error> {
+        self.access.when_not_paused()?;
+        if to.is_zero() || token.origin_pool.is_zero() {
+            return Err(ZeroAddress {}.into());
+        }
+        if amount.is_zero() {
+            return Err(ZeroAmount {}.into());
+        }
+        if !policy::is_valid_new_expiration(token.expiration, self.vm().block_timestamp()) {
+            return Err(InvalidExpiration {
+                expiration: token.expiration,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Registers the type on first use (`TokenTypeCreated`), mints, and asks
+    /// a contract recipient to accept. Inputs are checked (`check_issue`).
+    pub(crate) fn issue(
+        &mut self,
+        operator: Address,
+        to: Address,
+        token: &TokenType,
+        amount: U256,
+    ) -> Result<U256, Error> {
+        let id = policy::token_id(
+            token.origin_pool,
+            token.model,
+            token.scope,
+            token.expiration,
+            token.reclaimable,
+            token.tradable,
+        );
+        if !self.exists(id) {
+            self.store_type(&id, token);
+            self.emit_token_type_created(id, token);
+        }
+        self.move_tokens(id, Address::ZERO, to, amount)?;
+        self.emit_transfer_single(operator, Address::ZERO, to, id, amount);
+        self.accept_single(operator, Address::ZERO, to, id, amount, &[])?;
+        Ok(id)
+    }
+
+    /// One leg of a swap: `amount` leaves `from`, `to` receives it less
+    /// `fee`, and the fee is burned. Returns what `to` received.
+    pub(crate) fn swap_leg(
+        &mut self,
+        operator: Address,
+        id: U256,
+        from: Address,
+        to: Address,
+        amount: U256,
+        fee: U256,
+    ) -> Result<U256, Error> {
+        // fee <= amount (at most 10%), so this cannot underflow.
+        let received = amount - fee;
+        self.move_tokens(id, from, Address::ZERO, amount)?;
+        self.move_tokens(id, Address::ZERO, to, received)?;
+        self.emit_transfer_single(operator, from, to, id, received);
+        if !fee.is_zero() {
+            self.emit_transfer_single(operator, from, Address::ZERO, id, fee);
+        }
+        Ok(received)
+    }
+
+    /// The fee hook: mints `fee * modelPrice(model)` TokenAI to the treasury
+    /// (AAT must be a TokenAI minter; a failed mint reverts the whole call)
+    /// and emits `FeeCollected`. Nothing is minted while the model has no
+    /// price; no fee, no event.
+    pub(crate) fn collect_fee(
+        &mut self,
+        id: U256,
+        model: FixedBytes<16>,
+        fee: U256,
+    ) -> Result<(), Error> {
+        if fee.is_zero() {
+            return Ok(());
+        }
+        let value = fee.checked_mul(self.model_price(model)).or_overflow()?;
+        let treasury = self.treasury.get();
+        if !value.is_zero() {
+            self.call_token_ai(erc1155::TOKEN_AI_MINT, treasury, value)?;
+        }
+        self.emit_fee_collected(id, fee, value, treasury);
+        Ok(())
+    }
+}
