@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use aat_client::{
-    deploy::{cache_program, deploy},
+    deploy::{cache_program, deploy, Deployed},
     error::Contract,
     orders::Exchange,
     TokenAI,
@@ -38,51 +38,8 @@ pub async fn play(
     treasury: Address,
     artifacts: &Path,
 ) -> Result<Context, DemoError> {
-    let token_wasm = artifact(artifacts, "token-ai.wasm")?;
-    let aat_wasm = artifact(artifacts, "aat.wasm")?;
-    let exchange_wasm = artifact(artifacts, "exchange.wasm")?;
-    let operator = &cast.operator;
     println!("Deploying the suite as cargo-stylus deploys it (StylusDeployer: create, activate, construct)\n");
-    let provider = &operator.rails.provider;
-    let token = waiting(
-        "deploying TokenAI",
-        deploy(
-            provider,
-            Contract::TokenAI,
-            &token_wasm,
-            ("TokenAI".to_owned(), "TAI".to_owned(), operator.address()).abi_encode_params(),
-        ),
-    )
-    .await
-    .step("deploying TokenAI")?;
-    let aat = waiting(
-        "deploying AAT",
-        deploy(
-            provider,
-            Contract::Aat,
-            &aat_wasm,
-            (
-                token.address,
-                treasury,
-                "https://aat.example/{id}.json".to_owned(),
-                operator.address(),
-            )
-                .abi_encode_params(),
-        ),
-    )
-    .await
-    .step("deploying AAT")?;
-    let exchange = waiting(
-        "deploying AATExchange",
-        deploy(
-            provider,
-            Contract::Exchange,
-            &exchange_wasm,
-            (aat.address, token.address, treasury, operator.address()).abi_encode_params(),
-        ),
-    )
-    .await
-    .step("deploying AATExchange")?;
+    let [token, aat, exchange] = deploy_programs(&cast, treasury, artifacts).await?;
     cast.use_suite(token.address, aat.address);
     let rails = cast.operator.rails.clone();
     let suite = Suite {
@@ -150,4 +107,58 @@ pub async fn play(
         )
         .await?;
     Ok(ctx)
+}
+
+/// TokenAI, AAT and AATExchange deployed by the operator, each with its
+/// constructor, as cargo-stylus deploys them.
+async fn deploy_programs(
+    cast: &Cast,
+    treasury: Address,
+    artifacts: &Path,
+) -> Result<[Deployed; 3], DemoError> {
+    let token_wasm = artifact(artifacts, "token-ai.wasm")?;
+    let aat_wasm = artifact(artifacts, "aat.wasm")?;
+    let exchange_wasm = artifact(artifacts, "exchange.wasm")?;
+    let operator = &cast.operator;
+    let provider = &operator.rails.provider;
+    let token = waiting(
+        "deploying TokenAI",
+        deploy(
+            provider,
+            Contract::TokenAI,
+            &token_wasm,
+            ("TokenAI".to_owned(), "TAI".to_owned(), operator.address()).abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying TokenAI")?;
+    let aat = waiting(
+        "deploying AAT",
+        deploy(
+            provider,
+            Contract::Aat,
+            &aat_wasm,
+            (
+                token.address,
+                treasury,
+                "https://aat.example/{id}.json".to_owned(),
+                operator.address(),
+            )
+                .abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying AAT")?;
+    let exchange = waiting(
+        "deploying AATExchange",
+        deploy(
+            provider,
+            Contract::Exchange,
+            &exchange_wasm,
+            (aat.address, token.address, treasury, operator.address()).abi_encode_params(),
+        ),
+    )
+    .await
+    .step("deploying AATExchange")?;
+    Ok([token, aat, exchange])
 }

@@ -101,29 +101,35 @@ async fn take(
     Ok(paid)
 }
 
+/// The desk's ask: how many LLAMA units it sells, for how much TokenAI.
+#[derive(Clone, Copy)]
+struct Ask {
+    units: U256,
+    price: U256,
+}
+
 /// # Errors
 ///
 /// A transaction, a signature or a request fails.
-#[allow(clippy::too_many_lines)]
 pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoError> {
     let relay = Relay::new(services.market.url());
+    let expiry = ctx.now().await? + ORDER_DAYS * 86_400;
+    holders_swap(ctx, &relay, expiry).await?;
+    let ask = desk_sells(ctx, &relay, expiry).await?;
+    agent_buys_and_spends(ctx, services, &relay, ask).await
+}
+
+/// Two holders trade credits for credits, strangers to each other: Grace
+/// posts GIFT for LLAMA, Agent Alice takes the relay's quote.
+async fn holders_swap(ctx: &mut Context, relay: &Relay, expiry: u64) -> Result<(), DemoError> {
     let rails = ctx.rails().clone();
     let (gift, llama) = (ctx.credits.gift.id(), ctx.credits.llama.id());
-    let expiry = ctx.now().await? + ORDER_DAYS * 86_400;
-    let cast = &ctx.cast;
     // Owned handles, so that steps can borrow the context mutably.
-    let (grace, alice, carol, operator) = (
-        cast.grace.clone(),
-        cast.alice.clone(),
-        cast.carol.clone(),
-        cast.operator.clone(),
-    );
-
-    // Two holders trade credits for credits, strangers to each other.
+    let (grace, alice) = (ctx.cast.grace.clone(), ctx.cast.alice.clone());
     approve_exchange(ctx, &grace).await?;
     post(
         ctx,
-        &relay,
+        relay,
         &grace,
         Order {
             maker: grace.address(),
@@ -139,7 +145,7 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
     )
     .await?;
     approve_exchange(ctx, &alice).await?;
-    take(ctx, &relay, &alice, (gift, llama, u(100)), |paid| {
+    take(ctx, relay, &alice, (gift, llama, u(100)), |paid| {
         format!("takes the relay's quote: 100 GIFT for {paid} LLAMA, 1% fee a leg")
     })
     .await?;
@@ -154,8 +160,14 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
         alice_gift == u(100) - fee(u(100)) && grace_llama == u(100) - fee(u(100)),
         format!("each side receives 100 less AAT's fee (Alice {alice_gift} GIFT, Grace {grace_llama} LLAMA)"),
     );
+    Ok(())
+}
 
-    // The operator's desk sells LLAMA credits for TokenAI.
+/// The operator's desk sells LLAMA credits for TokenAI: it mints them and
+/// posts an ask.
+async fn desk_sells(ctx: &mut Context, relay: &Relay, expiry: u64) -> Result<Ask, DemoError> {
+    let llama = ctx.credits.llama.id();
+    let operator = ctx.cast.operator.clone();
     let desk_units = u(2_000);
     let desk_price = tai(8) / u(10); // 0.0004 TAI a unit
     ctx.story
@@ -170,7 +182,7 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
     approve_exchange(ctx, &operator).await?;
     post(
         ctx,
-        &relay,
+        relay,
         &operator,
         Order {
             maker: operator.address(),
@@ -185,8 +197,25 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
         "asks 0.8 TAI for 2,000 LLAMA (0.0004 a unit, under a mint's 0.0005)",
     )
     .await?;
+    Ok(Ask {
+        units: desk_units,
+        price: desk_price,
+    })
+}
 
-    // An agent holding only TokenAI buys the credits of the model it needs.
+/// An agent holding only TokenAI buys the credits of the model it needs at
+/// the desk's ask, then spends them where the model is served.
+async fn agent_buys_and_spends(
+    ctx: &mut Context,
+    services: &Services,
+    relay: &Relay,
+    desk: Ask,
+) -> Result<(), DemoError> {
+    let rails = ctx.rails().clone();
+    let llama = ctx.credits.llama.id();
+    let carol = ctx.cast.carol.clone();
+    let (desk_units, desk_price) = (desk.units, desk.price);
+    let read = |who: Address, id: U256| rails.balance(who, id);
     let bought = u(1_000);
     let budget = tai(5) / u(10);
     ctx.story
@@ -213,7 +242,7 @@ pub async fn play(ctx: &mut Context, services: &Services) -> Result<(), DemoErro
         .token_balance(ctx.suite.treasury)
         .await
         .step("reading the treasury")?;
-    let paid = take(ctx, &relay, &carol, (llama, TOKEN_AI, bought), |paid| {
+    let paid = take(ctx, relay, &carol, (llama, TOKEN_AI, bought), |paid| {
         format!(
             "buys 1,000 LLAMA for {} TAI at the desk's ask (0.5% fee)",
             show::amount(paid, &Asset::TokenAI)
