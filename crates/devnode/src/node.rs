@@ -193,6 +193,58 @@ fn open_chain(config: &NodeConfig) -> Result<(Chain, bool), NodeError> {
     Ok((Chain::new(&config.chain)?, false))
 }
 
+/// What the chain thread reports once the chain is open: the dev accounts
+/// with their keys, the chain id, and whether it was restored from state.
+type Opened = (Vec<(Address, String)>, u64, bool);
+
+/// The chain thread: opens the chain (reporting it through `ready`), then
+/// runs each job on it in turn, publishing the blocks a job mined and
+/// saving the state after every change when a state file is configured.
+fn run_chain(
+    config: &NodeConfig,
+    queue: &mpsc::Receiver<Job>,
+    publish: &tokio::sync::broadcast::Sender<Arc<Mined>>,
+    ready: tokio::sync::oneshot::Sender<Result<Opened, NodeError>>,
+) {
+    let mut chain = match open_chain(config) {
+        Ok((chain, restored)) => {
+            let accounts = chain
+                .dev_keys()
+                .iter()
+                .map(|k| (k.address(), format!("0x{}", hex::encode(k.to_bytes()))))
+                .collect::<Vec<_>>();
+            let _ = ready.send(Ok((accounts, chain.chain_id(), restored)));
+            chain
+        }
+        Err(err) => {
+            let _ = ready.send(Err(err));
+            return;
+        }
+    };
+    let save = |chain: &Chain| {
+        if let Some(path) = &config.state {
+            if let Err(err) = save_state(chain.state(), path) {
+                tracing::error!("saving state to {}: {err}", path.display());
+            }
+        }
+    };
+    save(&chain);
+    let mut saved = chain.version();
+    while let Ok(job) = queue.recv() {
+        let before = chain.latest().header.number;
+        job(&mut chain);
+        if publish.receiver_count() > 0 && chain.latest().header.number > before {
+            for block in subscriptions::mined_since(&chain, before) {
+                let _ = publish.send(block);
+            }
+        }
+        if chain.version() != saved {
+            saved = chain.version();
+            save(&chain);
+        }
+    }
+}
+
 impl Node {
     /// Starts the chain and the server.
     ///
@@ -208,46 +260,7 @@ impl Node {
         thread::Builder::new()
             .name("chain".into())
             .stack_size(CHAIN_STACK)
-            .spawn(move || {
-                let mut chain = match open_chain(&chain_config) {
-                    Ok((chain, restored)) => {
-                        let accounts = chain
-                            .dev_keys()
-                            .iter()
-                            .map(|k| (k.address(), format!("0x{}", hex::encode(k.to_bytes()))))
-                            .collect::<Vec<_>>();
-                        let _ = ready.send(Ok((accounts, chain.chain_id(), restored)));
-                        chain
-                    }
-                    Err(err) => {
-                        let _ = ready.send(Err(err));
-                        return;
-                    }
-                };
-                let mut saved = chain.version();
-                if let Some(path) = &chain_config.state {
-                    if let Err(err) = save_state(chain.state(), path) {
-                        tracing::error!("saving state to {}: {err}", path.display());
-                    }
-                }
-                while let Ok(job) = queue.recv() {
-                    let before = chain.latest().header.number;
-                    job(&mut chain);
-                    if publish.receiver_count() > 0 && chain.latest().header.number > before {
-                        for block in subscriptions::mined_since(&chain, before) {
-                            let _ = publish.send(block);
-                        }
-                    }
-                    if let Some(path) = &chain_config.state {
-                        if chain.version() != saved {
-                            saved = chain.version();
-                            if let Err(err) = save_state(chain.state(), path) {
-                                tracing::error!("saving state to {}: {err}", path.display());
-                            }
-                        }
-                    }
-                }
-            })
+            .spawn(move || run_chain(&chain_config, &queue, &publish, ready))
             .map_err(NodeError::Thread)?;
         let (accounts, chain_id, restored) =
             started.await.map_err(|_| NodeError::ChainStopped)??;
