@@ -6,8 +6,6 @@
 //! cargo-stylus quotes it: `activateProgram` in an `eth_call` with the code
 //! placed at an address by a state override.
 
-use std::io::Write;
-
 use alloy::{
     network::TransactionBuilder,
     primitives::{address, Address, Bytes, B256, U256},
@@ -33,31 +31,20 @@ pub const ARB_WASM: Address = address!("0x00000000000000000000000000000000000000
 /// ArbWasmCache, the program cache.
 pub const ARB_WASM_CACHE: Address = address!("0x0000000000000000000000000000000000000072");
 /// A program's code prefix: `0xEFF000` and dictionary 0 (none).
-pub const PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
+pub use stylus_program::PREFIX;
 
 /// A program's deployed code: the prefix and the wasm compressed with
-/// brotli at quality 11 with a 4 MiB window, as cargo-stylus compresses it.
+/// brotli at quality 11 with a 4 MiB window, as cargo-stylus compresses it
+/// (`stylus-program`, the format's one owner).
 #[must_use]
 pub fn deployed_code(wasm: &[u8]) -> Vec<u8> {
-    let mut code = PREFIX.to_vec();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut code, 4096, 11, 22);
-        // Writing into a Vec cannot fail.
-        let _ = writer.write_all(wasm);
-    }
-    code
+    stylus_program::code(wasm)
 }
 
-/// Init code returning `code`: cargo-stylus's prelude (`PUSH32 len DUP1
-/// PUSH1 0x2b PUSH1 0 CODECOPY PUSH1 0 RETURN`, a version byte) then the
-/// code.
+/// Init code returning `code`: cargo-stylus's prelude, then the code.
 #[must_use]
 pub fn init_code(code: &[u8]) -> Bytes {
-    let mut init = vec![0x7f];
-    init.extend(U256::from(code.len()).to_be_bytes::<32>());
-    init.extend([0x80, 0x60, 0x2b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
-    init.extend_from_slice(code);
-    init.into()
+    stylus_program::init_code(code).into()
 }
 
 /// The data fee ArbOS charges to activate `code`, quoted as cargo-stylus

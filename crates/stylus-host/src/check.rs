@@ -5,14 +5,12 @@
 //! the section and size limits. Not a substitute for `cargo stylus check`
 //! against a node: it cannot know the chain's own current parameters.
 
-use std::io::Write;
-
 use wasmparser::{CompositeInnerType, ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
 
 /// A program deploys as one fragment up to this many compressed bytes.
 pub const MAX_COMPRESSED: usize = 24 * 1024;
 /// And up to this many uncompressed bytes.
-pub const MAX_RAW: usize = 128 * 1024;
+pub const MAX_RAW: usize = stylus_program::MAX_WASM;
 /// The most wasm pages a program's memory has, at start or grown (Nitro's
 /// `pageLimit`).
 pub const PAGE_LIMIT: usize = 128;
@@ -64,17 +62,7 @@ pub const VM_HOOKS: [&str; 42] = [
 ];
 
 /// Brotli-compresses like cargo-stylus (quality 11, 4 MiB window).
-#[must_use]
-pub fn compress(wasm: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        writer
-            .write_all(wasm)
-            .expect("writing to a Vec cannot fail");
-    }
-    out
-}
+pub use stylus_program::compress;
 
 /// Brotli-decompresses a deployed program, refusing one that inflates past
 /// `MAX_RAW` bytes (a chain would not activate it either).
@@ -83,19 +71,13 @@ pub fn compress(wasm: &[u8]) -> Vec<u8> {
 ///
 /// Corrupt brotli data, or more than `MAX_RAW` bytes.
 pub fn decompress(compressed: &[u8]) -> Result<Vec<u8>, CheckError> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    brotli::Decompressor::new(compressed, 4096)
-        .take(MAX_RAW as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| CheckError::NotBrotli(e.to_string()))?;
-    if out.len() > MAX_RAW {
-        return Err(CheckError::TooLarge {
-            bytes: out.len(),
-            limit: MAX_RAW,
-        });
-    }
-    Ok(out)
+    stylus_program::decompress(compressed).map_err(|err| match err {
+        stylus_program::ProgramError::TooLarge { bytes, limit } => {
+            CheckError::TooLarge { bytes, limit }
+        }
+        stylus_program::ProgramError::NotBrotli(err) => CheckError::NotBrotli(err),
+        other => CheckError::NotBrotli(other.to_string()),
+    })
 }
 
 /// Why a program would not activate: the first rule it breaks.

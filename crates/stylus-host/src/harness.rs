@@ -330,7 +330,7 @@ impl Env for Host {
     fn code(&mut self, account: Address) -> (Vec<u8>, u64) {
         // A program's on-chain code starts with the Stylus prefix.
         let code = if self.programs.contains_key(&account) {
-            vec![0xEF, 0xF0, 0x00]
+            stylus_program::PREFIX[..3].to_vec()
         } else {
             Vec::new()
         };
