@@ -41,7 +41,7 @@ ensure_toolchain() {
 
 # Installs the npm build tools (binaryen's wasm-opt) pinned by tools/package-lock.json.
 ensure_tools() {
-  command -v node >/dev/null || die "node is required (for wasm-opt and brotli sizing)"
+  command -v node >/dev/null || die "node is required (for wasm-opt)"
   if [ ! -x "$WASM_OPT" ]; then
     say "installing npm build tools into tools/node_modules"
     (cd "$ROOT/tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
@@ -85,38 +85,18 @@ start_kept_demo() {
   die "the demo did not get ready"
 }
 
-# Brotli-compressed size of a program's wasm (what program_code deploys,
-# without its 4-byte prefix).
+# The compressed size of a program's wasm as it deploys (brotli as
+# cargo-stylus compresses, without the 4-byte prefix), measured by the
+# format's one owner, crates/stylus-program.
 compressed_size() {
-  local code
-  code=$(program_code "$1" code)
-  echo $(( (${#code} - 2) / 2 - 4 ))
+  (cd "$ROOT" && cargo +"$TOOLCHAIN" build --locked -q -p stylus-program --bin stylus-program >&2)
+  "$ROOT/target/debug/stylus-program" size "$1"
 }
 
 # Unpacks the services workspace's pinned sources, stylus-tools included
 # (crates/devnode/build.rs reads StylusDeployer's bytes from it).
 fetch_services() {
   (cd "$ROOT/crates" && cargo +"$TOOLCHAIN" fetch --locked >&2)
-}
-
-# program_code WASM code|init: a program's deployed code (0xEFF00000 and its
-# brotli-compressed wasm, quality 11, 4 MiB window, as cargo-stylus makes
-# it) or the init code that returns it (cargo-stylus's prelude: PUSH32 len,
-# DUP1, PUSH1 0x2b, PUSH1 0, CODECOPY, PUSH1 0, RETURN, a version byte).
-program_code() {
-  node -e '
-    const zlib = require("zlib");
-    const wasm = require("fs").readFileSync(process.argv[1]);
-    const c = zlib.constants;
-    const brotli = zlib.brotliCompressSync(wasm, { params: {
-      [c.BROTLI_PARAM_QUALITY]: 11, [c.BROTLI_PARAM_LGWIN]: 22 } });
-    const code = Buffer.concat([Buffer.from([0xef, 0xf0, 0x00, 0x00]), brotli]);
-    const len = Buffer.alloc(32);
-    len.writeBigUInt64BE(BigInt(code.length), 24);
-    const prelude = Buffer.from([0x80, 0x60, 0x2b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
-    const out = process.argv[2] === "init"
-      ? Buffer.concat([Buffer.from([0x7f]), len, prelude, code]) : code;
-    console.log("0x" + out.toString("hex"));' "$1" "$2"
 }
 
 # Starts a throwaway PostgreSQL server for the tests that need one (two
