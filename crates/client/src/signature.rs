@@ -165,18 +165,15 @@ pub trait Accounts {
     ) -> impl Future<Output = Result<Option<Bytes>, ClientError>> + Send;
 }
 
-/// A node as [`Accounts`]: `eth_getCode` and `eth_call`, uncached.
+/// A node as [`Accounts`]: `eth_getCode` and `eth_call`, uncached. With a
+/// `caller`, its calls come from that address (their `msg.sender` and
+/// `tx.origin`), as the contract that will ask would make them: a wallet
+/// that answers only an unset caller (zero, as `eth_call` leaves it) is
+/// then asked what it will answer on-chain.
 #[derive(Clone, Debug)]
-pub struct Node<P>(pub P);
-
-/// A node as [`Accounts`] whose calls come from `caller` (their
-/// `msg.sender` and `tx.origin`), as the contract that will ask would make
-/// them: a wallet that answers only an unset caller (zero, as `eth_call`
-/// leaves it) is then asked what it will answer on-chain.
-#[derive(Clone, Debug)]
-pub struct NodeAs<P> {
-    pub node: P,
-    pub caller: Address,
+pub struct Node<P> {
+    pub provider: P,
+    pub caller: Option<Address>,
 }
 
 /// The gas a call's transaction costs before its code runs: 21,000 and its
@@ -219,7 +216,7 @@ pub async fn eth_call<P: Provider>(
 
 impl<P: Provider + Sync> Accounts for Node<P> {
     async fn has_code(&self, account: Address) -> Result<bool, ClientError> {
-        Ok(!self.0.get_code_at(account).await?.is_empty())
+        Ok(!self.provider.get_code_at(account).await?.is_empty())
     }
 
     async fn static_call(
@@ -228,22 +225,7 @@ impl<P: Provider + Sync> Accounts for Node<P> {
         data: Bytes,
         gas: u64,
     ) -> Result<Option<Bytes>, ClientError> {
-        eth_call(&self.0, None, to, data, gas).await
-    }
-}
-
-impl<P: Provider + Sync> Accounts for NodeAs<P> {
-    async fn has_code(&self, account: Address) -> Result<bool, ClientError> {
-        Ok(!self.node.get_code_at(account).await?.is_empty())
-    }
-
-    async fn static_call(
-        &self,
-        to: Address,
-        data: Bytes,
-        gas: u64,
-    ) -> Result<Option<Bytes>, ClientError> {
-        eth_call(&self.node, Some(self.caller), to, data, gas).await
+        eth_call(&self.provider, self.caller, to, data, gas).await
     }
 }
 

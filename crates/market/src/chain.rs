@@ -305,9 +305,9 @@ impl Chain {
         hash: B256,
         sig: &Bytes,
     ) -> Result<bool, ClientError> {
-        let as_exchange = signature::NodeAs {
-            node: self.provider().clone(),
-            caller: self.exchange.address,
+        let as_exchange = signature::Node {
+            provider: self.provider().clone(),
+            caller: Some(self.exchange.address),
         };
         let verdict =
             signature::verify(&as_exchange, Expected::Account(order.maker), hash, sig).await?;
