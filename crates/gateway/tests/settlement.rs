@@ -90,6 +90,25 @@ async fn send_paid(
     (status, response.text().await.unwrap(), settlement)
 }
 
+/// An authorization of `offer`'s terms from `from` with `nonce`, valid for
+/// the next five minutes of the chain's clock.
+async fn authorization_for(
+    world: &World,
+    offer: &aat_client::x402::PaymentRequirements,
+    from: alloy::primitives::Address,
+    nonce: B256,
+) -> TransferWithAuthorization {
+    let now = world.now().await;
+    TransferWithAuthorization {
+        from,
+        to: offer.pay_to.parse().unwrap(),
+        value: offer.amount.parse().unwrap(),
+        validAfter: u(now - 60),
+        validBefore: u(now + 300),
+        nonce,
+    }
+}
+
 /// EIP-3009 nonces belong to the authorizer: a payer that pays with
 /// authorization A and then spends A's nonce itself (B: nothing, to
 /// itself) before the worker relays A has not paid, although A's nonce is
@@ -184,15 +203,7 @@ async fn a_nonce_spent_before_the_gateway_saw_its_payer_is_refused() {
     let body = chat("served for a spent nonce?", false);
     let required = terms(&url, &body).await;
     let offer = required.offer("exact").unwrap();
-    let now = world.now().await;
-    let authorization = TransferWithAuthorization {
-        from: agent.address(),
-        to: offer.pay_to.parse().unwrap(),
-        value: offer.amount.parse().unwrap(),
-        validAfter: u(now - 60),
-        validBefore: u(now + 300),
-        nonce,
-    };
+    let authorization = authorization_for(&world, offer, agent.address(), nonce).await;
     let domain = world.owner.token_domain().await.unwrap();
     let signature = signing::sign_typed(&agent, &domain, &authorization)
         .await
@@ -335,8 +346,8 @@ async fn a_payment_relayed_by_another_and_retried_after_its_window_counts_as_pai
 /// A smart-account payer whose wallet says yes to every simulation (the
 /// gateway's check, the transaction's gas estimate) and no on-chain: the
 /// gateway's `transferWithAuthorization` is mined and fails. Settled
-/// before the response, the answer is withheld, the payment is recorded as
-/// not paid and the payer refused: before, a transaction that failed once
+/// before the response, the answer is withheld and the payment recorded
+/// (nothing is owed, nothing served): before, a transaction that failed once
 /// mined was taken for a node's hiccup, the payment left queued, and the
 /// answer served as pending, for free, as often as the payer liked.
 #[tokio::test(flavor = "multi_thread")]
@@ -353,16 +364,8 @@ async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
     let body = chat("free for a wallet?", false);
     let required = terms(&url, &body).await;
     let offer = required.offer("exact").unwrap();
-    let now = world.now().await;
     let authorization = SignedAuthorization {
-        authorization: TransferWithAuthorization {
-            from: wallet,
-            to: offer.pay_to.parse().unwrap(),
-            value: offer.amount.parse().unwrap(),
-            validAfter: u(now - 60),
-            validBefore: u(now + 300),
-            nonce: B256::repeat_byte(0x3a),
-        },
+        authorization: authorization_for(&world, offer, wallet, B256::repeat_byte(0x3a)).await,
         signature: signers::magic_word().into(),
     };
     let header = payment_header(offer, &ExactPayload::from(&authorization));
