@@ -90,6 +90,15 @@ async fn send_paid(
     (status, response.text().await.unwrap(), settlement)
 }
 
+/// A gateway that settles `exact` payments before it answers
+/// (`exact.settle_before_response`).
+async fn serve_settling_first(world: &World) -> Served {
+    serve(world, |config| {
+        config.exact.as_mut().unwrap().settle_before_response = true;
+    })
+    .await
+}
+
 /// An authorization of `offer`'s terms from `from` with `nonce`, valid for
 /// the next five minutes of the chain's clock.
 async fn authorization_for(
@@ -226,10 +235,7 @@ async fn a_nonce_spent_before_the_gateway_saw_its_payer_is_refused() {
 async fn a_payment_whose_nonce_the_payer_spends_before_the_response_withholds_the_answer() {
     let world = World::new().await;
     let provider = world.provider_key.address();
-    let served = serve(&world, |config| {
-        config.exact.as_mut().unwrap().settle_before_response = true;
-    })
-    .await;
+    let served = serve_settling_first(&world).await;
     let url = format!("{}/v1/chat/completions", served.gateway.url());
     let agent = party(&world, "spends its own nonce before the response").await;
     world.pay_in(agent.address(), 10).await;
@@ -354,10 +360,7 @@ async fn a_payment_relayed_by_another_and_retried_after_its_window_counts_as_pai
 async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
     let world = World::new().await;
     let provider = world.provider_key.address();
-    let served = serve(&world, |config| {
-        config.exact.as_mut().unwrap().settle_before_response = true;
-    })
-    .await;
+    let served = serve_settling_first(&world).await;
     let url = format!("{}/v1/chat/completions", served.gateway.url());
     let wallet = signers::deploy_wallet(&world, signers::FREE_GAS_WALLET).await;
     world.pay_in(wallet, 10).await;
