@@ -105,5 +105,5 @@ pub fn set_storage_at(
     if chain.db().basic_ref(address).ok().flatten().is_none() {
         chain.put_account(address, AccountInfo::default());
     }
-    chain.put_storage(address, slot, U256::from_be_bytes(value.0))
+    Ok(chain.put_storage(address, slot, U256::from_be_bytes(value.0))?)
 }

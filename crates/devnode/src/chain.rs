@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     arbos,
-    error::RpcError,
+    error::ChainError,
     genesis::{self, GenesisError},
     stylus::{Db, Programs},
 };
@@ -346,11 +346,11 @@ impl Chain {
         address: Address,
         slot: U256,
         value: U256,
-    ) -> Result<(), RpcError> {
+    ) -> Result<(), ChainError> {
         self.state
             .db
             .insert_account_storage(address, slot, value)
-            .map_err(|e| RpcError::internal(format!("storage: {e}")))?;
+            .map_err(|e| ChainError::Internal(format!("storage: {e}")))?;
         self.version += 1;
         Ok(())
     }

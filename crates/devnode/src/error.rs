@@ -1,5 +1,7 @@
-//! JSON-RPC errors as geth reports them, so alloy, viem, cast and
-//! cargo-stylus understand them.
+//! The chain's errors in its own terms ([`ChainError`]), and JSON-RPC
+//! errors as geth reports them ([`RpcError`]), so alloy, viem, cast and
+//! cargo-stylus understand them: a chain error becomes its JSON-RPC code
+//! and geth's wording only at the RPC edge (`From<ChainError>`).
 
 use jsonrpsee::types::ErrorObjectOwned;
 
@@ -62,5 +64,92 @@ impl RpcError {
 impl From<RpcError> for ErrorObjectOwned {
     fn from(err: RpcError) -> Self {
         ErrorObjectOwned::owned(err.code, err.message, err.data)
+    }
+}
+
+/// What the chain refuses, or fails at, in its own terms. The words are
+/// geth's (clients match some of them, "nonce too low" first).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    /// The same transaction was sent before.
+    #[error("transaction already known")]
+    AlreadyKnown,
+    /// The raw bytes are not a transaction.
+    #[error("invalid transaction encoding: {0}")]
+    Encoding(String),
+    /// No signer can be recovered.
+    #[error("invalid signature: {0}")]
+    Signature(String),
+    /// Signed for another chain.
+    #[error("invalid chain id: {got} (this chain is {ours})")]
+    WrongChain { got: u64, ours: u64 },
+    /// EIP-4844 transactions.
+    #[error("blob transactions are not supported on this chain")]
+    Blob,
+    /// geth's `ErrTipAboveFeeCap`.
+    #[error("max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas: {tip}, maxFeePerGas: {cap}")]
+    TipAboveFeeCap { tip: u128, cap: u128 },
+    /// What revm's validation refuses (nonce, funds, gas limit, fee), in
+    /// geth's words.
+    #[error("{0}")]
+    Invalid(String),
+    /// A dev control asked for a time the chain's clock cannot show.
+    #[error("{0}")]
+    Clock(String),
+    /// The node's own failure (a bug, not the request's).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<ChainError> for RpcError {
+    fn from(err: ChainError) -> Self {
+        let message = err.to_string();
+        match err {
+            ChainError::Clock(_) => RpcError::invalid_params(message),
+            ChainError::Internal(_) => RpcError::internal(message),
+            _ => RpcError::invalid_input(message),
+        }
+    }
+}
+
+impl From<ChainError> for ErrorObjectOwned {
+    fn from(err: ChainError) -> Self {
+        RpcError::from(err).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each chain error reaches a client with geth's code and words.
+    #[test]
+    fn chain_errors_become_geths_codes_at_the_edge() {
+        let rpc = |err: ChainError| RpcError::from(err);
+        let refused = rpc(ChainError::Invalid(
+            "nonce too low: next nonce 2, tx nonce 1".into(),
+        ));
+        assert_eq!(
+            (refused.code, refused.message.as_str()),
+            (-32000, "nonce too low: next nonce 2, tx nonce 1")
+        );
+        assert_eq!(
+            rpc(ChainError::AlreadyKnown).message,
+            "transaction already known"
+        );
+        assert_eq!(
+            rpc(ChainError::WrongChain {
+                got: 1,
+                ours: 412_346
+            })
+            .message,
+            "invalid chain id: 1 (this chain is 412346)"
+        );
+        assert_eq!(
+            rpc(ChainError::Clock("timestamp 5 is before".into())).code,
+            -32602
+        );
+        assert_eq!(rpc(ChainError::Internal("storage".into())).code, -32603);
+        assert_eq!(rpc(ChainError::Blob).code, -32000);
     }
 }

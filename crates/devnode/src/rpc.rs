@@ -189,7 +189,8 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         estimate_gas(c, &a.0, a.1, a.2).map(U64::from)
     });
     method!(m, "eth_sendRawTransaction", |c, a: (Bytes,)| c
-        .send_raw(&a.0));
+        .send_raw(&a.0)
+        .map_err(RpcError::from));
     method!(m, "eth_sendTransaction", |c, a: (TransactionRequest,)| {
         send_transaction(c, a.0)
     });
@@ -242,9 +243,11 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         .filters()
         .uninstall(a.0)));
     method!(m, "evm_increaseTime", |c, a: (Quantity,)| c
-        .increase_time(a.0.get()));
+        .increase_time(a.0.get())
+        .map_err(RpcError::from));
     method!(m, "evm_setNextBlockTimestamp", |c, a: (Quantity,)| c
-        .set_next_timestamp(a.0.get()));
+        .set_next_timestamp(a.0.get())
+        .map_err(RpcError::from));
     // `[]`, `[null]`, `[timestamp]` or `[{"timestamp": t, "blocks": n}]`.
     method!(m, "evm_mine", |c, a: (Option<MineOptions>,)| {
         let (timestamp, blocks) = match a.0 {
@@ -326,7 +329,9 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
         });
     }
     for name in ["evm_setAutomine", "anvil_setAutomine"] {
-        method!(m, name, |c, a: (bool,)| c.set_automine(a.0));
+        method!(m, name, |c, a: (bool,)| c
+            .set_automine(a.0)
+            .map_err(RpcError::from));
     }
     method!(m, "anvil_getAutomine", |c, _a: Vec<()>| Ok(c.automine()));
     // Milliseconds (hardhat's `evm_setIntervalMining`) or seconds

@@ -5,7 +5,7 @@ use alloy::primitives::{Address, U256};
 
 use crate::{
     chain::{clock, now, Chain, MAX_TIMESTAMP},
-    error::RpcError,
+    error::ChainError,
 };
 
 impl Chain {
@@ -26,13 +26,13 @@ impl Chain {
     /// # Errors
     ///
     /// The clock would pass [`MAX_TIMESTAMP`].
-    pub fn increase_time(&mut self, seconds: u64) -> Result<i64, RpcError> {
+    pub fn increase_time(&mut self, seconds: u64) -> Result<i64, ChainError> {
         let offset = i64::try_from(seconds)
             .ok()
             .and_then(|s| self.state.time_offset.checked_add(s))
             .filter(|offset| clock(*offset).is_some())
             .ok_or_else(|| {
-                RpcError::invalid_params(format!(
+                ChainError::Clock(format!(
                     "increasing the time by {seconds} s would take the clock past {MAX_TIMESTAMP}"
                 ))
             })?;
@@ -46,15 +46,15 @@ impl Chain {
     /// # Errors
     ///
     /// A timestamp before the latest block's.
-    pub fn set_next_timestamp(&mut self, timestamp: u64) -> Result<(), RpcError> {
+    pub fn set_next_timestamp(&mut self, timestamp: u64) -> Result<(), ChainError> {
         let parent = self.latest().header.timestamp;
         if timestamp < parent {
-            return Err(RpcError::invalid_params(format!(
+            return Err(ChainError::Clock(format!(
                 "timestamp {timestamp} is before the latest block's ({parent})"
             )));
         }
         if timestamp > MAX_TIMESTAMP {
-            return Err(RpcError::invalid_params(format!(
+            return Err(ChainError::Clock(format!(
                 "timestamp {timestamp} is past the latest this chain keeps ({MAX_TIMESTAMP})"
             )));
         }

@@ -26,19 +26,19 @@ use crate::{
         clock, effective_gas_price, BlockRecord, CallOutcome, Chain, TxRecord, BLOCK_GAS_LIMIT,
         MAX_TIMESTAMP,
     },
-    error::RpcError,
+    error::ChainError,
     stylus::{evm, Arbitrum, Db, DevContext, DevError, DevHandler},
 };
 
 impl Chain {
     /// Mines a checked transaction now (automine), or keeps it for the
     /// next block; its hash.
-    fn submit(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, RpcError> {
+    fn submit(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, ChainError> {
         let hash = *envelope.tx_hash();
         if self.tx_index.contains_key(&hash)
             || self.pending.iter().any(|(tx, _)| *tx.tx_hash() == hash)
         {
-            return Err(RpcError::invalid_input("transaction already known"));
+            return Err(ChainError::AlreadyKnown);
         }
         if self.automine {
             self.mine(Some((envelope, from)))?;
@@ -59,7 +59,7 @@ impl Chain {
     ///
     /// Mining what is pending fails (it drops invalid transactions, so it
     /// does not).
-    pub fn set_automine(&mut self, on: bool) -> Result<(), RpcError> {
+    pub fn set_automine(&mut self, on: bool) -> Result<(), ChainError> {
         self.automine = on;
         if on && !self.pending.is_empty() {
             self.mine(None)?;
@@ -78,7 +78,7 @@ impl Chain {
     /// # Errors
     ///
     /// As `send`.
-    pub fn send_as(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, RpcError> {
+    pub fn send_as(&mut self, envelope: TxEnvelope, from: Address) -> Result<B256, ChainError> {
         self.submit(envelope, from)
     }
 
@@ -132,7 +132,7 @@ impl Chain {
     /// # Errors
     ///
     /// The transaction is invalid (e.g. its value exceeds the balance).
-    pub fn simulate(&self, db: Db, mut tx: TxEnv) -> Result<CallOutcome, RpcError> {
+    pub fn simulate(&self, db: Db, mut tx: TxEnv) -> Result<CallOutcome, ChainError> {
         let latest = self.latest().header.clone();
         let mut ctx = self.context(db, latest.number + 1, latest.timestamp);
         ctx.cfg.disable_nonce_check = true;
@@ -182,14 +182,12 @@ impl Chain {
     ///
     /// Undecodable bytes, a bad signature, a wrong chain id, or what revm's
     /// validation refuses (nonce, funds, gas limit, fee): each changes nothing.
-    pub fn send_raw(&mut self, raw: &[u8]) -> Result<B256, RpcError> {
+    pub fn send_raw(&mut self, raw: &[u8]) -> Result<B256, ChainError> {
         let mut bytes = raw;
-        let envelope = TxEnvelope::decode_2718(&mut bytes)
-            .map_err(|e| RpcError::invalid_input(format!("invalid transaction encoding: {e}")))?;
+        let envelope =
+            TxEnvelope::decode_2718(&mut bytes).map_err(|e| ChainError::Encoding(e.to_string()))?;
         if !bytes.is_empty() {
-            return Err(RpcError::invalid_input(
-                "invalid transaction encoding: trailing bytes",
-            ));
+            return Err(ChainError::Encoding("trailing bytes".into()));
         }
         self.send(envelope)
     }
@@ -199,31 +197,29 @@ impl Chain {
     /// # Errors
     ///
     /// As `send_raw`.
-    pub fn send(&mut self, envelope: TxEnvelope) -> Result<B256, RpcError> {
+    pub fn send(&mut self, envelope: TxEnvelope) -> Result<B256, ChainError> {
         let from = envelope
             .recover_signer()
-            .map_err(|e| RpcError::invalid_input(format!("invalid signature: {e}")))?;
+            .map_err(|e| ChainError::Signature(e.to_string()))?;
         if let Some(id) = envelope.chain_id() {
             if id != self.state.chain_id {
-                return Err(RpcError::invalid_input(format!(
-                    "invalid chain id: {id} (this chain is {})",
-                    self.state.chain_id
-                )));
+                return Err(ChainError::WrongChain {
+                    got: id,
+                    ours: self.state.chain_id,
+                });
             }
         }
         if !crate::views::is_supported(&envelope) {
-            return Err(RpcError::invalid_input(
-                "blob transactions are not supported on this chain",
-            ));
+            return Err(ChainError::Blob);
         }
         // geth's ErrTipAboveFeeCap: a tip above the fee cap is refused, not
         // mined (revm, built here without its base-fee checks, would take it).
         if let Some(tip) = envelope.max_priority_fee_per_gas() {
             if tip > envelope.max_fee_per_gas() {
-                return Err(RpcError::invalid_input(format!(
-                    "max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas: {tip}, maxFeePerGas: {}",
-                    envelope.max_fee_per_gas()
-                )));
+                return Err(ChainError::TipAboveFeeCap {
+                    tip,
+                    cap: envelope.max_fee_per_gas(),
+                });
             }
         }
         self.submit(envelope, from)
@@ -236,7 +232,7 @@ impl Chain {
     /// # Errors
     ///
     /// `tx` is invalid (nonce, balance, gas).
-    pub fn mine(&mut self, tx: Option<(TxEnvelope, Address)>) -> Result<(), RpcError> {
+    pub fn mine(&mut self, tx: Option<(TxEnvelope, Address)>) -> Result<(), ChainError> {
         match tx {
             Some(tx) => self.mine_block(vec![tx], true),
             None => {
@@ -252,7 +248,7 @@ impl Chain {
         &mut self,
         txs: Vec<(TxEnvelope, Address)>,
         strict: bool,
-    ) -> Result<(), RpcError> {
+    ) -> Result<(), ChainError> {
         let parent = self.latest().clone();
         let number = parent.header.number + 1;
         let timestamp = self.next_block_timestamp();
@@ -406,7 +402,7 @@ fn outcome(result: &ExecutionResult) -> CallOutcome {
 }
 
 /// A transaction revm's validation refused, as the error geth gives.
-fn invalid(err: DevError) -> RpcError {
+fn invalid(err: DevError) -> ChainError {
     match err {
         EVMError::Transaction(err) => {
             let message = match &err {
@@ -434,8 +430,8 @@ fn invalid(err: DevError) -> RpcError {
                 }
                 other => other.to_string(),
             };
-            RpcError::invalid_input(message)
+            ChainError::Invalid(message)
         }
-        other => RpcError::internal(format!("{other:?}")),
+        other => ChainError::Internal(format!("{other:?}")),
     }
 }

@@ -144,7 +144,7 @@ pub(super) fn estimate_gas(
     let cap = env.gas_limit;
     let run = |gas: u64, env: &mut TxEnv| -> RpcResult<crate::chain::CallOutcome> {
         env.gas_limit = gas;
-        chain.simulate(db.clone(), env.clone())
+        Ok(chain.simulate(db.clone(), env.clone())?)
     };
     let full = run(cap, &mut env)?;
     if !full.success {
@@ -209,13 +209,13 @@ pub(super) fn send_transaction(chain: &mut Chain, request: TransactionRequest) -
         .map_err(|_| RpcError::invalid_params("incomplete transaction request"))?;
     let Some(key) = key else {
         let envelope = crate::anvil::impersonated_envelope(from, tx)?;
-        return chain.send_as(envelope, from);
+        return Ok(chain.send_as(envelope, from)?);
     };
     let signature = key
         .sign_transaction_sync(&mut tx)
         .map_err(|e| RpcError::internal(format!("signing: {e}")))?;
     let envelope: TxEnvelope = tx.into_signed(signature).into();
-    chain.send(envelope)
+    Ok(chain.send(envelope)?)
 }
 
 /// The logs `filter` matches (`eth_getLogs`).
