@@ -384,9 +384,36 @@ async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
         world.owner.token_balance(provider).await.unwrap(),
         U256::ZERO
     );
-    // Asked again, with the same payment or another, it is not served.
+    // Asked again with the same payment, it is not served.
     let (status, text, _) = send_paid(&url, &body, &header).await;
     assert_eq!(status, 402, "{text}");
+    // With another, it is refused before the gateway sends anything: a
+    // smart account whose wallet refused on-chain is refused `exact`, so it
+    // cannot make the gateway pay for one failing transaction after another.
+    let sent = || async {
+        use alloy::providers::Provider;
+        world
+            .owner
+            .provider
+            .get_transaction_count(provider)
+            .await
+            .unwrap()
+    };
+    let sent_before = sent().await;
+    let another = SignedAuthorization {
+        authorization: authorization_for(&world, offer, wallet, B256::repeat_byte(0x3b)).await,
+        signature: signers::magic_word().into(),
+    };
+    let header = payment_header(offer, &ExactPayload::from(&another));
+    let (status, text, _) = send_paid(&url, &body, &header).await;
+    assert_eq!(status, 402, "{text}");
+    let refused: PaymentRequired = serde_json::from_str(&text).unwrap();
+    assert!(
+        refused.error.contains("did not pay") && refused.error.contains("not served with exact"),
+        "{}",
+        refused.error
+    );
+    assert_eq!(sent().await, sent_before, "no transaction was sent");
     assert_eq!(
         world.owner.token_balance(provider).await.unwrap(),
         U256::ZERO

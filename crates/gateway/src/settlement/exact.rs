@@ -253,8 +253,19 @@ impl App {
 
     /// Records that the answer of `ticket`, whose `exact` payment failed
     /// before the response, was withheld: its payer owes nothing for it.
+    ///
+    /// Not for a smart account: its payment fails because its own wallet
+    /// refused on-chain what it signed (a key's, only when the payer spent
+    /// the nonce or moved its funds meanwhile). It stays `failed`, and the
+    /// account is refused `exact` until the provider clears it, so that it
+    /// cannot make the gateway pay for one failing transaction after
+    /// another.
     pub async fn withhold(&self, ticket: &Ticket) {
         if let Ticket::Exact { payment, .. } = ticket {
+            if self.chain.has_code(payment.payer).await.unwrap_or(true) {
+                tracing::warn!(payer = %payment.payer, "a smart account's payment did not pay: it is refused exact");
+                return;
+            }
             if let Err(err) = self
                 .ledger
                 .withhold_exact(payment.payer, payment.nonce)
@@ -291,7 +302,7 @@ impl App {
             Some((n, reason)) => Err(crate::payment::Refusal {
                 kind: RefusalKind::Unpaid,
                 reason: format!(
-                    "{payer} was served {n} request(s) whose exact payment did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
+                    "{payer} has {n} exact payment(s) that did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
                 ),
                 shown: crate::payment::Shown::Nothing,
             }),
