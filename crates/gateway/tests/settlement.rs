@@ -291,9 +291,10 @@ async fn a_payment_whose_nonce_the_payer_spends_before_the_response_withholds_th
 /// anyone submit it), whose window then closed: the worker's own attempt
 /// reverts with `AuthorizationExpired`, TokenAI checking the window before
 /// the nonce, yet the payment was made. It counts as paid, by the
-/// transaction that used its nonce: before, it was recorded as not paid and
-/// the payer refused `exact` (the same holds for the gateway's own
-/// transaction mined before a lost receipt or a crash, retried late).
+/// transaction that used its nonce (found 25,000 blocks after admission,
+/// past the first window of the search): before, it was recorded as not
+/// paid and the payer refused `exact` (the same holds for the gateway's
+/// own transaction mined before a lost receipt or a crash, retried late).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_payment_relayed_by_another_and_retried_after_its_window_counts_as_paid() {
     let world = World::new().await;
@@ -311,6 +312,17 @@ async fn a_payment_relayed_by_another_and_retried_after_its_window_counts_as_pai
     let payment: PaymentPayload = decode_header(&header).unwrap();
     let signed =
         SignedAuthorization::from(serde_json::from_value::<ExactPayload>(payment.payload).unwrap());
+    // Long after admission, beyond one window of the search for how the
+    // nonce was spent (`LOG_WINDOW`, as public nodes cap a log range).
+    {
+        use alloy::providers::Provider;
+        world
+            .owner
+            .provider
+            .raw_request::<_, Value>("anvil_mine".into(), (25_000u64, 0u64))
+            .await
+            .unwrap();
+    }
     let stranger = party(&world, "a relayer").await;
     world
         .rails_of(&stranger)

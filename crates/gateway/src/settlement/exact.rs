@@ -35,6 +35,10 @@ pub enum ExactOutcome {
     Failed(String),
 }
 
+/// The most blocks one `eth_getLogs` of [`App::not_paid`]'s search asks for
+/// (public nodes cap the range; 10,000 is a common cap).
+const LOG_WINDOW: u64 = 10_000;
+
 /// How an authorization's nonce was spent, by the chain's logs.
 enum Spent {
     /// By a transaction that moved exactly the authorization's value from
@@ -198,23 +202,39 @@ impl App {
     /// transaction, and its receipt what that transaction moved.
     async fn spent(&self, payment: &ExactRow) -> Result<Spent, SettleError> {
         let token = self.chain.rails.token;
-        let filter = Filter::new()
-            .address(token)
-            .event_signature(vec![
-                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
-                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
-            ])
-            .topic1(payment.payer.into_word())
-            .topic2(payment.nonce)
-            .from_block(payment.admitted_block);
         let provider = &self.chain.rails.provider;
-        let logs = provider
-            .get_logs(&filter)
+        let head = provider
+            .get_block_number()
             .await
             .map_err(|e| SettleError::Exact {
-                doing: format!("reading how nonce {} was used", payment.nonce),
+                doing: "reading the chain's head".into(),
                 source: e.into(),
             })?;
+        // Read in windows, as public nodes cap a request's range; a nonce is
+        // used or canceled once, so the first window with a log is the last.
+        let mut logs = Vec::new();
+        let mut from = payment.admitted_block;
+        while logs.is_empty() && from <= head {
+            let to = head.min(from.saturating_add(LOG_WINDOW - 1));
+            let filter = Filter::new()
+                .address(token)
+                .event_signature(vec![
+                    TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+                    TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
+                ])
+                .topic1(payment.payer.into_word())
+                .topic2(payment.nonce)
+                .from_block(from)
+                .to_block(to);
+            logs = provider
+                .get_logs(&filter)
+                .await
+                .map_err(|e| SettleError::Exact {
+                    doing: format!("reading how nonce {} was used", payment.nonce),
+                    source: e.into(),
+                })?;
+            from = to.saturating_add(1);
+        }
         // A nonce is used or canceled once: the first log is the only one.
         let Some(log) = logs.first() else {
             return Err(SettleError::NotYetReadable(format!(
