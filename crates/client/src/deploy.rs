@@ -162,6 +162,58 @@ pub struct SuiteConfig<'a> {
     pub uri: String,
 }
 
+/// TokenAI deployed with its constructor `(name, symbol, initialOwner)`.
+///
+/// # Errors
+///
+/// The chain will not activate it, or the constructor refuses.
+pub async fn deploy_token_ai<P: Provider>(
+    provider: &P,
+    wasm: &[u8],
+    name: String,
+    symbol: String,
+    owner: Address,
+) -> Result<Deployed, ClientError> {
+    let args = (name, symbol, owner).abi_encode_params();
+    deploy(provider, Contract::TokenAI, wasm, args).await
+}
+
+/// AAT deployed with its constructor `(tokenAI, treasury, uri,
+/// initialOwner)`.
+///
+/// # Errors
+///
+/// The chain will not activate it, or the constructor refuses
+/// (`ZeroAddress`, `NotAContract`).
+pub async fn deploy_aat<P: Provider>(
+    provider: &P,
+    wasm: &[u8],
+    token_ai: Address,
+    treasury: Address,
+    uri: String,
+    owner: Address,
+) -> Result<Deployed, ClientError> {
+    let args = (token_ai, treasury, uri, owner).abi_encode_params();
+    deploy(provider, Contract::Aat, wasm, args).await
+}
+
+/// Lets `rails`' AAT mint TokenAI (its fee hook): `TokenAI.setMinter(aat,
+/// true)`, sent by TokenAI's owner.
+///
+/// # Errors
+///
+/// The sender is not TokenAI's owner, or the node fails.
+pub async fn make_aat_a_minter<P: Provider>(
+    rails: &Rails<P>,
+) -> Result<TransactionReceipt, ClientError> {
+    rails
+        .send_token(TokenAI::setMinterCall {
+            minter: rails.aat,
+            enabled: true,
+        })
+        .await
+}
+
 /// TokenAI and AAT deployed and wired as `scripts/deploy all` does it:
 /// TokenAI, then AAT pointing at it, then AAT made a TokenAI minter (sent
 /// by `provider`'s account, which must be `owner`).
@@ -173,27 +225,25 @@ pub async fn deploy_suite<P: Provider + Clone>(
     provider: &P,
     config: SuiteConfig<'_>,
 ) -> Result<(Rails<P>, [TransactionReceipt; 3]), ClientError> {
-    let token = deploy(
+    let token = deploy_token_ai(
         provider,
-        Contract::TokenAI,
         config.token_wasm,
-        (config.name, config.symbol, config.owner).abi_encode_params(),
+        config.name,
+        config.symbol,
+        config.owner,
     )
     .await?;
-    let aat = deploy(
+    let aat = deploy_aat(
         provider,
-        Contract::Aat,
         config.aat_wasm,
-        (token.address, config.treasury, config.uri, config.owner).abi_encode_params(),
+        token.address,
+        config.treasury,
+        config.uri,
+        config.owner,
     )
     .await?;
     let rails = Rails::new(provider.clone(), token.address, aat.address);
-    let wired = rails
-        .send_token(TokenAI::setMinterCall {
-            minter: aat.address,
-            enabled: true,
-        })
-        .await?;
+    let wired = make_aat_a_minter(&rails).await?;
     Ok((rails, [token.receipt, aat.receipt, wired]))
 }
 

@@ -13,15 +13,13 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use aat_client::{
-    deploy::{deploy, deploy_exchange, Deployed},
-    error::Contract,
-    ClientError, Rails, TokenAI,
+    deploy::{deploy_aat, deploy_exchange, deploy_token_ai, make_aat_a_minter, Deployed},
+    ClientError, Rails,
 };
 use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
     signers::local::PrivateKeySigner,
-    sol_types::SolValue,
 };
 use clap::{Parser, ValueEnum};
 
@@ -247,26 +245,6 @@ impl Deployer {
         Ok(wasm)
     }
 
-    /// Deploys `crate_name`'s wasm as `what` with `constructor` arguments.
-    async fn one(
-        &self,
-        what: &'static str,
-        contract: Contract,
-        crate_name: &str,
-        constructor: Vec<u8>,
-    ) -> Result<Deployed, DeployError> {
-        let wasm = self.wasm(crate_name)?;
-        let deployed = deploy(&self.provider, contract, &wasm, constructor)
-            .await
-            .map_err(|source| DeployError::Deploy { what, source })?;
-        eprintln!(
-            "{what} deployed at {} (tx {}, gas {})",
-            deployed.address, deployed.receipt.transaction_hash, deployed.receipt.gas_used
-        );
-        println!("{what}: {}", deployed.address);
-        Ok(deployed)
-    }
-
     fn required(value: Option<Address>, what: &str) -> Result<Address, DeployError> {
         value.ok_or_else(|| DeployError::Usage(format!("{what} is required")))
     }
@@ -274,29 +252,25 @@ impl Deployer {
     async fn run(&self) -> Result<(), DeployError> {
         let target = self.args.target;
         let everything = target == Target::All;
+        let (provider, owner) = (&self.provider, self.owner);
         let mut token_ai = self.args.token_ai;
         let mut aat = self.args.aat;
         if target == Target::TokenAi || everything {
-            let a = &self.args;
-            let args = (a.name.clone(), a.symbol.clone(), self.owner).abi_encode_params();
-            token_ai = Some(
-                self.one("TokenAI", Contract::TokenAI, "token-ai", args)
-                    .await?
-                    .address,
-            );
+            let (wasm, a) = (self.wasm("token-ai")?, &self.args);
+            let deployed =
+                deploy_token_ai(provider, &wasm, a.name.clone(), a.symbol.clone(), owner).await;
+            token_ai = Some(reported("TokenAI", deployed)?);
         }
         if target == Target::Aat || everything {
             let token = Self::required(token_ai, "--token-ai ADDR (to deploy AAT alone)")?;
             let treasury = Self::required(self.args.treasury, "--treasury ADDR")?;
-            let args = (token, treasury, self.args.uri.clone(), self.owner).abi_encode_params();
-            let deployed = self.one("AAT", Contract::Aat, "aat", args).await?.address;
+            let wasm = self.wasm("aat")?;
+            let uri = self.args.uri.clone();
+            let deployed = deploy_aat(provider, &wasm, token, treasury, uri, owner).await;
+            let deployed = reported("AAT", deployed)?;
             aat = Some(deployed);
             if !self.args.no_wire {
-                let receipt = Rails::new(self.provider.clone(), token, deployed)
-                    .send_token(TokenAI::setMinterCall {
-                        minter: deployed,
-                        enabled: true,
-                    })
+                let receipt = make_aat_a_minter(&Rails::new(provider.clone(), token, deployed))
                     .await
                     .map_err(DeployError::Wire)?;
                 eprintln!("TokenAI.setMinter(AAT) (tx {})", receipt.transaction_hash);
@@ -307,21 +281,33 @@ impl Deployer {
             let aat = Self::required(aat, "--aat ADDR (to deploy the exchange alone)")?;
             let treasury = Self::required(self.args.treasury, "--treasury ADDR")?;
             let wasm = self.wasm("exchange")?;
-            let rails = Rails::new(self.provider.clone(), token, aat);
-            let (exchange, receipt) = deploy_exchange(&rails, &wasm, treasury, self.owner)
-                .await
-                .map_err(|source| DeployError::Deploy {
-                    what: "AATExchange",
-                    source,
-                })?;
-            eprintln!(
-                "AATExchange deployed at {} (tx {}, gas {})",
-                exchange.address, receipt.transaction_hash, receipt.gas_used
-            );
-            println!("AATExchange: {}", exchange.address);
+            let rails = Rails::new(provider.clone(), token, aat);
+            let deployed =
+                deploy_exchange(&rails, &wasm, treasury, owner)
+                    .await
+                    .map(|(exchange, receipt)| Deployed {
+                        address: exchange.address,
+                        receipt,
+                    });
+            reported("AATExchange", deployed)?;
         }
         Ok(())
     }
+}
+
+/// Says where `what` was deployed (its address on standard output, its
+/// transaction on standard error); its address.
+fn reported(
+    what: &'static str,
+    deployed: Result<Deployed, ClientError>,
+) -> Result<Address, DeployError> {
+    let deployed = deployed.map_err(|source| DeployError::Deploy { what, source })?;
+    eprintln!(
+        "{what} deployed at {} (tx {}, gas {})",
+        deployed.address, deployed.receipt.transaction_hash, deployed.receipt.gas_used
+    );
+    println!("{what}: {}", deployed.address);
+    Ok(deployed.address)
 }
 
 async fn run(args: Args) -> Result<(), DeployError> {

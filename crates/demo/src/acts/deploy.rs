@@ -6,12 +6,13 @@
 use std::path::Path;
 
 use aat_client::{
-    deploy::{cache_program, deploy, Deployed},
-    error::Contract,
+    deploy::{
+        cache_program, deploy_aat, deploy_exchange, deploy_token_ai, make_aat_a_minter, Deployed,
+    },
     orders::Exchange,
-    TokenAI,
+    Rails,
 };
-use alloy::{primitives::Address, sol_types::SolValue};
+use alloy::primitives::Address;
 use devnode::Node;
 
 use crate::{
@@ -100,10 +101,7 @@ pub async fn play(
         .tx(
             "Operator",
             "makes AAT a TokenAI minter (mint fees, settle)",
-            rails.send_token(TokenAI::setMinterCall {
-                minter: aat.address,
-                enabled: true,
-            }),
+            make_aat_a_minter(&rails),
         )
         .await?;
     Ok(ctx)
@@ -120,45 +118,30 @@ async fn deploy_programs(
     let aat_wasm = artifact(artifacts, "aat.wasm")?;
     let exchange_wasm = artifact(artifacts, "exchange.wasm")?;
     let operator = &cast.operator;
-    let provider = &operator.rails.provider;
+    let (provider, owner) = (&operator.rails.provider, operator.address());
     let token = waiting(
         "deploying TokenAI",
-        deploy(
-            provider,
-            Contract::TokenAI,
-            &token_wasm,
-            ("TokenAI".to_owned(), "TAI".to_owned(), operator.address()).abi_encode_params(),
-        ),
+        deploy_token_ai(provider, &token_wasm, "TokenAI".into(), "TAI".into(), owner),
     )
     .await
     .step("deploying TokenAI")?;
+    let uri = "https://aat.example/{id}.json".to_owned();
     let aat = waiting(
         "deploying AAT",
-        deploy(
-            provider,
-            Contract::Aat,
-            &aat_wasm,
-            (
-                token.address,
-                treasury,
-                "https://aat.example/{id}.json".to_owned(),
-                operator.address(),
-            )
-                .abi_encode_params(),
-        ),
+        deploy_aat(provider, &aat_wasm, token.address, treasury, uri, owner),
     )
     .await
     .step("deploying AAT")?;
-    let exchange = waiting(
+    let rails = Rails::new(provider.clone(), token.address, aat.address);
+    let (exchange, receipt) = waiting(
         "deploying AATExchange",
-        deploy(
-            provider,
-            Contract::Exchange,
-            &exchange_wasm,
-            (aat.address, token.address, treasury, operator.address()).abi_encode_params(),
-        ),
+        deploy_exchange(&rails, &exchange_wasm, treasury, owner),
     )
     .await
     .step("deploying AATExchange")?;
+    let exchange = Deployed {
+        address: exchange.address,
+        receipt,
+    };
     Ok([token, aat, exchange])
 }
