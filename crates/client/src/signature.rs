@@ -185,6 +185,26 @@ pub fn intrinsic_gas(data: &[u8]) -> u64 {
     })
 }
 
+/// The `eth_call` that runs `data` at `to` with `gas` for its code (the
+/// transaction's own cost added), from `caller` when one is given.
+#[must_use]
+pub fn static_call_request(
+    caller: Option<Address>,
+    to: Address,
+    data: Bytes,
+    gas: u64,
+) -> TransactionRequest {
+    let gas_limit = gas.saturating_add(intrinsic_gas(&data));
+    let request = TransactionRequest::default()
+        .to(to)
+        .input(data.into())
+        .gas_limit(gas_limit);
+    match caller {
+        Some(caller) => request.from(caller),
+        None => request,
+    }
+}
+
 /// Runs a static call through `eth_call`, from `caller` when one is given:
 /// a node's error answer (a revert, out of gas) is the callee refusing; a
 /// failure to get an answer is an error.
@@ -199,15 +219,10 @@ pub async fn eth_call<P: Provider>(
     data: Bytes,
     gas: u64,
 ) -> Result<Option<Bytes>, ClientError> {
-    let gas_limit = gas.saturating_add(intrinsic_gas(&data));
-    let mut request = TransactionRequest::default()
-        .to(to)
-        .input(data.into())
-        .gas_limit(gas_limit);
-    if let Some(caller) = caller {
-        request = request.from(caller);
-    }
-    match provider.call(request).await {
+    match provider
+        .call(static_call_request(caller, to, data, gas))
+        .await
+    {
         Ok(out) => Ok(Some(out)),
         Err(err) if err.as_error_resp().is_some() => Ok(None),
         Err(err) => Err(ClientError::Rpc(err)),
