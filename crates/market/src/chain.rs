@@ -324,12 +324,12 @@ impl Chain {
         if signature::recover(hash, sig) == Some(order.maker) {
             return Some(true);
         }
-        let data = signature::erc1271_call(hash, sig);
-        let request = alloy::rpc::types::TransactionRequest::default()
-            .from(self.exchange.address)
-            .to(order.maker)
-            .gas_limit(signature::ERC1271_STIPEND + signature::intrinsic_gas(&data))
-            .input(data.into());
+        let request = signature::static_call_request(
+            Some(self.exchange.address),
+            order.maker,
+            signature::erc1271_call(hash, sig),
+            signature::ERC1271_STIPEND,
+        );
         match self.provider().call(request).await {
             Ok(answer) => Some(signature::erc1271_accepts(&answer)),
             // Execution reverted (code 3): the wallet's no.
@@ -378,11 +378,21 @@ impl Chain {
                 now: U256::ZERO,
             });
         }
-        let (balance, allowed) = self.funds(order.maker, order.giveId).await?;
         Ok(Fillable {
             remaining,
-            now: remaining.min(balance).min(allowed),
+            now: remaining.min(self.spendable(order.maker, order.giveId).await?),
         })
+    }
+
+    /// How much of `give` the exchange can move from `maker` now: its
+    /// balance, capped by its approval or allowance ([`Chain::funds`]).
+    ///
+    /// # Errors
+    ///
+    /// The chain cannot be read.
+    pub async fn spendable(&self, maker: Address, give: U256) -> Result<U256, ClientError> {
+        let (balance, allowed) = self.funds(maker, give).await?;
+        Ok(balance.min(allowed))
     }
 
     /// `maker`'s balance of `give` (an AAT id, or TokenAI), and how much of

@@ -138,6 +138,19 @@ fn by_maker(changes: impl IntoIterator<Item = Change>) -> BTreeMap<Address, Touc
     makers
 }
 
+/// Forgets `stored` and tells the pair's subscribers.
+///
+/// # Errors
+///
+/// The database fails.
+pub async fn forget(app: &App, stored: &StoredOrder) -> Result<(), StoreError> {
+    app.store.delete(stored.hash).await?;
+    let o = &stored.order;
+    app.events
+        .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
+    Ok(())
+}
+
 /// Records what `stored` can fill now (`remaining`, `fillable`), or forgets
 /// it when nothing remains; whether it was forgotten.
 async fn record(
@@ -146,11 +159,8 @@ async fn record(
     remaining: U256,
     fillable: U256,
 ) -> Result<bool, FollowError> {
-    let o = &stored.order;
     if remaining.is_zero() {
-        app.store.delete(stored.hash).await?;
-        app.events
-            .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
+        forget(app, stored).await?;
         return Ok(true);
     }
     if (remaining, fillable) != (stored.remaining, stored.fillable) {
@@ -188,8 +198,8 @@ async fn apply(app: &App, maker: Address, touched: &Touched) -> Result<(usize, u
             let can = match funds.get(&o.giveId) {
                 Some(can) => *can,
                 None => {
-                    let (balance, allowed) = app.chain.funds(maker, o.giveId).await?;
-                    *funds.entry(o.giveId).or_insert(balance.min(allowed))
+                    let can = app.chain.spendable(maker, o.giveId).await?;
+                    *funds.entry(o.giveId).or_insert(can)
                 }
             };
             remaining.min(can)

@@ -452,12 +452,10 @@ async fn fundable_quote(
         let read = futures_util::future::try_join_all(
             unknown
                 .iter()
-                .map(|maker| app.chain.funds(*maker, pair.give)),
+                .map(|maker| app.chain.spendable(*maker, pair.give)),
         )
         .await?;
-        for (maker, (balance, allowed)) in unknown.into_iter().zip(read) {
-            funds.insert(maker, balance.min(allowed));
-        }
+        funds.extend(unknown.into_iter().zip(read));
     }
 }
 
@@ -468,13 +466,10 @@ async fn forget_unsigned(app: &App, stored: &StoredOrder) -> ApiResult<()> {
     if app.store.get(stored.hash).await?.is_none() {
         return Ok(());
     }
-    app.store.delete(stored.hash).await?;
-    let o = &stored.order;
-    app.events
-        .publish(BookEvent::removed(stored.hash, o.giveId, o.wantId));
+    follow::forget(app, stored).await?;
     app.metrics.dropped.inc();
     app.metrics.held.set(app.store.count().await?);
-    tracing::info!(hash = %stored.hash, maker = %o.maker, "a wallet no longer signs its order: forgotten");
+    tracing::info!(hash = %stored.hash, maker = %stored.order.maker, "a wallet no longer signs its order: forgotten");
     Ok(())
 }
 
