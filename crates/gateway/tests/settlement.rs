@@ -90,6 +90,21 @@ async fn send_paid(
     (status, response.text().await.unwrap(), settlement)
 }
 
+/// The `PAYMENT-SIGNATURE` paying `offer` from `wallet` (a smart account:
+/// its signature is whatever it answers) with `nonce`.
+async fn wallet_payment(
+    world: &World,
+    offer: &aat_client::x402::PaymentRequirements,
+    wallet: alloy::primitives::Address,
+    nonce: B256,
+) -> String {
+    let signed = SignedAuthorization {
+        authorization: authorization_for(world, offer, wallet, nonce).await,
+        signature: signers::magic_word().into(),
+    };
+    payment_header(offer, &ExactPayload::from(&signed))
+}
+
 /// A gateway that settles `exact` payments before it answers
 /// (`exact.settle_before_response`).
 async fn serve_settling_first(world: &World) -> Served {
@@ -379,11 +394,7 @@ async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
     let body = chat("free for a wallet?", false);
     let required = terms(&url, &body).await;
     let offer = required.offer("exact").unwrap();
-    let authorization = SignedAuthorization {
-        authorization: authorization_for(&world, offer, wallet, B256::repeat_byte(0x3a)).await,
-        signature: signers::magic_word().into(),
-    };
-    let header = payment_header(offer, &ExactPayload::from(&authorization));
+    let header = wallet_payment(&world, offer, wallet, B256::repeat_byte(0x3a)).await;
     let (status, text, settlement) = send_paid(&url, &body, &header).await;
     assert_eq!(status, 402, "{text}");
     assert!(!text.contains("echo:"), "{text}");
@@ -412,11 +423,7 @@ async fn a_wallet_that_pays_only_in_simulation_is_not_served() {
             .unwrap()
     };
     let sent_before = sent().await;
-    let another = SignedAuthorization {
-        authorization: authorization_for(&world, offer, wallet, B256::repeat_byte(0x3b)).await,
-        signature: signers::magic_word().into(),
-    };
-    let header = payment_header(offer, &ExactPayload::from(&another));
+    let header = wallet_payment(&world, offer, wallet, B256::repeat_byte(0x3b)).await;
     let (status, text, _) = send_paid(&url, &body, &header).await;
     assert_eq!(status, 402, "{text}");
     let refused: PaymentRequired = serde_json::from_str(&text).unwrap();

@@ -248,9 +248,7 @@ mod tests {
     /// others of its group are still charged.
     #[tokio::test]
     async fn a_bad_charge_fails_alone_in_its_group() {
-        let dir = std::env::temp_dir().join(format!("aat-ledger-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("group.db").display());
+        let (dir, url) = crate::ledger::testing::sqlite_ledger("group");
         let ledger = Ledger::open(&url, "test", SqliteSync::Full).await.unwrap();
         let holder = Address::repeat_byte(0x11);
         assert!(ledger

@@ -461,9 +461,7 @@ mod tests {
     /// credit is whole again.
     #[tokio::test]
     async fn a_request_that_never_ends_is_freed_as_stale() {
-        let dir = std::env::temp_dir().join(format!("aat-ledger-stale-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("stale.db").display());
+        let (dir, url) = crate::ledger::testing::sqlite_ledger("stale");
         let ledger = Ledger::open(&url, "test", SqliteSync::Full).await.unwrap();
         let holder = Address::repeat_byte(0x12);
         let one_request = |id: &str| VoucherAdmission {

@@ -81,9 +81,8 @@ mod tests {
     /// opened again applies nothing twice.
     #[tokio::test]
     async fn a_ledger_from_before_migrations_is_adopted_and_migrated_once() {
-        let dir = std::env::temp_dir().join(format!("aat-ledger-schema-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.join("old.db").display());
+        let (dir, url) = crate::ledger::testing::sqlite_ledger("old");
+        let url = format!("{url}?mode=rwc");
         sqlx::any::install_default_drivers();
         let old = AnyPool::connect(&url).await.unwrap();
         old.execute(MIGRATIONS[0].2.replace("{bytes}", "BLOB").as_str())

@@ -38,3 +38,12 @@ pub(super) fn receipt(holder: Address, units: i64) -> ReceiptRecord {
 pub(super) fn signs() -> SignReceipt {
     Box::new(|owed| Bytes::from(owed.to_be_bytes().to_vec()))
 }
+
+/// A fresh directory for a test's SQLite ledger named `tag`, and the
+/// ledger's URL in it.
+pub(super) fn sqlite_ledger(tag: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("aat-ledger-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join(format!("{tag}.db")).display());
+    (dir, url)
+}

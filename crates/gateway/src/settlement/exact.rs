@@ -153,15 +153,7 @@ impl App {
         payment: &ExactRow,
         why: String,
     ) -> Result<ExactOutcome, SettleError> {
-        let used = self
-            .chain
-            .rails
-            .read_token(TokenAI::authorizationStateCall {
-                authorizer: payment.payer,
-                nonce: payment.nonce,
-            })
-            .await?;
-        if !used {
+        if !self.chain.nonce_used(payment.payer, payment.nonce).await? {
             return Ok(ExactOutcome::Failed(why));
         }
         Ok(match self.spent(payment).await? {
@@ -212,20 +204,19 @@ impl App {
             })?;
         // Read in windows, as public nodes cap a request's range; a nonce is
         // used or canceled once, so the first window with a log is the last.
+        let nonce_logs = Filter::new()
+            .address(token)
+            .event_signature(vec![
+                TokenAI::AuthorizationUsed::SIGNATURE_HASH,
+                TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
+            ])
+            .topic1(payment.payer.into_word())
+            .topic2(payment.nonce);
         let mut logs = Vec::new();
         let mut from = payment.admitted_block;
         while logs.is_empty() && from <= head {
             let to = head.min(from.saturating_add(LOG_WINDOW - 1));
-            let filter = Filter::new()
-                .address(token)
-                .event_signature(vec![
-                    TokenAI::AuthorizationUsed::SIGNATURE_HASH,
-                    TokenAI::AuthorizationCanceled::SIGNATURE_HASH,
-                ])
-                .topic1(payment.payer.into_word())
-                .topic2(payment.nonce)
-                .from_block(from)
-                .to_block(to);
+            let filter = nonce_logs.clone().from_block(from).to_block(to);
             logs = provider
                 .get_logs(&filter)
                 .await
