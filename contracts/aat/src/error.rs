@@ -55,11 +55,19 @@ abi_core::errors! {
 
 #[cfg(test)]
 mod tests {
+    use crate::IAAT::IAATErrors;
+
+    /// Every spec error has its encoding, and nothing else does; those
+    /// `abi_core::access` raises are among them.
     #[test]
     fn every_spec_error_is_declared() {
-        assert_eq!(super::ERROR_SIGNATURES.len(), 32);
-        for error in abi_core::access::ERROR_SIGNATURES {
-            assert!(super::ERROR_SIGNATURES.contains(error), "{error:?}");
+        abi_core::testing::assert_same_selectors(
+            "IAAT errors",
+            &[super::ERROR_SELECTORS],
+            IAATErrors::SELECTORS,
+        );
+        for selector in abi_core::access::ERROR_SELECTORS {
+            assert!(super::ERROR_SELECTORS.contains(selector), "{selector:x?}");
         }
     }
 }

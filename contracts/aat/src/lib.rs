@@ -33,8 +33,6 @@ use stylus_sdk::{
     storage::{StorageAddress, StorageU16},
 };
 
-#[cfg(feature = "export-abi")]
-pub mod abi;
 mod channels;
 mod erc1155;
 pub mod error;
@@ -46,9 +44,10 @@ pub mod vouchers;
 
 pub use error::Error;
 
-// The spec file is the single source of the events and errors: the contract
-// emits and reverts with exactly the types generated from it. The ABI export
-// also needs their JSON descriptions (`sol(abi)`, which needs alloy's `json`).
+// The spec file is the single source of the ABI: the router dispatches the
+// selectors of the call types generated from it, and the contract emits and
+// reverts with exactly its event and error types. The ABI export prints the
+// file and its JSON description (`sol(abi)`, which needs alloy's `json`).
 #[cfg(not(feature = "export-abi"))]
 mod spec {
     alloy_sol_types::sol!(

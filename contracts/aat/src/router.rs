@@ -1,6 +1,6 @@
-//! AAT's selector table and its routing (`abi_core::router`): the table is
-//! both what the program dispatches on and what the ABI export prints;
-//! ownership, pause and minters route through `abi_core::access`.
+//! AAT's selectors and its routing (`abi_core::router`): each selector
+//! is the spec's (`IAAT.sol`, through `sol!`); ownership, pause and
+//! minters route through `abi_core::access`.
 
 use alloc::vec::Vec;
 
@@ -8,13 +8,8 @@ use abi_core::{
     codec::{self, words, Args, Word},
     router::{done, word, Contract, Failure, Routed},
 };
-use alloy_primitives::{Address, FixedBytes, U256};
-use stylus_sdk::abi::Bytes;
 
-use crate::{vouchers::Voucher, AAT};
-
-/// `Voucher`'s ABI type, for selectors: `(address,address,uint256,uint256,uint64)`.
-type VoucherArg = (Address, Address, U256, U256, u64);
+use crate::{vouchers::Voucher, AAT, IAAT};
 
 /// A `Voucher`: five static words.
 fn voucher(a: &mut Args<'_>) -> Result<Voucher, abi_core::codec::Malformed> {
@@ -27,89 +22,49 @@ fn voucher(a: &mut Args<'_>) -> Result<Voucher, abi_core::codec::Malformed> {
     })
 }
 
-abi_core::functions! {
-    BALANCE_OF = "balanceOf"(Address, U256)
-        => "function balanceOf(address account, uint256 id) external view returns (uint256)";
-    BALANCE_OF_BATCH = "balanceOfBatch"(Vec<Address>, Vec<U256>)
-        => "function balanceOfBatch(address[] calldata accounts, uint256[] calldata ids) external view returns (uint256[] memory)";
-    SET_APPROVAL_FOR_ALL = "setApprovalForAll"(Address, bool)
-        => "function setApprovalForAll(address operator, bool approved) external";
-    IS_APPROVED_FOR_ALL = "isApprovedForAll"(Address, Address)
-        => "function isApprovedForAll(address account, address operator) external view returns (bool)";
-    SAFE_TRANSFER_FROM = "safeTransferFrom"(Address, Address, U256, U256, Bytes)
-        => "function safeTransferFrom(address from, address to, uint256 id, uint256 value, bytes calldata data) external";
-    SAFE_BATCH_TRANSFER_FROM = "safeBatchTransferFrom"(Address, Address, Vec<U256>, Vec<U256>, Bytes)
-        => "function safeBatchTransferFrom(address from, address to, uint256[] calldata ids, uint256[] calldata values, bytes calldata data) external";
-    SUPPORTS_INTERFACE = "supportsInterface"(FixedBytes<4>)
-        => "function supportsInterface(bytes4 interfaceId) external view returns (bool)";
-    URI = "uri"(U256)
-        => "function uri(uint256 id) external view returns (string memory)";
-    SET_URI = "setURI"(alloc::string::String)
-        => "function setURI(string calldata newUri) external";
-    TOTAL_SUPPLY = "totalSupply"(U256)
-        => "function totalSupply(uint256 id) external view returns (uint256)";
-    IS_SOULBOUND = "isSoulbound"(U256)
-        => "function isSoulbound(uint256 id) external view returns (bool)";
-    COMPUTE_TOKEN_ID = "computeTokenId"(Address, FixedBytes<16>, FixedBytes<16>, u64, bool, bool)
-        => "function computeTokenId(address originPool, bytes16 model, bytes16 scope, uint64 expiration, bool reclaimable, bool tradable) external pure returns (uint256)";
-    EXISTS = "exists"(U256)
-        => "function exists(uint256 id) external view returns (bool)";
-    TOKEN_CONFIG = "tokenConfig"(U256)
-        => "function tokenConfig(uint256 id) external view returns (bytes16 model, bytes16 scope, uint64 expiration, address originPool, bool reclaimable, bool tradable)";
-    IS_EXPIRED = "isExpired"(U256)
-        => "function isExpired(uint256 id) external view returns (bool)";
-    MINT = "mint"(Address, Address, FixedBytes<16>, FixedBytes<16>, u64, bool, bool, U256)
-        => "function mint(address to, address originPool, bytes16 model, bytes16 scope, uint64 expiration, bool reclaimable, bool tradable, uint256 amount) external returns (uint256 id)";
-    MINT_WITH_TOKEN_AI = "mintWithTokenAI"(Address, FixedBytes<16>, FixedBytes<16>, u64, bool, bool, U256)
-        => "function mintWithTokenAI(address to, bytes16 model, bytes16 scope, uint64 expiration, bool reclaimable, bool tradable, uint256 amount) external returns (uint256 id)";
-    QUOTE_TOKEN_AI = "quoteTokenAI"(FixedBytes<16>, U256)
-        => "function quoteTokenAI(bytes16 model, uint256 amount) external view returns (uint256)";
-    CONSUME = "consume"(Address, U256, U256, FixedBytes<16>, FixedBytes<16>)
-        => "function consume(address holder, uint256 id, uint256 amount, bytes16 model, bytes16 scope) external returns (uint256 fee)";
-    RECLAIM = "reclaim"(Address, U256, U256)
-        => "function reclaim(address holder, uint256 id, uint256 amount) external returns (uint256 reclaimed)";
-    SWAP = "swap"(Address, U256, U256, Address, U256, U256)
-        => "function swap(address partyA, uint256 idA, uint256 amountA, address partyB, uint256 idB, uint256 amountB) external";
-    SETTLE = "settle"(VoucherArg, Bytes, FixedBytes<16>, FixedBytes<16>)
-        => "function settle(Voucher calldata voucher, bytes calldata signature, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee)";
-    SETTLE_BATCH = "settleBatch"(Vec<VoucherArg>, Vec<Bytes>, FixedBytes<16>, FixedBytes<16>)
-        => "function settleBatch(Voucher[] calldata vouchers, bytes[] calldata signatures, bytes16 model, bytes16 scope) external returns (uint256 consumed, uint256 fee)";
-    SETTLED_AMOUNT = "settledAmount"(Address, Address, U256)
-        => "function settledAmount(address holder, address provider, uint256 id) external view returns (uint256)";
-    HASH_VOUCHER = "hashVoucher"(VoucherArg)
-        => "function hashVoucher(Voucher calldata voucher) external view returns (bytes32)";
-    DOMAIN_SEPARATOR = "DOMAIN_SEPARATOR"()
-        => "function DOMAIN_SEPARATOR() external view returns (bytes32)";
-    EIP712_DOMAIN = "eip712Domain"()
-        => "function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions)";
-    OPEN_CHANNEL = "openChannel"(Address, U256, U256, u64, Address)
-        => "function openChannel(address provider, uint256 id, uint256 amount, uint64 expiresAt, address signer) external";
-    CLOSE_CHANNEL = "closeChannel"(Address, Address, U256)
-        => "function closeChannel(address holder, address provider, uint256 id) external returns (uint256 returned)";
-    CHANNEL_OF = "channelOf"(Address, Address, U256)
-        => "function channelOf(address holder, address provider, uint256 id) external view returns (uint256 locked, uint64 expiresAt, address signer)";
-    SET_MODEL_PRICE = "setModelPrice"(FixedBytes<16>, U256)
-        => "function setModelPrice(bytes16 model, uint256 tokenAIPerUnit) external";
-    MODEL_PRICE = "modelPrice"(FixedBytes<16>)
-        => "function modelPrice(bytes16 model) external view returns (uint256)";
-    SET_FEE_BPS = "setFeeBps"(u16)
-        => "function setFeeBps(uint16 feeBps) external";
-    FEE_BPS = "feeBps"()
-        => "function feeBps() external view returns (uint16)";
-    MAX_FEE_BPS = "MAX_FEE_BPS"()
-        => "function MAX_FEE_BPS() external pure returns (uint16)";
-    SET_TREASURY = "setTreasury"(Address)
-        => "function setTreasury(address treasury) external";
-    TREASURY = "treasury"()
-        => "function treasury() external view returns (address)";
-    TOKEN_AI = "tokenAI"()
-        => "function tokenAI() external view returns (address)";
+abi_core::selectors! {
+    BALANCE_OF = IAAT::balanceOfCall;
+    BALANCE_OF_BATCH = IAAT::balanceOfBatchCall;
+    SET_APPROVAL_FOR_ALL = IAAT::setApprovalForAllCall;
+    IS_APPROVED_FOR_ALL = IAAT::isApprovedForAllCall;
+    SAFE_TRANSFER_FROM = IAAT::safeTransferFromCall;
+    SAFE_BATCH_TRANSFER_FROM = IAAT::safeBatchTransferFromCall;
+    SUPPORTS_INTERFACE = IAAT::supportsInterfaceCall;
+    URI = IAAT::uriCall;
+    SET_URI = IAAT::setURICall;
+    TOTAL_SUPPLY = IAAT::totalSupplyCall;
+    IS_SOULBOUND = IAAT::isSoulboundCall;
+    COMPUTE_TOKEN_ID = IAAT::computeTokenIdCall;
+    EXISTS = IAAT::existsCall;
+    TOKEN_CONFIG = IAAT::tokenConfigCall;
+    IS_EXPIRED = IAAT::isExpiredCall;
+    MINT = IAAT::mintCall;
+    MINT_WITH_TOKEN_AI = IAAT::mintWithTokenAICall;
+    QUOTE_TOKEN_AI = IAAT::quoteTokenAICall;
+    CONSUME = IAAT::consumeCall;
+    RECLAIM = IAAT::reclaimCall;
+    SWAP = IAAT::swapCall;
+    SETTLE = IAAT::settleCall;
+    SETTLE_BATCH = IAAT::settleBatchCall;
+    SETTLED_AMOUNT = IAAT::settledAmountCall;
+    HASH_VOUCHER = IAAT::hashVoucherCall;
+    DOMAIN_SEPARATOR = IAAT::DOMAIN_SEPARATORCall;
+    EIP712_DOMAIN = IAAT::eip712DomainCall;
+    OPEN_CHANNEL = IAAT::openChannelCall;
+    CLOSE_CHANNEL = IAAT::closeChannelCall;
+    CHANNEL_OF = IAAT::channelOfCall;
+    SET_MODEL_PRICE = IAAT::setModelPriceCall;
+    MODEL_PRICE = IAAT::modelPriceCall;
+    SET_FEE_BPS = IAAT::setFeeBpsCall;
+    FEE_BPS = IAAT::feeBpsCall;
+    MAX_FEE_BPS = IAAT::MAX_FEE_BPSCall;
+    SET_TREASURY = IAAT::setTreasuryCall;
+    TREASURY = IAAT::treasuryCall;
+    TOKEN_AI = IAAT::tokenAICall;
 }
 
-/// The `Voucher` struct as the ABI export declares it.
-pub const VOUCHER_STRUCT: &str = "struct Voucher { address holder; address provider; uint256 id; uint256 cumulativeAmount; uint64 deadline; }";
-
-/// The constructor, as the ABI export prints it.
+/// The constructor, which the spec file states in a comment (an interface
+/// declares none), for the ABI export.
 pub const CONSTRUCTOR: &str =
     "constructor(address tokenAI, address treasury, string memory uri, address initialOwner)";
 
@@ -241,13 +196,3 @@ impl Contract for AAT {
 }
 
 abi_core::entrypoint!(AAT);
-
-#[cfg(feature = "export-abi")]
-abi_core::generate_abi!(
-    AAT,
-    "AAT",
-    structs: &[VOUCHER_STRUCT],
-    functions: &[FUNCTIONS, abi_core::access::FUNCTIONS],
-    errors: crate::error::ERROR_SIGNATURES,
-    constructor: CONSTRUCTOR,
-);

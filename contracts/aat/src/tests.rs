@@ -2010,7 +2010,7 @@ fn every_spec_function_is_routed(
         ]
     };
     assert_each_routed(
-        &[router::FUNCTIONS, abi_core::access::FUNCTIONS],
+        &[router::SELECTORS, abi_core::access::SELECTORS],
         &calls,
         |selector, calldata| {
             let caller = if owner_only.contains(&selector) {

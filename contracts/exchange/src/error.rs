@@ -38,19 +38,20 @@ abi_core::errors! {
 
 #[cfg(test)]
 mod tests {
-    /// The spec's 18 errors; those `abi_core::access` raises are among them
-    /// with the same signatures, except the minters' one, which the
-    /// exchange has no use for.
+    use crate::IAATExchange::IAATExchangeErrors;
+
+    /// Every spec error has its encoding, and nothing else does; those
+    /// `abi_core::access` raises are among them, but the minters'
+    /// one, which the exchange has no use for.
     #[test]
     fn every_spec_error_is_declared() {
-        assert_eq!(super::ERROR_SIGNATURES.len(), 18);
-        for error in abi_core::access::ERROR_SIGNATURES {
-            let minters = error.0.starts_with("UnauthorizedMinter");
-            assert_eq!(
-                super::ERROR_SIGNATURES.contains(error),
-                !minters,
-                "{error:?}"
-            );
+        abi_core::testing::assert_same_selectors(
+            "IAATExchange errors",
+            &[super::ERROR_SELECTORS],
+            IAATExchangeErrors::SELECTORS,
+        );
+        for selector in abi_core::access::OWNER_AND_PAUSE_ERROR_SELECTORS {
+            assert!(super::ERROR_SELECTORS.contains(selector), "{selector:x?}");
         }
     }
 }

@@ -1,7 +1,7 @@
-//! The exchange's selector table and its routing (`abi_core::router`): the
-//! table is both what the program dispatches on and what the ABI export
-//! prints; ownership and pause route through `abi_core::access`, without
-//! its minter functions, which the exchange does not declare.
+//! The exchange's selectors and its routing (`abi_core::router`): each
+//! selector is the spec's (`IAATExchange.sol`, through `sol!`); ownership
+//! and pause route through `abi_core::access`, without its minter
+//! functions, which the exchange does not declare.
 
 use alloc::vec::Vec;
 
@@ -9,14 +9,8 @@ use abi_core::{
     codec::{self, Args, Malformed},
     router::{done, word, Contract, Failure, Routed},
 };
-use alloy_primitives::{Address, B256, U256};
-use stylus_sdk::abi::Bytes;
 
-use crate::{AATExchange, Order};
-
-/// `Order`'s ABI type, for selectors:
-/// `(address,address,uint256,uint256,uint256,uint256,uint64,uint64)`.
-type OrderArg = (Address, Address, U256, U256, U256, U256, u64, u64);
+use crate::{AATExchange, IAATExchange, Order};
 
 /// An `Order`: eight static words.
 const ORDER_WORDS: usize = 8;
@@ -40,49 +34,29 @@ fn orders(a: &mut Args<'_>) -> Result<Vec<Order>, Malformed> {
     (0..count).map(|_| order(&mut items)).collect()
 }
 
-abi_core::functions! {
-    FILL = "fill"(OrderArg, Bytes, U256)
-        => "function fill(Order calldata order, bytes calldata signature, uint256 giveFill) external returns (uint256 wantPaid)";
-    FILL_BATCH = "fillBatch"(Vec<OrderArg>, Vec<Bytes>, Vec<U256>)
-        => "function fillBatch(Order[] calldata orders, bytes[] calldata signatures, uint256[] calldata giveFills) external returns (uint256[] memory wantPaid)";
-    CANCEL = "cancel"(Vec<OrderArg>)
-        => "function cancel(Order[] calldata orders) external";
-    CANCEL_UP_TO = "cancelUpTo"(u64)
-        => "function cancelUpTo(uint64 minNonce) external";
-    FILLED = "filled"(B256)
-        => "function filled(bytes32 orderHash) external view returns (uint256)";
-    CANCELLED = "cancelled"(B256)
-        => "function cancelled(bytes32 orderHash) external view returns (bool)";
-    MIN_NONCE = "minNonce"(Address)
-        => "function minNonce(address maker) external view returns (uint64)";
-    REMAINING = "remaining"(OrderArg)
-        => "function remaining(Order calldata order) external view returns (uint256)";
-    HASH_ORDER = "hashOrder"(OrderArg)
-        => "function hashOrder(Order calldata order) external view returns (bytes32)";
-    DOMAIN_SEPARATOR = "DOMAIN_SEPARATOR"()
-        => "function DOMAIN_SEPARATOR() external view returns (bytes32)";
-    EIP712_DOMAIN = "eip712Domain"()
-        => "function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions)";
-    AAT = "aat"()
-        => "function aat() external view returns (address)";
-    TOKEN_AI = "tokenAI"()
-        => "function tokenAI() external view returns (address)";
-    SET_FEE_BPS = "setFeeBps"(u16)
-        => "function setFeeBps(uint16 feeBps) external";
-    FEE_BPS = "feeBps"()
-        => "function feeBps() external view returns (uint16)";
-    MAX_FEE_BPS = "MAX_FEE_BPS"()
-        => "function MAX_FEE_BPS() external pure returns (uint16)";
-    SET_TREASURY = "setTreasury"(Address)
-        => "function setTreasury(address treasury) external";
-    TREASURY = "treasury"()
-        => "function treasury() external view returns (address)";
+abi_core::selectors! {
+    FILL = IAATExchange::fillCall;
+    FILL_BATCH = IAATExchange::fillBatchCall;
+    CANCEL = IAATExchange::cancelCall;
+    CANCEL_UP_TO = IAATExchange::cancelUpToCall;
+    FILLED = IAATExchange::filledCall;
+    CANCELLED = IAATExchange::cancelledCall;
+    MIN_NONCE = IAATExchange::minNonceCall;
+    REMAINING = IAATExchange::remainingCall;
+    HASH_ORDER = IAATExchange::hashOrderCall;
+    DOMAIN_SEPARATOR = IAATExchange::DOMAIN_SEPARATORCall;
+    EIP712_DOMAIN = IAATExchange::eip712DomainCall;
+    AAT = IAATExchange::aatCall;
+    TOKEN_AI = IAATExchange::tokenAICall;
+    SET_FEE_BPS = IAATExchange::setFeeBpsCall;
+    FEE_BPS = IAATExchange::feeBpsCall;
+    MAX_FEE_BPS = IAATExchange::MAX_FEE_BPSCall;
+    SET_TREASURY = IAATExchange::setTreasuryCall;
+    TREASURY = IAATExchange::treasuryCall;
 }
 
-/// The `Order` struct as the ABI export declares it.
-pub const ORDER_STRUCT: &str = "struct Order { address maker; address taker; uint256 giveId; uint256 giveAmount; uint256 wantId; uint256 wantAmount; uint64 expiry; uint64 nonce; }";
-
-/// The constructor, as the ABI export prints it.
+/// The constructor, which the spec file states in a comment (an interface
+/// declares none), for the ABI export.
 pub const CONSTRUCTOR: &str =
     "constructor(address aat, address tokenAI, address treasury, address initialOwner)";
 
@@ -127,13 +101,3 @@ impl Contract for AATExchange {
 }
 
 abi_core::entrypoint!(AATExchange);
-
-#[cfg(feature = "export-abi")]
-abi_core::generate_abi!(
-    AATExchange,
-    "AATExchange",
-    structs: &[ORDER_STRUCT],
-    functions: &[FUNCTIONS, abi_core::access::OWNER_AND_PAUSE_FUNCTIONS],
-    errors: crate::error::ERROR_SIGNATURES,
-    constructor: CONSTRUCTOR,
-);

@@ -34,3 +34,22 @@ abi_core::errors! {
     OwnableUnauthorizedAccount { account },
     OwnableInvalidOwner { owner },
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ITokenAI::ITokenAIErrors;
+
+    /// Every spec error has its encoding, and nothing else does; those
+    /// `abi_core::access` raises are among them.
+    #[test]
+    fn every_spec_error_is_declared() {
+        abi_core::testing::assert_same_selectors(
+            "ITokenAI errors",
+            &[super::ERROR_SELECTORS],
+            ITokenAIErrors::SELECTORS,
+        );
+        for selector in abi_core::access::ERROR_SELECTORS {
+            assert!(super::ERROR_SELECTORS.contains(selector), "{selector:x?}");
+        }
+    }
+}

@@ -37,17 +37,16 @@ use stylus_sdk::{
     storage::{StorageB256, StorageU256},
 };
 
-#[cfg(feature = "export-abi")]
-pub mod abi;
 pub mod authorization;
 pub mod error;
 pub mod router;
 
 pub use error::Error;
 
-// The spec file is the single source of the events and errors: the contract
-// emits and reverts with exactly the types generated from it. The ABI export
-// also needs their JSON descriptions (`sol(abi)`, which needs alloy's `json`).
+// The spec file is the single source of the ABI: the router dispatches the
+// selectors of the call types generated from it, and the contract emits and
+// reverts with exactly its event and error types. The ABI export prints the
+// file and its JSON description (`sol(abi)`, which needs alloy's `json`).
 #[cfg(not(feature = "export-abi"))]
 mod spec {
     alloy_sol_types::sol!(

@@ -1,6 +1,6 @@
-//! TokenAI's selector table and its routing (`abi_core::router`): the table
-//! is both what the program dispatches on and what the ABI export prints;
-//! ownership, pause and minters route through `abi_core::access`.
+//! TokenAI's selectors and its routing (`abi_core::router`): each selector
+//! is the spec's (`ITokenAI.sol`, through `sol!`); ownership, pause and
+//! minters route through `abi_core::access`.
 
 use alloc::vec::Vec;
 
@@ -9,61 +9,37 @@ use abi_core::{
     router::{done, word, Contract, Routed},
     signature,
 };
-use alloy_primitives::{Address, B256, U256};
-use stylus_sdk::abi::Bytes;
 
-use crate::{authorization::Authorization, TokenAI};
+use crate::{authorization::Authorization, ITokenAI, TokenAI};
 
-abi_core::functions! {
-    NAME = "name"()
-        => "function name() external view returns (string memory)";
-    SYMBOL = "symbol"()
-        => "function symbol() external view returns (string memory)";
-    DECIMALS = "decimals"()
-        => "function decimals() external view returns (uint8)";
-    TOTAL_SUPPLY = "totalSupply"()
-        => "function totalSupply() external view returns (uint256)";
-    BALANCE_OF = "balanceOf"(Address)
-        => "function balanceOf(address account) external view returns (uint256)";
-    TRANSFER = "transfer"(Address, U256)
-        => "function transfer(address to, uint256 value) external returns (bool)";
-    ALLOWANCE = "allowance"(Address, Address)
-        => "function allowance(address owner, address spender) external view returns (uint256)";
-    APPROVE = "approve"(Address, U256)
-        => "function approve(address spender, uint256 value) external returns (bool)";
-    TRANSFER_FROM = "transferFrom"(Address, Address, U256)
-        => "function transferFrom(address from, address to, uint256 value) external returns (bool)";
-    PERMIT = "permit"(Address, Address, U256, U256, u8, B256, B256)
-        => "function permit(address owner, address spender, uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external";
-    NONCES = "nonces"(Address)
-        => "function nonces(address owner) external view returns (uint256)";
-    DOMAIN_SEPARATOR = "DOMAIN_SEPARATOR"()
-        => "function DOMAIN_SEPARATOR() external view returns (bytes32)";
-    EIP712_DOMAIN = "eip712Domain"()
-        => "function eip712Domain() external view returns (bytes1 fields, string memory name, string memory version, uint256 chainId, address verifyingContract, bytes32 salt, uint256[] memory extensions)";
-    TRANSFER_WITH_AUTHORIZATION_VRS = "transferWithAuthorization"(Address, Address, U256, U256, U256, B256, u8, B256, B256)
-        => "function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external";
-    TRANSFER_WITH_AUTHORIZATION = "transferWithAuthorization"(Address, Address, U256, U256, U256, B256, Bytes)
-        => "function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes calldata signature) external";
-    RECEIVE_WITH_AUTHORIZATION_VRS = "receiveWithAuthorization"(Address, Address, U256, U256, U256, B256, u8, B256, B256)
-        => "function receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external";
-    RECEIVE_WITH_AUTHORIZATION = "receiveWithAuthorization"(Address, Address, U256, U256, U256, B256, Bytes)
-        => "function receiveWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes calldata signature) external";
-    CANCEL_AUTHORIZATION_VRS = "cancelAuthorization"(Address, B256, u8, B256, B256)
-        => "function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external";
-    CANCEL_AUTHORIZATION = "cancelAuthorization"(Address, B256, Bytes)
-        => "function cancelAuthorization(address authorizer, bytes32 nonce, bytes calldata signature) external";
-    AUTHORIZATION_STATE = "authorizationState"(Address, B256)
-        => "function authorizationState(address authorizer, bytes32 nonce) external view returns (bool)";
-    MINT = "mint"(Address, U256)
-        => "function mint(address to, uint256 value) external";
-    BURN = "burn"(U256)
-        => "function burn(uint256 value) external";
-    BURN_FROM = "burnFrom"(Address, U256)
-        => "function burnFrom(address account, uint256 value) external";
+abi_core::selectors! {
+    NAME = ITokenAI::nameCall;
+    SYMBOL = ITokenAI::symbolCall;
+    DECIMALS = ITokenAI::decimalsCall;
+    TOTAL_SUPPLY = ITokenAI::totalSupplyCall;
+    BALANCE_OF = ITokenAI::balanceOfCall;
+    TRANSFER = ITokenAI::transferCall;
+    ALLOWANCE = ITokenAI::allowanceCall;
+    APPROVE = ITokenAI::approveCall;
+    TRANSFER_FROM = ITokenAI::transferFromCall;
+    PERMIT = ITokenAI::permitCall;
+    NONCES = ITokenAI::noncesCall;
+    DOMAIN_SEPARATOR = ITokenAI::DOMAIN_SEPARATORCall;
+    EIP712_DOMAIN = ITokenAI::eip712DomainCall;
+    TRANSFER_WITH_AUTHORIZATION_VRS = ITokenAI::transferWithAuthorization_0Call;
+    TRANSFER_WITH_AUTHORIZATION = ITokenAI::transferWithAuthorization_1Call;
+    RECEIVE_WITH_AUTHORIZATION_VRS = ITokenAI::receiveWithAuthorization_0Call;
+    RECEIVE_WITH_AUTHORIZATION = ITokenAI::receiveWithAuthorization_1Call;
+    CANCEL_AUTHORIZATION_VRS = ITokenAI::cancelAuthorization_0Call;
+    CANCEL_AUTHORIZATION = ITokenAI::cancelAuthorization_1Call;
+    AUTHORIZATION_STATE = ITokenAI::authorizationStateCall;
+    MINT = ITokenAI::mintCall;
+    BURN = ITokenAI::burnCall;
+    BURN_FROM = ITokenAI::burnFromCall;
 }
 
-/// The constructor, as the ABI export prints it.
+/// The constructor, which the spec file states in a comment (an interface
+/// declares none), for the ABI export.
 pub const CONSTRUCTOR: &str =
     "constructor(string memory name, string memory symbol, address initialOwner)";
 
@@ -139,13 +115,3 @@ impl Contract for TokenAI {
 }
 
 abi_core::entrypoint!(TokenAI);
-
-#[cfg(feature = "export-abi")]
-abi_core::generate_abi!(
-    TokenAI,
-    "TokenAI",
-    structs: &[],
-    functions: &[FUNCTIONS, abi_core::access::FUNCTIONS],
-    errors: crate::error::ERROR_SIGNATURES,
-    constructor: CONSTRUCTOR,
-);

@@ -1007,7 +1007,7 @@ fn every_spec_function_is_routed(
     .collect();
     // Every call reaches its function: it returns, or reverts with a reason.
     assert_each_routed(
-        &[router::FUNCTIONS, abi_core::access::FUNCTIONS],
+        &[router::SELECTORS, abi_core::access::SELECTORS],
         &calls,
         |_, calldata| route(&token, owner, calldata),
     );

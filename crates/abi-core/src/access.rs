@@ -24,38 +24,28 @@ use crate::{
 };
 
 mod spec {
-    alloy_sol_types::sol! {
-        #[derive(Debug, PartialEq, Eq)]
-        error UnauthorizedMinter(address account);
-        #[derive(Debug, PartialEq, Eq)]
-        error EnforcedPause();
-        #[derive(Debug, PartialEq, Eq)]
-        error ExpectedPause();
-        #[derive(Debug, PartialEq, Eq)]
-        error OwnableUnauthorizedAccount(address account);
-        #[derive(Debug, PartialEq, Eq)]
-        error OwnableInvalidOwner(address owner);
-
-        #[derive(Debug, PartialEq, Eq)]
-        event MinterSet(address indexed minter, bool enabled);
-        #[derive(Debug, PartialEq, Eq)]
-        event Paused(address account);
-        #[derive(Debug, PartialEq, Eq)]
-        event Unpaused(address account);
-        #[derive(Debug, PartialEq, Eq)]
-        event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner);
-        #[derive(Debug, PartialEq, Eq)]
-        event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
-    }
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        "../../spec/ITokenAI.sol"
+    );
 }
-/// The errors and events of this module, as both spec files declare them.
-pub use spec::{
+use spec::ITokenAI;
+/// The administration functions' call types, for clients and tests.
+pub use spec::ITokenAI::{
+    acceptOwnershipCall, isMinterCall, ownerCall, pauseCall, pausedCall, pendingOwnerCall,
+    renounceOwnershipCall, setMinterCall, transferOwnershipCall, unpauseCall,
+};
+/// The errors and events of this module, as the spec files declare them.
+/// They are declared alike in all three (each contract's routing and
+/// error tests check its own spec against this module); the types are
+/// taken from `ITokenAI.sol`.
+pub use spec::ITokenAI::{
     EnforcedPause, ExpectedPause, MinterSet, OwnableInvalidOwner, OwnableUnauthorizedAccount,
     OwnershipTransferStarted, OwnershipTransferred, Paused, UnauthorizedMinter, Unpaused,
 };
 
 mod encoding {
-    use super::spec::{
+    use super::{
         EnforcedPause, ExpectedPause, OwnableInvalidOwner, OwnableUnauthorizedAccount,
         UnauthorizedMinter,
     };
@@ -67,50 +57,30 @@ mod encoding {
         OwnableInvalidOwner { owner },
     }
 }
-/// The signatures of this module's errors, for a contract's ABI export.
-pub use encoding::ERROR_SIGNATURES;
+/// The selectors of this module's errors.
+pub use encoding::ERROR_SELECTORS;
 
-/// The events this module emits, declared as in the spec files, for a
-/// contract's ABI export (a test ties each to its type above).
-pub const EVENT_DECLARATIONS: &[&str] = &[
-    "event MinterSet(address indexed minter, bool enabled)",
-    "event Paused(address account)",
-    "event Unpaused(address account)",
-    "event OwnershipTransferStarted(address indexed previousOwner, address indexed newOwner)",
-    "event OwnershipTransferred(address indexed previousOwner, address indexed newOwner)",
-];
-
-/// The events of a contract that has an owner and a pause but no minters
-/// (`route_owner_and_pause`): every declaration but `MinterSet`'s.
-pub const OWNER_AND_PAUSE_EVENT_DECLARATIONS: &[&str] = EVENT_DECLARATIONS.split_at(1).1;
-
-crate::functions! {
-    SET_MINTER = "setMinter"(Address, bool)
-        => "function setMinter(address minter, bool enabled) external";
-    IS_MINTER = "isMinter"(Address)
-        => "function isMinter(address account) external view returns (bool)";
-    PAUSE = "pause"()
-        => "function pause() external";
-    UNPAUSE = "unpause"()
-        => "function unpause() external";
-    PAUSED = "paused"()
-        => "function paused() external view returns (bool)";
-    OWNER = "owner"()
-        => "function owner() external view returns (address)";
-    PENDING_OWNER = "pendingOwner"()
-        => "function pendingOwner() external view returns (address)";
-    TRANSFER_OWNERSHIP = "transferOwnership"(Address)
-        => "function transferOwnership(address newOwner) external";
-    ACCEPT_OWNERSHIP = "acceptOwnership"()
-        => "function acceptOwnership() external";
-    RENOUNCE_OWNERSHIP = "renounceOwnership"()
-        => "function renounceOwnership() external";
+crate::selectors! {
+    SET_MINTER = ITokenAI::setMinterCall;
+    IS_MINTER = ITokenAI::isMinterCall;
+    PAUSE = ITokenAI::pauseCall;
+    UNPAUSE = ITokenAI::unpauseCall;
+    PAUSED = ITokenAI::pausedCall;
+    OWNER = ITokenAI::ownerCall;
+    PENDING_OWNER = ITokenAI::pendingOwnerCall;
+    TRANSFER_OWNERSHIP = ITokenAI::transferOwnershipCall;
+    ACCEPT_OWNERSHIP = ITokenAI::acceptOwnershipCall;
+    RENOUNCE_OWNERSHIP = ITokenAI::renounceOwnershipCall;
 }
 
 /// The functions of a contract that has an owner and a pause but no
-/// minters (`route_owner_and_pause`): every entry of `FUNCTIONS` but
+/// minters (`route_owner_and_pause`): every entry of `SELECTORS` but
 /// `setMinter` and `isMinter`, its first two.
-pub const OWNER_AND_PAUSE_FUNCTIONS: &[(u32, &str)] = FUNCTIONS.split_at(2).1;
+pub const OWNER_AND_PAUSE_SELECTORS: &[u32] = SELECTORS.split_at(2).1;
+
+/// The errors of a contract without minters: all but `UnauthorizedMinter`,
+/// the first.
+pub const OWNER_AND_PAUSE_ERROR_SELECTORS: &[[u8; 4]] = ERROR_SELECTORS.split_at(1).1;
 
 /// Owner, pending owner, the paused flag and the minters.
 #[storage]
@@ -159,7 +129,7 @@ impl Access {
 
     /// `route` for a contract without minters: `setMinter` and `isMinter`
     /// are unknown selectors there (`Ok(None)`), as its ABI declares
-    /// neither (`OWNER_AND_PAUSE_FUNCTIONS`).
+    /// neither (`OWNER_AND_PAUSE_SELECTORS`).
     ///
     /// # Errors
     ///

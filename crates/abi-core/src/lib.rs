@@ -44,5 +44,5 @@ pub use stylus_sdk;
 #[doc(hidden)]
 pub mod __private {
     pub use alloc::vec::Vec;
-    pub use alloy_sol_types::SolError;
+    pub use alloy_sol_types::{SolCall, SolError};
 }

@@ -1,6 +1,6 @@
-//! The hand-written router: a contract lists its functions once with
-//! `functions!` (selector and Solidity declaration: what the program
-//! dispatches on is what the ABI export prints), implements [`Contract`]
+//! The hand-written router: a contract names its functions' selectors once
+//! with `selectors!` (each from the call type `sol!` generates from the
+//! spec file, which is also the ABI the export prints), implements [`Contract`]
 //! with one `match` from selector to Rust call, and `entrypoint!` plugs that
 //! into stylus-sdk's `#[entrypoint]`. This replaces stylus-sdk's `#[public]`,
 //! whose generated router and alloy's generic ABI codec cost tens of
@@ -15,18 +15,24 @@ use crate::{
     Revert,
 };
 
-/// Declares each external function's selector constant (computed at compile
-/// time from its name and argument types) and `FUNCTIONS`, the table of every
-/// selector with its Solidity declaration, which the ABI export prints. A
-/// unit test of each contract parses every declaration and checks that it
-/// has its selector.
+/// Declares each external function's selector constant, taken from the
+/// call type `sol!` generates from the spec file (a constant: no wasm), and
+/// `SELECTORS`, every selector the router dispatches. Each contract's routing
+/// tests check that the selectors are exactly the spec's functions and that
+/// each reaches its function.
+///
+/// ```ignore
+/// abi_core::selectors! {
+///     TRANSFER = ITokenAI::transferCall;
+/// }
+/// ```
 #[macro_export]
-macro_rules! functions {
-    ($($selector:ident = $name:literal($($ty:ty),*) => $declaration:literal;)*) => {
+macro_rules! selectors {
+    ($($selector:ident = $call:ty;)*) => {
         $(#[allow(missing_docs)] pub const $selector: u32 = u32::from_be_bytes(
-            $crate::stylus_sdk::function_selector!($name $(, $ty)*));)*
-        /// Every external function: its selector and its Solidity declaration.
-        pub const FUNCTIONS: &[(u32, &str)] = &[$(($selector, $declaration),)*];
+            <$call as $crate::__private::SolCall>::SELECTOR);)*
+        /// Every selector this router dispatches.
+        pub const SELECTORS: &[u32] = &[$($selector,)*];
     };
 }
 
@@ -170,99 +176,41 @@ macro_rules! entrypoint {
     };
 }
 
-/// Writes a contract's Solidity interface as `cargo stylus export-abi`
-/// prints it: `structs` (whole declarations), every function of each table,
-/// then every error.
-///
-/// # Errors
-///
-/// The formatter's.
-pub fn fmt_interface(
-    f: &mut core::fmt::Formatter<'_>,
-    name: &str,
-    structs: &[&str],
-    tables: &[&[(u32, &str)]],
-    errors: &[(&str, &[&str])],
-) -> core::fmt::Result {
-    write!(f, "interface I{name} {{")?;
-    for declaration in structs {
-        write!(f, "\n    {declaration}")?;
-    }
-    for (_, declaration) in tables.iter().flat_map(|table| table.iter()) {
-        write!(f, "\n    {declaration};")?;
-    }
-    for (signature, names) in errors {
-        // `Name(type,type)` and the names: `Name(type name, type name)`.
-        // Error parameters here are all static types, so no commas nest.
-        let (name, types) = signature.split_once('(').unwrap_or((signature, ")"));
-        let types = types.strip_suffix(')').unwrap_or(types);
-        write!(f, "\n    error {name}(")?;
-        for (i, ty) in types.split(',').filter(|t| !t.is_empty()).enumerate() {
-            let separator = if i == 0 { "" } else { ", " };
-            match names.get(i) {
-                Some(param) => write!(f, "{separator}{ty} {param}")?,
-                None => write!(f, "{separator}{ty}")?,
-            }
-        }
-        write!(f, ");")?;
-    }
-    writeln!(f, "\n}}")
-}
-
-/// Implements stylus-sdk's `GenerateAbi` (what `cargo stylus export-abi` and
-/// `abi-export` print) from the contract's tables: its structs, functions,
-/// errors and constructor.
-#[macro_export]
-macro_rules! generate_abi {
-    ($contract:ty, $name:literal, structs: $structs:expr, functions: $tables:expr,
-     errors: $errors:expr, constructor: $constructor:expr $(,)?) => {
-        impl $crate::stylus_sdk::abi::GenerateAbi for $contract {
-            const NAME: &'static str = $name;
-
-            fn fmt_abi(f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                $crate::router::fmt_interface(f, $name, $structs, $tables, $errors)
-            }
-
-            fn fmt_constructor_signature(
-                f: &mut ::core::fmt::Formatter<'_>,
-            ) -> ::core::fmt::Result {
-                f.write_str($constructor)
-            }
-        }
-    };
-}
-
 /// The body of a contract's `src/main.rs`, the binary `cargo stylus
-/// export-abi` runs: with the `export-abi` feature it prints the ABI of
-/// `$contract` (its `GenerateAbi`, see `generate_abi!`) with the events
-/// `$events()` lists and those of `access` (all of them, or the
-/// declarations a third argument names, such as
-/// `access::OWNER_AND_PAUSE_EVENT_DECLARATIONS` for a contract without
-/// minters), as `abi_export::export` describes; without it, an empty entry
+/// export-abi` runs: with the `export-abi` feature it prints the contract's
+/// interface, which is its spec file, and its JSON ABI (`$abi()`, generated
+/// by `sol!` from the same file) with its constructor and the names of its
+/// structs, as `abi_export::export` describes; without it, an empty entry
 /// point (the program itself is the library). The file itself starts with
 /// `#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]`.
+///
+/// ```ignore
+/// abi_core::export_abi_main!(
+///     interface: "IAAT", include_str!("../../../spec/IAAT.sol"),
+///     abi: aat::IAAT::abi::contract,
+///     structs: [aat::IAAT::Voucher],
+///     constructor: aat::router::CONSTRUCTOR,
+/// );
+/// ```
 #[macro_export]
 macro_rules! export_abi_main {
-    ($contract:ty, $events:path) => {
-        $crate::export_abi_main!($contract, $events, $crate::access::EVENT_DECLARATIONS);
-    };
-    ($contract:ty, $events:path, $access_events:expr) => {
+    (interface: $name:literal, $source:expr, abi: $abi:path,
+     structs: [$($struct:ty),* $(,)?], constructor: $constructor:expr $(,)?) => {
         #[cfg(not(any(test, feature = "export-abi")))]
         #[no_mangle]
         pub extern "C" fn main() {}
 
         #[cfg(feature = "export-abi")]
         fn main() {
-            use $crate::stylus_sdk::abi::GenerateAbi;
-            let generated = ::abi_export::Generated {
-                interface: <$contract>::fmt_abi,
-                constructor: <$contract>::fmt_constructor_signature,
-            };
-            let mut events = $events();
-            events.extend($access_events.iter().map(|declaration| {
-                ::alloy_json_abi::Event::parse(declaration).expect("a valid declaration")
-            }));
-            ::abi_export::export(generated, &events);
+            ::abi_export::export(::abi_export::Spec {
+                name: $name,
+                source: $source,
+                abi: $abi(),
+                structs: ::std::vec![$(
+                    <$struct as ::alloy_sol_types::SolStruct>::eip712_encode_type().into_owned()
+                ),*],
+                constructor: $constructor,
+            });
         }
     };
 }

@@ -36,7 +36,7 @@ pub fn call_router<C: Contract>(contract: &mut C, calldata: &[u8]) -> Answer {
 ///
 /// When a call misses its function, or the calls do not cover the tables.
 pub fn assert_each_routed(
-    tables: &[&[(u32, &str)]],
+    tables: &[&[u32]],
     calls: &[Vec<u8>],
     mut run: impl FnMut(u32, &[u8]) -> Answer,
 ) {
@@ -45,7 +45,7 @@ pub fn assert_each_routed(
     for calldata in calls {
         let selector = u32::from_be_bytes(calldata[..4].try_into().expect("a selector"));
         assert!(
-            declared().any(|(s, _)| *s == selector),
+            declared().any(|s| *s == selector),
             "{selector:08x} is not in the tables"
         );
         match run(selector, calldata) {
@@ -56,22 +56,38 @@ pub fn assert_each_routed(
     }
 }
 
-alloy_sol_types::sol! {
-    /// The administration functions of `access`, as both spec files
-    /// declare them.
-    interface IAccess {
-        function setMinter(address minter, bool enabled) external;
-        function isMinter(address account) external view returns (bool);
-        function pause() external;
-        function unpause() external;
-        function paused() external view returns (bool);
-        function owner() external view returns (address);
-        function pendingOwner() external view returns (address);
-        function transferOwnership(address newOwner) external;
-        function acceptOwnership() external;
-        function renounceOwnership() external;
-    }
+/// Asserts that `listed` (a contract's selectors, from `selectors!` and
+/// `errors!`, with those of `access` it uses) are exactly `spec`'s (what
+/// `sol!` generated from the spec file): none missing, none extra, none
+/// twice.
+///
+/// # Panics
+///
+/// When they differ.
+pub fn assert_same_selectors<S: Ord + Copy + core::fmt::Debug>(
+    what: &str,
+    listed: &[&[S]],
+    spec: &[S],
+) {
+    let mut listed: Vec<S> = listed
+        .iter()
+        .flat_map(|table| table.iter().copied())
+        .collect();
+    listed.sort_unstable();
+    let count = listed.len();
+    listed.dedup();
+    assert_eq!(count, listed.len(), "{what}: a selector is listed twice");
+    let mut spec = spec.to_vec();
+    spec.sort_unstable();
+    let missing: Vec<_> = spec.iter().filter(|s| !listed.contains(s)).collect();
+    let extra: Vec<_> = listed.iter().filter(|s| !spec.contains(s)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{what}: the spec's only: {missing:x?}; listed only: {extra:x?}"
+    );
+}
 
+alloy_sol_types::sol! {
     /// EIP-2612's signed approval.
     #[derive(Debug)]
     struct Permit {
@@ -117,8 +133,8 @@ alloy_sol_types::sol! {
 /// minter role.
 #[must_use]
 pub fn access_calls(owner: Address, minter: Address) -> Vec<Vec<u8>> {
+    use crate::access::*;
     use alloy_sol_types::SolCall;
-    use IAccess::*;
     vec![
         setMinterCall {
             minter,

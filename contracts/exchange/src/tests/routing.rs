@@ -78,8 +78,8 @@ fn every_declared_function_is_routed(
     };
     assert_each_routed(
         &[
-            router::FUNCTIONS,
-            abi_core::access::OWNER_AND_PAUSE_FUNCTIONS,
+            router::SELECTORS,
+            abi_core::access::OWNER_AND_PAUSE_SELECTORS,
         ],
         &calls,
         |selector, calldata| {
