@@ -1,19 +1,24 @@
-//! The JSON-RPC methods: what cargo-stylus, foundry's cast, alloy, viem and
-//! wallets call, and the dev methods test suites use.
-//! The methods are registered in [`module`]; what they do beyond a read of
-//! the chain is in [`eth`] (calls, estimates, sending, logs, fee history).
+//! The JSON-RPC methods, declared as two jsonrpsee traits: [`EthApiServer`],
+//! what cargo-stylus, foundry's cast, alloy, viem and wallets call, and
+//! [`DevApiServer`], the dev controls test suites use (anvil's and
+//! hardhat's names). [`Rpc`] implements both over the chain's [`Handle`];
+//! what a method does beyond a read of the chain is in [`eth`] (calls,
+//! estimates, sending, logs, fee history). Parameters are positional, and
+//! absent trailing optional ones read as null, as clients omit them.
 
 mod eth;
+
+use std::time::Duration;
 
 use alloy::{
     eips::{BlockId, BlockNumberOrTag},
     primitives::{Address, Bytes, B256, U256, U64},
-    rpc::types::{state::StateOverride, Filter, TransactionRequest},
+    rpc::types::{
+        state::StateOverride, Block, FeeHistory, Filter, Log, Transaction, TransactionReceipt,
+        TransactionRequest,
+    },
 };
-use jsonrpsee::{
-    types::{ErrorObjectOwned, Params},
-    RpcModule,
-};
+use jsonrpsee::{proc_macros::rpc, RpcModule};
 use serde::Deserialize;
 
 pub use eth::get_logs;
@@ -22,18 +27,30 @@ use eth::{
     send_transaction,
 };
 
-use crate::{anvil, arbos, chain::Chain, error::RpcError, filters, node::Handle, views};
+use crate::{
+    anvil, arbos,
+    chain::Chain,
+    error::RpcError,
+    filters::{self, Changes},
+    node::Handle,
+    views,
+};
 
 /// `web3_clientVersion`.
 pub const CLIENT_VERSION: &str = concat!("aat-devnode/", env!("CARGO_PKG_VERSION"));
 
 type RpcResult<T> = Result<T, RpcError>;
 
+/// The most blocks one `evm_mine` or `anvil_mine` mines.
+const MAX_BLOCKS_PER_CALL: u64 = 10_000;
+
 /// A quantity given as a number or a hex string (dev methods accept both).
-#[derive(Deserialize)]
+#[derive(Clone, Copy, Deserialize)]
 #[serde(untagged)]
-enum Quantity {
+pub enum Quantity {
+    /// A JSON number.
     Number(u64),
+    /// A hex string, `0x...`.
     Hex(U64),
 }
 
@@ -46,211 +63,509 @@ impl Quantity {
     }
 }
 
-/// The positional parameters as `T` (a tuple): absent trailing optional
-/// parameters are read as null, as clients omit them.
 /// `evm_mine`'s one parameter, as anvil takes it: a timestamp, or
 /// `{"timestamp": t, "blocks": n}`; anything else is invalid params.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum MineOptions {
+pub enum MineOptions {
+    /// `{"timestamp": t, "blocks": n}`, either optional.
     Options {
+        /// The first mined block's timestamp.
         timestamp: Option<Quantity>,
+        /// How many blocks (1 when absent).
         blocks: Option<Quantity>,
     },
+    /// The mined block's timestamp.
     Timestamp(Quantity),
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(params: &Params<'_>) -> RpcResult<T> {
-    let raw = params.as_str().unwrap_or("[]");
-    let mut value: serde_json::Value = serde_json::from_str(raw)
-        .map_err(|e| RpcError::invalid_params(format!("invalid parameters: {e}")))?;
-    loop {
-        match serde_json::from_value::<T>(value.clone()) {
-            Ok(parsed) => return Ok(parsed),
-            Err(err) => match &mut value {
-                serde_json::Value::Array(items)
-                    if err.to_string().contains("invalid length") && items.len() < 8 =>
-                {
-                    items.push(serde_json::Value::Null);
-                }
-                _ => {
-                    return Err(RpcError::invalid_params(format!(
-                        "invalid parameters: {err}"
-                    )))
-                }
-            },
-        }
+/// The standard methods: chain, accounts, state, calls, transactions,
+/// blocks, logs and filters.
+#[rpc(server)]
+pub trait EthApi {
+    /// This node's name and version.
+    #[method(name = "web3_clientVersion")]
+    async fn client_version(&self) -> RpcResult<String>;
+
+    /// The chain id (EIP-155), as a quantity.
+    #[method(name = "eth_chainId")]
+    async fn chain_id(&self) -> RpcResult<U64>;
+
+    /// The chain id, as a decimal string.
+    #[method(name = "net_version")]
+    async fn net_version(&self) -> RpcResult<String>;
+
+    /// Always true: the node serves.
+    #[method(name = "net_listening")]
+    async fn net_listening(&self) -> RpcResult<bool>;
+
+    /// Always false: a one-node chain has nothing to sync.
+    #[method(name = "eth_syncing")]
+    async fn syncing(&self) -> RpcResult<bool>;
+
+    /// Always true: the node mines.
+    #[method(name = "eth_mining")]
+    async fn mining(&self) -> RpcResult<bool>;
+
+    /// The latest block's number.
+    #[method(name = "eth_blockNumber")]
+    async fn block_number(&self) -> RpcResult<U64>;
+
+    /// The dev accounts, whose keys the node holds (`eth_sendTransaction`).
+    #[method(name = "eth_accounts")]
+    async fn accounts(&self) -> RpcResult<Vec<Address>>;
+
+    /// The gas price: ArbOS's minimum base fee.
+    #[method(name = "eth_gasPrice")]
+    async fn gas_price(&self) -> RpcResult<U256>;
+
+    /// Zero: Arbitrum orders by arrival and ignores tips.
+    #[method(name = "eth_maxPriorityFeePerGas")]
+    async fn max_priority_fee_per_gas(&self) -> RpcResult<U256>;
+
+    /// Base fees and gas used of the `block_count` blocks up to `newest`,
+    /// with the rewards at each percentile (geth's limits: at most 100,
+    /// ascending, within 0..=100).
+    #[method(name = "eth_feeHistory")]
+    async fn fee_history(
+        &self,
+        block_count: U64,
+        newest: BlockNumberOrTag,
+        percentiles: Option<Vec<f64>>,
+    ) -> RpcResult<FeeHistory>;
+
+    /// An account's balance (latest state only).
+    #[method(name = "eth_getBalance")]
+    async fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256>;
+
+    /// An account's nonce; at `pending`, plus its transactions waiting for
+    /// the next block.
+    #[method(name = "eth_getTransactionCount")]
+    async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64>;
+
+    /// An account's code (latest state only).
+    #[method(name = "eth_getCode")]
+    async fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes>;
+
+    /// One storage slot of an account (latest state only).
+    #[method(name = "eth_getStorageAt")]
+    async fn storage_at(
+        &self,
+        address: Address,
+        slot: U256,
+        block: Option<BlockId>,
+    ) -> RpcResult<B256>;
+
+    /// Runs a call without a transaction, on the latest or pending state
+    /// with any state overrides.
+    #[method(name = "eth_call")]
+    async fn call(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<Bytes>;
+
+    /// The gas a transaction needs, by binary search over its execution.
+    #[method(name = "eth_estimateGas")]
+    async fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<U64>;
+
+    /// Admits a signed transaction (mined at once under automine).
+    #[method(name = "eth_sendRawTransaction")]
+    async fn send_raw_transaction(&self, transaction: Bytes) -> RpcResult<B256>;
+
+    /// Signs with a dev account (or sends as an impersonated one) and
+    /// admits the transaction.
+    #[method(name = "eth_sendTransaction")]
+    async fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256>;
+
+    /// A mined transaction, or null.
+    #[method(name = "eth_getTransactionByHash")]
+    async fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
+
+    /// A mined transaction's receipt, or null.
+    #[method(name = "eth_getTransactionReceipt")]
+    async fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>>;
+
+    /// A block by number or tag, with its transactions' hashes or, when
+    /// `full`, the transactions; null past the latest.
+    #[method(name = "eth_getBlockByNumber")]
+    async fn block_by_number(
+        &self,
+        number: BlockNumberOrTag,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block>>;
+
+    /// A block by hash, as `eth_getBlockByNumber` answers it.
+    #[method(name = "eth_getBlockByHash")]
+    async fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>>;
+
+    /// How many transactions a block holds.
+    #[method(name = "eth_getBlockTransactionCountByNumber")]
+    async fn block_transaction_count(&self, number: BlockNumberOrTag) -> RpcResult<Option<U64>>;
+
+    /// The logs a filter matches (within the node's range limit).
+    #[method(name = "eth_getLogs")]
+    async fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>>;
+
+    /// Installs a log filter; its id.
+    #[method(name = "eth_newFilter")]
+    async fn new_filter(&self, filter: Filter) -> RpcResult<U256>;
+
+    /// Installs a filter of new blocks' hashes; its id.
+    #[method(name = "eth_newBlockFilter")]
+    async fn new_block_filter(&self) -> RpcResult<U256>;
+
+    /// Installs a filter of new transactions' hashes; its id.
+    #[method(name = "eth_newPendingTransactionFilter")]
+    async fn new_pending_transaction_filter(&self) -> RpcResult<U256>;
+
+    /// What happened since a filter was installed or last polled.
+    #[method(name = "eth_getFilterChanges")]
+    async fn filter_changes(&self, id: U256) -> RpcResult<Changes>;
+
+    /// Every log a log filter matches.
+    #[method(name = "eth_getFilterLogs")]
+    async fn filter_logs(&self, id: U256) -> RpcResult<Vec<Log>>;
+
+    /// Removes a filter; whether it existed.
+    #[method(name = "eth_uninstallFilter")]
+    async fn uninstall_filter(&self, id: U256) -> RpcResult<bool>;
+}
+
+/// The dev controls: time, mining, snapshots, and setting state, under
+/// anvil's names and hardhat's where they have one.
+#[rpc(server)]
+pub trait DevApi {
+    /// Moves the clock forward by `seconds` (refused past the end of
+    /// time); the clock's whole offset, in seconds.
+    #[method(name = "evm_increaseTime")]
+    async fn increase_time(&self, seconds: Quantity) -> RpcResult<i64>;
+
+    /// The next block's timestamp.
+    #[method(name = "evm_setNextBlockTimestamp")]
+    async fn set_next_block_timestamp(&self, timestamp: Quantity) -> RpcResult<()>;
+
+    /// Mines one block, or as `options` say: `[]`, `[null]`,
+    /// `[timestamp]` or `[{"timestamp": t, "blocks": n}]`.
+    #[method(name = "evm_mine")]
+    async fn evm_mine(&self, options: Option<MineOptions>) -> RpcResult<String>;
+
+    /// Mines `blocks` blocks (1 when absent), `interval` seconds apart when
+    /// given, as alloy and viem send it.
+    #[method(name = "anvil_mine")]
+    async fn anvil_mine(
+        &self,
+        blocks: Option<Quantity>,
+        interval: Option<Quantity>,
+    ) -> RpcResult<()>;
+
+    /// Saves the chain's state; the snapshot's id.
+    #[method(name = "evm_snapshot")]
+    async fn snapshot(&self) -> RpcResult<U64>;
+
+    /// Returns to a snapshot (and drops the later ones); whether it
+    /// existed.
+    #[method(name = "evm_revert")]
+    async fn revert(&self, id: Quantity) -> RpcResult<bool>;
+
+    /// Sets an account's balance.
+    #[method(name = "anvil_setBalance", aliases = ["hardhat_setBalance"])]
+    async fn set_balance(&self, address: Address, balance: U256) -> RpcResult<()>;
+
+    /// Sets an account's code (a Stylus program is checked as deployed).
+    #[method(name = "anvil_setCode", aliases = ["hardhat_setCode"])]
+    async fn set_code(&self, address: Address, code: Bytes) -> RpcResult<()>;
+
+    /// Sets an account's nonce.
+    #[method(name = "anvil_setNonce", aliases = ["hardhat_setNonce"])]
+    async fn set_nonce(&self, address: Address, nonce: Quantity) -> RpcResult<()>;
+
+    /// Sets one storage slot of an account; true.
+    #[method(name = "anvil_setStorageAt", aliases = ["hardhat_setStorageAt"])]
+    async fn set_storage_at(&self, address: Address, slot: U256, value: B256) -> RpcResult<bool>;
+
+    /// Lets `eth_sendTransaction` send as `address` without its key.
+    #[method(name = "anvil_impersonateAccount", aliases = ["hardhat_impersonateAccount"])]
+    async fn impersonate(&self, address: Address) -> RpcResult<()>;
+
+    /// Ends an impersonation.
+    #[method(
+        name = "anvil_stopImpersonatingAccount",
+        aliases = ["hardhat_stopImpersonatingAccount"]
+    )]
+    async fn stop_impersonating(&self, address: Address) -> RpcResult<()>;
+
+    /// Lets `eth_sendTransaction` send as anyone (or no longer).
+    #[method(name = "anvil_autoImpersonateAccount")]
+    async fn auto_impersonate(&self, everyone: bool) -> RpcResult<()>;
+
+    /// Mines each transaction as it arrives (true) or only on demand.
+    #[method(name = "evm_setAutomine", aliases = ["anvil_setAutomine"])]
+    async fn set_automine(&self, on: bool) -> RpcResult<()>;
+
+    /// Whether each transaction is mined as it arrives.
+    #[method(name = "anvil_getAutomine")]
+    async fn automine(&self) -> RpcResult<bool>;
+
+    /// Mines a block every `milliseconds` (0 stops the timer), hardhat's.
+    #[method(name = "evm_setIntervalMining")]
+    async fn set_interval_mining_ms(&self, milliseconds: Quantity) -> RpcResult<()>;
+
+    /// Mines a block every `seconds` (0 stops the timer), anvil's.
+    #[method(name = "anvil_setIntervalMining")]
+    async fn set_interval_mining(&self, seconds: Quantity) -> RpcResult<()>;
+}
+
+/// Both traits over the chain behind a [`Handle`]: each method runs on the
+/// chain's thread.
+#[derive(Clone)]
+pub struct Rpc {
+    handle: Handle,
+}
+
+impl Rpc {
+    /// Runs `f` on the chain's thread.
+    async fn on<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Chain) -> RpcResult<R> + Send + 'static,
+    ) -> RpcResult<R> {
+        self.handle.with(f).await.and_then(|r| r)
+    }
+
+    /// Mines a block every `every` `unit`s from now on (0: only on demand).
+    fn interval_mining(&self, every: Quantity, unit: Duration) -> RpcResult<()> {
+        let every = u32::try_from(every.get())
+            .map_err(|_| RpcError::invalid_params("interval too long"))?;
+        self.handle
+            .set_interval_mining((every > 0).then(|| unit * every));
+        Ok(())
     }
 }
 
-/// Registers `$name`: the body runs on the chain's thread with `$chain`,
-/// after `$params` are parsed into `$args`.
-macro_rules! method {
-    ($module:ident, $name:expr, |$chain:ident, $args:ident : $ty:ty| $body:expr) => {
-        $module
-            .register_async_method($name, |params, node, _| async move {
-                let $args: $ty = match parse(&params) {
-                    Ok(args) => args,
-                    Err(err) => return Err(ErrorObjectOwned::from(err)),
-                };
-                let result: RpcResult<_> = node
-                    .with(move |$chain: &mut Chain| $body)
-                    .await
-                    .and_then(|r| r);
-                result.map_err(ErrorObjectOwned::from)
-            })
-            .expect("each method is registered once");
-    };
+#[jsonrpsee::core::async_trait]
+impl EthApiServer for Rpc {
+    async fn client_version(&self) -> RpcResult<String> {
+        Ok(CLIENT_VERSION.to_string())
+    }
+
+    async fn chain_id(&self) -> RpcResult<U64> {
+        self.on(|c| Ok(U64::from(c.chain_id()))).await
+    }
+
+    async fn net_version(&self) -> RpcResult<String> {
+        self.on(|c| Ok(c.chain_id().to_string())).await
+    }
+
+    async fn net_listening(&self) -> RpcResult<bool> {
+        Ok(true)
+    }
+
+    async fn syncing(&self) -> RpcResult<bool> {
+        Ok(false)
+    }
+
+    async fn mining(&self) -> RpcResult<bool> {
+        Ok(true)
+    }
+
+    async fn block_number(&self) -> RpcResult<U64> {
+        self.on(|c| Ok(U64::from(c.latest().header.number))).await
+    }
+
+    async fn accounts(&self) -> RpcResult<Vec<Address>> {
+        self.on(|c| Ok(c.dev_keys().iter().map(|k| k.address()).collect()))
+            .await
+    }
+
+    async fn gas_price(&self) -> RpcResult<U256> {
+        Ok(U256::from(arbos::MIN_GAS_PRICE))
+    }
+
+    async fn max_priority_fee_per_gas(&self) -> RpcResult<U256> {
+        Ok(U256::ZERO)
+    }
+
+    async fn fee_history(
+        &self,
+        block_count: U64,
+        newest: BlockNumberOrTag,
+        percentiles: Option<Vec<f64>>,
+    ) -> RpcResult<FeeHistory> {
+        let percentiles = percentiles.unwrap_or_default();
+        check_percentiles(&percentiles)?;
+        self.on(move |c| Ok(fee_history(c, block_count.to(), newest, &percentiles)))
+            .await
+    }
+
+    async fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
+        self.on(move |c| {
+            require_latest(c, block)?;
+            Ok(c.account(address).balance)
+        })
+        .await
+    }
+
+    async fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
+        self.on(move |c| {
+            require_latest(c, block)?;
+            let pending = if block == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
+                c.pending_from(address)
+            } else {
+                0
+            };
+            Ok(U64::from(c.account(address).nonce + pending))
+        })
+        .await
+    }
+
+    async fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
+        self.on(move |c| {
+            require_latest(c, block)?;
+            Ok(c.code(address))
+        })
+        .await
+    }
+
+    async fn storage_at(
+        &self,
+        address: Address,
+        slot: U256,
+        block: Option<BlockId>,
+    ) -> RpcResult<B256> {
+        self.on(move |c| {
+            require_latest(c, block)?;
+            Ok(B256::from(c.storage(address, slot)))
+        })
+        .await
+    }
+
+    async fn call(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<Bytes> {
+        self.on(move |c| eth_call(c, &request, block, overrides))
+            .await
+    }
+
+    async fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        overrides: Option<StateOverride>,
+    ) -> RpcResult<U64> {
+        self.on(move |c| estimate_gas(c, &request, block, overrides).map(U64::from))
+            .await
+    }
+
+    async fn send_raw_transaction(&self, transaction: Bytes) -> RpcResult<B256> {
+        self.on(move |c| c.send_raw(&transaction).map_err(RpcError::from))
+            .await
+    }
+
+    async fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256> {
+        self.on(move |c| send_transaction(c, request)).await
+    }
+
+    async fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+        self.on(move |c| Ok(c.tx(hash).map(views::transaction)))
+            .await
+    }
+
+    async fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+        self.on(move |c| {
+            Ok(c.tx(hash).map(|tx| {
+                let timestamp = c.block(tx.block_number).map_or(0, |b| b.header.timestamp);
+                views::receipt(tx, timestamp)
+            }))
+        })
+        .await
+    }
+
+    async fn block_by_number(
+        &self,
+        number: BlockNumberOrTag,
+        full: Option<bool>,
+    ) -> RpcResult<Option<Block>> {
+        self.on(move |c| {
+            let number = block_number(c, number);
+            Ok(c.block(number)
+                .map(|b| views::block(c, b, full.unwrap_or(false))))
+        })
+        .await
+    }
+
+    async fn block_by_hash(&self, hash: B256, full: Option<bool>) -> RpcResult<Option<Block>> {
+        self.on(move |c| {
+            Ok(c.block_by_hash(hash)
+                .map(|b| views::block(c, b, full.unwrap_or(false))))
+        })
+        .await
+    }
+
+    async fn block_transaction_count(&self, number: BlockNumberOrTag) -> RpcResult<Option<U64>> {
+        self.on(move |c| {
+            let number = block_number(c, number);
+            Ok(c.block(number).map(|b| U64::from(b.transactions.len())))
+        })
+        .await
+    }
+
+    async fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {
+        self.on(move |c| get_logs(c, &filter)).await
+    }
+
+    async fn new_filter(&self, filter: Filter) -> RpcResult<U256> {
+        self.on(move |c| Ok(filters::new_log_filter(c, filter)))
+            .await
+    }
+
+    async fn new_block_filter(&self) -> RpcResult<U256> {
+        self.on(|c| Ok(filters::new_block_filter(c))).await
+    }
+
+    async fn new_pending_transaction_filter(&self) -> RpcResult<U256> {
+        self.on(|c| Ok(filters::new_pending_transaction_filter(c)))
+            .await
+    }
+
+    async fn filter_changes(&self, id: U256) -> RpcResult<Changes> {
+        self.on(move |c| filters::changes(c, id)).await
+    }
+
+    async fn filter_logs(&self, id: U256) -> RpcResult<Vec<Log>> {
+        self.on(move |c| filters::logs(c, id)).await
+    }
+
+    async fn uninstall_filter(&self, id: U256) -> RpcResult<bool> {
+        self.on(move |c| Ok(c.filters().uninstall(id))).await
+    }
 }
 
-/// Every method, over the chain behind `handle`.
-#[allow(clippy::too_many_lines)]
-pub fn module(handle: Handle) -> RpcModule<Handle> {
-    let mut m = RpcModule::new(handle);
-    method!(m, "web3_clientVersion", |_c, _a: Vec<()>| Ok(
-        CLIENT_VERSION.to_string()
-    ));
-    method!(m, "eth_chainId", |c, _a: Vec<()>| Ok(U64::from(
-        c.chain_id()
-    )));
-    method!(m, "net_version", |c, _a: Vec<()>| Ok(c
-        .chain_id()
-        .to_string()));
-    method!(m, "net_listening", |_c, _a: Vec<()>| Ok(true));
-    method!(m, "eth_syncing", |_c, _a: Vec<()>| Ok(false));
-    method!(m, "eth_mining", |_c, _a: Vec<()>| Ok(true));
-    method!(m, "eth_blockNumber", |c, _a: Vec<()>| Ok(U64::from(
-        c.latest().header.number
-    )));
-    method!(m, "eth_accounts", |c, _a: Vec<()>| Ok(c
-        .dev_keys()
-        .iter()
-        .map(|k| k.address())
-        .collect::<Vec<Address>>()));
-    method!(m, "eth_gasPrice", |_c, _a: Vec<()>| Ok(U256::from(
-        arbos::MIN_GAS_PRICE
-    )));
-    method!(m, "eth_maxPriorityFeePerGas", |_c, _a: Vec<()>| Ok(
-        U256::ZERO
-    ));
-    method!(m, "eth_feeHistory", |c,
-                                  a: (
-        U64,
-        BlockNumberOrTag,
-        Option<Vec<f64>>
-    )| {
-        let percentiles = a.2.unwrap_or_default();
-        check_percentiles(&percentiles)?;
-        Ok(fee_history(c, a.0.to(), a.1, &percentiles))
-    });
-    method!(m, "eth_getBalance", |c, a: (Address, Option<BlockId>)| {
-        require_latest(c, a.1)?;
-        Ok(c.account(a.0).balance)
-    });
-    method!(m, "eth_getTransactionCount", |c,
-                                           a: (
-        Address,
-        Option<BlockId>
-    )| {
-        require_latest(c, a.1)?;
-        // "pending" counts the transactions waiting for the next block.
-        let pending = if a.1 == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
-            c.pending_from(a.0)
-        } else {
-            0
-        };
-        Ok(U64::from(c.account(a.0).nonce + pending))
-    });
-    method!(m, "eth_getCode", |c, a: (Address, Option<BlockId>)| {
-        require_latest(c, a.1)?;
-        Ok(c.code(a.0))
-    });
-    method!(m, "eth_getStorageAt", |c,
-                                    a: (
-        Address,
-        U256,
-        Option<BlockId>
-    )| {
-        require_latest(c, a.2)?;
-        Ok(B256::from(c.storage(a.0, a.1)))
-    });
-    method!(m, "eth_call", |c,
-                            a: (
-        TransactionRequest,
-        Option<BlockId>,
-        Option<StateOverride>
-    )| { eth_call(c, &a.0, a.1, a.2) });
-    method!(m, "eth_estimateGas", |c,
-                                   a: (
-        TransactionRequest,
-        Option<BlockId>,
-        Option<StateOverride>
-    )| {
-        estimate_gas(c, &a.0, a.1, a.2).map(U64::from)
-    });
-    method!(m, "eth_sendRawTransaction", |c, a: (Bytes,)| c
-        .send_raw(&a.0)
-        .map_err(RpcError::from));
-    method!(m, "eth_sendTransaction", |c, a: (TransactionRequest,)| {
-        send_transaction(c, a.0)
-    });
-    method!(m, "eth_getTransactionByHash", |c, a: (B256,)| Ok(c
-        .tx(a.0)
-        .map(views::transaction)));
-    method!(m, "eth_getTransactionReceipt", |c, a: (B256,)| {
-        Ok(c.tx(a.0).map(|tx| {
-            let timestamp = c.block(tx.block_number).map_or(0, |b| b.header.timestamp);
-            views::receipt(tx, timestamp)
-        }))
-    });
-    method!(m, "eth_getBlockByNumber", |c,
-                                        a: (
-        BlockNumberOrTag,
-        Option<bool>
-    )| {
-        let number = block_number(c, a.0);
-        Ok(c.block(number)
-            .map(|b| views::block(c, b, a.1.unwrap_or(false))))
-    });
-    method!(m, "eth_getBlockByHash", |c, a: (B256, Option<bool>)| {
-        Ok(c.block_by_hash(a.0)
-            .map(|b| views::block(c, b, a.1.unwrap_or(false))))
-    });
-    method!(m, "eth_getBlockTransactionCountByNumber", |c,
-                                                        a: (
-        BlockNumberOrTag,
-    )| {
-        let number = block_number(c, a.0);
-        Ok(c.block(number).map(|b| U64::from(b.transactions.len())))
-    });
-    method!(m, "eth_getLogs", |c, a: (Filter,)| get_logs(c, &a.0));
-    method!(m, "eth_newFilter", |c, a: (Filter,)| Ok(
-        filters::new_log_filter(c, a.0)
-    ));
-    method!(m, "eth_newBlockFilter", |c, _a: Vec<()>| Ok(
-        filters::new_block_filter(c)
-    ));
-    method!(m, "eth_newPendingTransactionFilter", |c, _a: Vec<()>| Ok(
-        filters::new_pending_transaction_filter(c)
-    ));
-    method!(m, "eth_getFilterChanges", |c, a: (U256,)| filters::changes(
-        c, a.0
-    ));
-    method!(m, "eth_getFilterLogs", |c, a: (U256,)| filters::logs(
-        c, a.0
-    ));
-    method!(m, "eth_uninstallFilter", |c, a: (U256,)| Ok(c
-        .filters()
-        .uninstall(a.0)));
-    method!(m, "evm_increaseTime", |c, a: (Quantity,)| c
-        .increase_time(a.0.get())
-        .map_err(RpcError::from));
-    method!(m, "evm_setNextBlockTimestamp", |c, a: (Quantity,)| c
-        .set_next_timestamp(a.0.get())
-        .map_err(RpcError::from));
-    // `[]`, `[null]`, `[timestamp]` or `[{"timestamp": t, "blocks": n}]`.
-    method!(m, "evm_mine", |c, a: (Option<MineOptions>,)| {
-        let (timestamp, blocks) = match a.0 {
+#[jsonrpsee::core::async_trait]
+impl DevApiServer for Rpc {
+    async fn increase_time(&self, seconds: Quantity) -> RpcResult<i64> {
+        self.on(move |c| c.increase_time(seconds.get()).map_err(RpcError::from))
+            .await
+    }
+
+    async fn set_next_block_timestamp(&self, timestamp: Quantity) -> RpcResult<()> {
+        self.on(move |c| {
+            c.set_next_timestamp(timestamp.get())
+                .map_err(RpcError::from)
+        })
+        .await
+    }
+
+    async fn evm_mine(&self, options: Option<MineOptions>) -> RpcResult<String> {
+        let (timestamp, blocks) = match options {
             Some(MineOptions::Options { timestamp, blocks }) => (
                 timestamp.map(Quantity::get),
                 blocks.map_or(1, Quantity::get),
@@ -258,101 +573,134 @@ pub fn module(handle: Handle) -> RpcModule<Handle> {
             Some(MineOptions::Timestamp(timestamp)) => (Some(timestamp.get()), 1),
             None => (None, 1),
         };
-        if let Some(timestamp) = timestamp {
-            c.set_next_timestamp(timestamp)?;
-        }
-        for _ in 0..blocks.clamp(1, 10_000) {
-            c.mine(None)?;
-        }
-        Ok("0x0".to_string())
-    });
-    // `[blocks?, interval?]`, either null, as anvil takes them (alloy and
-    // viem send both).
-    method!(m, "anvil_mine", |c,
-                              a: (
-        Option<Quantity>,
-        Option<Quantity>
-    )| {
-        let blocks = a.0.map_or(1, Quantity::get);
-        let interval = a.1.map(Quantity::get);
-        for _ in 0..blocks.min(10_000) {
-            if let Some(interval) = interval {
-                let next = c.latest().header.timestamp.saturating_add(interval);
-                c.set_next_timestamp(next)?;
+        self.on(move |c| {
+            if let Some(timestamp) = timestamp {
+                c.set_next_timestamp(timestamp)?;
             }
-            c.mine(None)?;
-        }
-        Ok(())
-    });
-    method!(m, "evm_snapshot", |c, _a: Vec<()>| Ok(U64::from(
-        c.snapshot()
-    )));
-    method!(m, "evm_revert", |c, a: (Quantity,)| Ok(c.revert(a.0.get())));
-    method!(m, "anvil_setBalance", |c, a: (Address, U256)| {
-        c.set_balance(a.0, a.1);
-        Ok(())
-    });
-    method!(m, "hardhat_setBalance", |c, a: (Address, U256)| {
-        c.set_balance(a.0, a.1);
-        Ok(())
-    });
-    for name in ["anvil_setCode", "hardhat_setCode"] {
-        method!(m, name, |c, a: (Address, Bytes)| {
-            anvil::set_code(c, a.0, a.1);
-            Ok(())
-        });
-    }
-    for name in ["anvil_setNonce", "hardhat_setNonce"] {
-        method!(m, name, |c, a: (Address, Quantity)| {
-            anvil::set_nonce(c, a.0, a.1.get());
-            Ok(())
-        });
-    }
-    for name in ["anvil_setStorageAt", "hardhat_setStorageAt"] {
-        method!(m, name, |c, a: (Address, U256, B256)| {
-            anvil::set_storage_at(c, a.0, a.1, a.2).map(|()| true)
-        });
-    }
-    for name in ["anvil_impersonateAccount", "hardhat_impersonateAccount"] {
-        method!(m, name, |c, a: (Address,)| {
-            c.impersonation().start(a.0);
-            Ok(())
-        });
-    }
-    for name in [
-        "anvil_stopImpersonatingAccount",
-        "hardhat_stopImpersonatingAccount",
-    ] {
-        method!(m, name, |c, a: (Address,)| {
-            c.impersonation().stop(a.0);
-            Ok(())
-        });
-    }
-    for name in ["evm_setAutomine", "anvil_setAutomine"] {
-        method!(m, name, |c, a: (bool,)| c
-            .set_automine(a.0)
-            .map_err(RpcError::from));
-    }
-    method!(m, "anvil_getAutomine", |c, _a: Vec<()>| Ok(c.automine()));
-    // Milliseconds (hardhat's `evm_setIntervalMining`) or seconds
-    // (`anvil_setIntervalMining`); 0 stops the timer.
-    for (name, unit) in [
-        ("evm_setIntervalMining", std::time::Duration::from_millis(1)),
-        ("anvil_setIntervalMining", std::time::Duration::from_secs(1)),
-    ] {
-        m.register_async_method(name, move |params, node, _| async move {
-            let (every,): (Quantity,) = parse(&params).map_err(ErrorObjectOwned::from)?;
-            let every = u32::try_from(every.get()).map_err(|_| {
-                ErrorObjectOwned::from(RpcError::invalid_params("interval too long"))
-            })?;
-            node.set_interval_mining((every > 0).then(|| unit * every));
-            Ok::<_, ErrorObjectOwned>(())
+            for _ in 0..blocks.clamp(1, MAX_BLOCKS_PER_CALL) {
+                c.mine(None)?;
+            }
+            Ok("0x0".to_string())
         })
-        .expect("each method is registered once");
+        .await
     }
-    method!(m, "anvil_autoImpersonateAccount", |c, a: (bool,)| {
-        c.impersonation().set_everyone(a.0);
-        Ok(())
-    });
-    m
+
+    async fn anvil_mine(
+        &self,
+        blocks: Option<Quantity>,
+        interval: Option<Quantity>,
+    ) -> RpcResult<()> {
+        let blocks = blocks.map_or(1, Quantity::get);
+        let interval = interval.map(Quantity::get);
+        self.on(move |c| {
+            for _ in 0..blocks.min(MAX_BLOCKS_PER_CALL) {
+                if let Some(interval) = interval {
+                    let next = c.latest().header.timestamp.saturating_add(interval);
+                    c.set_next_timestamp(next)?;
+                }
+                c.mine(None)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn snapshot(&self) -> RpcResult<U64> {
+        self.on(|c| Ok(U64::from(c.snapshot()))).await
+    }
+
+    async fn revert(&self, id: Quantity) -> RpcResult<bool> {
+        self.on(move |c| Ok(c.revert(id.get()))).await
+    }
+
+    async fn set_balance(&self, address: Address, balance: U256) -> RpcResult<()> {
+        self.on(move |c| {
+            c.set_balance(address, balance);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_code(&self, address: Address, code: Bytes) -> RpcResult<()> {
+        self.on(move |c| {
+            anvil::set_code(c, address, code);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_nonce(&self, address: Address, nonce: Quantity) -> RpcResult<()> {
+        self.on(move |c| {
+            anvil::set_nonce(c, address, nonce.get());
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_storage_at(&self, address: Address, slot: U256, value: B256) -> RpcResult<bool> {
+        self.on(move |c| anvil::set_storage_at(c, address, slot, value).map(|()| true))
+            .await
+    }
+
+    async fn impersonate(&self, address: Address) -> RpcResult<()> {
+        self.on(move |c| {
+            c.impersonation().start(address);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stop_impersonating(&self, address: Address) -> RpcResult<()> {
+        self.on(move |c| {
+            c.impersonation().stop(address);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn auto_impersonate(&self, everyone: bool) -> RpcResult<()> {
+        self.on(move |c| {
+            c.impersonation().set_everyone(everyone);
+            Ok(())
+        })
+        .await
+    }
+
+    async fn set_automine(&self, on: bool) -> RpcResult<()> {
+        self.on(move |c| c.set_automine(on).map_err(RpcError::from))
+            .await
+    }
+
+    async fn automine(&self) -> RpcResult<bool> {
+        self.on(|c| Ok(c.automine())).await
+    }
+
+    async fn set_interval_mining_ms(&self, milliseconds: Quantity) -> RpcResult<()> {
+        self.interval_mining(milliseconds, Duration::from_millis(1))
+    }
+
+    async fn set_interval_mining(&self, seconds: Quantity) -> RpcResult<()> {
+        self.interval_mining(seconds, Duration::from_secs(1))
+    }
+}
+
+/// Every method, over the chain behind `handle` (the subscriptions are
+/// added to it by `subscriptions::register`).
+///
+/// # Panics
+///
+/// Never: the two traits declare no name twice.
+#[must_use]
+pub fn module(handle: Handle) -> RpcModule<Handle> {
+    let rpc = Rpc {
+        handle: handle.clone(),
+    };
+    let mut module = RpcModule::new(handle);
+    module
+        .merge(EthApiServer::into_rpc(rpc.clone()))
+        .expect("each method is declared once");
+    module
+        .merge(DevApiServer::into_rpc(rpc))
+        .expect("each method is declared once");
+    module
 }

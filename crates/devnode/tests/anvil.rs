@@ -108,7 +108,12 @@ async fn code_storage_nonce_and_impersonation() {
         .raw_request::<_, Value>("anvil_setNonce".into(), (whale, "junk"))
         .await
         .unwrap_err();
-    assert!(answer.to_string().contains("invalid"), "{answer}");
+    let payload = answer.as_error_resp().unwrap();
+    assert_eq!(payload.code, -32602, "{answer}");
+    assert!(
+        answer.to_string().contains("did not match any variant"),
+        "{answer}"
+    );
     node.stop().await;
 }
 

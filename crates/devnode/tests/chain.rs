@@ -589,10 +589,11 @@ async fn snapshots_revert_state_and_unknown_methods_answer_method_not_found() {
         .unwrap_err();
     let payload = err.as_error_resp().unwrap();
     assert_eq!(payload.code, -32602);
+    assert_eq!(payload.message, "Invalid params");
+    let reason = payload.data.as_ref().map(ToString::to_string);
     assert!(
-        payload.message.contains("invalid parameters"),
-        "{}",
-        payload.message
+        reason.as_deref().is_some_and(|r| r.contains("invalid")),
+        "{reason:?}"
     );
     provider.evm_mine(None).await.unwrap();
     let err = provider
