@@ -2,8 +2,10 @@
 //! `scripts/build` writes to `artifacts/`, run in the in-process Stylus host
 //! (`crates/stylus-host`) and reached only through ABI-encoded calldata
 //! generated from the spec interfaces.
+#![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
-use alloy_primitives::{Address, FixedBytes, B256, U256};
+use alloy_primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy_signer::SignerSync;
 use alloy_sol_types::{eip712_domain, SolCall, SolInterface, SolStruct, SolValue};
 use suite_tests::*;
@@ -50,7 +52,7 @@ fn institution_flow_on_the_artifacts() {
                 to: student,
                 id,
                 value: u(1_000),
-                data: Default::default(),
+                data: Bytes::default(),
             },
         );
     }
@@ -62,7 +64,7 @@ fn institution_flow_on_the_artifacts() {
             to: alan,
             id,
             value: u(1),
-            data: Default::default(),
+            data: Bytes::default(),
         },
     );
     assert_eq!(
@@ -191,7 +193,7 @@ fn expiry_boundary_with_a_moving_clock() {
             to: addr(0x21),
             id,
             value: u(1),
-            data: Default::default(),
+            data: Bytes::default(),
         },
     );
     s.host.set_timestamp(expiration);
@@ -207,7 +209,7 @@ fn expiry_boundary_with_a_moving_clock() {
             to: addr(0x21),
             id,
             value: u(1),
-            data: Default::default(),
+            data: Bytes::default(),
         },
     );
     assert_eq!(

@@ -3,6 +3,7 @@
 //! the spec: a channel's session key alone signs its vouchers and spends only
 //! the channel, its signer is fixed until close, a channel to oneself is
 //! refused, and the escrow this contract holds cannot be reclaimed.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_signer::SignerSync;

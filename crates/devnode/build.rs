@@ -7,7 +7,7 @@
 //! than the bytes copied by hand. Genesis then checks that both land at
 //! their canonical addresses, which only the exact bytes can do.
 
-use std::{env, fs, path::PathBuf};
+use std::{env, fmt::Write as _, fs, path::PathBuf};
 
 /// Must equal the `stylus-tools` pin in Cargo.toml.
 const STYLUS_TOOLS: &str = "stylus-tools-0.10.10";
@@ -96,12 +96,9 @@ fn main() {
     for name in CONSTANTS {
         let hex = constant(&source, name)
             .unwrap_or_else(|| panic!("{} has no constant {name}", path.display()));
-        out.push_str(&format!("pub const {name}: &str = \"{hex}\";\n"));
+        let _ = writeln!(out, "pub const {name}: &str = \"{hex}\";");
     }
-    out.push_str(&format!(
-        "pub const MULTICALL3: &str = \"{}\";\n",
-        multicall3()
-    ));
+    let _ = writeln!(out, "pub const MULTICALL3: &str = \"{}\";", multicall3());
     let dest = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("system.rs");
     fs::write(dest, out).expect("OUT_DIR is writable");
 }

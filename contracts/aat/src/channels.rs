@@ -154,6 +154,7 @@ impl AAT {
     }
 
     /// The channel's locked units, expiry and signer (zero: the holder).
+    #[must_use]
     pub fn channel_of(&self, holder: Address, provider: Address, id: U256) -> (U256, u64, Address) {
         let key = pay_key(holder, provider, id);
         let account = self.pay_account(key);

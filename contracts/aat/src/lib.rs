@@ -91,11 +91,18 @@ pub const RECLAIM_ALL: U256 = U256::MAX;
 /// A token type's policy, read out of storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenType {
+    /// The AI model the id pays for, ASCII right-padded.
     pub model: FixedBytes<16>,
+    /// The usage restriction; zero for none.
     pub scope: FixedBytes<16>,
+    /// Unix seconds from which the id is expired; zero for never.
     pub expiration: u64,
+    /// The issuing institution's pool: it may reclaim a reclaimable id, and a non-tradable id
+    /// still moves to and from it.
     pub origin_pool: Address,
+    /// The origin pool may pull units back from holders (`reclaim`).
     pub reclaimable: bool,
+    /// Holders may transfer and swap it among themselves.
     pub tradable: bool,
 }
 
@@ -120,6 +127,11 @@ pub struct AAT {
 impl AAT {
     /// Wires AAT to TokenAI and the treasury. TokenAI must afterwards make
     /// AAT a minter (`TokenAI.setMinter(aat, true)`) for the fee hook.
+    ///
+    /// # Errors
+    ///
+    /// `ZeroAddress` for a zero TokenAI or treasury; `NotAContract(tokenAI)` when TokenAI has
+    /// no code; `OwnableInvalidOwner(0)` for a zero `initial_owner`.
     pub fn constructor(
         &mut self,
         token_ai: Address,
@@ -146,6 +158,12 @@ impl AAT {
 
     // ---- ERC-1155, metadata URI, ERC-165 --------------------------------------
 
+    /// `balanceOfBatch`: the balance of `accounts[i]` in `ids[i]`, for each `i`.
+    ///
+    /// # Errors
+    ///
+    /// `ERC1155InvalidArrayLength` when the arrays differ in length.
+    #[allow(clippy::needless_pass_by_value)] // the router hands over the decoded arrays
     pub fn balance_of_batch(
         &self,
         accounts: Vec<Address>,
@@ -165,6 +183,11 @@ impl AAT {
         Ok(balances)
     }
 
+    /// `setApprovalForAll`: lets `operator` move all of the caller's ids (or stops it).
+    ///
+    /// # Errors
+    ///
+    /// `ERC1155InvalidOperator(0)` for a zero operator.
     pub fn set_approval_for_all(&mut self, operator: Address, approved: bool) -> Result<(), Error> {
         if operator.is_zero() {
             return Err(ERC1155InvalidOperator { operator }.into());
@@ -177,6 +200,14 @@ impl AAT {
 
     /// Moves `value` of `id` under the transfer policy, then asks a contract
     /// recipient to accept (`onERC1155Received`).
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause` while paused; `ERC1155MissingApprovalForAll` unless the caller is `from`
+    /// or approved by it; `ERC1155InvalidReceiver` for a zero `to`, `ERC1155InvalidSender` for a
+    /// zero `from`; `UnknownToken`, `TokenExpired` or `TokenNotTradable` under the policy;
+    /// `ERC1155InsufficientBalance`; `ERC1155InvalidReceiver`, or its own revert, when a
+    /// contract recipient does not accept.
     pub fn safe_transfer_from(
         &mut self,
         from: Address,
@@ -195,6 +226,12 @@ impl AAT {
 
     /// Moves each `values[i]` of `ids[i]` under the transfer policy, then asks
     /// a contract recipient to accept (`onERC1155BatchReceived`).
+    ///
+    /// # Errors
+    ///
+    /// `ERC1155InvalidArrayLength` when the arrays differ in length; otherwise as
+    /// `safe_transfer_from`, for each id.
+    #[allow(clippy::needless_pass_by_value)] // the router hands over the decoded arrays
     pub fn safe_batch_transfer_from(
         &mut self,
         from: Address,
@@ -220,6 +257,8 @@ impl AAT {
         self.accept_batch(operator, from, to, &ids, &values, data)
     }
 
+    /// ERC-165: true for ERC-165, ERC-1155 and ERC-1155 metadata URI; not ERC-5633.
+    #[must_use]
     pub fn supports_interface(&self, interface_id: FixedBytes<4>) -> bool {
         [
             interface_ids::ERC165,
@@ -231,12 +270,17 @@ impl AAT {
 
     /// The EIP-1155 URI template, the same for every id (clients substitute
     /// `{id}`).
+    #[must_use]
     pub fn uri(&self, _id: U256) -> Vec<u8> {
         self.uri.get()
     }
 
     /// Owner only. Emits `URI(newUri, 0)`: id 0 stands for the template of
     /// every id (no policy hashes to 0).
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount` unless the caller is the owner.
     pub fn set_uri(&mut self, new_uri: &[u8]) -> Result<(), Error> {
         self.access.only_owner()?;
         self.uri.set(new_uri);
@@ -247,12 +291,16 @@ impl AAT {
     /// A non-tradable id is bound to its holders except for moves to and
     /// from its origin pool (so not ERC-5633's soulbound; see
     /// `interface_ids::ERC5633`); an unknown id is not.
+    #[must_use]
     pub fn is_soulbound(&self, id: U256) -> bool {
         self.token_type(id).is_ok_and(|t| !t.tradable)
     }
 
     // ---- token types ------------------------------------------------------------
 
+    /// The id of a policy (`policy::token_id`): a keccak of its fields, the same on every
+    /// deployment, so that clients compute it off-chain.
+    #[must_use]
     pub fn compute_token_id(
         origin_pool: Address,
         model: FixedBytes<16>,
@@ -264,10 +312,18 @@ impl AAT {
         policy::token_id(origin_pool, model, scope, expiration, reclaimable, tradable)
     }
 
+    /// Whether `id` has been minted, so that its policy is registered.
+    #[must_use]
     pub fn exists(&self, id: U256) -> bool {
         self.stored_type(&id).is_some()
     }
 
+    /// `tokenConfig(id)`: the policy of `id`, in the spec's order (model, scope, expiration,
+    /// origin pool, reclaimable, tradable).
+    ///
+    /// # Errors
+    ///
+    /// `UnknownToken(id)` for an id never minted.
     #[allow(clippy::type_complexity)]
     pub fn token_config(
         &self,
@@ -285,6 +341,7 @@ impl AAT {
     }
 
     /// False for an unknown id.
+    #[must_use]
     pub fn is_expired(&self, id: U256) -> bool {
         self.token_type(id)
             .is_ok_and(|t| policy::is_expired(t.expiration, self.vm().block_timestamp()))
@@ -293,7 +350,14 @@ impl AAT {
     // ---- issuance ------------------------------------------------------------------
 
     /// Fiat path: minters only. Registers the type on first use, mints
-    /// `amount` to `to`.
+    /// `amount` to `to`. Returns the id.
+    ///
+    /// # Errors
+    ///
+    /// `UnauthorizedMinter` unless the caller is a minter; `EnforcedPause` while paused;
+    /// `ZeroAddress` for a zero `to` or `origin_pool`; `ZeroAmount`; `InvalidExpiration` for a
+    /// non-zero expiration not in the future; `Panic(0x11)` when the supply overflows;
+    /// `ERC1155InvalidReceiver`, or its own revert, when a contract recipient does not accept.
     #[allow(clippy::too_many_arguments)]
     pub fn mint(
         &mut self,
@@ -321,7 +385,15 @@ impl AAT {
 
     /// TokenAI path: anyone. The caller is the origin pool and pays
     /// `quoteTokenAI(model, amount)` TokenAI, burned from its balance with
-    /// the allowance it gave AAT on TokenAI (or a permit).
+    /// the allowance it gave AAT on TokenAI (or a permit). Returns the id.
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause` while paused; `ZeroAddress` for a zero `to`; `ZeroAmount`;
+    /// `InvalidExpiration` for a non-zero expiration not in the future; `PriceNotSet` when
+    /// `model` has no price; TokenAI's revert when the burn fails (allowance or balance
+    /// short); `Panic(0x11)` on overflow; `ERC1155InvalidReceiver`, or its own revert, when a
+    /// contract recipient does not accept.
     #[allow(clippy::too_many_arguments)]
     pub fn mint_with_token_ai(
         &mut self,
@@ -349,6 +421,11 @@ impl AAT {
     }
 
     /// `amount * modelPrice(model)` TokenAI base units.
+    ///
+    /// # Errors
+    ///
+    /// `PriceNotSet(model)` when the model has no price; `Panic(0x11)` when the product
+    /// overflows.
     pub fn quote_token_ai(&self, model: FixedBytes<16>, amount: U256) -> Result<U256, Error> {
         let price = self.model_price(model);
         if price.is_zero() {
@@ -361,7 +438,15 @@ impl AAT {
 
     /// Burns `amount` plus the fee from `holder` for a use of `model` within
     /// `scope`, and mints the fee's value in TokenAI to the treasury. Called
-    /// by the holder or an operator it approved (the AI service wrapper).
+    /// by the holder or an operator it approved (the AI service wrapper). Returns the fee.
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause` while paused; `ERC1155InvalidSender` for a zero holder;
+    /// `ERC1155MissingApprovalForAll` unless the caller is the holder or approved by it;
+    /// `ZeroAmount`; `UnknownToken`, `TokenExpired`, `ModelMismatch` or `ScopeMismatch`;
+    /// `ERC1155InsufficientBalance` when the holder lacks `amount` plus the fee; TokenAI's
+    /// revert when the fee mint fails.
     pub fn consume(
         &mut self,
         holder: Address,
@@ -394,6 +479,12 @@ impl AAT {
     /// pool. Never from this contract (`ERC1155InvalidSender`): units locked
     /// in channels come back to their holders when the channels close, and
     /// are reclaimable then. Returns the amount moved.
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause` while paused; `UnknownToken`; `NotOriginPool` unless the caller is
+    /// the id's pool; `NotReclaimable`; `ERC1155InvalidSender` for a zero holder or this
+    /// contract; `ZeroAmount` when nothing would move; `ERC1155InsufficientBalance`.
     pub fn reclaim(&mut self, holder: Address, id: U256, amount: U256) -> Result<U256, Error> {
         self.access.when_not_paused()?;
         let pool = self.vm().msg_sender();
@@ -429,6 +520,14 @@ impl AAT {
     /// `idB` from `partyB`. Each party consents by being the caller or having
     /// approved it; each leg obeys the transfer policy and pays the fee in
     /// kind, so each party receives the other's amount less that leg's fee.
+    ///
+    /// # Errors
+    ///
+    /// `EnforcedPause` while paused; `ERC1155InvalidSender` for a zero party;
+    /// `ERC1155MissingApprovalForAll` unless the caller is each party or approved by it;
+    /// `ZeroAmount`; `UnknownToken`, `TokenExpired` or `TokenNotTradable` for either leg;
+    /// `ERC1155InsufficientBalance`; TokenAI's revert when a fee mint fails;
+    /// `ERC1155InvalidReceiver`, or its own revert, when a contract party does not accept.
     pub fn swap(
         &mut self,
         party_a: Address,
@@ -467,6 +566,10 @@ impl AAT {
 
     /// Owner only. A price of 0 unsets it (conversion then reverts
     /// `PriceNotSet`, and fees of that model mint nothing).
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount` unless the caller is the owner.
     pub fn set_model_price(
         &mut self,
         model: FixedBytes<16>,
@@ -478,6 +581,12 @@ impl AAT {
         Ok(())
     }
 
+    /// Owner only: sets the fee consumption and swaps burn, in basis points of the amount.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ExcessiveFee` above
+    /// `MAX_FEE_BPS`.
     pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
         self.access.only_owner()?;
         if fee_bps > policy::MAX_FEE_BPS {
@@ -492,14 +601,23 @@ impl AAT {
         Ok(())
     }
 
+    /// The fee in basis points (1/10,000) of each consumed or swapped amount.
+    #[must_use]
     pub fn fee_bps(&self) -> u16 {
         self.fee_bps.get().to()
     }
 
+    /// `MAX_FEE_BPS()`: the highest fee the owner may set, 1000 (10%).
+    #[must_use]
     pub fn max_fee_bps() -> u16 {
         policy::MAX_FEE_BPS
     }
 
+    /// Owner only: sets the account the fees' TokenAI value is minted to.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ZeroAddress`.
     pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
         self.access.only_owner()?;
         if treasury.is_zero() {
@@ -510,10 +628,14 @@ impl AAT {
         Ok(())
     }
 
+    /// The account the fees' TokenAI value is minted to.
+    #[must_use]
     pub fn treasury(&self) -> Address {
         self.treasury.get()
     }
 
+    /// The TokenAI contract: burned for `mintWithTokenAI`, minted by the fee hook.
+    #[must_use]
     pub fn token_ai(&self) -> Address {
         self.token_ai.get()
     }

@@ -44,6 +44,8 @@ fn approval_slot(holder: &Address, operator: &Address) -> B256 {
 }
 
 impl AAT {
+    /// `balanceOf(account, id)`: the units of `id` `account` holds.
+    #[must_use]
     pub fn balance_of(&self, account: Address, id: U256) -> U256 {
         slot::load_u256(&balance_slot(&id, &account))
     }
@@ -52,6 +54,8 @@ impl AAT {
         slot::store_u256(&balance_slot(id, account), value);
     }
 
+    /// `totalSupply(id)`: the units of `id` in existence, channel escrow included.
+    #[must_use]
     pub fn total_supply(&self, id: U256) -> U256 {
         slot::load_u256(&SUPPLY.at(id.word().as_slice()))
     }
@@ -60,6 +64,8 @@ impl AAT {
         slot::store_u256(&SUPPLY.at(id.word().as_slice()), value);
     }
 
+    /// `isApprovedForAll(account, operator)`: `operator` may move all of `account`'s ids.
+    #[must_use]
     pub fn is_approved_for_all(&self, account: Address, operator: Address) -> bool {
         slot::load(&approval_slot(&account, &operator))[31] == 1
     }
@@ -68,6 +74,8 @@ impl AAT {
         slot::store(&approval_slot(account, operator), &approved.word());
     }
 
+    /// `modelPrice(model)`: TokenAI base units per AAT unit of `model`; zero when unset.
+    #[must_use]
     pub fn model_price(&self, model: FixedBytes<16>) -> U256 {
         slot::load_u256(&PRICES.at(model.as_slice()))
     }

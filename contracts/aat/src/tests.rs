@@ -3,6 +3,7 @@
 //! alloy's encoding of the spec's event types, which checks the hand-laid
 //! encoding too), access control, the router on spec-encoded calldata, and
 //! the invariants over random operation sequences.
+#![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
 
 use abi_core::testing::{access_calls, assert_each_routed, call_router, Answer, Rng};
 use alloy_primitives::{uint, Address, FixedBytes, U256};
@@ -159,6 +160,7 @@ pub(crate) fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64) {
 }
 
 /// The revert data of a TokenAI error, as AAT passes it up.
+#[allow(clippy::needless_pass_by_value)] // the error as the test writes it
 pub(crate) fn token_ai_revert<E: SolError>(err: E) -> Error {
     Error::external(err.abi_encode())
 }
@@ -762,8 +764,8 @@ impl abi_core::router::Contract for Receiver {
         _: &mut abi_core::codec::Args<'_>,
     ) -> abi_core::router::Routed {
         let accept: [u8; 4] = match selector {
-            0xf23a6e61 => [0xf2, 0x3a, 0x6e, 0x61],
-            0xbc197c81 => [0xbc, 0x19, 0x7c, 0x81],
+            0xf23a_6e61 => [0xf2, 0x3a, 0x6e, 0x61],
+            0xbc19_7c81 => [0xbc, 0x19, 0x7c, 0x81],
             _ => return Ok(None),
         };
         let mut word = [0u8; 32];
@@ -1837,7 +1839,7 @@ fn every_spec_function_is_routed(
             to: owner,
             ids: vec![id],
             values: vec![u(1)],
-            data: Default::default(),
+            data: alloy_primitives::Bytes::new(),
         }
         .abi_encode(),
         supportsInterfaceCall {

@@ -72,10 +72,15 @@ impl AATExchange {
         Ok(())
     }
 
+    /// `filled(orderHash)`: give-side units of the order filled so far.
+    #[must_use]
     pub fn filled(&self, order_hash: B256) -> U256 {
         self.order_record(&order_hash).filled
     }
 
+    /// `cancelled(orderHash)`: whether the maker cancelled the order by `cancel` (a nonce floor
+    /// raised by `cancelUpTo` does not show here).
+    #[must_use]
     pub fn cancelled(&self, order_hash: B256) -> bool {
         self.order_record(&order_hash).cancelled
     }
@@ -83,6 +88,7 @@ impl AATExchange {
     /// What can still be filled now: zero when the order is invalid,
     /// cancelled, below its maker's nonce floor or expired. Balances,
     /// approvals and the signature are not looked at.
+    #[must_use]
     pub fn remaining(&self, order: &Order) -> U256 {
         let record = self.order_record(&order.digest(self.domain_separator()));
         if !order.is_well_formed()
@@ -95,10 +101,16 @@ impl AATExchange {
         math::checked_sub(&order.give_amount, &record.filled).unwrap_or_default()
     }
 
+    /// `hashOrder(order)`: the order's EIP-712 digest in this contract's domain, the key of
+    /// `filled` and `cancelled`.
+    #[must_use]
     pub fn hash_order(&self, order: &Order) -> B256 {
         order.digest(self.domain_separator())
     }
 
+    /// `DOMAIN_SEPARATOR()`: the EIP-712 domain separator, computed on each call from the chain id
+    /// and this contract's address.
+    #[must_use]
     pub fn domain_separator(&self) -> B256 {
         let vm = self.vm();
         eip712::domain_separator(
@@ -109,6 +121,7 @@ impl AATExchange {
     }
 
     /// ERC-5267's `eip712Domain()`, ABI-encoded.
+    #[must_use]
     pub fn eip712_domain(&self) -> Vec<u8> {
         let vm = self.vm();
         eip712::domain_answer(order::DOMAIN_NAME, vm.chain_id(), vm.contract_address())

@@ -10,6 +10,7 @@ use alloy_sol_types::SolEvent;
 use crate::{AATExchange, IAATExchange};
 
 /// What one fill moved, as `OrderFilled` reports it.
+#[allow(clippy::struct_field_names)] // named as `OrderFilled`'s fields
 pub(crate) struct Filled {
     pub order_hash: B256,
     pub maker: Address,

@@ -122,10 +122,14 @@ impl AATExchange {
         Ok(())
     }
 
+    /// `aat()`: the AAT contract whose tokens the exchange moves.
+    #[must_use]
     pub fn aat(&self) -> Address {
         self.aat.get()
     }
 
+    /// `tokenAI()`: the TokenAI contract that settles an order's id-0 side.
+    #[must_use]
     pub fn token_ai(&self) -> Address {
         self.token_ai.get()
     }
@@ -150,10 +154,15 @@ impl AATExchange {
         Ok(())
     }
 
+    /// `feeBps()`: the exchange fee in basis points, taken from the TokenAI the seller of AAT
+    /// receives.
+    #[must_use]
     pub fn fee_bps(&self) -> u16 {
         self.fee_bps.get().to()
     }
 
+    /// `MAX_FEE_BPS()`: the highest fee `setFeeBps` accepts, [`MAX_FEE_BPS`].
+    #[must_use]
     pub fn max_fee_bps() -> u16 {
         MAX_FEE_BPS
     }
@@ -173,6 +182,8 @@ impl AATExchange {
         Ok(())
     }
 
+    /// `treasury()`: the account the exchange fee goes to.
+    #[must_use]
     pub fn treasury(&self) -> Address {
         self.treasury.get()
     }

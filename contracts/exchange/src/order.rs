@@ -30,13 +30,21 @@ const BPS: u16 = 10_000;
 /// is at most `nonce`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Order {
+    /// The account that signs the order and gives `give_id`.
     pub maker: Address,
+    /// The only account that may fill the order; zero lets anyone.
     pub taker: Address,
+    /// What the maker gives: an AAT id, or 0 for TokenAI.
     pub give_id: U256,
+    /// Units of `give_id` the whole order gives (TokenAI in base units); fills count against it.
     pub give_amount: U256,
+    /// What the maker takes in return: an AAT id, or 0 for TokenAI.
     pub want_id: U256,
+    /// Units of `want_id` the maker asks for all of `give_amount`: the price.
     pub want_amount: U256,
+    /// Fillable while the block timestamp is below this, in seconds since the Unix epoch.
     pub expiry: u64,
+    /// Void once the maker's nonce floor (`minNonce`, raised by `cancelUpTo`) is above it.
     pub nonce: u64,
 }
 

@@ -69,6 +69,8 @@ impl AATExchange {
         Ok(())
     }
 
+    /// `minNonce(maker)`: the nonce floor; every order of `maker` with a lower nonce is void.
+    #[must_use]
     pub fn min_nonce(&self, maker: Address) -> u64 {
         let word = slot::load(&MIN_NONCES.at(maker.as_slice()));
         abi_core::codec::read_u64(&word.0, 24)

@@ -257,6 +257,7 @@ pub(crate) fn spec_order(o: &Order) -> IAATExchange::Order {
 }
 
 /// The revert data of an AAT or TokenAI error, as the exchange passes it up.
+#[allow(clippy::needless_pass_by_value)] // the error as the test writes it
 pub(crate) fn passed_up<E: SolError>(err: E) -> Error {
     Error::external(err.abi_encode())
 }

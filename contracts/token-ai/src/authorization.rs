@@ -1,6 +1,6 @@
 //! EIP-3009 transfer with authorization: the payer signs one exact transfer
 //! off-chain and anyone (an x402 facilitator, the AI provider) submits it
-//! and pays the gas. What USDC's FiatTokenV2_2 does, with the spec's custom
+//! and pays the gas. What USDC's `FiatTokenV2_2` does, with the spec's custom
 //! errors instead of revert strings: pause first, then (for a receive) the
 //! payee, the validity window, the nonce, the signature (ECDSA with low `s`,
 //! or ERC-1271 for an authorizer with code); then the nonce is used,
@@ -57,11 +57,18 @@ fn authorization_slot(authorizer: Address, nonce: B256) -> B256 {
 /// One signed transfer, as EIP-3009 types it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Authorization {
+    /// The payer, who signs.
     pub from: Address,
+    /// The payee.
     pub to: Address,
+    /// TokenAI to move, in base units.
     pub value: U256,
+    /// Valid only once the block timestamp is above this, in seconds since the Unix epoch.
     pub valid_after: U256,
+    /// Valid only while the block timestamp is below this, in seconds since the Unix epoch.
     pub valid_before: U256,
+    /// 32 bytes the payer chooses (not a counter), usable once: `authorizationState` says whether
+    /// it is spent.
     pub nonce: B256,
 }
 
@@ -145,6 +152,7 @@ impl TokenAI {
     }
 
     /// True once `nonce` was used or canceled by `authorizer`.
+    #[must_use]
     pub fn authorization_state(&self, authorizer: Address, nonce: B256) -> bool {
         slot::load(&authorization_slot(authorizer, nonce)) != B256::ZERO
     }

@@ -146,22 +146,32 @@ impl TokenAI {
 
     // ---- ERC-20 / ERC-20 metadata ----------------------------------------
 
+    /// The token's name, set at construction (also the EIP-712 domain's name).
+    #[must_use]
     pub fn name(&self) -> Vec<u8> {
         self.name.get()
     }
 
+    /// The token's ticker symbol, set at construction.
+    #[must_use]
     pub fn symbol(&self) -> Vec<u8> {
         self.symbol.get()
     }
 
+    /// 18: one token is 10^18 base units.
+    #[must_use]
     pub fn decimals(&self) -> u8 {
         DECIMALS
     }
 
+    /// The base units in existence: minted less burned.
+    #[must_use]
     pub fn total_supply(&self) -> U256 {
         self.total_supply.get()
     }
 
+    /// The base units `account` holds.
+    #[must_use]
     pub fn balance_of(&self, account: Address) -> U256 {
         slot::load_u256(&balance_slot(account))
     }
@@ -175,6 +185,9 @@ impl TokenAI {
         Ok(true)
     }
 
+    /// The base units `spender` may still move from `owner` (`transferFrom`, `burnFrom`);
+    /// `U256::MAX` is never spent down.
+    #[must_use]
     pub fn allowance(&self, owner: Address, spender: Address) -> U256 {
         slot::load_u256(&allowance_slot(owner, spender))
     }
@@ -252,17 +265,21 @@ impl TokenAI {
         self.set_allowance(owner, spender, value)
     }
 
+    /// `nonces(owner)`: the EIP-2612 nonce `owner`'s next permit must sign.
+    #[must_use]
     pub fn nonces(&self, owner: Address) -> U256 {
         slot::load_u256(&NONCES.at(owner.as_slice()))
     }
 
     /// The EIP-712 domain separator of permits and authorizations.
+    #[must_use]
     pub fn domain_separator(&self) -> B256 {
         let vm = self.vm();
         eip712::domain_separator(self.hashed_name.get(), vm.chain_id(), vm.contract_address())
     }
 
     /// ERC-5267's `eip712Domain()`, ABI-encoded.
+    #[must_use]
     pub fn eip712_domain(&self) -> Vec<u8> {
         let vm = self.vm();
         eip712::domain_answer(&self.name.get(), vm.chain_id(), vm.contract_address())

@@ -145,10 +145,14 @@ impl Access {
         }
     }
 
+    /// `owner()`: the account the owner-only functions accept; zero once renounced.
+    #[must_use]
     pub fn owner(&self) -> Address {
         self.owner.get()
     }
 
+    /// `pendingOwner()`: the account `transferOwnership` named, which may accept; zero when none.
+    #[must_use]
     pub fn pending_owner(&self) -> Address {
         self.pending_owner.get()
     }
@@ -222,6 +226,8 @@ impl Access {
         );
     }
 
+    /// `paused()`: whether the emergency stop is on.
+    #[must_use]
     pub fn paused(&self) -> bool {
         self.paused.get()
     }
@@ -283,6 +289,8 @@ impl Access {
         Ok(())
     }
 
+    /// `isMinter(account)`: whether the owner has made `account` a minter.
+    #[must_use]
     pub fn is_minter(&self, account: Address) -> bool {
         self.minters.get(account)
     }

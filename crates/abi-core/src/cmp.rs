@@ -8,6 +8,7 @@ use alloy_primitives::{Address, U256};
 
 /// `x == 0`.
 #[must_use]
+#[allow(clippy::many_single_char_names)] // limbs
 pub fn is_zero(x: &U256) -> bool {
     let [a, b, c, d] = *x.as_limbs();
     a | b | c | d == 0
@@ -15,6 +16,7 @@ pub fn is_zero(x: &U256) -> bool {
 
 /// `x == y`.
 #[must_use]
+#[allow(clippy::many_single_char_names)] // limbs
 pub fn eq(x: &U256, y: &U256) -> bool {
     let ([a, b, c, d], [e, f, g, h]) = (*x.as_limbs(), *y.as_limbs());
     (a ^ e) | (b ^ f) | (c ^ g) | (d ^ h) == 0

@@ -108,6 +108,7 @@ pub fn u256_of(word: &[u8; 32]) -> U256 {
 }
 
 impl<'a> Args<'a> {
+    /// Reads `data` from its first word.
     #[must_use]
     pub fn new(data: &'a [u8]) -> Self {
         Args { data, next: 0 }
@@ -138,18 +139,38 @@ impl<'a> Args<'a> {
         Ok(word)
     }
 
+    /// A `uint256`: the next head word, any value.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the data ends before the word does.
     pub fn u256(&mut self) -> Result<U256, Malformed> {
         Ok(u256_of(self.word()?))
     }
 
+    /// A `bytes32`: the next head word, as it is.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the data ends before the word does.
     pub fn b256(&mut self) -> Result<B256, Malformed> {
         Ok(B256::from(*self.word()?))
     }
 
+    /// An `address`: the low 20 bytes of the next head word.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing or its 12 high bytes are not zero.
     pub fn address(&mut self) -> Result<Address, Malformed> {
         Ok(Address::from_slice(&self.padded(&ADDRESS)?[12..]))
     }
 
+    /// A `bool`: a word that is 0 or 1.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing or is neither 0 nor 1.
     pub fn bool(&mut self) -> Result<bool, Malformed> {
         let word = self.padded(&U8)?;
         match word[31] {
@@ -159,20 +180,40 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A `uint8`.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing or above 255.
     pub fn u8(&mut self) -> Result<u8, Malformed> {
         Ok(self.padded(&U8)?[31])
     }
 
+    /// A `uint16`.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing or above 2^16 - 1.
     pub fn u16(&mut self) -> Result<u16, Malformed> {
         let word = self.padded(&U16)?;
         Ok(u16::from_be_bytes([word[30], word[31]]))
     }
 
+    /// A `uint64`.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing or above 2^64 - 1.
     pub fn u64(&mut self) -> Result<u64, Malformed> {
         Ok(read_u64(self.padded(&U64)?, 24))
     }
 
     /// A `bytesN` value: left-aligned, the rest of the word zero.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the word is missing, a byte past the first `N` is not zero, or
+    /// `N` exceeds 32.
     pub fn fixed<const N: usize>(&mut self) -> Result<FixedBytes<N>, Malformed> {
         let word = self.word()?;
         if N > 32 || word[N..].iter().any(|b| *b != 0) {
@@ -206,6 +247,11 @@ impl<'a> Args<'a> {
     }
 
     /// `bytes` or `string` (Solidity does not check strings for UTF-8).
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when its offset or length word is missing or above 2^32 - 1, or the
+    /// bytes run past the data.
     pub fn bytes(&mut self) -> Result<&'a [u8], Malformed> {
         let (start, len) = self.tail(1)?;
         Ok(&self.data[start..start + len])
@@ -213,6 +259,11 @@ impl<'a> Args<'a> {
 
     /// An array of static elements `words` words long each: one `Args`
     /// reading each element's words in turn.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when its offset or length word is missing or above 2^32 - 1, or the
+    /// elements run past the data.
     pub fn array(&mut self, words: usize) -> Result<(usize, Args<'a>), Malformed> {
         let (start, len) = self.tail(32 * words)?;
         Ok((
@@ -224,11 +275,23 @@ impl<'a> Args<'a> {
         ))
     }
 
+    /// A `uint256[]`.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when its offset or length word is missing or above 2^32 - 1, or the
+    /// elements run past the data.
     pub fn u256_array(&mut self) -> Result<Vec<U256>, Malformed> {
         let (len, mut items) = self.array(1)?;
         (0..len).map(|_| items.u256()).collect()
     }
 
+    /// An `address[]`.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when its offset or length word is missing or above 2^32 - 1, or the
+    /// elements run past the data, or an element's 12 high bytes are not zero.
     pub fn address_array(&mut self) -> Result<Vec<Address>, Malformed> {
         let (len, mut items) = self.array(1)?;
         (0..len).map(|_| items.address()).collect()
@@ -236,6 +299,11 @@ impl<'a> Args<'a> {
 
     /// `bytes[]`: each element's offset counts from the start of the
     /// array's offset words.
+    ///
+    /// # Errors
+    ///
+    /// `Malformed` when the array's or any element's offset or length word is missing or
+    /// above 2^32 - 1, or the array or an element runs past the data.
     pub fn bytes_array(&mut self) -> Result<Vec<&'a [u8]>, Malformed> {
         let (start, len) = self.tail(32)?;
         let mut inner = Args {
@@ -248,6 +316,8 @@ impl<'a> Args<'a> {
 
 /// The 32-byte word of a static value.
 pub trait Word {
+    /// The value's ABI word: numbers and addresses right-aligned, `bytesN` left-aligned,
+    /// the rest zero.
     fn word(&self) -> B256;
 }
 
@@ -420,7 +490,6 @@ mod tests {
 
     #[test]
     fn static_values_decode_and_dirty_padding_is_refused() {
-        let who = address!("00000000000000000000000000000000000000aa");
         type Static = (
             sol_data::Address,
             sol_data::Bool,
@@ -429,6 +498,7 @@ mod tests {
             sol_data::Uint<64>,
             sol_data::Uint<256>,
         );
+        let who = address!("00000000000000000000000000000000000000aa");
         let data = Static::abi_encode_params(&(who, true, 7u8, 513u16, u64::MAX, U256::MAX));
         let mut a = Args::new(&data);
         assert_eq!(a.address(), Ok(who));

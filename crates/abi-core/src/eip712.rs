@@ -120,18 +120,18 @@ mod tests {
 
     #[test]
     fn the_domain_answer_decodes_as_erc_5267_says() {
+        type Domain = (
+            FixedBytes<1>,
+            String,
+            String,
+            U256,
+            Address,
+            B256,
+            Vec<U256>,
+        );
         let contract = address!("00000000000000000000000000000000000000bb");
         for name in ["AAT", "TokenAI", "a name longer than one word of 32 bytes"] {
             let answer = domain_answer(name.as_bytes(), 412_346, contract);
-            type Domain = (
-                FixedBytes<1>,
-                String,
-                String,
-                U256,
-                Address,
-                B256,
-                Vec<U256>,
-            );
             let decoded = Domain::abi_decode_params(&answer, true).expect("decodes");
             assert_eq!(
                 decoded,

@@ -114,7 +114,9 @@ fn div_rem_is_zero(n: &U256, d: &U256) -> Option<(U256, bool)> {
         for (q, limb) in quotient.iter_mut().zip(n.as_limbs()).rev() {
             let current = (rest << 64) | u128::from(*limb);
             // Below 2^64: `rest` < d0, so `current` < d0 * 2^64.
-            *q = (current / divisor) as u64;
+            #[allow(clippy::cast_possible_truncation)]
+            let limb = (current / divisor) as u64;
+            *q = limb;
             rest = current % divisor;
         }
         return Some((U256::from_limbs(quotient), rest == 0));

@@ -45,6 +45,7 @@ impl Revert {
         Revert::new(PANIC_SELECTOR, &[U256::from(ARITHMETIC_OVERFLOW).word()])
     }
 
+    /// The revert data: a selector and its arguments, or a callee's revert data as it came.
     #[must_use]
     pub fn data(&self) -> &[u8] {
         &self.0

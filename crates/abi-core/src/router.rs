@@ -71,6 +71,7 @@ impl From<Failure> for Vec<u8> {
 pub type Routed = Result<Option<Vec<u8>>, Failure>;
 
 /// The return data of a function returning one static value.
+#[allow(clippy::needless_pass_by_value)] // callers hand over fresh values
 pub fn word(value: impl Word) -> Vec<u8> {
     value.word().to_vec()
 }
@@ -118,6 +119,11 @@ pub fn route<C: Contract>(contract: &mut C, selector: u32, input: &[u8]) -> Opti
 
 /// Entry of the deployment call (once; the caller checks the constructor
 /// guard). The constructor is not payable either.
+///
+/// # Errors
+///
+/// Empty revert data when value is sent or the arguments are malformed; the constructor's
+/// revert data when it reverts.
 pub fn construct<C: Contract>(contract: &mut C, input: &[u8]) -> ArbResult {
     if !contract.vm().msg_value().is_zero() {
         return Err(Vec::new());
@@ -196,10 +202,12 @@ macro_rules! entrypoint {
 macro_rules! export_abi_main {
     (interface: $name:literal, $source:expr, abi: $abi:path,
      structs: [$($struct:ty),* $(,)?], constructor: $constructor:expr $(,)?) => {
+        /// The program is the library: this entry point does nothing.
         #[cfg(not(any(test, feature = "export-abi")))]
         #[no_mangle]
         pub extern "C" fn main() {}
 
+        /// Prints the ABI (see `abi_export::export`).
         #[cfg(feature = "export-abi")]
         fn main() {
             ::abi_export::export(::abi_export::Spec {

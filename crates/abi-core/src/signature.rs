@@ -70,7 +70,7 @@ pub fn recover(digest: B256, v: u8, r: B256, s: B256) -> Address {
             crate::codec::as_bytes(&input).as_ptr(),
             128,
             u64::MAX,
-            &mut output_len,
+            &raw mut output_len,
         ) == 0
             && output_len == 32
             && hostio::read_return_data(output.as_mut_ptr(), 0, 32) == 32
@@ -115,6 +115,7 @@ pub const ERC1271_STIPEND: u64 = 200_000;
 /// Whether the key of `signer` signed `digest`: a canonical 65-byte ECDSA
 /// signature only, never ERC-1271 (a channel's session key). The zero
 /// address never signs.
+#[must_use]
 pub fn is_signed_by_key(signer: Address, digest: B256, signature: &[u8]) -> bool {
     !cmp::is_null(&signer)
         && split(signature).is_some_and(|(v, r, s)| cmp::same(&recover(digest, v, r, s), &signer))
@@ -125,6 +126,7 @@ pub fn is_signed_by_key(signer: Address, digest: B256, signature: &[u8]) -> bool
 /// (given at most `ERC1271_STIPEND` gas) answering the magic value in a
 /// whole first word. A revert, running out of gas, short or other return
 /// data is a refusal. The zero address never signs.
+#[must_use]
 pub fn is_valid(signer: Address, digest: B256, signature: &[u8]) -> bool {
     is_signed_by_key(signer, digest, signature)
         || (!cmp::is_null(&signer)

@@ -57,6 +57,7 @@ pub fn load_u256(slot: &B256) -> U256 {
     u256_of(&load(slot).0)
 }
 
+/// Writes the number `value` at `slot`, as one big-endian word.
 pub fn store_u256(slot: &B256, value: &U256) {
     store(slot, &value.word());
 }

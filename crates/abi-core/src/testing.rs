@@ -23,6 +23,10 @@ pub type Answer = Option<Result<Vec<u8>, Vec<u8>>>;
 /// Runs `calldata` (selector and arguments, as a client encodes it)
 /// through a contract's router. Call it on `&mut *contract.sender(caller)`
 /// to choose the caller.
+///
+/// # Panics
+///
+/// When `calldata` is shorter than a 4-byte selector.
 pub fn call_router<C: Contract>(contract: &mut C, calldata: &[u8]) -> Answer {
     let selector = u32::from_be_bytes(calldata[..4].try_into().expect("a selector"));
     route(contract, selector, &calldata[4..])
@@ -158,6 +162,8 @@ pub fn access_calls(owner: Address, minter: Address) -> Vec<Vec<u8>> {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The next number of the sequence (xorshift64, shifts 13, 7, 17); a zero state stays
+    /// zero, so seed it with a non-zero number.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
@@ -189,16 +195,20 @@ pub const REFUSAL: [u8; 4] = [0xff, 0xff, 0xff, 0xff];
 
 #[public]
 impl SmartAccount {
+    /// Sets the key whose signatures the account accepts in mode 0.
     pub fn set_owner(&mut self, owner: Address) {
         self.owner.set(owner);
     }
 
+    /// Sets how `isValidSignature` answers: 0 checks the owner's signature, 1 refuses,
+    /// 2 or more reverts.
     pub fn set_mode(&mut self, mode: u8) {
         self.mode.set(alloy_primitives::Uint::from(mode));
     }
 
     /// Accepts ERC-1155 units, as smart accounts do.
     #[selector(name = "onERC1155Received")]
+    #[must_use]
     pub fn on_erc1155_received(
         &self,
         _operator: Address,
@@ -210,7 +220,13 @@ impl SmartAccount {
         FixedBytes([0xf2, 0x3a, 0x6e, 0x61])
     }
 
+    /// ERC-1271: `ERC1271_MAGIC` in mode 0 for a hash the owner signed, else `REFUSAL`.
+    ///
+    /// # Errors
+    ///
+    /// Reverts with the bytes `account refuses` in mode 2 or more.
     #[selector(name = "isValidSignature")]
+    #[allow(clippy::needless_pass_by_value)] // `#[public]` passes arguments by value
     pub fn is_valid_signature(
         &self,
         hash: B256,

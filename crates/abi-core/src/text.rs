@@ -18,6 +18,8 @@ pub struct StoredBytes {
 }
 
 impl StoredBytes {
+    /// The stored value, as many bytes as were last set.
+    #[must_use]
     pub fn get(&self) -> Vec<u8> {
         let len = self.len.get().to::<u32>();
         let mut bytes = Vec::with_capacity(len as usize + 31);
@@ -32,7 +34,9 @@ impl StoredBytes {
     /// `get` never reads them.
     pub fn set(&mut self, bytes: &[u8]) {
         // Calldata cannot come near 4 GiB: the length fits in 32 bits.
-        self.len.set(Uint::from(bytes.len() as u32));
+        #[allow(clippy::cast_possible_truncation)]
+        let len = bytes.len() as u32;
+        self.len.set(Uint::from(len));
         for (index, chunk) in (0u32..).zip(bytes.chunks(32)) {
             let mut word = B256::ZERO;
             word[..chunk.len()].copy_from_slice(chunk);

@@ -4,7 +4,7 @@
 //! A contract's ABI is its spec file: the router dispatches the selectors of
 //! the call types `sol!` generates from it, and the contract emits and
 //! reverts with its event and error types. So the interface printed is the
-//! spec file itself (with its NatSpec, which wallets and integrators read),
+//! spec file itself (with its `NatSpec`, which wallets and integrators read),
 //! and the JSON ABI is what `sol!` generates from the same file, with the
 //! constructor, which an interface cannot declare, and the struct names
 //! solc gives tuple parameters (`"internalType": "struct IAAT.Voucher"`),
@@ -80,7 +80,12 @@ pub fn json_abi(spec: Spec) -> Result<JsonAbi, alloy_json_abi::parser::Error> {
 ///
 /// Arguments: none or `abi` print the Solidity interface (what
 /// `cargo stylus export-abi` expects), `constructor` the constructor
-/// signature, `json` the JSON ABI.
+/// signature, `json` the JSON ABI. A constructor that does not parse exits
+/// with status 1.
+///
+/// # Panics
+///
+/// If the JSON ABI fails to serialize, which `JsonAbi` never does.
 pub fn export(spec: Spec) {
     let command = std::env::args().nth(1).unwrap_or_default();
     let (interface, constructor) = (spec.source, spec.constructor);

@@ -107,7 +107,11 @@ pub async fn cache_program<P: Provider>(
 /// A deployed program.
 #[derive(Clone, Debug)]
 pub struct Deployed {
+    /// Where the program lives, as StylusDeployer's `ContractDeployed` log
+    /// reports it.
     pub address: Address,
+    /// The receipt of the StylusDeployer transaction that created, activated
+    /// and constructed it.
     pub receipt: TransactionReceipt,
 }
 
@@ -153,12 +157,24 @@ pub async fn deploy<P: Provider>(
 /// What [`deploy_suite`] deploys.
 #[derive(Clone, Debug)]
 pub struct SuiteConfig<'a> {
+    /// TokenAI's wasm as the build emits it; [`deploy`] compresses and prefixes
+    /// it.
     pub token_wasm: &'a [u8],
+    /// AAT's wasm as the build emits it.
     pub aat_wasm: &'a [u8],
+    /// TokenAI's ERC-20 name (its constructor's `name`).
     pub name: String,
+    /// TokenAI's ERC-20 symbol (its constructor's `symbol`).
     pub symbol: String,
+    /// The initial owner of TokenAI and AAT (and of AATExchange with
+    /// [`deploy_suite_with_exchange`]): the account the provider sends from,
+    /// since it then sends `TokenAI.setMinter`.
     pub owner: Address,
+    /// AAT's treasury, to which its fees' TokenAI value is minted (and
+    /// AATExchange's, which receives its fees, with
+    /// [`deploy_suite_with_exchange`]).
     pub treasury: Address,
+    /// AAT's ERC-1155 metadata URI template (clients substitute `{id}`).
     pub uri: String,
 }
 

@@ -17,7 +17,12 @@ use crate::bindings::{AATExchange, TokenAI, AAT};
 /// one that was called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contract {
+    /// TokenAI, the ERC-20; an error it shares with AAT (`EnforcedPause`) reads
+    /// as its own.
     TokenAI,
+    /// AAT, the ERC-1155 access tokens. TokenAI's errors pass through it (from
+    /// the TokenAI calls it makes); one both declare (`EnforcedPause`) reads as
+    /// AAT's.
     Aat,
     /// AATExchange. AAT's and TokenAI's errors pass through it unchanged;
     /// one both it and AAT declare (`EnforcedPause`) reads as its own.
@@ -154,7 +159,11 @@ pub enum ClientError {
     /// The contract refused: its custom error, decoded.
     #[error("{contract:?} reverted: {error}")]
     Reverted {
+        /// The contract that was called; an error it passed on from another
+        /// contract keeps that contract's variant in `error`.
         contract: Contract,
+        /// The revert data, decoded as [`SpecError::decode`] reads it for
+        /// `contract` (boxed to keep `ClientError` small).
         error: Box<SpecError>,
     },
     /// The transaction was mined but failed (a revert the estimate did not
@@ -177,8 +186,14 @@ pub enum ClientError {
     /// its reason's label and its words.
     #[error("the relay refused ({status} {label}): {message}")]
     Relay {
+        /// The HTTP status of the refusal (`422` for an order the relay will
+        /// not keep, `503` while the exchange or AAT is paused).
         status: u16,
+        /// The refusal's `error` label (`bad_signature`, `not_found`, ...), or
+        /// the status code when the body is not a refusal.
         label: String,
+        /// The refusal's `message`, a sentence, or the body as text when it is
+        /// not a refusal.
         message: String,
     },
 }

@@ -60,7 +60,10 @@ impl Order {
 /// An order with its maker's signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedOrder {
+    /// The order as its maker signed it.
     pub order: Order,
+    /// The maker's signature over [`Order::hash`] in the exchange's domain: 65
+    /// bytes r ‖ s ‖ v, or what the maker's ERC-1271 wallet accepts.
     pub signature: Bytes,
 }
 
@@ -96,6 +99,7 @@ pub async fn sign_order<S: Signer + ?Sized>(
 /// What one `fill` or `fillBatch` did, read from its receipt.
 #[derive(Clone, Debug)]
 pub struct Fills {
+    /// The receipt of the `fill` or `fillBatch` transaction.
     pub receipt: TransactionReceipt,
     /// One per order filled, in the order filled.
     pub filled: Vec<AATExchange::OrderFilled>,
@@ -104,11 +108,16 @@ pub struct Fills {
 /// AATExchange at `address`, reached through `provider`.
 #[derive(Clone, Debug)]
 pub struct Exchange<P> {
+    /// The provider reads go through; its wallet sends fills (as the taker) and
+    /// cancels (as the maker).
     pub provider: P,
+    /// AATExchange's address.
     pub address: Address,
 }
 
 impl<P: Provider> Exchange<P> {
+    /// AATExchange at `address`, reached through `provider`; nothing is checked
+    /// until the first call.
     pub fn new(provider: P, address: Address) -> Self {
         Exchange { provider, address }
     }

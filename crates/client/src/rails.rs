@@ -76,12 +76,15 @@ pub async fn send_call<P: Provider>(
 /// TokenAI and AAT on one chain, reached through one provider.
 #[derive(Clone, Debug)]
 pub struct Rails<P> {
+    /// The provider reads go through; its wallet signs and sends every
+    /// transaction.
     pub provider: P,
+    /// TokenAI's address.
     pub token: Address,
+    /// AAT's address.
     pub aat: Address,
 }
 
-/// What one `settleBatch` did, from its receipt.
 /// A holder's channel with a provider for an id (`channelOf`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Channel {
@@ -108,8 +111,10 @@ impl Channel {
     }
 }
 
+/// What one `settleBatch` did, from its receipt.
 #[derive(Clone, Debug)]
 pub struct Settlement {
+    /// The receipt of the `settleBatch` transaction.
     pub receipt: TransactionReceipt,
     /// One per voucher that settled something.
     pub settled: Vec<AAT::VoucherSettled>,
@@ -120,13 +125,21 @@ pub struct Settlement {
 /// A voucher `settleBatch` skipped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rejection {
+    /// The voucher's holder.
     pub holder: Address,
+    /// The provider it was made out to (the `settleBatch` sender).
     pub provider: Address,
+    /// The AAT id it spends.
     pub id: U256,
+    /// Why AAT skipped it: `VoucherRejected`'s revert data, decoded as AAT's
+    /// (`VoucherExpired`, `InvalidVoucherSignature`,
+    /// `ERC1155InsufficientBalance`...).
     pub reason: SpecError,
 }
 
 impl<P: Provider> Rails<P> {
+    /// TokenAI at `token` and AAT at `aat`, reached through `provider`; nothing
+    /// is checked until the first call.
     pub fn new(provider: P, token: Address, aat: Address) -> Self {
         Rails {
             provider,

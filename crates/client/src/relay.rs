@@ -7,7 +7,7 @@
 //! they are 256-bit and JSON numbers are not; they are written back as
 //! decimal strings. `expiry` and `nonce` are 64-bit JSON numbers or strings.
 
-use std::{fmt, str::FromStr};
+use std::{fmt, fmt::Write as _, str::FromStr};
 
 use alloy::primitives::{Address, Bytes, B256, U256};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -77,15 +77,28 @@ fn u64_field<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrderJson {
+    /// The account that signs the order and gives `giveId`.
     pub maker: Address,
+    /// The only account that may fill it; zero (the default when absent) lets
+    /// anyone fill it.
     #[serde(default)]
     pub taker: Address,
+    /// `giveId`: what the maker gives; 0 is TokenAI, any other id an AAT id.
     pub give_id: Uint,
+    /// `giveAmount`: the units of `giveId` the whole order gives (TokenAI in
+    /// base units, 18 decimals).
     pub give_amount: Uint,
+    /// `wantId`: what the maker takes in return; 0 is TokenAI.
     pub want_id: Uint,
+    /// `wantAmount`: the units of `wantId` the maker takes for all of
+    /// `giveAmount`, which sets the price.
     pub want_amount: Uint,
+    /// Unix seconds in the chain's time: fillable while `block.timestamp` is
+    /// below it.
     #[serde(deserialize_with = "u64_field")]
     pub expiry: u64,
+    /// The maker's nonce: the order is void once the maker's `minNonce` is
+    /// above it (`cancelUpTo`).
     #[serde(deserialize_with = "u64_field")]
     pub nonce: u64,
 }
@@ -124,7 +137,10 @@ impl From<&Order> for OrderJson {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostOrder {
+    /// The order to keep.
     pub order: OrderJson,
+    /// The maker's signature over the order's hash in the exchange's EIP-712
+    /// domain, `0x` hex.
     pub signature: Bytes,
 }
 
@@ -141,8 +157,12 @@ impl From<&SignedOrder> for PostOrder {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HeldOrder {
+    /// The order's EIP-712 hash (`hashOrder`): its key in `GET /orders/{hash}`
+    /// and in the exchange's `filled` and `cancelled`.
     pub hash: B256,
+    /// The order as posted.
     pub order: OrderJson,
+    /// Its maker's signature, as posted.
     pub signature: Bytes,
     /// What the exchange's `remaining` answered when last read.
     pub remaining: Uint,
@@ -167,10 +187,13 @@ impl HeldOrder {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Book {
+    /// `giveId`: the id the listed orders give.
     pub give_id: Uint,
+    /// `wantId`: the id they take in return.
     pub want_id: Uint,
     /// How many of the pair's orders are open (more than `orders` may show).
     pub open: usize,
+    /// The best open orders, cheapest per unit first, at most 100.
     pub orders: Vec<HeldOrder>,
 }
 
@@ -178,10 +201,16 @@ pub struct Book {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteLeg {
+    /// The order's EIP-712 hash (`hashOrder`).
     pub hash: B256,
+    /// The order to fill.
     pub order: OrderJson,
+    /// Its maker's signature, passed to `fillBatch` with it.
     pub signature: Bytes,
+    /// `giveFill`: the units of the order's give side this leg takes.
     pub give_fill: Uint,
+    /// `wantPaid`: what the taker pays for them in `wantId`, as the exchange
+    /// charges it: `ceil(giveFill * wantAmount / giveAmount)`.
     pub want_paid: Uint,
 }
 
@@ -189,10 +218,19 @@ pub struct QuoteLeg {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quote {
+    /// `giveId`: the id bought.
     pub give_id: Uint,
+    /// `wantId`: the id paid with.
     pub want_id: Uint,
+    /// `giveTotal`: what the makers give in all, the `amount` asked for (on a
+    /// bid the exchange's fee comes out of the TokenAI the taker receives).
     pub give_total: Uint,
+    /// `wantTotal`: what the taker pays in all, the sum of the legs'
+    /// `wantPaid`.
     pub want_total: Uint,
+    /// The orders to fill, best price first, with what to take of each: they
+    /// fill together in one `fillBatch` (a maker's legs are bounded by its
+    /// funds).
     pub legs: Vec<QuoteLeg>,
 }
 
@@ -226,11 +264,15 @@ struct Refusal {
 /// The relay at `base` (e.g. `http://127.0.0.1:8090`).
 #[derive(Clone, Debug)]
 pub struct Relay {
+    /// The HTTP client its requests go through.
     pub http: reqwest::Client,
+    /// The relay's base URL, without a trailing `/`.
     pub base: String,
 }
 
 impl Relay {
+    /// The relay at `base` (a trailing `/` dropped), with a new HTTP client;
+    /// nothing is sent until the first call.
     #[must_use]
     pub fn new(base: impl Into<String>) -> Self {
         Relay {
@@ -297,7 +339,7 @@ impl Relay {
             self.base
         );
         if let Some(taker) = taker {
-            url.push_str(&format!("&taker={taker}"));
+            let _ = write!(url, "&taker={taker}");
         }
         self.answer(self.http.get(url)).await
     }

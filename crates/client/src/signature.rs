@@ -172,7 +172,10 @@ pub trait Accounts {
 /// then asked what it will answer on-chain.
 #[derive(Clone, Debug)]
 pub struct Node<P> {
+    /// The node asked: `eth_getCode` for code, `eth_call` for ERC-1271.
     pub provider: P,
+    /// The `from` of its calls (the contract that will ask on-chain, such as
+    /// the exchange), or `None` to leave it unset.
     pub caller: Option<Address>,
 }
 

@@ -113,7 +113,12 @@ pub fn recover_hash(digest: B256, signature: &[u8]) -> Option<Address> {
 /// A voucher with its holder's signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedVoucher {
+    /// The voucher: `holder` owes `provider` `cumulativeAmount` units of `id`
+    /// in total so far, settleable until `deadline`.
     pub voucher: Voucher,
+    /// Its signature in AAT's domain, by the holder or the session key its
+    /// channel with `provider` names: 65 bytes r ‖ s ‖ v, or what the holder's
+    /// ERC-1271 wallet accepts.
     pub signature: Bytes,
 }
 
@@ -173,7 +178,11 @@ pub async fn sign_voucher_for<S: Signer + ?Sized>(
 /// `transferWithAuthorization(..., bytes signature)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedAuthorization {
+    /// The message: `value` TokenAI from `from` to `to`, valid in
+    /// (`validAfter`, `validBefore`), with a nonce usable once.
     pub authorization: TransferWithAuthorization,
+    /// `from`'s signature over it in TokenAI's domain: 65 bytes r ‖ s ‖ v, or
+    /// what `from`'s ERC-1271 wallet accepts.
     pub signature: Bytes,
 }
 

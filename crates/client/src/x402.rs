@@ -87,9 +87,14 @@ pub fn network(chain_id: u64) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
+    /// The paid resource's URL.
     pub url: String,
+    /// What it is, for people (the gateway writes `<model>: <route>`); empty
+    /// when absent.
     #[serde(default)]
     pub description: String,
+    /// `mimeType`: the paid response's media type (`application/json`, or
+    /// `text/event-stream` for a stream); empty when absent.
     #[serde(default)]
     pub mime_type: String,
 }
@@ -98,14 +103,27 @@ pub struct Resource {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentRequirements {
+    /// The scheme's wire name, `exact` or `aat-voucher` ([`Scheme`]).
     pub scheme: String,
+    /// The chain, as `eip155:<chain id>` ([`network`]).
     pub network: String,
     /// In the asset's smallest unit: TokenAI wei for `exact`; AAT units,
     /// the request's maximum cost, for `aat-voucher`.
     pub amount: String,
+    /// The contract paid in: TokenAI for `exact`, AAT for `aat-voucher` (whose
+    /// id is in the payload).
     pub asset: String,
+    /// `payTo`: who is paid, the authorization's `to` for `exact` and the
+    /// voucher's `provider` for `aat-voucher`.
     pub pay_to: String,
+    /// `maxTimeoutSeconds`: for `exact`, how long the authorization must stay
+    /// valid ([`Payer`] signs one valid until `extra.now` plus this); for
+    /// `aat-voucher`, the gateway's upstream timeout.
     pub max_timeout_seconds: u64,
+    /// The scheme's own terms: for `aat-voucher` the EIP-712 domain, the model,
+    /// prices, `creditLimit`, `now` and `accounts`
+    /// (`docs/x402-aat-voucher.md`); for `exact` TokenAI's domain `name` and
+    /// `version`, `assetTransferMethod` and `now`. Null when absent.
     #[serde(default)]
     pub extra: Value,
 }
@@ -114,11 +132,19 @@ pub struct PaymentRequirements {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentRequired {
+    /// `x402Version`: the protocol version, [`X402_VERSION`].
     pub x402_version: u32,
+    /// Why payment is required or was refused, as a sentence; empty when
+    /// absent.
     #[serde(default)]
     pub error: String,
+    /// What is being paid for.
     pub resource: Resource,
+    /// The ways to pay, one per scheme offered.
     pub accepts: Vec<PaymentRequirements>,
+    /// Additions to x402: the gateway's `refusal` gives why a payment was
+    /// refused as labels, `{"scheme": ..., "kind": ...}`, for a client to put
+    /// in its own words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Value>,
 }
@@ -135,11 +161,18 @@ impl PaymentRequired {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentPayload {
+    /// `x402Version`: the protocol version, [`X402_VERSION`].
     pub x402_version: u32,
+    /// The resource paid for, when the client repeats it (this crate leaves it
+    /// out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<Resource>,
+    /// The offer this pays, an entry of the 402's `accepts` copied whole.
     pub accepted: PaymentRequirements,
+    /// The scheme's payload: an [`ExactPayload`] or a [`VoucherPayload`] as
+    /// JSON.
     pub payload: Value,
+    /// Additions to x402; this crate sends none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Value>,
 }
@@ -148,18 +181,32 @@ pub struct PaymentPayload {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettlementResponse {
+    /// Whether the payment was taken: an `exact` transfer mined, or a
+    /// voucher-paid request charged. False while an `exact` payment is queued
+    /// ([`SETTLEMENT_PENDING`]), or when the payment failed or the work was not
+    /// charged.
     pub success: bool,
+    /// `errorReason`: why `success` is false ([`SETTLEMENT_PENDING`] while
+    /// queued).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_reason: Option<String>,
+    /// Who paid: the voucher's holder, or the authorization's `from`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payer: Option<String>,
     /// The settling transaction, or empty while it is queued (the gateway
     /// settles off the request path).
     #[serde(default)]
     pub transaction: String,
+    /// The chain, as `eip155:<chain id>`.
     pub network: String,
+    /// What was charged, as a decimal string in the asset's smallest unit: the
+    /// AAT units a voucher-paid request was charged, or the `exact` transfer's
+    /// value (`0` for work not charged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
+    /// What each scheme adds, under its name: `aat-voucher`'s
+    /// [`VoucherSettlement`] ([`SettlementResponse::voucher`]), or `exact`'s
+    /// `status` and `nonce`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Value>,
 }
@@ -179,10 +226,13 @@ pub fn encode_header<T: Serialize>(value: &T) -> String {
 /// Why an x402 header's value does not decode.
 #[derive(Debug, thiserror::Error)]
 pub enum HeaderError {
+    /// Its bytes are not visible ASCII, so it cannot be base64.
     #[error("not text (visible ASCII)")]
     NotText,
+    /// It is not standard base64.
     #[error("not base64: {0}")]
     Base64(#[from] base64::DecodeError),
+    /// Its decoded bytes are not the JSON of the expected type.
     #[error("not the expected JSON: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -201,20 +251,27 @@ pub fn decode_header<T: DeserializeOwned>(value: &str) -> Result<T, HeaderError>
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoucherJson {
+    /// Who owes, and whose units (or channel with `provider`) pay.
     pub holder: Address,
+    /// Who is owed, the offer's `payTo`: the only account that may settle it.
     pub provider: Address,
     /// Decimal or 0x-hex.
     pub id: U256,
     /// Decimal string.
     #[serde(with = "decimal")]
     pub cumulative_amount: U256,
+    /// Unix seconds in the chain's time: AAT settles it only up to then
+    /// (`VoucherExpired`).
     pub deadline: u64,
 }
 
 /// `aat-voucher`'s payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherPayload {
+    /// The voucher signed.
     pub voucher: VoucherJson,
+    /// Its signature in AAT's EIP-712 domain, by the holder or the session key
+    /// its channel names.
     pub signature: Bytes,
 }
 
@@ -255,21 +312,30 @@ impl From<VoucherPayload> for SignedVoucher {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationJson {
+    /// The payer, whose TokenAI moves and who signs.
     pub from: Address,
+    /// The recipient, the offer's `payTo`.
     pub to: Address,
+    /// TokenAI in base units (18 decimals).
     #[serde(with = "decimal")]
     pub value: U256,
+    /// `validAfter`: Unix seconds after which it can be settled.
     #[serde(with = "decimal")]
     pub valid_after: U256,
+    /// `validBefore`: Unix seconds before which it must be settled.
     #[serde(with = "decimal")]
     pub valid_before: U256,
+    /// A random 32-byte nonce, usable once by `from` (EIP-3009's replay
+    /// protection).
     pub nonce: B256,
 }
 
 /// `exact`'s EVM payload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExactPayload {
+    /// `from`'s signature over the authorization in TokenAI's EIP-712 domain.
     pub signature: Bytes,
+    /// The authorization signed.
     pub authorization: AuthorizationJson,
 }
 
@@ -312,10 +378,20 @@ pub mod decimal {
     use alloy::primitives::U256;
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes `value` as a decimal string.
+    ///
+    /// # Errors
+    ///
+    /// The serializer's own error.
     pub fn serialize<S: Serializer>(value: &U256, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&value.to_string())
     }
 
+    /// Reads a decimal or `0x` hex string.
+    ///
+    /// # Errors
+    ///
+    /// The value is not a string, or not a number below 2^256.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
         let text = String::deserialize(d)?;
         text.parse::<U256>().map_err(serde::de::Error::custom)
@@ -327,7 +403,9 @@ pub mod decimal {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
+    /// The holder whose account it is.
     pub holder: Address,
+    /// The AAT id it is in.
     pub id: U256,
     /// Units charged so far, in total: the next voucher must cover it.
     #[serde(with = "decimal")]
@@ -346,18 +424,33 @@ pub struct Account {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReceiptJson {
+    /// The holder served.
     pub holder: Address,
+    /// The provider that served the request and signed this receipt.
     pub provider: Address,
+    /// The AAT id charged.
     pub id: U256,
+    /// `voucherDigest`: the EIP-712 digest of the voucher that paid for the
+    /// request.
     pub voucher_digest: B256,
+    /// `requestHash`: keccak256 of the request body as received.
     pub request_hash: B256,
+    /// `responseHash`: keccak256 of the response body as sent (for a stream,
+    /// every event before the payment event).
     pub response_hash: B256,
+    /// `promptTokens`: the prompt tokens the upstream reported.
     pub prompt_tokens: u64,
+    /// `completionTokens`: the completion tokens the upstream reported.
     pub completion_tokens: u64,
+    /// The AAT units charged for this request, as a decimal string.
     #[serde(with = "decimal")]
     pub units: U256,
+    /// `cumulativeOwed`: the total owed after it, what the next voucher must be
+    /// for, as a decimal string.
     #[serde(with = "decimal")]
     pub cumulative_owed: U256,
+    /// The provider's signature over the receipt's EIP-712 digest in
+    /// [`crate::signing::receipt_domain`].
     pub signature: Bytes,
 }
 
@@ -392,7 +485,9 @@ impl ReceiptJson {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoucherSettlement {
+    /// The holder's account after this request.
     pub account: Account,
+    /// The provider's signed receipt for this request.
     pub receipt: ReceiptJson,
 }
 

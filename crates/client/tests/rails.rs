@@ -1,6 +1,8 @@
 //! The client against the real contracts on an in-process devnode: what it
 //! computes off-chain (ids, digests, domains) is what the contracts compute,
 //! what it signs they accept, and what they refuse comes back decoded.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
+#![allow(clippy::items_after_statements)] // a helper declared where the story needs it
 
 use aat_client::{
     bindings::TokenAI,

@@ -33,7 +33,7 @@ struct Args {
     #[arg(long, default_value_t = 8080)]
     gateway_port: u16,
     /// An OpenAI-compatible upstream instead of the built-in stub (its key
-    /// from UPSTREAM_API_KEY).
+    /// from `UPSTREAM_API_KEY`).
     #[arg(long, env = "UPSTREAM_URL")]
     upstream: Option<String>,
     /// The model to ask the upstream for.
@@ -59,7 +59,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
+    match Box::pin(run(args)).await {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err}");
@@ -134,7 +134,7 @@ async fn run(args: Args) -> Result<ExitCode, DemoError> {
         upstream_model: args.model.clone(),
         gateway_port: args.gateway_port,
     };
-    let outcome = story::run(&node, &args.artifacts, &data, &options).await;
+    let outcome = Box::pin(story::run(&node, &args.artifacts, &data, &options)).await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(err) => {

@@ -2,6 +2,7 @@
 //! transaction, gas, the balances it changed), a spinner while a step
 //! waits, and the final table of every party's holdings.
 
+use std::fmt::Write as _;
 use std::{
     collections::BTreeMap,
     io::{IsTerminal, Write},
@@ -95,14 +96,14 @@ impl Book {
     pub fn table(&self, snapshot: &Snapshot) -> String {
         let mut out = format!("{:<14}", "");
         for asset in &self.assets {
-            out.push_str(&format!("{:>18}", asset.label()));
+            let _ = write!(out, "{:>18}", asset.label());
         }
         out.push('\n');
         for (p, (name, _)) in self.parties.iter().enumerate() {
-            out.push_str(&format!("{name:<14}"));
+            let _ = write!(out, "{name:<14}");
             for (a, asset) in self.assets.iter().enumerate() {
                 let value = snapshot.get(&(p, a)).copied().unwrap_or_default();
-                out.push_str(&format!("{:>18}", amount(value, asset)));
+                let _ = write!(out, "{:>18}", amount(value, asset));
             }
             out.push('\n');
         }
@@ -111,6 +112,7 @@ impl Book {
 }
 
 /// `n` with thousands separators.
+#[allow(clippy::needless_pass_by_value)] // numbers as the story has them
 pub fn grouped(n: impl ToString) -> String {
     let digits = n.to_string();
     let mut out = String::new();
@@ -161,6 +163,7 @@ pub async fn waiting<T>(label: &str, work: impl std::future::Future<Output = T>)
 }
 
 /// `0x1234…cdef`.
+#[allow(clippy::needless_pass_by_value)] // hashes as the story has them
 pub fn short(hash: impl ToString) -> String {
     let text = hash.to_string();
     if text.len() > 14 {

@@ -448,7 +448,7 @@ pub async fn run(
     let credits = Credits::new(&cast, now)?;
     let treasury = Address::from_word(alloy::primitives::keccak256("the AAT treasury"));
 
-    let mut ctx = acts::deploy::play(node, cast, credits, treasury, artifacts).await?;
+    let mut ctx = Box::pin(acts::deploy::play(node, cast, credits, treasury, artifacts)).await?;
     acts::administer::play(&mut ctx).await?;
     acts::course::play(&mut ctx).await?;
     acts::donor::play(&mut ctx).await?;

@@ -40,8 +40,8 @@ enum Target {
 /// Deploys TokenAI, AAT and AATExchange as cargo-stylus deploys a contract
 /// with a constructor (StylusDeployer: create, activate, construct).
 ///
-/// The deployer's key is read from the file PRIVATE_KEY_PATH, the variable
-/// PRIVATE_KEY, or the encrypted keystore ETH_KEYSTORE (with ETH_PASSWORD),
+/// The deployer's key is read from the file `PRIVATE_KEY_PATH`, the variable
+/// `PRIVATE_KEY`, or the encrypted keystore `ETH_KEYSTORE` (with `ETH_PASSWORD`),
 /// never from the command line.
 #[derive(Debug, Parser)]
 #[command(version, about)]

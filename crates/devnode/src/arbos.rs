@@ -130,12 +130,19 @@ pub const MIN_GAS_PRICE: u64 = 100_000_000;
 /// the cache (ArbWasmCache).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Activation {
+    /// The Stylus version it was activated at ([`STYLUS_VERSION`]); a program
+    /// at an older one may be activated again, and cannot be cached until it
+    /// is (`ProgramNeedsUpgrade`).
     pub version: u16,
     /// Nitro's estimate of the compiled size (`codehashAsmSize`).
     pub asm_size: u32,
+    /// The activating block's timestamp (unix seconds): `programTimeLeft` and
+    /// `codehashKeepalive` count the program's age from it.
     pub activated_at: u64,
     /// What a call pays to enter it, from its wasm (Nitro's formulas).
     pub costs: CallCosts,
+    /// Whether it is in the cache (ArbWasmCache `cacheProgram`), where a call
+    /// pays only its cached init gas.
     pub cached: bool,
 }
 
@@ -150,6 +157,7 @@ impl Activation {
             | (U256::from(u8::from(self.cached)) << 160)
     }
 
+    #[allow(clippy::cast_possible_truncation)] // each field is masked to its width
     fn unpack(word: U256) -> Option<Self> {
         if word.is_zero() {
             return None;
@@ -174,6 +182,7 @@ impl Activation {
 
     /// What a call pays to enter the program, memory aside: its cached
     /// init gas, and its init gas unless it is cached.
+    #[must_use]
     pub fn entry_gas(&self) -> u64 {
         PRICING.entry_gas(&self.costs, self.cached)
     }
@@ -213,11 +222,13 @@ pub fn store_activation(ctx: &mut DevContext, codehash: B256, record: Activation
 }
 
 /// `ProgramNotActivated()`, the revert of a call to a program not activated.
+#[must_use]
 pub fn program_not_activated() -> Bytes {
     ArbWasm::ProgramNotActivated {}.abi_encode().into()
 }
 
 /// A successful answer with `output`.
+#[must_use]
 pub fn ok(gas: Gas, output: Vec<u8>) -> InterpreterResult {
     InterpreterResult {
         result: InstructionResult::Return,
@@ -227,6 +238,7 @@ pub fn ok(gas: Gas, output: Vec<u8>) -> InterpreterResult {
 }
 
 /// A call that used all its gas.
+#[must_use]
 pub fn out_of_gas(limit: u64) -> InterpreterResult {
     let mut gas = Gas::new(limit);
     gas.spend_all();
@@ -341,9 +353,8 @@ fn arb_wasm(
 ) -> InterpreterResult {
     use ArbWasm::ArbWasmCalls as C;
     let mut gas = Gas::new(inputs.gas_limit);
-    let call = match C::abi_decode(input) {
-        Ok(call) => call,
-        Err(_) => return revert(gas, Bytes::new()),
+    let Ok(call) = C::abi_decode(input) else {
+        return revert(gas, Bytes::new());
     };
     if !gas.record_regular_cost(READ_GAS) {
         return out_of_gas(inputs.gas_limit);

@@ -39,11 +39,15 @@ pub const BLOCK_GAS_LIMIT: u64 = 32_000_000;
 /// How the chain starts.
 #[derive(Clone, Debug)]
 pub struct ChainConfig {
+    /// The EIP-155 chain id transactions must be signed for (default 412346,
+    /// the Nitro devnode's).
     pub chain_id: u64,
     /// Prefunded accounts of the standard test mnemonic.
     pub accounts: usize,
     /// Each account's balance, in wei.
     pub balance: U256,
+    /// The BIP-39 mnemonic the dev accounts derive from (m/44'/60'/0'/0/i);
+    /// its first account is the chain owner.
     pub mnemonic: String,
     /// The genesis block's time (unix seconds); later blocks advance with
     /// the wall clock from there. Unset: now. A story that moves the clock
@@ -66,26 +70,43 @@ impl Default for ChainConfig {
 /// A sealed block.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BlockRecord {
+    /// The block's header. Its state, transactions and receipts roots stay the
+    /// empty trie's: this chain builds no tries.
     pub header: Header,
+    /// keccak256 of the RLP-encoded header.
     pub hash: B256,
+    /// The hashes of its transactions, in execution order.
     pub transactions: Vec<B256>,
 }
 
 /// A mined transaction with its receipt.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TxRecord {
+    /// The signed transaction as sent.
     pub envelope: TxEnvelope,
+    /// The sender: the recovered signer, or the impersonated account it was
+    /// sent as.
     pub from: Address,
+    /// The number of the block that holds it.
     pub block_number: u64,
+    /// The hash of the block that holds it.
     pub block_hash: B256,
+    /// Its position in its block, from 0.
     pub index: u64,
+    /// The receipt's status: `false` when it reverted or halted.
     pub success: bool,
+    /// Gas it used, after refunds (the receipt's `gasUsed`).
     pub gas_used: u64,
+    /// Gas used by it and every earlier transaction of its block.
     pub cumulative_gas_used: u64,
+    /// What it paid per gas, in wei (see [`effective_gas_price`]).
     pub effective_gas_price: u128,
+    /// The logs it emitted, in order (none when it failed).
     pub logs: Vec<Log>,
     /// Index of this transaction's first log within its block.
     pub first_log_index: u64,
+    /// The contract a successful creation deployed; `None` for a call or a
+    /// failed creation.
     pub contract_address: Option<Address>,
     /// Revert data, for the log line and debugging.
     pub output: Bytes,
@@ -94,21 +115,32 @@ pub struct TxRecord {
 /// What a read-only execution returned.
 #[derive(Clone, Debug)]
 pub struct CallOutcome {
+    /// Whether it returned, rather than reverting or halting.
     pub success: bool,
+    /// The return data, or the revert data; empty when it halted.
     pub output: Bytes,
+    /// Gas it used, after refunds.
     pub gas_used: u64,
+    /// Whether it halted exceptionally (out of gas, an invalid opcode, a
+    /// stack overflow) rather than returning or reverting.
     pub halted: bool,
 }
 
 /// Everything that a snapshot or the state file holds.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct ChainState {
+    /// Every account: balance, nonce, code and storage.
     pub db: Db,
+    /// Every block from genesis; a block's number is its index.
     pub blocks: Vec<BlockRecord>,
+    /// Every mined transaction, in the order mined.
     pub txs: Vec<TxRecord>,
     /// Seconds added to the wall clock (`evm_increaseTime`).
     pub time_offset: i64,
+    /// The timestamp the next block carries (unix seconds), set by
+    /// `evm_setNextBlockTimestamp`; cleared once that block is mined.
     pub next_timestamp: Option<u64>,
+    /// The EIP-155 chain id; a state file for another chain is refused.
     pub chain_id: u64,
 }
 
@@ -252,22 +284,32 @@ impl Chain {
     }
 
     /// Changes so far (see `version`).
+    #[must_use]
     pub fn version(&self) -> u64 {
         self.version
     }
 
+    /// The whole state, as snapshots and the state file hold it.
+    #[must_use]
     pub fn state(&self) -> &ChainState {
         &self.state
     }
 
+    /// The chain's EIP-155 chain id.
+    #[must_use]
     pub fn chain_id(&self) -> u64 {
         self.state.chain_id
     }
 
+    /// The prefunded dev accounts' keys, in derivation order (the first is
+    /// the chain owner).
+    #[must_use]
     pub fn dev_keys(&self) -> &[PrivateKeySigner] {
         &self.dev_keys
     }
 
+    /// The latest state: accounts, code and storage.
+    #[must_use]
     pub fn db(&self) -> &Db {
         &self.state.db
     }
@@ -277,23 +319,40 @@ impl Chain {
         &mut self.filters
     }
 
+    /// The latest block (genesis until a block is mined).
+    ///
+    /// # Panics
+    ///
+    /// If the state holds no block: never for a chain [`Chain::new`] made,
+    /// only for a hand-edited state file whose `blocks` list is empty.
+    #[must_use]
     pub fn latest(&self) -> &BlockRecord {
         // Genesis is always there.
         self.state.blocks.last().expect("genesis block")
     }
 
+    /// Block `number`, if it has been mined.
+    #[must_use]
     pub fn block(&self, number: u64) -> Option<&BlockRecord> {
         self.state.blocks.get(usize::try_from(number).ok()?)
     }
 
+    /// The block whose hash is `hash`, if any.
+    #[must_use]
     pub fn block_by_hash(&self, hash: B256) -> Option<&BlockRecord> {
         self.state.blocks.iter().rev().find(|b| b.hash == hash)
     }
 
+    /// A mined transaction with its receipt, by hash; `None` for an unknown
+    /// or still pending one.
+    #[must_use]
     pub fn tx(&self, hash: B256) -> Option<&TxRecord> {
         self.tx_index.get(&hash).map(|&i| &self.state.txs[i])
     }
 
+    /// `address`'s balance (wei), nonce and code hash; an empty account when
+    /// the state has never held it.
+    #[must_use]
     pub fn account(&self, address: Address) -> AccountInfo {
         self.state
             .db
@@ -304,6 +363,9 @@ impl Chain {
             .unwrap_or_default()
     }
 
+    /// `address`'s code (EVM bytecode, or a Stylus program's `0xEFF000`-prefixed
+    /// compressed wasm); empty when it has none.
+    #[must_use]
     pub fn code(&self, address: Address) -> Bytes {
         let info = self.account(address);
         match info.code {
@@ -319,6 +381,8 @@ impl Chain {
         }
     }
 
+    /// The value in `address`'s storage slot `slot`; zero when never written.
+    #[must_use]
     pub fn storage(&self, address: Address, slot: U256) -> U256 {
         self.state
             .db

@@ -9,7 +9,10 @@ use jsonrpsee::types::ErrorObjectOwned;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message} ({code})")]
 pub struct RpcError {
+    /// The JSON-RPC error code, as geth gives it: -32000 a refused request,
+    /// -32602 bad parameters, -32603 the node's own failure, 3 a revert.
     pub code: i32,
+    /// What went wrong, in geth's words where clients match them.
     pub message: String,
     /// Revert data, hex-encoded with 0x.
     pub data: Option<String>,
@@ -34,6 +37,7 @@ impl RpcError {
         }
     }
 
+    /// The node's own failure, not the request's (-32603).
     pub fn internal(message: impl Into<String>) -> Self {
         RpcError {
             code: -32603,
@@ -43,6 +47,7 @@ impl RpcError {
     }
 
     /// A call that reverted: code 3, "execution reverted", the revert data.
+    #[must_use]
     pub fn reverted(data: &[u8]) -> Self {
         RpcError {
             code: 3,
@@ -82,13 +87,23 @@ pub enum ChainError {
     Signature(String),
     /// Signed for another chain.
     #[error("invalid chain id: {got} (this chain is {ours})")]
-    WrongChain { got: u64, ours: u64 },
+    WrongChain {
+        /// The chain id the transaction was signed for.
+        got: u64,
+        /// This chain's id.
+        ours: u64,
+    },
     /// EIP-4844 transactions.
     #[error("blob transactions are not supported on this chain")]
     Blob,
     /// geth's `ErrTipAboveFeeCap`.
     #[error("max priority fee per gas higher than max fee per gas: maxPriorityFeePerGas: {tip}, maxFeePerGas: {cap}")]
-    TipAboveFeeCap { tip: u128, cap: u128 },
+    TipAboveFeeCap {
+        /// The transaction's max priority fee per gas, in wei.
+        tip: u128,
+        /// Its max fee per gas, in wei.
+        cap: u128,
+    },
     /// What revm's validation refuses (nonce, funds, gas limit, fee), in
     /// geth's words.
     #[error("{0}")]

@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::{chain::Chain, error::RpcError};
 
 /// How long a filter lives without being polled (geth's `filterTimeout`).
-const TIMEOUT: Duration = Duration::from_secs(5 * 60);
+const TIMEOUT: Duration = Duration::from_mins(5);
 
 /// The most filters installed at once; beyond, the oldest unpolled goes.
 const MAX_FILTERS: usize = 1_024;
@@ -55,7 +55,10 @@ pub struct Filters {
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
 pub enum Changes {
+    /// A log filter's new logs.
     Logs(Vec<Log>),
+    /// A block filter's new block hashes, or a pending-transaction filter's
+    /// new transaction hashes.
     Hashes(Vec<B256>),
 }
 

@@ -22,19 +22,31 @@ use crate::chain::Chain;
 /// Why a chain cannot be made at genesis.
 #[derive(Debug, thiserror::Error)]
 pub enum GenesisError {
+    /// The mnemonic does not derive the dev keys (an unknown word, a bad
+    /// checksum).
     #[error("mnemonic: {0}")]
     Mnemonic(#[from] alloy::signers::local::LocalSignerError),
+    /// The configured genesis time is past [`MAX_TIMESTAMP`](crate::chain::MAX_TIMESTAMP).
     #[error("genesis time {time} is past the latest this chain keeps ({max})")]
-    TimeTooLate { time: u64, max: u64 },
+    TimeTooLate {
+        /// The configured genesis time, in unix seconds.
+        time: u64,
+        /// The latest time the chain's clock may show, in unix seconds.
+        max: u64,
+    },
     /// A system contract's checked-in bytes are not what they must be, or
     /// its deployment failed or landed elsewhere (a broken build).
     #[error("{contract}: {reason}")]
     SystemContract {
+        /// Which contract: "the CREATE2 factory", "StylusDeployer",
+        /// "Multicall3" or "Permit2".
         contract: &'static str,
+        /// What failed: its hex, its hash, its deployment, or where it landed.
         reason: String,
     },
 }
 
+#[allow(clippy::needless_pass_by_value)] // a reason as the caller words it
 fn system(contract: &'static str, reason: impl ToString) -> GenesisError {
     GenesisError::SystemContract {
         contract,
@@ -124,7 +136,7 @@ pub fn dev_keys(mnemonic: &str, count: usize) -> Result<Vec<PrivateKeySigner>, G
         .map(|i| {
             Ok(MnemonicBuilder::<English>::default()
                 .phrase(mnemonic)
-                .index(i as u32)
+                .index(u32::try_from(i).unwrap_or(u32::MAX))
                 .and_then(|b| b.build())?)
         })
         .collect()

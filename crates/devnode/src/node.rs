@@ -31,33 +31,53 @@ type Job = Box<dyn FnOnce(&mut Chain) + Send>;
 /// Why a node does not start.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
+    /// The state file exists but cannot be read.
     #[error("{path}: {source}")]
     ReadState {
+        /// The state file (`--state`).
         path: PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// The state file is not a devnode's saved [`ChainState`] (JSON).
     #[error("{path}: not a devnode state file: {source}")]
     StateFormat {
+        /// The state file (`--state`).
         path: PathBuf,
+        /// Where and why parsing it failed.
         source: serde_json::Error,
     },
+    /// The state file holds a chain whose id is not the configured one.
     #[error("{path} holds chain {found}, not {expected}")]
     StateChain {
+        /// The state file (`--state`).
         path: PathBuf,
+        /// The chain id the state file holds.
         found: u64,
+        /// The configured chain id (`--chain-id`).
         expected: u64,
     },
+    /// The chain cannot be made or restored: a bad mnemonic or genesis time,
+    /// or a broken system contract.
     #[error(transparent)]
     Genesis(#[from] crate::genesis::GenesisError),
+    /// The OS refused to spawn the chain thread (its stack is 256 MiB).
     #[error("starting the chain thread: {0}")]
     Thread(std::io::Error),
+    /// The chain thread ended without reporting whether the chain opened (it
+    /// panicked).
     #[error("the chain thread stopped")]
     ChainStopped,
+    /// The JSON-RPC server cannot listen on its address (taken, or not this
+    /// host's).
     #[error("listening on {addr}: {source}")]
     Listen {
+        /// The address it was to listen on (`--host`, `--port`).
         addr: SocketAddr,
+        /// Why binding it failed.
         source: std::io::Error,
     },
+    /// `eth_subscribe` cannot be registered (its method names are taken).
     #[error("registering the subscriptions: {0}")]
     Register(#[from] jsonrpsee::core::RegisterMethodError),
 }
@@ -87,6 +107,7 @@ impl Handle {
     }
 
     /// The blocks the chain mines, as they are mined.
+    #[must_use]
     pub fn events(&self) -> &tokio::sync::broadcast::Sender<Arc<Mined>> {
         &self.events
     }
@@ -114,7 +135,10 @@ impl Handle {
 /// How the node runs.
 #[derive(Clone, Debug)]
 pub struct NodeConfig {
+    /// How the chain starts; when a state file restores it, only its chain id
+    /// (checked), mnemonic and account count apply.
     pub chain: ChainConfig,
+    /// The address the JSON-RPC server listens on (default 127.0.0.1).
     pub host: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
@@ -343,24 +367,32 @@ impl Node {
     }
 
     /// The HTTP endpoint (the same port answers WebSocket).
+    #[must_use]
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// The way to run work on the chain's thread in-process, without
+    /// JSON-RPC.
+    #[must_use]
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
 
     /// The dev accounts with their private keys.
+    #[must_use]
     pub fn accounts(&self) -> &[(Address, String)] {
         &self.accounts
     }
 
+    /// The chain's EIP-155 chain id.
+    #[must_use]
     pub fn chain_id(&self) -> u64 {
         self.chain_id
     }
 
     /// Whether the state came from a state file.
+    #[must_use]
     pub fn restored(&self) -> bool {
         self.restored
     }

@@ -80,6 +80,7 @@ pub struct Programs {
 
 impl Programs {
     /// Programs on a chain owned by `chain_owner`.
+    #[must_use]
     pub fn new(chain_owner: Address) -> Self {
         Programs {
             chain_owner,
@@ -88,6 +89,12 @@ impl Programs {
     }
 
     /// The compiled module for `code` (a deployed program), cached by hash.
+    ///
+    /// # Errors
+    ///
+    /// `code` is not a program this chain reads ([`program::ProgramError::Code`]),
+    /// or its wasm fails the pre-activation checks or wasmi rejects it
+    /// ([`program::ProgramError::Load`]).
     pub fn module(
         &self,
         hash: B256,
@@ -115,6 +122,8 @@ pub struct Arbitrum {
 }
 
 impl Arbitrum {
+    /// A provider for one transaction: Prague's Ethereum precompiles and the
+    /// ArbOS ones, all warm (EIP-2929), and the chain's `programs`.
     pub fn new(programs: Rc<Programs>) -> Self {
         let eth = EthPrecompiles::new(SpecId::PRAGUE);
         let mut warm = AddressSet::default();
@@ -128,6 +137,8 @@ impl Arbitrum {
         }
     }
 
+    /// The chain's compiled programs and its owner.
+    #[must_use]
     pub fn programs(&self) -> &Programs {
         &self.programs
     }
@@ -266,6 +277,7 @@ impl<'a> PrecompileProvider<&'a mut DevContext> for Arbitrum {
         changed
     }
 
+    #[allow(clippy::mut_mut)] // revm's trait borrows the context, itself a borrow
     fn run(
         &mut self,
         context: &mut &'a mut DevContext,
@@ -438,7 +450,7 @@ impl Env for ChainEnv<'_> {
                 } else {
                     SSTORE_RESET
                 };
-                self.refund += (restored - WARM_READ) as i64;
+                self.refund += (restored - WARM_READ).cast_signed();
             }
             WARM_READ
         };
@@ -585,18 +597,26 @@ impl Env for ChainEnv<'_> {
 // stylus-host speaks alloy-primitives 0.8 (the contracts' pin), revm 1.x:
 // the same bytes, different types.
 
+/// `address` as revm's (alloy-primitives 1.x) type: the same 20 bytes.
+#[must_use]
 pub fn revm_address(address: stylus_host::Address) -> Address {
     Address::from(address.0 .0)
 }
 
+/// `address` as stylus-host's (alloy-primitives 0.8) type: the same 20 bytes.
+#[must_use]
 pub fn stylus_address(address: Address) -> stylus_host::Address {
     stylus_host::Address::from(address.0 .0)
 }
 
+/// `value` as revm's (alloy-primitives 1.x) type.
+#[must_use]
 pub fn revm_u256(value: stylus_host::U256) -> U256 {
     U256::from_be_bytes(value.to_be_bytes::<32>())
 }
 
+/// `value` as stylus-host's (alloy-primitives 0.8) type.
+#[must_use]
 pub fn stylus_host_u256(value: U256) -> stylus_host::U256 {
     stylus_host::U256::from_be_bytes(value.to_be_bytes::<32>())
 }

@@ -30,8 +30,12 @@ pub const BACKLOG: usize = 1_024;
 /// A block as subscribers see it: its header, its logs, its transactions.
 #[derive(Debug)]
 pub struct Mined {
+    /// Its header with its hash, as a `newHeads` notification carries it.
     pub header: Header,
+    /// Every log of its transactions, positioned in the block, for `logs`
+    /// subscriptions to filter.
     pub logs: Vec<Log>,
+    /// Its transactions' hashes, for `newPendingTransactions`.
     pub transactions: Vec<B256>,
 }
 
@@ -68,6 +72,7 @@ pub struct HexIds {
 }
 
 impl HexIds {
+    /// Ids seeded with the current time in nanoseconds, counting from 0.
     #[must_use]
     pub fn new() -> Self {
         let seed = std::time::SystemTime::now()

@@ -1,6 +1,7 @@
 //! The devnode over JSON-RPC, driven by alloy only: the suite deployed
 //! through exactly the transactions cargo-stylus sends, the product's flows
 //! with signed raw transactions, activation, refusals, time and restarts.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! `contract.on`, viem's `watch*`), what happened since install or the last
 //! poll, once; and `eth_subscribe` over WebSocket (ethers'
 //! `WebSocketProvider`, viem's `webSocket` transport).
+#![allow(clippy::items_after_statements)] // a helper declared where the story needs it
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! program cache (ArbWasmCache), and EIP-3529 refunds for cleared slots.
 //! The figures for the fixture are worked out by hand in `stylus-host`'s
 //! `pricing` tests.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 

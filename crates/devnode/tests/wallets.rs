@@ -2,6 +2,7 @@
 //! hostile ERC-1271 wallet, one that burns all the gas it is given, can cost
 //! a provider's `settleBatch` at most its stipend (200,000 gas) and fails
 //! only its own voucher.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 

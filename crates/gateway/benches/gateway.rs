@@ -4,6 +4,12 @@
 //! settlement throughput: vouchers per `settleBatch` and gas per voucher
 //! from the receipts. Everything runs in this process: the devnode, the
 //! stub, the gateway and the clients.
+#![allow(clippy::too_many_lines)] // the bench runs its scenarios in order, as it prints them
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)] // rates and percentile ranks, for printing
 
 #[path = "../tests/common/mod.rs"]
 mod common;

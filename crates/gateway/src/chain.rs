@@ -32,11 +32,18 @@ use alloy::{
 /// What a holder has for one id with this provider.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Holdings {
+    /// The holder's units of the id outside any channel (AAT's `balanceOf`).
     pub balance: U256,
+    /// Units still locked in the holder's channel with this provider, open
+    /// or expired but not closed (zero when there is none).
     pub locked: U256,
+    /// When that channel stops being open, a chain timestamp in seconds
+    /// (zero: no channel).
     pub channel_expires: u64,
     /// The key the channel names for its vouchers (zero: the holder).
     pub channel_signer: Address,
+    /// What this provider has settled on-chain of the holder's vouchers for
+    /// the id, cumulative (AAT's `settledAmount`): the least the holder owes.
     pub settled: U256,
 }
 
@@ -56,12 +63,22 @@ struct State {
 
 /// The chain as the gateway sees it.
 pub struct Chain {
+    /// The node, `TokenAI` and AAT, with the provider key as the sender of
+    /// every transaction (settlements, `exact` transfers).
     pub rails: Rails<DynProvider>,
+    /// The provider's address (`signer`'s): whom vouchers are made out to,
+    /// and whose channels and settled amounts are read.
     pub provider: Address,
+    /// The chain's id, as the node reported it at start.
     pub chain_id: u64,
+    /// AAT's EIP-712 domain, in which vouchers are signed.
     pub aat_domain: Eip712Domain,
+    /// `TokenAI`'s EIP-712 domain, in which `exact` (EIP-3009)
+    /// authorizations are signed.
     pub token_domain: Eip712Domain,
+    /// The domain the gateway signs its usage receipts in.
     pub receipt_domain: Eip712Domain,
+    /// The provider key: sends settlements and signs receipts.
     pub signer: PrivateKeySigner,
     state: Mutex<State>,
 }

@@ -54,13 +54,18 @@ pub struct Config {
     /// How often the chain's logs are read, in milliseconds.
     #[serde(default = "defaults::poll_ms")]
     pub poll_ms: u64,
-    /// The models served, by their upstream name.
+    /// The models served, by the name clients ask for (`upstream_model`
+    /// renames one for the upstream).
     pub models: BTreeMap<String, ModelConfig>,
+    /// The `aat-voucher` scheme's terms (`[voucher]`; every setting has a
+    /// default).
     #[serde(default)]
     pub voucher: VoucherConfig,
     /// Absent: the `exact` scheme is not offered.
     #[serde(default)]
     pub exact: Option<ExactConfig>,
+    /// When the worker settles, and how long charged answers are kept
+    /// (`[settlement]`; every setting has a default).
     #[serde(default)]
     pub settlement: SettlementConfig,
 }
@@ -371,31 +376,46 @@ impl Config {
 /// Why a configuration is refused, with what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The configuration file cannot be read.
     #[error("{}: {source}", path.display())]
     Read {
+        /// The file given.
         path: std::path::PathBuf,
+        /// Why reading it failed.
         source: std::io::Error,
     },
+    /// The file is not valid TOML, or not this configuration's shape (an
+    /// unknown key, a missing one, a value of the wrong type).
     #[error("{}: {source}", path.display())]
     Parse {
+        /// The file given.
         path: std::path::PathBuf,
+        /// The parser's error, which names the key and position.
         source: Box<toml::de::Error>,
     },
+    /// No `[models.NAME]` table: the gateway would serve nothing.
     #[error("configure at least one [models.NAME]")]
     NoModels,
     /// A model's or a scope's name does not fit a `bytes16`.
     #[error("models.{model}.{field}: {source}")]
     Name {
+        /// The model's key in `[models.NAME]`.
         model: String,
+        /// Which setting is too long: `aat_model` or `scopes`.
         field: &'static str,
+        /// The refusal from the `bytes16` conversion.
         source: ClientError,
     },
+    /// The named model's prompt and completion prices are both zero.
     #[error("models.{0}: a price of zero would serve it for free")]
     FreeModel(String),
+    /// The named model's `max_tokens` is zero.
     #[error("models.{0}.max_tokens must be at least 1")]
     NoTokens(String),
+    /// `settlement.batch_size` is zero: no voucher would ever settle.
     #[error("settlement.batch_size must be at least 1")]
     NoBatch,
+    /// `[exact]` is configured with a zero `price`.
     #[error("exact.price of zero would serve for free")]
     FreeExact,
 }

@@ -48,8 +48,13 @@ use sqlx::{
 /// What the ledger can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
+    /// The database refused or could not be reached (connection, query,
+    /// constraint, transaction).
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// The ledger is not as the code relies on: mostly a stored value that
+    /// does not parse (the text, or what it is), also an `SQLite` committer
+    /// that stopped or an account that kept changing while being reserved.
     #[error("the ledger holds a value that does not parse: {0}")]
     Corrupt(String),
     /// A request's reservation is no longer there: it was freed as stale
@@ -57,6 +62,8 @@ pub enum LedgerError {
     /// Nothing may be charged against it.
     #[error("the reservation of request {0} is gone (freed as stale); nothing was charged")]
     Gone(String),
+    /// A migration failed, or one the database has applied differs from
+    /// this build's or is unknown to it (a newer gateway's).
     #[error("the ledger's schema cannot be brought up to date: {0}")]
     Schema(#[from] sqlx::migrate::MigrateError),
 }

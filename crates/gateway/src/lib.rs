@@ -39,11 +39,18 @@ use crate::{chain::Chain, ledger::Ledger, metrics::Metrics, payment::Model, upst
 
 /// Everything a request needs, shared by the handlers and the workers.
 pub struct App {
+    /// The configuration the gateway started with.
     pub config: Config,
+    /// The served models, by the name clients ask for, with their AAT
+    /// names parsed.
     pub models: BTreeMap<String, Model>,
+    /// The cached view of the chain, and the provider key that acts on it.
     pub chain: Chain,
+    /// What is owed, reserved, charged and settled.
     pub ledger: Ledger,
+    /// The OpenAI-compatible server requests are forwarded to.
     pub upstream: Upstream,
+    /// The Prometheus counters `GET /metrics` exposes.
     pub metrics: Metrics,
     /// `eip155:<chain id>`.
     pub network: String,
@@ -54,7 +61,10 @@ pub struct App {
 
 /// A running gateway.
 pub struct Gateway {
+    /// The address it listens on, as bound (the actual port when the
+    /// configuration asked for port 0).
     pub addr: SocketAddr,
+    /// The state its handlers and workers share.
     pub app: Arc<App>,
     tasks: Vec<JoinHandle<()>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -64,23 +74,34 @@ pub struct Gateway {
 /// Why a gateway did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The configuration is refused ([`Config::check`]).
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// The ledger cannot be opened or migrated.
     #[error("database {url}: {source}")]
     Database {
+        /// The `database` setting.
         url: String,
+        /// Why opening it failed.
         source: ledger::LedgerError,
     },
+    /// The node cannot be reached, or `aat` is not AAT.
     #[error("chain {rpc}: {source}")]
     Chain {
+        /// The `rpc` setting.
         rpc: String,
+        /// Why connecting failed.
         source: aat_client::ClientError,
     },
+    /// The HTTP client for the upstream cannot be built.
     #[error("the upstream's HTTP client: {0}")]
     Upstream(reqwest::Error),
+    /// The listening address cannot be bound.
     #[error("listen on {addr}: {source}")]
     Listen {
+        /// The `listen` setting.
         addr: SocketAddr,
+        /// Why binding failed.
         source: std::io::Error,
     },
 }

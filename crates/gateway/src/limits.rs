@@ -74,20 +74,32 @@ const TEXT_PARTS: &[&str] = &["text", "refusal"];
 /// Why a request cannot be served for a bounded price (a 400).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Unbounded {
+    /// A parameter (named) that is not among those the route forwards.
     #[error("'{0}' is not supported here: the gateway forwards only parameters whose cost it can bound before the upstream runs")]
     Parameter(String),
+    /// `n` or `best_of` (named) is given and is not 1.
     #[error(
         "'{0}' must be 1: one completion per request is what the price is bounded and charged for"
     )]
     NotOne(&'static str),
+    /// `/v1/completions`' `prompt` is not a string (an array, a token list).
     #[error("'prompt' must be one string: an array asks for a completion per element")]
     Prompts,
+    /// A chat message has a content part that is not text (an image,
+    /// audio, a file), named by its `type`.
     #[error(
         "content parts of type '{0}' are not supported: only text, whose tokens its bytes bound"
     )]
     Content(String),
+    /// `max_tokens` or `max_completion_tokens` is not an integer from 1 to
+    /// the model's limit.
     #[error("'{key}' must be an integer from 1 to {limit}")]
-    MaxTokens { key: &'static str, limit: u64 },
+    MaxTokens {
+        /// Which of the two is out of range.
+        key: &'static str,
+        /// The model's `max_tokens`.
+        limit: u64,
+    },
 }
 
 /// Refuses what the price of a request to `route` cannot bound.
@@ -169,6 +181,7 @@ pub struct StreamGuard {
 }
 
 impl StreamGuard {
+    /// A guard for a stream bounded to `max_tokens` completion tokens.
     #[must_use]
     pub fn new(max_tokens: u64) -> StreamGuard {
         StreamGuard {
@@ -206,7 +219,7 @@ impl StreamGuard {
 mod tests {
     use super::*;
 
-    fn object(v: Value) -> Map<String, Value> {
+    fn object(v: &Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
 
@@ -214,7 +227,7 @@ mod tests {
     fn what_cannot_be_bounded_is_refused_by_name() {
         let chat = "/v1/chat/completions";
         let ok = json!({"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}], "n": 1});
-        assert_eq!(check(chat, &object(ok)), Ok(()));
+        assert_eq!(check(chat, &object(&ok)), Ok(()));
         for (body, says) in [
             (json!({"model": "m", "n": 8}), "'n' must be 1"),
             (
@@ -227,7 +240,7 @@ mod tests {
             ),
         ] {
             assert!(
-                check(chat, &object(body))
+                check(chat, &object(&body))
                     .unwrap_err()
                     .to_string()
                     .contains(says),
@@ -238,7 +251,7 @@ mod tests {
         assert_eq!(
             check(
                 completions,
-                &object(json!({"model": "m", "prompt": "x", "best_of": 1}))
+                &object(&json!({"model": "m", "prompt": "x", "best_of": 1}))
             ),
             Ok(())
         );
@@ -254,7 +267,7 @@ mod tests {
             ),
         ] {
             assert!(
-                check(completions, &object(body))
+                check(completions, &object(&body))
                     .unwrap_err()
                     .to_string()
                     .contains(says),
@@ -265,7 +278,7 @@ mod tests {
 
     #[test]
     fn both_completion_limits_are_checked_and_bounded() {
-        let mut both = object(json!({"max_completion_tokens": 16, "max_tokens": 40}));
+        let mut both = object(&json!({"max_completion_tokens": 16, "max_tokens": 40}));
         assert_eq!(max_tokens(&mut both, 64), Ok(16));
         assert_eq!(
             (
@@ -274,7 +287,7 @@ mod tests {
             ),
             (Some(16), Some(16))
         );
-        let mut hidden = object(json!({"max_completion_tokens": 16, "max_tokens": 100_000}));
+        let mut hidden = object(&json!({"max_completion_tokens": 16, "max_tokens": 100_000}));
         assert_eq!(
             max_tokens(&mut hidden, 64).unwrap_err(),
             Unbounded::MaxTokens {
@@ -282,7 +295,7 @@ mod tests {
                 limit: 64
             }
         );
-        let mut none = object(json!({}));
+        let mut none = object(&json!({}));
         assert_eq!(max_tokens(&mut none, 64), Ok(64));
         assert_eq!(none["max_tokens"], 64);
     }

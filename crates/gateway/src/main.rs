@@ -26,7 +26,7 @@ struct Args {
     /// Overrides `aat`.
     #[arg(long)]
     aat: Option<Address>,
-    /// Overrides `database`: sqlite://PATH or postgres://...
+    /// Overrides `database`: <sqlite://PATH> or postgres://...
     #[arg(long)]
     database: Option<String>,
     /// Overrides `instance`.

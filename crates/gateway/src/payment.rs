@@ -29,9 +29,14 @@ use crate::{config::ModelConfig, ledger::ExactRow, upstream::Usage, App};
 /// A served model, its names parsed.
 #[derive(Clone, Debug)]
 pub struct Model {
+    /// The name clients ask for (its `[models.NAME]` key).
     pub name: String,
+    /// The AAT `model` whose ids pay for it, as `bytes16`.
     pub model16: FixedBytes<16>,
+    /// The AAT scopes accepted, as `bytes16` (only the zero scope when none
+    /// is configured).
     pub scopes: Vec<FixedBytes<16>>,
+    /// Its `[models.NAME]` settings: prices, limit, upstream name.
     pub config: ModelConfig,
 }
 
@@ -41,7 +46,11 @@ pub struct Bound {
     /// At most this many prompt tokens: every token is at least one byte of
     /// the request body.
     pub prompt_tokens: u64,
+    /// At most this many completion tokens: the least of the request's
+    /// `max_tokens` and `max_completion_tokens`, else the model's limit.
     pub max_tokens: u64,
+    /// Units: `prompt_tokens` and `max_tokens` at the model's prices. What
+    /// a voucher-paid request reserves, and the most it is charged.
     pub max_cost: i64,
     /// The answer streams: it goes out before an `exact` payment could be
     /// settled.
@@ -121,15 +130,24 @@ fn parse_payload<T: serde::de::DeserializeOwned>(
 /// An admitted request, to charge or release.
 #[derive(Clone, Debug)]
 pub enum Ticket {
+    /// Paid by an `aat-voucher` voucher: its maximum cost is reserved.
     Voucher {
+        /// The request's id, which keys its reservation and its receipt.
         request_id: String,
+        /// The voucher's holder, who is charged.
         holder: Address,
+        /// The AAT id it is charged in.
         id: U256,
+        /// The voucher's EIP-712 digest, which the usage receipt names.
         voucher_digest: B256,
+        /// What the request may cost at most.
         bound: Bound,
     },
+    /// Paid by an `exact` authorization: its nonce is reserved.
     Exact {
+        /// The request's id, which the nonce is reserved under.
         request_id: String,
+        /// The authorization, as the ledger keeps it.
         payment: ExactRow,
     },
 }

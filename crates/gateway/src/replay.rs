@@ -43,6 +43,7 @@ pub struct Answer {
     /// The body that went out: the whole response, or a stream's events
     /// before the settlement event.
     pub body: Bytes,
+    /// The answer was a server-sent event stream, and is kept as one.
     pub stream: bool,
 }
 

@@ -33,6 +33,9 @@ use crate::App;
 /// The largest request body accepted.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
+/// The gateway's HTTP routes (the OpenAI-compatible `/v1/...`,
+/// `POST /aat/vouchers`, `/healthz`, `/metrics`), with the per-request log
+/// line, the body limit and CORS for browser clients.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/v1/chat/completions", post(chat_completions))

@@ -49,8 +49,10 @@ const HOUSEKEEPING: Duration = Duration::from_secs(10);
 /// path, stopped short (what settled before stays recorded).
 #[derive(Debug, thiserror::Error)]
 pub enum SettleError {
+    /// The ledger could not be read or written.
     #[error("the ledger: {0}")]
     Ledger(#[from] LedgerError),
+    /// The chain could not be read, or a transaction not sent.
     #[error("the chain: {0}")]
     Chain(#[from] ClientError),
     /// A `settleBatch` failed for a reason that is no voucher's (the node,
@@ -60,7 +62,13 @@ pub enum SettleError {
     /// Sending or reading an `exact` payment's transaction failed: what it
     /// was doing, and why.
     #[error("{doing}: {source}")]
-    Exact { doing: String, source: ClientError },
+    Exact {
+        /// What was being done (`transferWithAuthorization`, reading a
+        /// transaction...).
+        doing: String,
+        /// The node's or the client's error.
+        source: ClientError,
+    },
     /// A nonce is used on-chain and what used it cannot be read yet.
     #[error("{0}")]
     NotYetReadable(String),
@@ -406,7 +414,7 @@ impl App {
             match self.settle_round(false).await {
                 Ok(_) => backoff = interval,
                 Err(err) => {
-                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                    backoff = (backoff * 2).min(Duration::from_mins(1));
                     tracing::warn!(%err, retry_in = ?backoff, "settlement failed");
                 }
             }

@@ -11,7 +11,10 @@ use serde_json::Value;
 /// Tokens the upstream reports a request used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
+    /// `usage.prompt_tokens`: tokens of the prompt.
     pub prompt_tokens: u64,
+    /// `usage.completion_tokens`: tokens generated (0 when the upstream
+    /// leaves it out).
     pub completion_tokens: u64,
 }
 
@@ -33,14 +36,20 @@ impl Usage {
 /// Why an upstream call failed (none of these is charged).
 #[derive(Debug, thiserror::Error)]
 pub enum UpstreamError {
+    /// The call took longer than `upstream_timeout_secs` (answered 504).
     #[error("the upstream did not answer in time")]
     Timeout,
+    /// The connection or the transfer failed: reqwest's error, in words.
     #[error("the upstream cannot be reached: {0}")]
     Unreachable(String),
+    /// The upstream answered a non-success status, with this body: passed
+    /// on to the client as it is.
     #[error("the upstream answered {0}")]
     Status(reqwest::StatusCode, Bytes),
+    /// A whole answer is not JSON: the parser's error.
     #[error("the upstream's answer is not an OpenAI response: {0}")]
     Malformed(String),
+    /// A whole answer has no `usage.prompt_tokens`, so its cost is unknown.
     #[error("the upstream reported no usage, so the request cannot be charged")]
     NoUsage,
 }

@@ -7,7 +7,7 @@
 //! `stub:fail` (500), `stub:hang` (never answers), `stub:slow` (answers
 //! after `SLOW`), `stub:no-usage` (omits usage), `stub:break` (a stream that
 //! stops mid-way), `stub:overrun` (ignores `max_tokens`, answering eight times
-//! as many words, and reports them). Like OpenAI, it answers `n` completions
+//! as many words, and reports them). Like `OpenAI`, it answers `n` completions
 //! (generating `best_of` for `/v1/completions`, and as many per element of
 //! an array `prompt`, each echoing them all) and its usage counts every
 //! completion generated.
@@ -33,6 +33,7 @@ use serde_json::{json, Value};
 
 /// A running stub.
 pub struct UpstreamStub {
+    /// The local address it listens on (`127.0.0.1`, a free port).
     pub addr: SocketAddr,
     /// Requests it has received (so tests can see the upstream was never
     /// called).
@@ -202,7 +203,7 @@ async fn respond(body: &Value, reply: Reply, chat: bool) -> Response {
         )
             .into_response(),
         "stub:hang" => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
+            tokio::time::sleep(Duration::from_hours(1)).await;
         }
         "stub:slow" => tokio::time::sleep(SLOW).await,
         _ => {}

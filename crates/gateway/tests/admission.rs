@@ -3,6 +3,7 @@
 //! accounts shown only to their holders, and credit of one request (none
 //! for a smart account's own signature). (Signatures judged as the
 //! contracts judge them: `signatures.rs`.)
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 
@@ -115,6 +116,7 @@ async fn voucher(
     .unwrap()
 }
 
+#[allow(clippy::unnecessary_wraps)] // the header as `Probe::chat` takes it
 fn pay(offer: &PaymentRequirements, v: &SignedVoucher) -> Option<String> {
     Some(payment_header(offer, &VoucherPayload::from(v)))
 }

@@ -4,6 +4,7 @@
 //! never reached its payer to the same request sent again, without charging
 //! it twice; two gateways sharing one PostgreSQL database never
 //! double-charge a holder.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 
@@ -235,7 +236,7 @@ async fn a_gateway_killed_mid_run_restarts_and_settles_everything_it_accepted() 
         owed_now >= charged,
         "every response released was recorded: {owed_now} < {charged}"
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     let settled = loop {
         let settled = world
             .owner

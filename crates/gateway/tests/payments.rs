@@ -1,5 +1,7 @@
 //! The gateway end to end: a devnode in-process with the suite, the
 //! upstream stub, and clients paying over x402 with the client crate.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
+#![allow(clippy::items_after_statements)] // a helper declared where the story needs it
 
 mod common;
 

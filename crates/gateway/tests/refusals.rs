@@ -1,6 +1,7 @@
 //! Everything the gateway refuses: each bad payment gets a 402 with a
 //! clear reason and the upstream is never called; upstream failures charge
 //! nothing; ids that cannot pay are refused before the upstream.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 

@@ -139,7 +139,10 @@ async fn a_balance_is_no_budget_by_default() {
         .mint(holder.address(), &world.policy("", 0), 10_000)
         .await;
 
-    let strict = serve(&world, |c| c.voucher = Default::default()).await;
+    let strict = serve(&world, |c| {
+        c.voucher = aat_gateway::config::VoucherConfig::default();
+    })
+    .await;
     let payer = world.voucher_payer(&holder, id).await;
     let refused = payer
         .post(&url(&strict), &chat("on my balance", false))

@@ -5,6 +5,7 @@
 //! ERC-1271 wallet costs a batch at most its 200,000-gas stipend
 //! (`crates/devnode/tests/wallets.rs`), and the gateway holds no unsettled
 //! voucher of a wallet's own signature.)
+#![allow(clippy::items_after_statements)] // a helper declared where the story needs it
 
 mod common;
 

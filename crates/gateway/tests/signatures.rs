@@ -428,7 +428,7 @@ async fn the_gateway_judges_every_signature_as_the_contracts_do() {
                 voucher: c.message.clone(),
                 signature: c.signature.clone(),
                 model: world.gpt,
-                scope: Default::default(),
+                scope: alloy::primitives::FixedBytes::default(),
             }
             .abi_encode()
             .into()

@@ -151,7 +151,7 @@ async fn main() {
             to: to.address(),
             id,
             value: U256::from(1),
-            data: Default::default(),
+            data: alloy::primitives::Bytes::new(),
         })
         .await
         .unwrap();

@@ -50,18 +50,30 @@ pub fn open_sorted(sorted: &[StoredOrder], now: u64, taker: Address) -> Vec<Stor
 /// One order's part of a purchase.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leg {
+    /// The order filled, as held.
     pub order: StoredOrder,
+    /// The units of its `give` side the taker takes (the fill `fillBatch`
+    /// is passed for it).
     pub give_fill: U256,
+    /// What the taker pays its maker for them in the `want` side:
+    /// `ceil(give_fill * wantAmount / giveAmount)`, as the exchange charges.
     pub want_paid: U256,
 }
 
 /// Why a purchase cannot be quoted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum QuoteError {
+    /// The amount asked for is zero.
     #[error("the amount to buy must be above zero")]
     ZeroAmount,
+    /// The open orders (and their makers' funds) supply less than asked for.
     #[error("the book holds {available} of the {wanted} asked for")]
-    Insufficient { wanted: U256, available: U256 },
+    Insufficient {
+        /// The amount of the `give` side asked for.
+        wanted: U256,
+        /// How much of it the book can supply.
+        available: U256,
+    },
 }
 
 /// What each maker named can supply in all, across its orders: a maker's

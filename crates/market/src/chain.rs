@@ -28,34 +28,76 @@ pub enum Refusal {
     /// Gives or wants nothing, or the same id on both sides.
     InvalidOrder,
     /// Not the maker's signature by the exchange's rules.
-    BadSignature { maker: Address },
+    BadSignature {
+        /// The order's maker, who did not sign it.
+        maker: Address,
+    },
     /// The chain's clock has reached its expiry.
-    Expired { expiry: u64, now: u64 },
+    Expired {
+        /// The order's expiry (seconds since the epoch).
+        expiry: u64,
+        /// The latest block's timestamp when the order was checked.
+        now: u64,
+    },
     /// Its maker cancelled it.
     Cancelled,
     /// Its nonce is below its maker's floor.
-    NonceTooLow { nonce: u64, min_nonce: u64 },
+    NonceTooLow {
+        /// The order's nonce.
+        nonce: u64,
+        /// The maker's floor on the exchange (raised by `cancelUpTo`).
+        min_nonce: u64,
+    },
     /// Nothing of it remains to fill.
     FullyFilled,
     /// The AAT id it gives or wants was never minted: nobody holds any, so
     /// nothing can fill (post it again once the id exists).
-    UnknownCredits { id: U256 },
+    UnknownCredits {
+        /// The AAT id never minted.
+        id: U256,
+    },
     /// Its maker already has as many open orders as the relay holds for
     /// one maker.
-    TooManyOrders { maker: Address, limit: usize },
+    TooManyOrders {
+        /// The order's maker.
+        maker: Address,
+        /// The most orders the relay holds for one maker
+        /// ([`crate::Config::max_orders_per_maker`]).
+        limit: usize,
+    },
     /// The AAT it gives or wants has expired: AAT moves none of it.
-    CreditsExpired { id: U256, expiration: u64 },
+    CreditsExpired {
+        /// The expired AAT id.
+        id: U256,
+        /// Its policy's expiration (seconds since the epoch), which the
+        /// chain's time has reached.
+        expiration: u64,
+    },
     /// The AAT it gives or wants is not tradable and neither side is its
     /// origin pool (or the order is open to anyone): AAT would refuse the
     /// move (`TokenNotTradable`).
-    NotTradable { id: U256, origin_pool: Address },
+    NotTradable {
+        /// The non-tradable AAT id.
+        id: U256,
+        /// Its origin pool, the only account it moves from or to.
+        origin_pool: Address,
+    },
     /// The exchange (or AAT) is paused: nothing fills until it resumes.
-    Paused { contract: &'static str },
+    Paused {
+        /// Which contract: `"the exchange"` or `"AAT"`.
+        contract: &'static str,
+    },
     /// The maker holds none of what it gives.
-    NoBalance { id: U256 },
+    NoBalance {
+        /// What the order gives: an AAT id, or zero for `TokenAI`.
+        id: U256,
+    },
     /// The exchange may not move the maker's AAT
     /// (`AAT.setApprovalForAll(exchange, true)`) or TokenAI (`approve`).
-    NotApproved { id: U256 },
+    NotApproved {
+        /// What the order gives: an AAT id, or zero for `TokenAI`.
+        id: U256,
+    },
     /// It passed the checks, then the chain voided it before it was kept
     /// (filled, cancelled or expired meanwhile).
     Voided,
@@ -166,8 +208,13 @@ pub struct Fillable {
 
 /// The exchange, the tokens it moves, and its domain.
 pub struct Chain {
+    /// `AATExchange`: `remaining`, cancels, nonce floors and its pause.
     pub exchange: Exchange<DynProvider>,
+    /// The `TokenAI` and AAT the exchange moves, as it names them: makers'
+    /// balances, approvals and allowances, and AAT's policies.
     pub rails: Rails<DynProvider>,
+    /// The exchange's EIP-712 domain, which order hashes and signatures
+    /// are over.
     pub domain: Eip712Domain,
 }
 
@@ -193,6 +240,9 @@ impl Chain {
         })
     }
 
+    /// The node the exchange is reached through, for blocks, logs and
+    /// calls beyond the exchange's own reads.
+    #[must_use]
     pub fn provider(&self) -> &DynProvider {
         &self.exchange.provider
     }

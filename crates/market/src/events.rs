@@ -25,16 +25,22 @@ pub const BACKLOG: usize = 1_024;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Removed {
+    /// `hash`: the order's EIP-712 hash, as `GET /orders/{hash}` names it.
     pub hash: B256,
+    /// `giveId`: the id it gave (0: `TokenAI`).
     pub give_id: Uint,
+    /// `wantId`: the id it wanted (0: `TokenAI`).
     pub want_id: Uint,
 }
 
 /// One change of the book.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BookEvent {
+    /// An order was kept (`added`), as held.
     Added(HeldOrder),
+    /// The chain changed what a held order can fill (`updated`), as held now.
     Updated(HeldOrder),
+    /// An order was forgotten (`removed`): it can never fill again.
     Removed(Removed),
 }
 

@@ -41,8 +41,11 @@ const MAX_RANGE: u64 = 2_000;
 /// What following can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum FollowError {
+    /// The node could not be read (the head, logs, or an order's
+    /// `remaining` or its maker's funds).
     #[error("{0}")]
     Chain(#[from] ClientError),
+    /// The database failed.
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -54,6 +57,8 @@ pub struct Applied {
     pub block: u64,
     /// The chain's time at the head when the poll began.
     pub now: u64,
+    /// Logs of the exchange, AAT and `TokenAI` read in the range applied,
+    /// those that changed no order included.
     pub logs: usize,
     /// Orders of touched makers looked at again.
     pub refreshed: usize,
@@ -195,12 +200,11 @@ async fn apply(app: &App, maker: Address, touched: &Touched) -> Result<(usize, u
         let fillable = if remaining.is_zero() {
             U256::ZERO
         } else if touched.funds {
-            let can = match funds.get(&o.giveId) {
-                Some(can) => *can,
-                None => {
-                    let can = app.chain.spendable(maker, o.giveId).await?;
-                    *funds.entry(o.giveId).or_insert(can)
-                }
+            let can = if let Some(can) = funds.get(&o.giveId) {
+                *can
+            } else {
+                let can = app.chain.spendable(maker, o.giveId).await?;
+                *funds.entry(o.giveId).or_insert(can)
             };
             remaining.min(can)
         } else {

@@ -39,6 +39,7 @@ pub struct Config {
     pub exchange: Address,
     /// `sqlite://PATH` (embedded) or `postgres://...`.
     pub database: String,
+    /// Where to serve HTTP (port 0: any free port, see [`Market::addr`]).
     pub listen: SocketAddr,
     /// How often the chain's logs are read.
     pub poll: Duration,
@@ -53,8 +54,12 @@ pub const DEFAULT_MAX_ORDERS_PER_MAKER: usize = 200;
 
 /// Everything a request and the follower share.
 pub struct App {
+    /// The exchange and its tokens: where posted orders are checked and
+    /// held ones re-read.
     pub chain: Chain,
+    /// The orders held and the follower's cursor.
     pub store: Store,
+    /// What `GET /metrics` reports.
     pub metrics: Metrics,
     /// The book's changes, for `GET /orders/stream`.
     pub events: Events,
@@ -132,7 +137,10 @@ impl App {
 
 /// A running relay.
 pub struct Market {
+    /// The address it serves on, as bound: the port the OS chose when
+    /// [`Config::listen`] asked for port 0.
     pub addr: SocketAddr,
+    /// The state its server and its follower share.
     pub app: Arc<App>,
     follower: JoinHandle<()>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -142,25 +150,40 @@ pub struct Market {
 /// Why a relay did not start; each says which part.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The database could not be opened or its tables created.
     #[error("database {url}: {source}")]
     Database {
+        /// [`Config::database`] as configured.
         url: String,
+        /// What opening it failed with.
         source: store::StoreError,
     },
+    /// The exchange's tokens or EIP-712 domain could not be read: the RPC
+    /// URL does not parse, the node does not answer, or no `AATExchange`
+    /// is at the address.
     #[error("exchange {exchange} at {rpc}: {source}")]
     Exchange {
+        /// [`Config::exchange`] as configured.
         exchange: Address,
+        /// [`Config::rpc`] as configured.
         rpc: String,
+        /// What reading the exchange failed with.
         source: aat_client::ClientError,
     },
+    /// The listen address could not be bound.
     #[error("listen on {addr}: {source}")]
     Listen {
+        /// [`Config::listen`] as configured.
         addr: SocketAddr,
+        /// What binding it failed with.
         source: std::io::Error,
     },
+    /// The first catch-up with the chain's logs, before serving, failed.
     #[error("following {rpc}: {source}")]
     Follow {
+        /// [`Config::rpc`], the node whose logs were read.
         rpc: String,
+        /// What reading or applying the logs failed with.
         source: follow::FollowError,
     },
 }

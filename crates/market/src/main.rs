@@ -18,7 +18,7 @@ struct Args {
     /// AATExchange's address.
     #[arg(long, env = "AAT_MARKET_EXCHANGE")]
     exchange: Address,
-    /// sqlite://PATH (embedded) or postgres://...
+    /// <sqlite://PATH> (embedded) or postgres://...
     #[arg(
         long,
         env = "AAT_MARKET_DATABASE",

@@ -36,15 +36,19 @@ pub enum ApiError {
     /// A posted order that would not fill: nothing was kept.
     #[error("{0}")]
     Refused(Refusal),
+    /// No order with this hash is held (404).
     #[error("no order {0} is held")]
     NotFound(B256),
     /// A quote while a fill would revert: the book stands, nothing fills.
     #[error("{0} is paused: no order fills until its owner unpauses it")]
     Paused(&'static str),
+    /// A quote for nothing (400) or for more than the book supplies (422).
     #[error("{0}")]
     Quote(#[from] QuoteError),
+    /// The node could not be read (502).
     #[error("the chain could not be read: {0}")]
     Chain(#[from] ClientError),
+    /// The database failed (500).
     #[error("{0}")]
     Store(#[from] StoreError),
 }

@@ -29,8 +29,11 @@ use sqlx::{
 /// What the store can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database could not be reached, or refused a statement.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A stored value does not parse as what its column holds (or a block
+    /// number does not fit a `BIGINT`); carries the value.
     #[error("the database holds a value that does not parse: {0}")]
     Corrupt(String),
 }
@@ -69,10 +72,18 @@ const FOLLOWED: &str = "followed";
 /// An order held, with what the chain last said of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredOrder {
+    /// The order's EIP-712 hash in the exchange's domain (its key).
     pub hash: B256,
+    /// The order as its maker signed it.
     pub order: Order,
+    /// The maker's signature over `hash`, as posted: passed on to
+    /// `fillBatch` unchanged.
     pub signature: Bytes,
+    /// The exchange's `remaining` for it when last read.
     pub remaining: U256,
+    /// What can fill now: `remaining`, capped by what its maker holds of
+    /// its `give` side and lets the exchange move; zero keeps it out of the
+    /// book.
     pub fillable: U256,
     /// When it stops being fillable: its expiry, or the expiration of the
     /// AAT it gives or wants, whichever comes first (clamped to 2^63-1).

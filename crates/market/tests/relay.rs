@@ -2,6 +2,7 @@
 //! it keeps would fill, what it refuses it says why and keeps nothing, its
 //! book is best price first, its quotes fill as quoted, and it follows
 //! fills and cancels made on-chain.
+#![allow(clippy::too_many_lines)] // each test tells one flow end to end, in order
 
 mod common;
 
@@ -148,7 +149,7 @@ async fn each_refusal_answers_its_own_4xx_and_keeps_nothing() {
             to: stranger.address(),
             id,
             value: U256::from(5),
-            data: Default::default(),
+            data: alloy::primitives::Bytes::new(),
         })
         .await
         .unwrap();
@@ -295,7 +296,7 @@ async fn the_book_follows_fills_transfers_and_cancels_made_on_chain() {
             to: taker.address(),
             id,
             value: U256::from(10),
-            data: Default::default(),
+            data: alloy::primitives::Bytes::new(),
         })
         .await
         .unwrap();
@@ -604,7 +605,7 @@ async fn a_page_on_another_origin_may_read_the_book_and_post() {
 /// one balance: a quote counts on the maker for what it holds once, and
 /// buys the rest from the next maker, so that its legs fill together in one
 /// `fillBatch` (before, it named the maker for both orders, and the batch
-/// reverted with ERC1155InsufficientBalance).
+/// reverted with `ERC1155InsufficientBalance`).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_quote_counts_on_a_makers_balance_once_across_its_orders() {
     let world = World::new().await;
@@ -671,7 +672,7 @@ async fn a_quote_counts_on_a_makers_balance_once_across_its_orders() {
 }
 
 /// A maker holds at most `max_orders_per_maker` orders at once: one more
-/// is refused (too_many_orders) and nothing is kept, an order already held
+/// is refused (`too_many_orders`) and nothing is kept, an order already held
 /// is still answered as held, and a slot freed on-chain can be used again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_maker_holds_at_most_its_limit_of_orders() {

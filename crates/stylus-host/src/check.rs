@@ -89,17 +89,23 @@ pub enum CheckError {
     Malformed(String),
     /// Over `limit` bytes uncompressed (at least `bytes`).
     TooLarge {
+        /// Uncompressed bytes: the wasm's size, or what decompression inflated before it stopped.
         bytes: usize,
+        /// `MAX_RAW`.
         limit: usize,
     },
     /// Over `limit` bytes brotli-compressed.
     TooLargeCompressed {
+        /// Its size compressed as it deploys (`compress`).
         bytes: usize,
+        /// `MAX_COMPRESSED`.
         limit: usize,
     },
     /// An import the Stylus host does not provide.
     ForeignImport {
+        /// The import's module (the host's is `vm_hooks`).
         module: String,
+        /// The imported function's name.
         name: String,
     },
     /// An import that is not a function.
@@ -108,11 +114,14 @@ pub enum CheckError {
     NotAFunctionType,
     /// A memory of more pages than Stylus allows.
     MemoryTooLarge {
+        /// Its initial size, in 64 KiB wasm pages.
         pages: u64,
+        /// `PAGE_LIMIT`, in pages.
         limit: usize,
     },
     /// Not exactly one memory.
     Memories(u32),
+    /// A start function, which Stylus forbids: a program runs only through `user_entrypoint`.
     StartFunction,
     /// A floating-point local or instruction.
     FloatingPoint(String),
@@ -159,6 +168,7 @@ impl core::fmt::Display for CheckError {
 
 impl std::error::Error for CheckError {}
 
+#[allow(clippy::needless_pass_by_value)] // the `map_err` callback's signature
 fn malformed(err: wasmparser::BinaryReaderError) -> CheckError {
     CheckError::Malformed(err.to_string())
 }
@@ -169,19 +179,7 @@ fn malformed(err: wasmparser::BinaryReaderError) -> CheckError {
 ///
 /// The first rule the program breaks.
 pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
-    if wasm.len() > MAX_RAW {
-        return Err(CheckError::TooLarge {
-            bytes: wasm.len(),
-            limit: MAX_RAW,
-        });
-    }
-    let compressed = compress(wasm).len();
-    if compressed > MAX_COMPRESSED {
-        return Err(CheckError::TooLargeCompressed {
-            bytes: compressed,
-            limit: MAX_COMPRESSED,
-        });
-    }
+    check_size(wasm)?;
     let mut memories = 0;
     let mut entrypoint = false;
     let mut memory_export = false;
@@ -203,17 +201,8 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
             }
             Payload::ImportSection(reader) => {
                 for import in reader {
-                    let import = import.map_err(malformed)?;
-                    if import.module != "vm_hooks" || !VM_HOOKS.contains(&import.name) {
-                        return Err(CheckError::ForeignImport {
-                            module: import.module.to_owned(),
-                            name: import.name.to_owned(),
-                        });
-                    }
-                    match import.ty {
-                        TypeRef::Func(_) => imported_functions += 1,
-                        _ => return Err(CheckError::NotAFunctionImport(import.name.to_owned())),
-                    }
+                    check_import(&import.map_err(malformed)?)?;
+                    imported_functions += 1;
                 }
             }
             Payload::FunctionSection(reader) => {
@@ -247,21 +236,7 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
                 }
             }
             Payload::StartSection { .. } => return Err(CheckError::StartFunction),
-            Payload::CodeSectionEntry(body) => {
-                for local in body.get_locals_reader().map_err(malformed)? {
-                    let (_, ty) = local.map_err(malformed)?;
-                    if matches!(ty, ValType::F32 | ValType::F64) {
-                        return Err(CheckError::FloatingPoint("a local".into()));
-                    }
-                }
-                let mut ops = body.get_operators_reader().map_err(malformed)?;
-                while !ops.eof() {
-                    let op = ops.read().map_err(malformed)?;
-                    if is_float(&op) {
-                        return Err(CheckError::FloatingPoint(format!("{op:?}")));
-                    }
-                }
-            }
+            Payload::CodeSectionEntry(body) => check_body(&body)?,
             _ => {}
         }
     }
@@ -279,6 +254,57 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
         .ok_or(CheckError::EntrypointNotAFunction)?;
     if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
         return Err(CheckError::EntrypointType(format!("{ty:?}")));
+    }
+    Ok(())
+}
+
+/// The program's size, raw and compressed as it deploys, within Stylus's
+/// limits.
+fn check_size(wasm: &[u8]) -> Result<(), CheckError> {
+    if wasm.len() > MAX_RAW {
+        return Err(CheckError::TooLarge {
+            bytes: wasm.len(),
+            limit: MAX_RAW,
+        });
+    }
+    let compressed = compress(wasm).len();
+    if compressed > MAX_COMPRESSED {
+        return Err(CheckError::TooLargeCompressed {
+            bytes: compressed,
+            limit: MAX_COMPRESSED,
+        });
+    }
+    Ok(())
+}
+
+/// An import is one of the host's functions (`vm_hooks`), nothing else.
+fn check_import(import: &wasmparser::Import<'_>) -> Result<(), CheckError> {
+    if import.module != "vm_hooks" || !VM_HOOKS.contains(&import.name) {
+        return Err(CheckError::ForeignImport {
+            module: import.module.to_owned(),
+            name: import.name.to_owned(),
+        });
+    }
+    match import.ty {
+        TypeRef::Func(_) => Ok(()),
+        _ => Err(CheckError::NotAFunctionImport(import.name.to_owned())),
+    }
+}
+
+/// A function body uses no floating point, in its locals or its code.
+fn check_body(body: &wasmparser::FunctionBody<'_>) -> Result<(), CheckError> {
+    for local in body.get_locals_reader().map_err(malformed)? {
+        let (_, ty) = local.map_err(malformed)?;
+        if matches!(ty, ValType::F32 | ValType::F64) {
+            return Err(CheckError::FloatingPoint("a local".into()));
+        }
+    }
+    let mut ops = body.get_operators_reader().map_err(malformed)?;
+    while !ops.eof() {
+        let op = ops.read().map_err(malformed)?;
+        if is_float(&op) {
+            return Err(CheckError::FloatingPoint(format!("{op:?}")));
+        }
     }
     Ok(())
 }
@@ -302,13 +328,14 @@ mod tests {
     fn importing(module: &str, name: &str) -> Vec<u8> {
         let mut wasm = b"\0asm\x01\0\0\0".to_vec();
         wasm.extend([1, 4, 1, 0x60, 0, 0]); // type section: () -> ()
-        let mut import = vec![1, module.len() as u8];
+        let byte = |len: usize| u8::try_from(len).expect("a short name");
+        let mut import = vec![1, byte(module.len())];
         import.extend(module.as_bytes());
-        import.push(name.len() as u8);
+        import.push(byte(name.len()));
         import.extend(name.as_bytes());
         import.extend([0, 0]); // a function of type 0
         wasm.push(2);
-        wasm.push(import.len() as u8);
+        wasm.push(byte(import.len()));
         wasm.extend(import);
         wasm
     }

@@ -79,19 +79,23 @@ impl Host {
         }
     }
 
+    /// Sets the block timestamp, in seconds since the Unix epoch, that later calls see.
     pub fn set_timestamp(&mut self, timestamp: u64) {
         self.world.timestamp = timestamp;
     }
 
+    /// The block timestamp calls see, in seconds since the Unix epoch.
     #[must_use]
     pub fn timestamp(&self) -> u64 {
         self.world.timestamp
     }
 
+    /// Sets the block number later calls see.
     pub fn set_block_number(&mut self, number: u64) {
         self.world.block_number = number;
     }
 
+    /// Sets the chain id later calls see (EIP-712 domains and permits are bound to it).
     pub fn set_chain_id(&mut self, chain_id: u64) {
         self.world.chain_id = chain_id;
     }

@@ -47,7 +47,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                            ptr: i32,
                            len: i32|
      -> Result<()> {
-        let data = read(&c, ptr, len as u32 as usize)?;
+        let data = read(&c, ptr, len.cast_unsigned() as usize)?;
         hostio(&mut c, HOSTIO_INK + 2 * read_price(data.len()))?;
         c.data_mut().result = data;
         Ok(())
@@ -66,19 +66,18 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         let key = read_word(&c, key)?;
         let mut gas = c.data_mut().storage.read_gas();
         let cached = c.data().storage.slots.get(&key).map(|word| word.value);
-        let value = match cached {
-            Some(value) => value,
-            None => {
-                let contract = c.data().msg.contract;
-                let (value, slot_gas) = env(&c)?.storage_load(contract, key);
-                gas += slot_gas + EVM_API_GAS;
-                let known = Some(value);
-                c.data_mut()
-                    .storage
-                    .slots
-                    .insert(key, Word { value, known });
-                value
-            }
+        let value = if let Some(value) = cached {
+            value
+        } else {
+            let contract = c.data().msg.contract;
+            let (value, slot_gas) = env(&c)?.storage_load(contract, key);
+            gas += slot_gas + EVM_API_GAS;
+            let known = Some(value);
+            c.data_mut()
+                .storage
+                .slots
+                .insert(key, Word { value, known });
+            value
         };
         charge_gas(&mut c, gas)?;
         write(&mut c, dest, value.as_slice())
@@ -166,7 +165,16 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                             ret: i32|
      -> Result<i32> {
         let value = read_u256(&c, value)?;
-        call_out(c, to, data, len, value, gas as u64, CallKind::Call, ret)
+        call_out(
+            c,
+            to,
+            data,
+            len,
+            value,
+            gas.cast_unsigned(),
+            CallKind::Call,
+            ret,
+        )
     });
     hook!("static_call_contract", |c: Caller<'_, Frame>,
                                    to: i32,
@@ -181,7 +189,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
             data,
             len,
             U256::ZERO,
-            gas as u64,
+            gas.cast_unsigned(),
             CallKind::Static,
             ret,
         )
@@ -199,7 +207,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
             data,
             len,
             U256::ZERO,
-            gas as u64,
+            gas.cast_unsigned(),
             CallKind::Delegate,
             ret,
         )
@@ -229,18 +237,20 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                size: i32|
      -> Result<i32> {
         let data = &c.data().return_data;
-        let start = (offset as u32 as usize).min(data.len());
-        let end = start.saturating_add(size as u32 as usize).min(data.len());
+        let start = (offset.cast_unsigned() as usize).min(data.len());
+        let end = start
+            .saturating_add(size.cast_unsigned() as usize)
+            .min(data.len());
         let chunk = data[start..end].to_vec();
         hostio(&mut c, HOSTIO_INK + write_price(chunk.len()))?;
         write(&mut c, dest, &chunk)?;
-        Ok(chunk.len() as i32)
+        Ok(wasm_len(chunk.len()))
     });
     hook!(
         "return_data_size",
         |mut c: Caller<'_, Frame>| -> Result<i32> {
             hostio(&mut c, HOSTIO_INK)?;
-            Ok(c.data().return_data.len() as i32)
+            Ok(wasm_len(c.data().return_data.len()))
         }
     );
     hook!("emit_log", |mut c: Caller<'_, Frame>,
@@ -251,9 +261,9 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         if c.data().msg.is_static {
             return Err(Error::new("log in a static call"));
         }
-        let bytes = read(&c, data, len as u32 as usize)?;
+        let bytes = read(&c, data, len.cast_unsigned() as usize)?;
         hostio(&mut c, FLUSH_INK + read_price(bytes.len()))?;
-        let topics = topics as u32 as usize;
+        let topics = topics.cast_unsigned() as usize;
         if topics > 4 || bytes.len() < 32 * topics {
             return Err(Error::new("malformed log"));
         }
@@ -292,11 +302,13 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         let addr = read_address(&c, addr)?;
         let (code, gas) = env(&c)?.code(addr);
         charge_gas(&mut c, gas)?;
-        let start = (offset as u32 as usize).min(code.len());
-        let end = start.saturating_add(size as u32 as usize).min(code.len());
+        let start = (offset.cast_unsigned() as usize).min(code.len());
+        let end = start
+            .saturating_add(size.cast_unsigned() as usize)
+            .min(code.len());
         charge(&mut c, write_price(end - start))?;
         write(&mut c, dest, &code[start..end])?;
-        Ok((end - start) as i32)
+        Ok(wasm_len(end - start))
     });
     hook!("account_code_size", |mut c: Caller<'_, Frame>,
                                 addr: i32|
@@ -305,7 +317,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         let addr = read_address(&c, addr)?;
         let (code, gas) = env(&c)?.code(addr);
         charge_gas(&mut c, gas)?;
-        Ok(code.len() as i32)
+        Ok(wasm_len(code.len()))
     });
     hook!("account_codehash", |mut c: Caller<'_, Frame>,
                                addr: i32,
@@ -319,11 +331,11 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     });
     hook!("evm_gas_left", |mut c: Caller<'_, Frame>| -> Result<i64> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(gas_left(&c) as i64)
+        Ok(gas_left(&c).cast_signed())
     });
     hook!("evm_ink_left", |mut c: Caller<'_, Frame>| -> Result<i64> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(ink_left(&c) as i64)
+        Ok(ink_left(&c).cast_signed())
     });
     hook!("block_basefee", |c: Caller<'_, Frame>,
                             dest: i32|
@@ -333,7 +345,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     });
     hook!("chainid", |mut c: Caller<'_, Frame>| -> Result<i64> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(env(&c)?.block().chain_id as i64)
+        Ok(env(&c)?.block().chain_id.cast_signed())
     });
     hook!("block_coinbase", |c: Caller<'_, Frame>,
                              dest: i32|
@@ -345,18 +357,18 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         "block_gas_limit",
         |mut c: Caller<'_, Frame>| -> Result<i64> {
             hostio(&mut c, HOSTIO_INK)?;
-            Ok(env(&c)?.block().gas_limit as i64)
+            Ok(env(&c)?.block().gas_limit.cast_signed())
         }
     );
     hook!("block_number", |mut c: Caller<'_, Frame>| -> Result<i64> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(env(&c)?.block().number as i64)
+        Ok(env(&c)?.block().number.cast_signed())
     });
     hook!(
         "block_timestamp",
         |mut c: Caller<'_, Frame>| -> Result<i64> {
             hostio(&mut c, HOSTIO_INK)?;
-            Ok(env(&c)?.block().timestamp as i64)
+            Ok(env(&c)?.block().timestamp.cast_signed())
         }
     );
     hook!("contract_address", |c: Caller<'_, Frame>,
@@ -423,7 +435,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                len: i32,
                                out: i32|
      -> Result<()> {
-        let data = read(&c, ptr, len as u32 as usize)?;
+        let data = read(&c, ptr, len.cast_unsigned() as usize)?;
         hostio(
             &mut c,
             KECCAK_INK + KECCAK_WORD_INK * (data.len() as u64).div_ceil(32),
@@ -438,7 +450,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     });
     hook!("tx_ink_price", |mut c: Caller<'_, Frame>| -> Result<i32> {
         hostio(&mut c, HOSTIO_INK)?;
-        Ok(INK_PER_GAS as i32)
+        Ok(i32::try_from(INK_PER_GAS).unwrap_or(i32::MAX))
     });
     hook!("tx_origin", |c: Caller<'_, Frame>,
                         dest: i32|
@@ -450,8 +462,10 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                                   pages: i32|
      -> Result<()> {
         // The chain prices the transaction's pages (Nitro's memory model);
-        // growing by nothing costs a host call's ink.
-        let pages = pages as u16;
+        // growing by nothing costs a host call's ink. Wasm's whole memory is
+        // 65,536 pages: a larger (or negative) count is priced as the most,
+        // which no call's gas pays.
+        let pages = u16::try_from(pages).unwrap_or(u16::MAX);
         if pages == 0 {
             return hostio(&mut c, HOSTIO_INK);
         }

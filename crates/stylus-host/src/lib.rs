@@ -45,8 +45,11 @@ pub fn constructor_selector() -> [u8; 4] {
 /// A log a program emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Log {
+    /// The contract that emitted it.
     pub address: Address,
+    /// Its topics, at most four.
     pub topics: Vec<B256>,
+    /// Its data: the bytes after the topics.
     pub data: Vec<u8>,
 }
 
@@ -55,18 +58,27 @@ pub struct Log {
 pub struct Stats {
     /// Ink the programs' own instructions used, at Nitro's opcode prices.
     pub ink: u64,
+    /// Slot reads that first touched their slot in the transaction (cold under EIP-2929).
     pub cold_reads: u64,
+    /// Reads of a slot the transaction had already touched; reads answered from a call's
+    /// storage cache are not counted.
     pub warm_reads: u64,
-    /// Storage writes by kind, counted per slot at the end of the
-    /// transaction as EIP-2200 prices them.
+    /// Slots left non-zero that were zero (EIP-2200's costliest write),
+    /// counted per slot at the end of the transaction.
     pub writes_new: u64,
+    /// Slots left changed from a non-zero value (`writes_new` counts those that were zero).
     pub writes_update: u64,
     /// Slots first touched by a write (cold under EIP-2929).
     pub cold_writes: u64,
+    /// Host functions the programs invoked.
     pub host_calls: u64,
+    /// Calls out of programs, to the ecrecover precompile included.
     pub calls: u64,
+    /// Logs emitted, including any a revert later discarded.
     pub logs: u64,
+    /// Topics across those logs.
     pub log_topics: u64,
+    /// Data bytes across those logs, topics not included.
     pub log_bytes: u64,
 }
 
@@ -77,6 +89,7 @@ pub struct Outcome {
     pub result: Result<Vec<u8>, Vec<u8>>,
     /// Logs of a successful transaction (none after a revert).
     pub logs: Vec<Log>,
+    /// What the transaction did, for the cost report.
     pub stats: Stats,
 }
 

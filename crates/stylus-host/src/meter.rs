@@ -26,8 +26,23 @@ pub(crate) const INK_STATUS: &str = "stylus_ink_status";
 /// of parameters of a type, for `call_indirect`. Operators Stylus does not
 /// accept (floats, SIMD, ...) never reach here: the pre-activation check
 /// refuses them.
+#[allow(clippy::match_same_arms)] // one arm per row of Nitro's table
 fn price(op: &Operator<'_>, params: &[u64]) -> u64 {
-    use Operator::*;
+    use Operator::{
+        Block, Br, BrIf, BrTable, Call, CallIndirect, Drop, Else, End, GlobalGet, GlobalSet,
+        I32Add, I32And, I32Clz, I32Const, I32Ctz, I32DivS, I32DivU, I32Eq, I32Eqz, I32Extend16S,
+        I32Extend8S, I32GeS, I32GeU, I32GtS, I32GtU, I32LeS, I32LeU, I32Load, I32Load16S,
+        I32Load16U, I32Load8S, I32Load8U, I32LtS, I32LtU, I32Mul, I32Ne, I32Or, I32Popcnt, I32RemS,
+        I32RemU, I32Rotl, I32Rotr, I32Shl, I32ShrS, I32ShrU, I32Store, I32Store16, I32Store8,
+        I32Sub, I32WrapI64, I32Xor, I64Add, I64And, I64Clz, I64Const, I64Ctz, I64DivS, I64DivU,
+        I64Eq, I64Eqz, I64Extend16S, I64Extend32S, I64Extend8S, I64ExtendI32S, I64ExtendI32U,
+        I64GeS, I64GeU, I64GtS, I64GtU, I64LeS, I64LeU, I64Load, I64Load16S, I64Load16U,
+        I64Load32S, I64Load32U, I64Load8S, I64Load8U, I64LtS, I64LtU, I64Mul, I64Ne, I64Or,
+        I64Popcnt, I64RemS, I64RemU, I64Rotl, I64Rotr, I64Shl, I64ShrS, I64ShrU, I64Store,
+        I64Store16, I64Store32, I64Store8, I64Sub, I64Xor, If, LocalGet, LocalSet, LocalTee, Loop,
+        MemoryCopy, MemoryFill, MemoryGrow, MemorySize, Nop, Return, Select, TypedSelect,
+        Unreachable,
+    };
     match op {
         Unreachable | Return | Nop | I32Const { .. } | I64Const { .. } => 1,
         Drop => 9,
@@ -84,7 +99,10 @@ fn price(op: &Operator<'_>, params: &[u64]) -> u64 {
 
 /// Whether `op` ends a basic block (control flow leaves or may leave).
 fn ends_block(op: &Operator<'_>) -> bool {
-    use Operator::*;
+    use Operator::{
+        Block, Br, BrIf, BrTable, Call, CallIndirect, Else, End, If, Loop, Return, ReturnCall,
+        ReturnCallIndirect, Unreachable,
+    };
     matches!(
         op,
         Unreachable
@@ -120,7 +138,7 @@ impl Meter {
         let header = |cost: u64| {
             vec![
                 Instruction::GlobalGet(self.ink),
-                Instruction::I64Const(cost as i64),
+                Instruction::I64Const(cost.cast_signed()),
                 Instruction::I64LtU,
                 Instruction::If(BlockType::Empty),
                 Instruction::I32Const(1),
@@ -128,7 +146,7 @@ impl Meter {
                 Instruction::Unreachable,
                 Instruction::End,
                 Instruction::GlobalGet(self.ink),
-                Instruction::I64Const(cost as i64),
+                Instruction::I64Const(cost.cast_signed()),
                 Instruction::I64Sub,
                 Instruction::GlobalSet(self.ink),
             ]
@@ -147,7 +165,7 @@ impl Meter {
             Instruction::GlobalGet(self.ink),
             Instruction::GlobalGet(self.scratch),
             Instruction::I64ExtendI32U,
-            Instruction::I64Const(MEMORY_BYTE_INK as i64),
+            Instruction::I64Const(MEMORY_BYTE_INK.cast_signed()),
             Instruction::I64Mul,
             Instruction::I64Sub,
             Instruction::GlobalSet(self.ink),

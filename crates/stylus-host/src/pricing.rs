@@ -24,10 +24,13 @@ pub struct CallCosts {
 /// Why activation refuses to price a program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CostError {
+    /// The wasm does not parse; the parser's message.
     Parse(String),
     /// Nitro stores the costs as 16-bit numbers and refuses larger ones.
     InitCostTooHigh(u64),
+    /// The cached init cost, past the 16 bits Nitro stores it in.
     CachedCostTooHigh(u64),
+    /// The compiled-size estimate, in bytes, past the 32 bits Nitro stores it in.
     AsmTooLarge(u64),
 }
 
@@ -217,13 +220,18 @@ fn exponential(pages: u16) -> u64 {
         return u64::MAX;
     }
     let base = (31_874_000f64.ln() / 128.0).exp();
-    base.powf(f64::from(pages)).floor() as u64
+    // The floor of a value within 1..=31,874,000.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let gas = base.powf(f64::from(pages)).floor() as u64;
+    gas
 }
 
 /// Pages a transaction's programs hold: open now, and the most ever open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pages {
+    /// Pages the programs now running in the transaction hold.
     pub open: u16,
+    /// The most pages open at once so far in the transaction.
     pub ever: u16,
 }
 

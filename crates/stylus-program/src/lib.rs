@@ -29,7 +29,12 @@ pub enum ProgramError {
     /// The compressed wasm is not brotli.
     NotBrotli(String),
     /// The wasm inflates past [`MAX_WASM`].
-    TooLarge { bytes: usize, limit: usize },
+    TooLarge {
+        /// Bytes inflated before reading stopped: one past `limit`, not the wasm's full size.
+        bytes: usize,
+        /// The most bytes allowed, [`MAX_WASM`].
+        limit: usize,
+    },
 }
 
 impl core::fmt::Display for ProgramError {

@@ -18,7 +18,7 @@ use crate::IAATExchange::{
 
 /// A market with a funded maker and taker, and the maker's ask of 100 GPT
 /// units for 1,000 TokenAI.
-fn ask<'a>(m: &Market<'a>, maker: &Account, taker: Address) -> (Order, Vec<u8>) {
+fn ask(m: &Market<'_>, maker: &Account, taker: Address) -> (Order, Vec<u8>) {
     m.fund(maker.address());
     m.fund(taker);
     let ask = order(maker.address(), m.gpt, 100, U256::ZERO, 1_000);

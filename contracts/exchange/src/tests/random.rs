@@ -17,6 +17,7 @@
 //! - a fill whose AAT or TokenAI leg fails (balance, approval, allowance)
 //!   fails whole and changes nothing, and fails exactly when a leg cannot
 //!   move.
+#![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -91,7 +92,7 @@ struct Run<'m, 'a> {
 /// Every balance of every party: (holder, asset) where asset 0 is TokenAI.
 type Snapshot = BTreeMap<(Address, U256), U256>;
 
-impl<'m, 'a> Run<'m, 'a> {
+impl Run<'_, '_> {
     fn ids(&self) -> [U256; 2] {
         [self.m.gpt, self.m.gpt_scoped]
     }

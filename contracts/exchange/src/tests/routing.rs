@@ -41,11 +41,11 @@ fn every_declared_function_is_routed(
         .abi_encode(),
         cancelUpToCall { minNonce: 1 }.abi_encode(),
         filledCall {
-            orderHash: Default::default(),
+            orderHash: FixedBytes::default(),
         }
         .abi_encode(),
         cancelledCall {
-            orderHash: Default::default(),
+            orderHash: FixedBytes::default(),
         }
         .abi_encode(),
         minNonceCall { maker: alice }.abi_encode(),

@@ -21,7 +21,10 @@ use crate::{
 /// What one paid request returned.
 #[derive(Debug)]
 pub struct Paid {
+    /// The last response's HTTP status; a 402 here is one that paying again
+    /// would not answer (its reason is in `body`).
     pub status: reqwest::StatusCode,
+    /// The last response's body, whole (a stream's events included).
     pub body: bytes::Bytes,
     /// From the `PAYMENT-RESPONSE` header, or from the final SSE event of a
     /// stream.
@@ -32,7 +35,13 @@ pub struct Paid {
 #[derive(Clone, Debug)]
 pub enum Method {
     /// Vouchers for `id`, valid for `validity` seconds from signing.
-    Voucher { id: U256, validity: u64 },
+    Voucher {
+        /// The AAT id the vouchers spend.
+        id: U256,
+        /// Seconds from signing, in the chain's time, to each voucher's
+        /// `deadline` (at least the offer's `minValiditySeconds`).
+        validity: u64,
+    },
     /// One EIP-3009 authorization per request.
     Exact,
 }
@@ -54,11 +63,15 @@ struct Remembered {
 /// the offered price per request. A stream's settlement is read from its
 /// final event.
 pub struct Payer<S> {
+    /// The key that signs vouchers or authorizations: the holder's own, or a
+    /// session key its channel names (see `holder`).
     pub signer: S,
     /// Whose vouchers it signs: the signer's own address, or the holder
     /// whose channel names the signer as its session key (`for_holder`).
     pub holder: Address,
+    /// The HTTP client its requests go through.
     pub http: reqwest::Client,
+    /// How it pays.
     pub method: Method,
     /// AAT's domain (vouchers) or TokenAI's (authorizations).
     pub domain: Eip712Domain,
@@ -72,6 +85,9 @@ fn unix_now() -> i64 {
 }
 
 impl<S: Signer + Send + Sync> Payer<S> {
+    /// A payer for `signer`'s own address, paying by `method` with signatures
+    /// in `domain` (AAT's for vouchers, TokenAI's for `exact`). It knows
+    /// nothing owed until a response or a 402 tells it.
     pub fn new(signer: S, method: Method, domain: Eip712Domain) -> Self {
         Payer {
             holder: signer.address(),

@@ -36,7 +36,7 @@ pub async fn play(ctx: &mut Context) -> Result<(), DemoError> {
             to: cast.alan.address(),
             id: course.id(),
             value: u(10),
-            data: Default::default(),
+            data: alloy::primitives::Bytes::new(),
         })
         .await;
     let spec = refused.as_ref().err().and_then(|e| e.spec());

@@ -14,6 +14,8 @@ impl Chain {
         &mut self.impersonation
     }
 
+    /// Sets `address`'s balance, in wei, keeping its nonce, code and storage
+    /// (`anvil_setBalance`).
     pub fn set_balance(&mut self, address: Address, balance: U256) {
         let mut info = self.account(address);
         info.balance = balance;

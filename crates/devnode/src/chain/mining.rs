@@ -49,6 +49,7 @@ impl Chain {
     }
 
     /// Whether each transaction is mined as it arrives (`evm_setAutomine`).
+    #[must_use]
     pub fn automine(&self) -> bool {
         self.automine
     }
@@ -68,6 +69,7 @@ impl Chain {
     }
 
     /// Transactions waiting for the next block, from `from`.
+    #[must_use]
     pub fn pending_from(&self, from: Address) -> u64 {
         self.pending.iter().filter(|(_, f)| *f == from).count() as u64
     }
@@ -93,7 +95,7 @@ impl Chain {
         }
     }
 
-    fn block_env(&self, number: u64, timestamp: u64) -> BlockEnv {
+    fn block_env(number: u64, timestamp: u64) -> BlockEnv {
         BlockEnv {
             number: U256::from(number),
             beneficiary: Address::ZERO,
@@ -119,7 +121,7 @@ impl Chain {
         cfg.limit_contract_initcode_size = Some(0x30000);
         DevContext::new(db, SpecId::PRAGUE)
             .with_cfg(cfg)
-            .with_block(self.block_env(number, timestamp))
+            .with_block(Self::block_env(number, timestamp))
     }
 
     fn arbitrum(&self) -> Arbitrum {
@@ -233,12 +235,11 @@ impl Chain {
     ///
     /// `tx` is invalid (nonce, balance, gas).
     pub fn mine(&mut self, tx: Option<(TxEnvelope, Address)>) -> Result<(), ChainError> {
-        match tx {
-            Some(tx) => self.mine_block(vec![tx], true),
-            None => {
-                let pending = std::mem::take(&mut self.pending);
-                self.mine_block(pending, false)
-            }
+        if let Some(tx) = tx {
+            self.mine_block(vec![tx], true)
+        } else {
+            let pending = std::mem::take(&mut self.pending);
+            self.mine_block(pending, false)
         }
     }
 

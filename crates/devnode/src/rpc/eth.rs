@@ -306,7 +306,10 @@ pub(super) fn fee_history(
     let gas_used_ratio = (oldest..=newest)
         .map(|n| {
             chain.block(n).map_or(0.0, |b| {
-                b.header.gas_used as f64 / b.header.gas_limit as f64
+                // A ratio: the mantissa's 52 bits are precision to spare.
+                #[allow(clippy::cast_precision_loss)]
+                let ratio = b.header.gas_used as f64 / b.header.gas_limit as f64;
+                ratio
             })
         })
         .collect();

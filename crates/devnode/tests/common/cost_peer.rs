@@ -4,6 +4,10 @@
 //! same starting state (fresh parties each time): on the suite before its
 //! programs are cached, on the suite cached (ArbWasmCache), and on the
 //! peer. Gas is the receipts' `gasUsed`, all in.
+#![allow(clippy::format_push_string)] // the report builds its table line by line
+#![allow(clippy::too_many_lines)] // one function per table of the report, row by row
+#![allow(clippy::cast_precision_loss)] // ratios printed to three places
+#![allow(clippy::similar_names)] // sender and spender, ERC-20's own words
 
 use alloy::{
     network::TransactionBuilder,

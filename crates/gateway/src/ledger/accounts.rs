@@ -11,16 +11,37 @@ use super::{id_key, key, parse, reservations::lock_in_flight, Ledger, Result};
 /// One holder's account for one id.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AccountRow {
+    /// The holder whose vouchers pay for the id.
     pub holder: Address,
+    /// The AAT id (token type) the account is in.
     pub id: U256,
+    /// Units the holder owes in total, settled ones included: raised by
+    /// each charge, and to the chain's settled amount when that is more.
+    /// Never negative.
     pub owed: i64,
+    /// Units reserved by the holder's requests in flight (their maximum
+    /// costs), freed as each is charged or released. With `SQLite` the
+    /// figure lives in memory (the column stays 0) and
+    /// [`Ledger::account`] fills it in from there.
     pub reserved: i64,
+    /// The latest voucher's `cumulativeAmount`, in units (0: none kept yet).
     pub voucher_amount: i64,
+    /// The latest voucher's `deadline`, a chain timestamp in seconds.
     pub voucher_deadline: i64,
+    /// The latest voucher's signature; `None` until one is kept (admission
+    /// or [`Ledger::set_settled`] can create the row first).
     pub voucher_signature: Option<Bytes>,
+    /// When a voucher for `voucher_amount` was first kept, Unix seconds by
+    /// the gateway's clock: what `settlement.max_age_secs` is counted from.
     pub voucher_at: i64,
+    /// Units the chain has settled of the holder's vouchers to this
+    /// provider, cumulative, as last read (never lowered).
     pub settled: i64,
+    /// The `voucher_amount` of a voucher settlement set aside (AAT rejected
+    /// it, or a batch failed with it alone); 0: none. It is not tried
+    /// again until a voucher for another amount is kept.
     pub rejected_amount: i64,
+    /// Why it was set aside: the contract's reason, or the batch's failure.
     pub rejected_reason: Option<String>,
 }
 

@@ -45,6 +45,7 @@ pub struct AnswerRecord {
     /// The body that went out (for a stream, its events before the
     /// settlement event).
     pub body: Bytes,
+    /// The answer was a server-sent event stream, and goes out again as one.
     pub stream: bool,
 }
 
@@ -52,9 +53,15 @@ pub struct AnswerRecord {
 /// recompute: they are the request's, its payment's and the answer's).
 #[derive(Clone, Debug)]
 pub struct KeptAnswer {
+    /// The id of the request that was charged (its receipt's key).
     pub request_id: String,
+    /// The body that went out (for a stream, its events before the
+    /// settlement event).
     pub body: Bytes,
+    /// The answer was a server-sent event stream.
     pub stream: bool,
+    /// The charge's receipt as stored: the voucher digest and both hashes
+    /// are zero, and the answer is not repeated in it.
     pub receipt: ReceiptRecord,
     /// What the payer owed after the charge (vouchers).
     pub owed_after: i64,
@@ -65,10 +72,15 @@ pub struct KeptAnswer {
 /// How an `exact` payment stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExactState {
+    /// The authorization's EIP-3009 nonce.
     pub nonce: B256,
+    /// The `TokenAI` it transfers, in wei.
     pub value: U256,
+    /// Where the payment stands now.
     pub status: ExactStatus,
+    /// The transaction that paid it, once settled (when known).
     pub tx: Option<B256>,
+    /// Why it did not pay, once failed or withheld.
     pub reason: Option<String>,
 }
 

@@ -218,17 +218,29 @@ impl Ledger {
 /// A receipt as the ledger keeps it.
 #[derive(Clone, Debug)]
 pub struct ReceiptRecord {
+    /// The x402 scheme that paid: `aat-voucher` or `exact`.
     pub scheme: String,
+    /// Who paid: the voucher's holder, or the authorization's `from`.
     pub payer: Address,
+    /// The AAT id charged (zero for `exact`).
     pub id: U256,
+    /// Prompt tokens, as the upstream reported them.
     pub prompt_tokens: i64,
+    /// Completion tokens, as the upstream reported them.
     pub completion_tokens: i64,
+    /// Units charged: the usage at the model's prices, capped at the
+    /// request's maximum cost (zero for `exact`, paid by its fixed price).
     pub units: i64,
+    /// The provider's EIP-712 signature of the usage receipt, made inside
+    /// the charge once the amount owed after it is known (empty for
+    /// `exact`, which gets no receipt).
     pub signature: Bytes,
     /// What the signed usage receipt covers (zero for `exact`); not
     /// stored: they are the request's, its payment's and its answer's.
     pub voucher_digest: B256,
+    /// keccak256 of the request's body (not stored).
     pub request_hash: B256,
+    /// keccak256 of the answer's body as it went out (not stored).
     pub response_hash: B256,
     /// The answer, kept with the charge so that a payer it never reached
     /// can ask for it again.

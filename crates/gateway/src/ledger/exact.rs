@@ -72,13 +72,22 @@ impl core::fmt::Display for ExactStatus {
 /// An `exact` payment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExactRow {
+    /// The authorization's `from`: whose `TokenAI` it transfers.
     pub payer: Address,
+    /// The authorization's EIP-3009 nonce, unique per payer.
     pub nonce: B256,
+    /// The authorization's `to`: `exact.pay_to`, else the provider.
     pub pay_to: Address,
+    /// The `TokenAI` it transfers, in wei: the configured `exact.price`.
     pub value: U256,
+    /// The authorization's `validAfter`, a chain timestamp in seconds.
     pub valid_after: U256,
+    /// The authorization's `validBefore`, a chain timestamp in seconds.
     pub valid_before: U256,
+    /// The payer's signature of the authorization, as presented (65-byte
+    /// ECDSA, or what its ERC-1271 wallet accepts).
     pub signature: Bytes,
+    /// Where the payment stands.
     pub status: ExactStatus,
     /// A block at which the nonce was still unused, when the payment was
     /// admitted: whatever used it since is logged after it, so the search

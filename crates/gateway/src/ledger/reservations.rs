@@ -15,17 +15,29 @@ use super::{
 /// What a voucher-paid request asks of the ledger.
 #[derive(Clone, Debug)]
 pub struct VoucherAdmission {
+    /// The request's id ([`super::request_id`]), which keys its
+    /// reservation until it is charged or released; empty for a voucher
+    /// sent without a request.
     pub request_id: String,
+    /// The voucher's holder.
     pub holder: Address,
+    /// The AAT id the voucher pays in.
     pub id: U256,
+    /// The voucher's `cumulativeAmount`: the total, in units, the holder
+    /// says it owes.
     pub cumulative: i64,
+    /// The voucher's `deadline`, a chain timestamp in seconds.
     pub deadline: i64,
+    /// The voucher's signature, kept with it when it is the latest.
     pub signature: Bytes,
     /// The request's maximum cost: reserved until it is charged.
     pub max_cost: i64,
     /// The most the holder may owe in total: settled on-chain plus what its
     /// channel (or balance) still covers.
     pub cap: i64,
+    /// The most units the holder may owe beyond this voucher, counting
+    /// requests in flight and this one (`voucher.credit_limit`, clamped to
+    /// this request's maximum cost).
     pub credit_limit: i64,
     /// What the chain has settled of the account: the least the holder
     /// owes, whatever the ledger counted ([`Ledger::set_settled`]).
@@ -36,20 +48,44 @@ pub struct VoucherAdmission {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoucherRefusal {
     /// A later voucher is already held.
-    Stale { held: i64 },
+    Stale {
+        /// The held voucher's `cumulativeAmount`, in units.
+        held: i64,
+    },
     /// This voucher was already counted and the holder owes more now.
-    Replayed { owed: i64 },
+    Replayed {
+        /// Units the holder owes now.
+        owed: i64,
+    },
     /// The voucher does not cover what is owed.
-    UnderCovering { owed: i64 },
+    UnderCovering {
+        /// Units the holder owes, which a voucher must be for.
+        owed: i64,
+    },
     /// The channel (or balance) does not cover what is owed, reserved and
     /// this request's maximum cost.
-    Budget { cap: i64, needed: i64 },
+    Budget {
+        /// The most the holder may owe in total, in units.
+        cap: i64,
+        /// What admitting the request could bring it to: owed, plus
+        /// reserved, plus this request's maximum cost.
+        needed: i64,
+    },
     /// The holder would owe more than the credit limit beyond its voucher.
-    Credit { limit: i64, exposure: i64 },
+    Credit {
+        /// The credit limit, in units.
+        limit: i64,
+        /// Units that would be owed beyond the voucher, this request's
+        /// maximum cost included.
+        exposure: i64,
+    },
     /// The voucher is for more than is owed. The gateway only ever settles
     /// what it charged, and keeps the latest voucher only: one for more than
     /// the charges reach would never settle, nor let an earlier one be.
-    Excessive { most: i64 },
+    Excessive {
+        /// Units owed: the most, and the only amount, a voucher may be for.
+        most: i64,
+    },
 }
 
 impl std::fmt::Display for VoucherRefusal {

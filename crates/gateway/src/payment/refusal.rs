@@ -117,6 +117,7 @@ impl core::fmt::Display for RefusalKind {
 pub struct Refusal {
     /// A short machine-readable kind (the metric's label).
     pub kind: RefusalKind,
+    /// Why, and what to do next, in a sentence: the 402's `error`.
     pub reason: String,
     /// What the 402 may show of an account.
     pub shown: Shown,

@@ -12,12 +12,16 @@ use serde_json::json;
 /// its message (for people).
 #[derive(Debug)]
 pub struct ApiError {
+    /// The HTTP status, also the body's `code`.
     pub status: StatusCode,
+    /// The body's `type`, e.g. `invalid_request_error`, `upstream_timeout`.
     pub kind: &'static str,
+    /// The body's `message`: what went wrong, for people.
     pub message: String,
 }
 
 impl ApiError {
+    /// An error answered with `status`, typed `kind`, saying `message`.
     pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,

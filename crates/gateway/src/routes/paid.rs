@@ -239,15 +239,14 @@ pub(super) async fn serve_paid(
 /// `resource.url`: under `public_url`, else where the request's `Host`
 /// says.
 fn resource_url(app: &App, headers: &HeaderMap, route: &str) -> String {
-    match &app.config.public_url {
-        Some(base) => format!("{}{route}", base.trim_end_matches('/')),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
-                .map_or_else(|| app.config.listen.to_string(), str::to_owned);
-            format!("http://{host}{route}")
-        }
+    if let Some(base) = &app.config.public_url {
+        format!("{}{route}", base.trim_end_matches('/'))
+    } else {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+            .map_or_else(|| app.config.listen.to_string(), str::to_owned);
+        format!("http://{host}{route}")
     }
 }

@@ -67,7 +67,7 @@ impl App {
         let mut first_error = None;
         for payment in &queued {
             let outcome = self.settle_one_exact(payment).await;
-            self.count(outcome, payment, report, &mut first_error);
+            Self::count(outcome, payment, report, &mut first_error);
         }
         first_error.map_or(Ok(()), Err)
     }

@@ -88,7 +88,7 @@ impl App {
         }
         let mut first_error = None;
         for payment in alone {
-            self.count(
+            Self::count(
                 self.settle_one_exact(payment).await,
                 payment,
                 report,
@@ -97,7 +97,7 @@ impl App {
         }
         if together.len() == 1 {
             let payment = together[0];
-            self.count(
+            Self::count(
                 self.settle_one_exact(payment).await,
                 payment,
                 report,
@@ -131,7 +131,7 @@ impl App {
                     Ok(outcome) => self.record_exact(payment, &outcome).await.map(|()| outcome),
                     Err(err) => Err(err),
                 };
-                self.count(outcome, payment, report, &mut first_error);
+                Self::count(outcome, payment, report, &mut first_error);
             }
             tracing::info!(tx = %receipt.transaction_hash, gas = receipt.gas_used, "settled exact payments in one aggregate3");
         }
@@ -141,7 +141,6 @@ impl App {
     /// Counts one payment's outcome in `report`; the first failure that is
     /// no payment's is kept.
     pub(super) fn count(
-        &self,
         outcome: Result<ExactOutcome, SettleError>,
         payment: &ExactRow,
         report: &mut Report,

@@ -265,7 +265,7 @@ async fn start_market(
         listen: "127.0.0.1:0".parse().unwrap(),
         // The tests apply the chain's logs themselves (`World::follow`),
         // so that what they read is what they caused, not a race.
-        poll: Duration::from_secs(3600),
+        poll: Duration::from_hours(1),
         max_orders_per_maker,
     })
     .await

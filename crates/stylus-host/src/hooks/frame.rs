@@ -52,6 +52,18 @@ pub(super) fn write_price(len: usize) -> u64 {
 
 pub(super) type Result<T> = core::result::Result<T, Error>;
 
+/// A length as a wasm `i32` carries it: the bits of a `u32`, which the
+/// program reads unsigned. Lengths here are of calldata, return data and
+/// code, which gas bounds far below 4 GiB; one past it would saturate.
+pub(super) fn wasm_len(len: usize) -> i32 {
+    wasm_u32(len).cast_signed()
+}
+
+/// A length as a `u32` written into wasm memory (see [`wasm_len`]).
+pub(super) fn wasm_u32(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
+}
+
 /// Bytes in a wasm page.
 pub(super) const WASM_PAGE: usize = 64 * 1024;
 
@@ -172,16 +184,16 @@ pub(crate) fn run(
                     .ok_or_else(|| Error::new("the program is not metered"))
             };
             let (ink, status) = (global(meter::INK_LEFT)?, global(meter::INK_STATUS)?);
-            ink.set(&mut store, Val::I64(budget as i64))
+            ink.set(&mut store, Val::I64(budget.cast_signed()))
                 .map_err(|e| Error::new(e.to_string()))?;
             store.data_mut().ink = Some(ink);
             globals = Some((ink, status));
             instance.get_typed_func::<i32, i32>(&store, "user_entrypoint")
         })
-        .and_then(|entry| entry.call(&mut store, len as i32));
+        .and_then(|entry| entry.call(&mut store, wasm_len(len)));
     let (left, exhausted) = match globals {
         Some((ink, status)) => (
-            ink.get(&store).i64().unwrap_or(0).max(0) as u64,
+            ink.get(&store).i64().unwrap_or(0).max(0).cast_unsigned(),
             status.get(&store).i32().unwrap_or(0) != 0,
         ),
         None => (budget, false),
@@ -234,7 +246,7 @@ pub(super) fn ink_left(caller: &Caller<'_, Frame>) -> u64 {
         .data()
         .ink
         .and_then(|ink| ink.get(caller).i64())
-        .map_or(0, |ink| ink.max(0) as u64)
+        .map_or(0, |ink| ink.max(0).cast_unsigned())
 }
 
 pub(super) fn set_ink(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
@@ -243,7 +255,7 @@ pub(super) fn set_ink(caller: &mut Caller<'_, Frame>, ink: u64) -> Result<()> {
         .ink
         .ok_or_else(|| Error::new("the program is not metered"))?;
     global
-        .set(&mut *caller, Val::I64(ink as i64))
+        .set(&mut *caller, Val::I64(ink.cast_signed()))
         .map_err(|e| Error::new(e.to_string()))
 }
 
@@ -298,14 +310,14 @@ pub(super) fn memory(caller: &Caller<'_, Frame>) -> Result<Memory> {
 pub(super) fn read(caller: &Caller<'_, Frame>, ptr: i32, len: usize) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
     memory(caller)?
-        .read(caller, ptr as u32 as usize, &mut buf)
+        .read(caller, ptr.cast_unsigned() as usize, &mut buf)
         .map_err(|e| Error::new(format!("read out of bounds: {e}")))?;
     Ok(buf)
 }
 
 pub(super) fn write(caller: &mut Caller<'_, Frame>, ptr: i32, data: &[u8]) -> Result<()> {
     memory(caller)?
-        .write(&mut *caller, ptr as u32 as usize, data)
+        .write(&mut *caller, ptr.cast_unsigned() as usize, data)
         .map_err(|e| Error::new(format!("write out of bounds: {e}")))
 }
 
@@ -334,7 +346,7 @@ pub(super) fn call_out(
     kind: CallKind,
     ret_len: i32,
 ) -> Result<i32> {
-    let data = read(&caller, calldata, len as u32 as usize)?;
+    let data = read(&caller, calldata, len.cast_unsigned() as usize)?;
     hostio(&mut caller, CALL_INK + 2 * read_price(data.len()))?;
     let code_address = read_address(&caller, contract)?;
     let msg = &caller.data().msg;
@@ -362,7 +374,7 @@ pub(super) fn call_out(
     write(
         &mut caller,
         ret_len,
-        &(result.data.len() as u32).to_le_bytes(),
+        &wasm_u32(result.data.len()).to_le_bytes(),
     )?;
     caller.data_mut().return_data = result.data;
     Ok(i32::from(!result.success))
@@ -382,7 +394,7 @@ pub(super) fn create(
     if caller.data().msg.is_static {
         return Err(Error::new("create in a static call"));
     }
-    let init_code = read(&caller, code, len as u32 as usize)?;
+    let init_code = read(&caller, code, len.cast_unsigned() as usize)?;
     hostio(&mut caller, CALL_INK + 2 * read_price(init_code.len()))?;
     let endowment = read_u256(&caller, endowment)?;
     let salt = salt.map(|ptr| read_word(&caller, ptr)).transpose()?;
@@ -400,7 +412,7 @@ pub(super) fn create(
     write(
         &mut caller,
         ret_len,
-        &(result.data.len() as u32).to_le_bytes(),
+        &wasm_u32(result.data.len()).to_le_bytes(),
     )?;
     caller.data_mut().return_data = result.data;
     Ok(())

@@ -76,7 +76,7 @@ impl Run<'_, '_> {
                         self.m.pool,
                         b16("GPT-4-turbo"),
                         if asset == 0 {
-                            Default::default()
+                            alloy_primitives::FixedBytes::default()
                         } else {
                             b16("CS101")
                         },
