@@ -225,6 +225,41 @@ async fn memory_grows_to_the_page_limit_and_no_further() {
     node.stop().await;
 }
 
+/// Paying for 65,536 pages or more (or a negative count) is priced as the
+/// most pages, which no call's gas pays: a cast to 16 bits once made 65,536
+/// pages cost nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn paying_for_more_pages_than_wasm_has_is_never_free() {
+    let node = start(NodeConfig::default()).await;
+    let provider = client(&node, 0);
+    for pages in [0, 65_536, -1] {
+        let wasm = wat::parse_str(format!(
+            r#"(module
+                (import "vm_hooks" "pay_for_memory_grow" (func $pay (param i32)))
+                (memory (export "memory") 1)
+                (global $stack_pointer (mut i32) (i32.const 1024))
+                (func (export "user_entrypoint") (param i32) (result i32)
+                    (call $pay (i32.const {pages}))
+                    (i32.const 0)))"#
+        ))
+        .unwrap();
+        let program = deploy_and_activate(&provider, &wasm).await;
+        let call = TransactionRequest::default()
+            .with_to(program)
+            .with_gas_limit(1_000_000);
+        let answer = provider.call(call).await;
+        if pages == 0 {
+            answer.expect("paying for no page costs a host call");
+        } else {
+            assert!(
+                answer.is_err(),
+                "{pages} pages were paid for within 1,000,000 gas"
+            );
+        }
+    }
+    node.stop().await;
+}
+
 /// 150 connections that send half a request and wait do not lock other
 /// clients out (jsonrpsee's default limit of 100 answered everyone else
 /// 429).
