@@ -16,13 +16,14 @@ use alloy::{
 
 use crate::{
     budget,
+    chain::ChainView,
     config::ExactConfig,
     ledger::VoucherAdmission,
     payment::{refuse, Bound, Refusal, RefusalKind},
     App,
 };
 
-impl App {
+impl<C: ChainView> App<C> {
     /// What the ledger is asked to admit for `signed` (judged `verdict`):
     /// its budget (with the fee, and only what is settled for a wallet's
     /// signature) and its credit (at most this request's maximum cost).
@@ -117,7 +118,7 @@ impl App {
     ///
     /// The chain cannot be read.
     pub async fn voucher_verdict(&self, signed: &SignedVoucher) -> Result<Verdict, ClientError> {
-        let digest = signed.voucher.eip712_signing_hash(&self.chain.aat_domain);
+        let digest = signed.voucher.eip712_signing_hash(self.chain.aat_domain());
         Ok(self.judge_voucher(signed, digest).await?.2)
     }
 
@@ -148,7 +149,7 @@ impl App {
         signed: &SignedAuthorization,
     ) -> Result<Verdict, ClientError> {
         let a = &signed.authorization;
-        let digest = a.eip712_signing_hash(&self.chain.token_domain);
+        let digest = a.eip712_signing_hash(self.chain.token_domain());
         self.chain
             .verify(Expected::Account(a.from), digest, &signed.signature)
             .await
@@ -163,7 +164,7 @@ impl App {
         signed: &SignedVoucher,
     ) -> Result<(B256, Expected, Verdict), Refusal> {
         let v = &signed.voucher;
-        let digest = v.eip712_signing_hash(&self.chain.aat_domain);
+        let digest = v.eip712_signing_hash(self.chain.aat_domain());
         let chain_error = |e: ClientError| Self::chain_error(&e);
         let (mut expected, mut until, mut verdict) = self
             .judge_voucher(signed, digest)

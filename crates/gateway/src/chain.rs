@@ -10,6 +10,7 @@
 
 use std::{
     collections::{HashMap, HashSet},
+    future::Future,
     sync::Mutex,
     time::Instant,
 };
@@ -379,6 +380,125 @@ impl Chain {
         }
         lock(&self.state).head = head;
         Ok(logs.len())
+    }
+}
+
+/// What taking a payment reads of the chain, and the key that signs its
+/// receipts: [`Chain`]'s followed view in the gateway, a fixed one in the
+/// schemes' unit tests (`payment::tests`), which run without a node.
+pub trait ChainView: Send + Sync {
+    /// The provider's address: whom vouchers are made out to, and where
+    /// `exact` payments go unless configured otherwise.
+    fn provider(&self) -> Address;
+    /// The chain's time, in seconds.
+    fn now(&self) -> u64;
+    /// The last block read.
+    fn head(&self) -> u64;
+    /// AAT's fee in basis points.
+    fn fee_bps(&self) -> u16;
+    /// AAT's EIP-712 domain, in which vouchers are signed.
+    fn aat_domain(&self) -> &Eip712Domain;
+    /// TokenAI's EIP-712 domain, in which `exact` authorizations are signed.
+    fn token_domain(&self) -> &Eip712Domain;
+    /// The domain usage receipts are signed in.
+    fn receipt_domain(&self) -> &Eip712Domain;
+    /// The provider key, which signs usage receipts.
+    fn signer(&self) -> &PrivateKeySigner;
+    /// `holder`'s holdings of `id` with this provider.
+    fn holdings(
+        &self,
+        holder: Address,
+        id: U256,
+    ) -> impl Future<Output = Result<Holdings, ClientError>> + Send;
+    /// The same, read again now.
+    fn refresh(
+        &self,
+        holder: Address,
+        id: U256,
+    ) -> impl Future<Output = Result<Holdings, ClientError>> + Send;
+    /// `id`'s policy, or `None` when it was never minted.
+    fn policy(&self, id: U256) -> impl Future<Output = Result<Option<Policy>, ClientError>> + Send;
+    /// `payer`'s TokenAI balance.
+    fn token_balance(
+        &self,
+        payer: Address,
+    ) -> impl Future<Output = Result<U256, ClientError>> + Send;
+    /// Whether `payer`'s EIP-3009 `nonce` is used or canceled.
+    fn nonce_used(
+        &self,
+        payer: Address,
+        nonce: B256,
+    ) -> impl Future<Output = Result<bool, ClientError>> + Send;
+    /// Whether `signature` over `digest` is `expected`'s, as the contracts
+    /// judge it.
+    fn verify(
+        &self,
+        expected: Expected,
+        digest: B256,
+        signature: &[u8],
+    ) -> impl Future<Output = Result<Verdict, ClientError>> + Send;
+}
+
+impl ChainView for Chain {
+    fn provider(&self) -> Address {
+        self.provider
+    }
+
+    fn now(&self) -> u64 {
+        Chain::now(self)
+    }
+
+    fn head(&self) -> u64 {
+        Chain::head(self)
+    }
+
+    fn fee_bps(&self) -> u16 {
+        Chain::fee_bps(self)
+    }
+
+    fn aat_domain(&self) -> &Eip712Domain {
+        &self.aat_domain
+    }
+
+    fn token_domain(&self) -> &Eip712Domain {
+        &self.token_domain
+    }
+
+    fn receipt_domain(&self) -> &Eip712Domain {
+        &self.receipt_domain
+    }
+
+    fn signer(&self) -> &PrivateKeySigner {
+        &self.signer
+    }
+
+    async fn holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
+        Chain::holdings(self, holder, id).await
+    }
+
+    async fn refresh(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
+        Chain::refresh(self, holder, id).await
+    }
+
+    async fn policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
+        Chain::policy(self, id).await
+    }
+
+    async fn token_balance(&self, payer: Address) -> Result<U256, ClientError> {
+        Chain::token_balance(self, payer).await
+    }
+
+    async fn nonce_used(&self, payer: Address, nonce: B256) -> Result<bool, ClientError> {
+        Chain::nonce_used(self, payer, nonce).await
+    }
+
+    async fn verify(
+        &self,
+        expected: Expected,
+        digest: B256,
+        signature: &[u8],
+    ) -> Result<Verdict, ClientError> {
+        Chain::verify(self, expected, digest, signature).await
     }
 }
 

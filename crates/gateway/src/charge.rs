@@ -10,16 +10,13 @@ use aat_client::{
     },
     UsageReceipt,
 };
-use alloy::{
-    primitives::{Address, Bytes, B256, U256},
-    signers::SignerSync,
-    sol_types::SolStruct,
-};
+use alloy::primitives::{Address, Bytes, B256, U256};
 use serde_json::json;
 
 use crate::{
-    ledger::{AccountRow, AnswerRecord, ExactRow, LedgerError, ReceiptRecord},
-    payment::{hash, Model, Ticket},
+    chain::ChainView,
+    ledger::{AccountRow, AnswerRecord, LedgerError, ReceiptRecord},
+    payment::{hash, ExactScheme, ExactTicket, Model, PaymentScheme, Ticket, VoucherScheme},
     replay::Answer,
     settlement::ExactOutcome,
     upstream::Usage,
@@ -30,11 +27,45 @@ impl App {
     /// Charges a served request and builds its settlement response (with a
     /// signed usage receipt for vouchers). Committed, with the answer kept
     /// for the payer to ask again ([`crate::replay`]), before it returns.
+    /// An `exact` payment is settled now when it must be settled before its
+    /// answer (`exact.settle_before_response`); when that fails for a
+    /// reason of the chain's or the ledger's, it stays queued for the
+    /// worker, and the answer waits for it.
     ///
     /// # Errors
     ///
     /// The ledger fails: the request must then be answered as failed.
     pub async fn charge(
+        &self,
+        ticket: &Ticket,
+        model: &Model,
+        usage: Usage,
+        answer: Answer,
+    ) -> Result<SettlementResponse, LedgerError> {
+        let response = self.record_charge(ticket, model, usage, answer).await?;
+        match ticket {
+            Ticket::Exact(ExactTicket { payment, .. }) if self.settles_exact_first() => {
+                let outcome = self
+                    .settle_exact_now(payment)
+                    .await
+                    .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
+                    .ok();
+                Ok(self.exact_settlement(payment.payer, payment.nonce, &payment.value, outcome))
+            }
+            _ => Ok(response),
+        }
+    }
+}
+
+impl<C: ChainView> App<C> {
+    /// Records the charge of a served request, by its scheme
+    /// ([`PaymentScheme::charge`]), with its receipt and the answer kept for
+    /// the payer to ask again; its settlement response.
+    ///
+    /// # Errors
+    ///
+    /// The ledger fails.
+    pub async fn record_charge(
         &self,
         ticket: &Ticket,
         model: &Model,
@@ -59,61 +90,9 @@ impl App {
             }),
         };
         match ticket {
-            Ticket::Voucher {
-                request_id,
-                id,
-                voucher_digest,
-                bound,
-                ..
-            } => {
-                let record = ReceiptRecord {
-                    id: *id,
-                    units: model.cost(usage, bound),
-                    voucher_digest: *voucher_digest,
-                    ..record
-                };
-                self.charge_voucher(request_id, model, record).await
-            }
-            Ticket::Exact {
-                request_id,
-                payment,
-            } => self.charge_exact(request_id, payment, &record).await,
+            Ticket::Voucher(t) => VoucherScheme::charge(self, t, model, usage, record).await,
+            Ticket::Exact(t) => ExactScheme::charge(self, t, model, usage, record).await,
         }
-    }
-
-    async fn charge_voucher(
-        &self,
-        request_id: &str,
-        model: &Model,
-        record: ReceiptRecord,
-    ) -> Result<SettlementResponse, LedgerError> {
-        let units = record.units;
-        let unsigned = self.usage_receipt(&record, 0);
-        // The receipt states what is owed after this request, which is
-        // known inside the charge's transaction.
-        let signer = self.chain.signer.clone();
-        let domain = self.chain.receipt_domain.clone();
-        let (account, signature) = self
-            .ledger
-            .charge(
-                request_id,
-                &record,
-                Box::new(move |owed| {
-                    let mut r = unsigned.clone();
-                    r.cumulativeOwed = U256::from(owed.unsigned_abs());
-                    signer
-                        .sign_hash_sync(&r.eip712_signing_hash(&domain))
-                        .map(|s| Bytes::from(s.as_bytes().to_vec()))
-                        .unwrap_or_default()
-                }),
-            )
-            .await?;
-        self.metrics
-            .units_charged
-            .with_label_values(&[model.name.as_str()])
-            .inc_by(units.unsigned_abs());
-        let receipt = self.usage_receipt(&record, account.owed);
-        Ok(self.voucher_settlement(&receipt, signature, &account))
     }
 
     /// The usage receipt of a voucher-paid charge `record`, after which
@@ -121,7 +100,7 @@ impl App {
     pub(crate) fn usage_receipt(&self, record: &ReceiptRecord, owed: i64) -> UsageReceipt {
         UsageReceipt {
             holder: record.payer,
-            provider: self.chain.provider,
+            provider: self.chain.provider(),
             id: record.id,
             voucherDigest: record.voucher_digest,
             requestHash: record.request_hash,
@@ -166,28 +145,6 @@ impl App {
             amount: Some(signed.units.to_string()),
             extensions: Some(json!({ VOUCHER_SCHEME: extension })),
         }
-    }
-
-    async fn charge_exact(
-        &self,
-        request_id: &str,
-        payment: &ExactRow,
-        record: &ReceiptRecord,
-    ) -> Result<SettlementResponse, LedgerError> {
-        self.ledger.queue_exact(request_id, payment, record).await?;
-        self.metrics.exact_paid.inc();
-        // Settled now, or by the worker off the request path (also when
-        // settling now fails for a reason of the chain's or the ledger's:
-        // the payment stays queued, and settled first, its answer waits).
-        let outcome = if self.settles_exact_first() {
-            self.settle_exact_now(payment)
-                .await
-                .map_err(|err| tracing::warn!(%err, "exact payment left to the worker"))
-                .ok()
-        } else {
-            None
-        };
-        Ok(self.exact_settlement(payment.payer, payment.nonce, &payment.value, outcome))
     }
 
     /// Whether an `exact` payment is settled before its answer is released

@@ -28,7 +28,7 @@ mod published;
 mod reservations;
 mod schema;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 use std::{str::FromStr, sync::Arc};
 

@@ -38,14 +38,16 @@ pub use settlement::Report;
 use crate::{chain::Chain, ledger::Ledger, metrics::Metrics, payment::Model, upstream::Upstream};
 
 /// Everything a request needs, shared by the handlers and the workers.
-pub struct App {
+/// Taking payment reads the chain only through [`chain::ChainView`]: the
+/// schemes' unit tests run an `App` over a fixed view, without a node.
+pub struct App<C = Chain> {
     /// The configuration the gateway started with.
     pub config: Config,
     /// The served models, by the name clients ask for, with their AAT
     /// names parsed.
     pub models: BTreeMap<String, Model>,
     /// The cached view of the chain, and the provider key that acts on it.
-    pub chain: Chain,
+    pub chain: C,
     /// What is owed, reserved, charged and settled.
     pub ledger: Ledger,
     /// The OpenAI-compatible server requests are forwarded to.
@@ -120,19 +122,7 @@ impl Gateway {
         upstream_key: Option<String>,
     ) -> Result<Gateway, StartError> {
         config.check()?;
-        let mut models = BTreeMap::new();
-        for (name, model) in &config.models {
-            let (model16, scopes) = model.names16(name)?;
-            models.insert(
-                name.clone(),
-                Model {
-                    name: name.clone(),
-                    model16,
-                    scopes,
-                    config: model.clone(),
-                },
-            );
-        }
+        let models = Model::all(&config)?;
         let ledger = Ledger::open(&config.database, &config.instance, config.sqlite_sync)
             .await
             .map_err(|source| StartError::Database {

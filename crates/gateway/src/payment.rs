@@ -6,25 +6,37 @@
 //! the exact price per request, checked locally and settled off the
 //! request path. Every refusal says why, and nothing is called upstream.
 //!
-//! By part: [`refusal`] (why a payment is refused, in words and labels),
-//! [`voucher`] and [`exact`] (each scheme's admission), [`offers`] (what a
-//! 402 offers, and an account as a payer may see it).
+//! Each scheme is a [`PaymentScheme`]: admitted, charged, released. By
+//! part: [`refusal`] (why a payment is refused, in words and labels),
+//! [`voucher`] and [`exact`] (each scheme), [`offers`] (what a 402 offers,
+//! and an account as a payer may see it).
 
 mod exact;
 mod offers;
 mod refusal;
+#[cfg(test)]
+mod tests;
 mod voucher;
 
-use aat_client::x402::{self, PaymentPayload, Scheme};
-use alloy::primitives::{keccak256, Address, FixedBytes, B256, U256};
+use std::{collections::BTreeMap, future::Future};
+
+use aat_client::x402::{self, PaymentPayload, Scheme, SettlementResponse};
+use alloy::primitives::{keccak256, Address, FixedBytes, B256};
 use serde_json::Value;
 
-pub use exact::settlement_call;
+pub use exact::{settlement_call, ExactScheme, ExactTicket};
 use refusal::failure;
 pub(crate) use refusal::refuse;
 pub use refusal::{Refusal, RefusalKind, Shown};
+pub use voucher::{VoucherScheme, VoucherTicket};
 
-use crate::{config::ModelConfig, ledger::ExactRow, upstream::Usage, App};
+use crate::{
+    chain::ChainView,
+    config::{ConfigError, ModelConfig},
+    ledger::{LedgerError, ReceiptRecord},
+    upstream::Usage,
+    App, Config,
+};
 
 /// A served model, its names parsed.
 #[derive(Clone, Debug)]
@@ -58,6 +70,29 @@ pub struct Bound {
 }
 
 impl Model {
+    /// Every model `config` serves, by the name clients ask for, its AAT
+    /// names parsed.
+    ///
+    /// # Errors
+    ///
+    /// A model's AAT names do not fit 16 bytes.
+    pub fn all(config: &Config) -> Result<BTreeMap<String, Model>, ConfigError> {
+        let mut models = BTreeMap::new();
+        for (name, model) in &config.models {
+            let (model16, scopes) = model.names16(name)?;
+            models.insert(
+                name.clone(),
+                Model {
+                    name: name.clone(),
+                    model16,
+                    scopes,
+                    config: model.clone(),
+                },
+            );
+        }
+        Ok(models)
+    }
+
     /// The units `usage` costs, as the upstream reported it.
     #[must_use]
     pub fn reported_cost(&self, usage: Usage) -> u128 {
@@ -127,29 +162,58 @@ fn parse_payload<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// What admission knows of a request before its payment is checked.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The model asked for.
+    pub model: &'a Model,
+    /// What the request may cost at most.
+    pub bound: &'a Bound,
+    /// The request's id, which keys what admission reserves.
+    pub id: &'a str,
+}
+
+/// One x402 scheme as this gateway takes payment in it: a request paid in
+/// it is admitted (its payment checked, and what it may cost reserved),
+/// then charged once it was served, or released if it was not. Each step
+/// reads the chain only through [`ChainView`], so the schemes' unit tests
+/// (`payment::tests`) run them on a fixed view and a real ledger.
+pub trait PaymentScheme {
+    /// What an admitted request carries to its charge or release.
+    type Ticket;
+
+    /// Admits a request paid with `payload` (the scheme's part of
+    /// `PAYMENT-SIGNATURE`).
+    fn admit<C: ChainView>(
+        app: &App<C>,
+        payload: &Value,
+        request: Request<'_>,
+    ) -> impl Future<Output = Result<Self::Ticket, Refusal>> + Send;
+
+    /// Charges a served request, whose receipt is `record` (its units still
+    /// to be set for a voucher), and answers its settlement response.
+    fn charge<C: ChainView>(
+        app: &App<C>,
+        ticket: &Self::Ticket,
+        model: &Model,
+        usage: Usage,
+        record: ReceiptRecord,
+    ) -> impl Future<Output = Result<SettlementResponse, LedgerError>> + Send;
+
+    /// Frees what `ticket` reserved: the request was not served.
+    fn release<C: ChainView>(
+        app: &App<C>,
+        ticket: &Self::Ticket,
+    ) -> impl Future<Output = Result<(), LedgerError>> + Send;
+}
+
 /// An admitted request, to charge or release.
 #[derive(Clone, Debug)]
 pub enum Ticket {
     /// Paid by an `aat-voucher` voucher: its maximum cost is reserved.
-    Voucher {
-        /// The request's id, which keys its reservation and its receipt.
-        request_id: String,
-        /// The voucher's holder, who is charged.
-        holder: Address,
-        /// The AAT id it is charged in.
-        id: U256,
-        /// The voucher's EIP-712 digest, which the usage receipt names.
-        voucher_digest: B256,
-        /// What the request may cost at most.
-        bound: Bound,
-    },
+    Voucher(VoucherTicket),
     /// Paid by an `exact` authorization: its nonce is reserved.
-    Exact {
-        /// The request's id, which the nonce is reserved under.
-        request_id: String,
-        /// The authorization, as the ledger keeps it.
-        payment: ExactRow,
-    },
+    Exact(ExactTicket),
 }
 
 impl Ticket {
@@ -157,8 +221,8 @@ impl Ticket {
     #[must_use]
     pub fn payer(&self) -> Address {
         match self {
-            Ticket::Voucher { holder, .. } => *holder,
-            Ticket::Exact { payment, .. } => payment.payer,
+            Ticket::Voucher(t) => t.holder,
+            Ticket::Exact(t) => t.payment.payer,
         }
     }
 
@@ -167,8 +231,8 @@ impl Ticket {
     #[must_use]
     pub fn bound(&self) -> Option<&Bound> {
         match self {
-            Ticket::Voucher { bound, .. } => Some(bound),
-            Ticket::Exact { .. } => None,
+            Ticket::Voucher(t) => Some(&t.bound),
+            Ticket::Exact(_) => None,
         }
     }
 
@@ -176,13 +240,13 @@ impl Ticket {
     #[must_use]
     pub fn scheme(&self) -> Scheme {
         match self {
-            Ticket::Voucher { .. } => Scheme::Voucher,
-            Ticket::Exact { .. } => Scheme::Exact,
+            Ticket::Voucher(_) => Scheme::Voucher,
+            Ticket::Exact(_) => Scheme::Exact,
         }
     }
 }
 
-impl App {
+impl<C: ChainView> App<C> {
     /// Admits a request paid with `payment` (the decoded
     /// `PAYMENT-SIGNATURE`).
     ///
@@ -194,7 +258,7 @@ impl App {
         payment: &PaymentPayload,
         model: &Model,
         bound: &Bound,
-        request_id: String,
+        request_id: &str,
     ) -> Result<Ticket, Refusal> {
         if payment.x402_version != x402::X402_VERSION {
             return refuse(
@@ -214,13 +278,19 @@ impl App {
                 ),
             );
         }
+        let request = Request {
+            model,
+            bound,
+            id: request_id,
+        };
         match Scheme::from_wire(&payment.accepted.scheme) {
-            Some(Scheme::Voucher) => {
-                self.admit_voucher(&payment.payload, model, bound, request_id)
-                    .await
-            }
+            Some(Scheme::Voucher) => VoucherScheme::admit(self, &payment.payload, request)
+                .await
+                .map(Ticket::Voucher),
             Some(Scheme::Exact) if self.config.exact.is_some() => {
-                self.admit_exact(&payment.payload, bound, request_id).await
+                ExactScheme::admit(self, &payment.payload, request)
+                    .await
+                    .map(Ticket::Exact)
             }
             _ => refuse(
                 RefusalKind::Scheme,
@@ -232,15 +302,8 @@ impl App {
     /// Frees what `ticket` reserved: the request was not served.
     pub async fn release(&self, ticket: &Ticket) {
         let result = match ticket {
-            Ticket::Voucher { request_id, .. } => self.ledger.release(request_id).await,
-            Ticket::Exact {
-                request_id,
-                payment,
-            } => {
-                self.ledger
-                    .drop_exact(request_id, payment.payer, payment.nonce)
-                    .await
-            }
+            Ticket::Voucher(t) => VoucherScheme::release(self, t).await,
+            Ticket::Exact(t) => ExactScheme::release(self, t).await,
         };
         if let Err(err) = result {
             // The reservation stays until the stale sweep frees it.

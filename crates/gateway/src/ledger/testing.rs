@@ -41,7 +41,7 @@ pub(super) fn signs() -> SignReceipt {
 
 /// A fresh directory for a test's SQLite ledger named `tag`, and the
 /// ledger's URL in it.
-pub(super) fn sqlite_ledger(tag: &str) -> (std::path::PathBuf, String) {
+pub(crate) fn sqlite_ledger(tag: &str) -> (std::path::PathBuf, String) {
     let dir = std::env::temp_dir().join(format!("aat-ledger-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join(format!("{tag}.db")).display());

@@ -1,46 +1,64 @@
-//! `exact` admission: one EIP-3009 authorization of the exact price per
-//! request, checked locally (its nonce asked of TokenAI) and settled off
-//! the request path, or before the answer when so configured.
+//! `exact`: one EIP-3009 authorization of the exact price per request,
+//! checked locally (its nonce asked of TokenAI) and queued when the request
+//! is served, to be settled off the request path (or before the answer
+//! when so configured, `App::charge`).
 
 use aat_client::{
     bindings::TransferWithAuthorization,
     signing::SignedAuthorization,
-    x402::{ExactPayload, EXACT_SCHEME},
+    x402::{ExactPayload, SettlementResponse, EXACT_SCHEME},
 };
 use alloy::primitives::{Address, U256};
 use serde_json::Value;
 
 use crate::{
-    ledger::{ExactRow, ExactStatus},
+    chain::ChainView,
+    ledger::{ExactRow, ExactStatus, LedgerError, ReceiptRecord},
+    upstream::Usage,
     App,
 };
 
-use super::{failure, parse_payload, refuse, Bound, Refusal, RefusalKind, Ticket};
+use super::{
+    failure, parse_payload, refuse, Model, PaymentScheme, Refusal, RefusalKind, Request, Shown,
+};
 
-impl App {
-    pub(super) async fn admit_exact(
-        &self,
+/// A request admitted on an `exact` authorization: its nonce is reserved.
+#[derive(Clone, Debug)]
+pub struct ExactTicket {
+    /// The request's id, which the nonce is reserved under.
+    pub request_id: String,
+    /// The authorization, as the ledger keeps it.
+    pub payment: ExactRow,
+}
+
+/// The `exact` scheme.
+pub struct ExactScheme;
+
+impl PaymentScheme for ExactScheme {
+    type Ticket = ExactTicket;
+
+    async fn admit<C: ChainView>(
+        app: &App<C>,
         payload: &Value,
-        bound: &Bound,
-        request_id: String,
-    ) -> Result<Ticket, Refusal> {
-        let Some(exact) = &self.config.exact else {
+        request: Request<'_>,
+    ) -> Result<ExactTicket, Refusal> {
+        let Some(exact) = &app.config.exact else {
             return refuse(RefusalKind::Scheme, "scheme 'exact' is not accepted here");
         };
         let payload: ExactPayload = parse_payload(EXACT_SCHEME, payload)?;
         let signed = SignedAuthorization::from(payload);
         let a = &signed.authorization;
-        let pay_to = self.pay_to();
-        self.check_terms(a, pay_to, exact.price)?;
-        self.check_authorization_signature(&signed, exact, bound)
+        let pay_to = app.pay_to();
+        app.check_terms(a, pay_to, exact.price)?;
+        app.check_authorization_signature(&signed, exact, request.bound)
             .await?;
-        self.refuse_unpaid_exact(a.from).await?;
-        let balance = self
+        app.refuse_unpaid_exact(a.from).await?;
+        let balance = app
             .chain
             .token_balance(a.from)
             .await
-            .map_err(|e| Self::chain_error(&e))?;
-        let outstanding = self
+            .map_err(|e| App::<C>::chain_error(&e))?;
+        let outstanding = app
             .ledger
             .exact_outstanding(a.from)
             .await
@@ -57,12 +75,12 @@ impl App {
         // The one call to the node a payment costs, asked last: read
         // before it, the block at which the nonce was unused at least, so
         // whatever uses it is logged after it.
-        let admitted_block = self.chain.head();
-        if self
+        let admitted_block = app.chain.head();
+        if app
             .chain
             .nonce_used(a.from, a.nonce)
             .await
-            .map_err(|e| Self::chain_error(&e))?
+            .map_err(|e| App::<C>::chain_error(&e))?
         {
             return refuse(
                 RefusalKind::Replayed,
@@ -80,9 +98,9 @@ impl App {
             status: ExactStatus::Reserved,
             admitted_block,
         };
-        if !self
+        if !app
             .ledger
-            .reserve_exact(&payment, &request_id)
+            .reserve_exact(&payment, request.id)
             .await
             .map_err(failure(RefusalKind::Ledger))?
         {
@@ -94,12 +112,39 @@ impl App {
                 ),
             );
         }
-        Ok(Ticket::Exact {
-            request_id,
+        Ok(ExactTicket {
+            request_id: request.id.to_owned(),
             payment,
         })
     }
 
+    /// Queues the payment, with its receipt, for settlement: the response
+    /// says it is pending (`App::charge` settles it first when so
+    /// configured).
+    async fn charge<C: ChainView>(
+        app: &App<C>,
+        ticket: &ExactTicket,
+        _model: &Model,
+        _usage: Usage,
+        record: ReceiptRecord,
+    ) -> Result<SettlementResponse, LedgerError> {
+        let payment = &ticket.payment;
+        app.ledger
+            .queue_exact(&ticket.request_id, payment, &record)
+            .await?;
+        app.metrics.exact_paid.inc();
+        Ok(app.exact_settlement(payment.payer, payment.nonce, &payment.value, None))
+    }
+
+    async fn release<C: ChainView>(app: &App<C>, ticket: &ExactTicket) -> Result<(), LedgerError> {
+        let payment = &ticket.payment;
+        app.ledger
+            .drop_exact(&ticket.request_id, payment.payer, payment.nonce)
+            .await
+    }
+}
+
+impl<C: ChainView> App<C> {
     /// An authorization's terms: it pays `pay_to` exactly `price`, and its
     /// window is open now and long enough to settle it.
     fn check_terms(
@@ -155,7 +200,31 @@ impl App {
             .exact
             .as_ref()
             .and_then(|e| e.pay_to)
-            .unwrap_or(self.chain.provider)
+            .unwrap_or_else(|| self.chain.provider())
+    }
+
+    /// Refuses `exact` to `payer` while a request of its that was served
+    /// did not pay.
+    ///
+    /// # Errors
+    ///
+    /// The refusal (kind `unpaid`), or the ledger failing (kind `ledger`).
+    pub(crate) async fn refuse_unpaid_exact(&self, payer: Address) -> Result<(), Refusal> {
+        let unpaid = self
+            .ledger
+            .unpaid_exact(payer)
+            .await
+            .map_err(failure(RefusalKind::Ledger))?;
+        match unpaid {
+            None => Ok(()),
+            Some((n, reason)) => Err(Refusal {
+                kind: RefusalKind::Unpaid,
+                reason: format!(
+                    "{payer} has {n} exact payment(s) that did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
+                ),
+                shown: Shown::Nothing,
+            }),
+        }
     }
 }
 

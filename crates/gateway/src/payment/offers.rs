@@ -8,11 +8,11 @@ use aat_client::{
 use alloy::primitives::U256;
 use serde_json::json;
 
-use crate::{ledger::AccountRow, App};
+use crate::{chain::ChainView, ledger::AccountRow, App};
 
 use super::{Bound, Model, Shown};
 
-impl App {
+impl<C: ChainView> App<C> {
     /// An account as the wire shows it.
     #[must_use]
     pub fn account_json(&self, row: &AccountRow) -> Account {
@@ -20,7 +20,7 @@ impl App {
             VoucherPayload::from(&SignedVoucher {
                 voucher: signing::Voucher {
                     holder: row.holder,
-                    provider: self.chain.provider,
+                    provider: self.chain.provider(),
                     id: row.id,
                     cumulativeAmount: U256::from(row.voucher_amount.unsigned_abs()),
                     deadline: row.voucher_deadline.unsigned_abs(),
@@ -36,7 +36,9 @@ impl App {
             last_voucher,
         }
     }
+}
 
+impl App {
     /// The offers of a 402 for a request to `model` bounded by `bound`,
     /// with what the refused payment may be shown of an account
     /// ([`Shown`]; never to whoever merely names a holder).

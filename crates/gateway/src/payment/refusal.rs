@@ -4,6 +4,7 @@
 use aat_client::x402::Account;
 use alloy::primitives::Address;
 
+use crate::chain::ChainView;
 use crate::{
     ledger::{LedgerError, VoucherRefusal},
     App,
@@ -167,7 +168,7 @@ pub(super) fn failure(kind: RefusalKind) -> impl Fn(LedgerError) -> Refusal {
     }
 }
 
-impl App {
+impl<C: ChainView> App<C> {
     pub(crate) fn chain_error(e: &aat_client::ClientError) -> Refusal {
         Refusal {
             kind: RefusalKind::Chain,

@@ -1,37 +1,68 @@
-//! `aat-voucher` admission: the holder's signed cumulative voucher must
-//! cover everything it owes, and its channel (or balance) what it owes, what
-//! its requests in flight reserved and this request's maximum cost, which
-//! is reserved until the upstream reports what was used.
+//! `aat-voucher`: the holder's signed cumulative voucher must cover
+//! everything it owes, and its channel (or balance) what it owes, what its
+//! requests in flight reserved and this request's maximum cost, which is
+//! reserved until the upstream reports what was used; the charge is what
+//! was used, with a usage receipt signed for it.
 
 use aat_client::{
     policy::text16,
     signature::Verdict,
     signing::{self, SignedVoucher},
-    x402::{Account, PaymentPayload, VoucherPayload, VOUCHER_SCHEME},
+    x402::{Account, PaymentPayload, SettlementResponse, VoucherPayload, VOUCHER_SCHEME},
 };
-use alloy::primitives::{B256, U256};
+use alloy::{
+    primitives::{Address, Bytes, B256, U256},
+    signers::SignerSync,
+    sol_types::SolStruct,
+};
 use serde_json::Value;
 
-use crate::{ledger::VoucherRefusal, App};
+use crate::{
+    chain::ChainView,
+    ledger::{LedgerError, ReceiptRecord, VoucherRefusal},
+    upstream::Usage,
+    App,
+};
 
-use super::{failure, parse_payload, refuse, Bound, Model, Refusal, RefusalKind, Shown, Ticket};
+use super::{
+    failure, parse_payload, refuse, Bound, Model, PaymentScheme, Refusal, RefusalKind, Request,
+    Shown,
+};
 
-impl App {
-    pub(super) async fn admit_voucher(
-        &self,
+/// A request admitted on a voucher: its maximum cost is reserved.
+#[derive(Clone, Debug)]
+pub struct VoucherTicket {
+    /// The request's id, which keys its reservation and its receipt.
+    pub request_id: String,
+    /// The voucher's holder, who is charged.
+    pub holder: Address,
+    /// The AAT id it is charged in.
+    pub id: U256,
+    /// The voucher's EIP-712 digest, which the usage receipt names.
+    pub voucher_digest: B256,
+    /// What the request may cost at most.
+    pub bound: Bound,
+}
+
+/// The `aat-voucher` scheme.
+pub struct VoucherScheme;
+
+impl PaymentScheme for VoucherScheme {
+    type Ticket = VoucherTicket;
+
+    async fn admit<C: ChainView>(
+        app: &App<C>,
         payload: &Value,
-        model: &Model,
-        bound: &Bound,
-        request_id: String,
-    ) -> Result<Ticket, Refusal> {
+        request: Request<'_>,
+    ) -> Result<VoucherTicket, Refusal> {
         let payload: VoucherPayload = parse_payload(VOUCHER_SCHEME, payload)?;
         let signed = SignedVoucher::from(payload);
         let v = &signed.voucher;
-        let (cumulative, deadline) = self.voucher_terms(&signed)?;
-        let policy = self.accepted_id(v.id, model).await?;
-        let now = self.chain.now();
+        let (cumulative, deadline) = app.voucher_terms(&signed)?;
+        let policy = app.accepted_id(v.id, request.model).await?;
+        let now = app.chain.now();
         if policy.expiration != 0
-            && policy.expiration <= now.saturating_add(self.config.settlement.expiry_margin_secs)
+            && policy.expiration <= now.saturating_add(app.config.settlement.expiry_margin_secs)
         {
             return refuse(
                 RefusalKind::ExpiredId,
@@ -41,24 +72,24 @@ impl App {
                 ),
             );
         }
-        let (digest, expected, verdict) = self.check_voucher_signature(&signed).await?;
-        let admission = self
+        let (digest, expected, verdict) = app.check_voucher_signature(&signed).await?;
+        let admission = app
             .voucher_admission(
                 &signed,
                 (cumulative, deadline),
                 (expected, verdict),
-                bound,
-                request_id,
+                request.bound,
+                request.id.to_owned(),
             )
             .await?;
-        let refusal = match self.ledger.admit_voucher(&admission).await {
+        let refusal = match app.ledger.admit_voucher(&admission).await {
             Ok(Ok(_)) => {
-                return Ok(Ticket::Voucher {
+                return Ok(VoucherTicket {
                     request_id: admission.request_id,
                     holder: v.holder,
                     id: v.id,
                     voucher_digest: digest,
-                    bound: *bound,
+                    bound: *request.bound,
                 })
             }
             Ok(Err(VoucherRefusal::Budget { cap, .. })) if verdict == Verdict::Erc1271 => Refusal {
@@ -76,11 +107,62 @@ impl App {
             },
             Err(e) => failure(RefusalKind::Ledger)(e),
         };
-        Err(self
+        Err(app
             .answer_signed(refusal, v, digest, cumulative, admission.settled)
             .await)
     }
 
+    async fn charge<C: ChainView>(
+        app: &App<C>,
+        ticket: &VoucherTicket,
+        model: &Model,
+        usage: Usage,
+        record: ReceiptRecord,
+    ) -> Result<SettlementResponse, LedgerError> {
+        let record = ReceiptRecord {
+            id: ticket.id,
+            units: model.cost(usage, &ticket.bound),
+            voucher_digest: ticket.voucher_digest,
+            ..record
+        };
+        let units = record.units;
+        let unsigned = app.usage_receipt(&record, 0);
+        // The receipt states what is owed after this request, which is
+        // known inside the charge's transaction.
+        let signer = app.chain.signer().clone();
+        let domain = app.chain.receipt_domain().clone();
+        let (account, signature) = app
+            .ledger
+            .charge(
+                &ticket.request_id,
+                &record,
+                Box::new(move |owed| {
+                    let mut r = unsigned.clone();
+                    r.cumulativeOwed = U256::from(owed.unsigned_abs());
+                    signer
+                        .sign_hash_sync(&r.eip712_signing_hash(&domain))
+                        .map(|s| Bytes::from(s.as_bytes().to_vec()))
+                        .unwrap_or_default()
+                }),
+            )
+            .await?;
+        app.metrics
+            .units_charged
+            .with_label_values(&[model.name.as_str()])
+            .inc_by(units.unsigned_abs());
+        let receipt = app.usage_receipt(&record, account.owed);
+        Ok(app.voucher_settlement(&receipt, signature, &account))
+    }
+
+    async fn release<C: ChainView>(
+        app: &App<C>,
+        ticket: &VoucherTicket,
+    ) -> Result<(), LedgerError> {
+        app.ledger.release(&ticket.request_id).await
+    }
+}
+
+impl<C: ChainView> App<C> {
     /// How a refusal of a voucher signed by its holder (or its channel's
     /// key) is answered: to the holder, with its accounts, unless the
     /// voucher may be a copy ([`App::is_copy`]).
@@ -133,12 +215,13 @@ impl App {
     /// the checks that need nothing but the voucher.
     fn voucher_terms(&self, signed: &SignedVoucher) -> Result<(i64, i64), Refusal> {
         let v = &signed.voucher;
-        if v.provider != self.chain.provider {
+        if v.provider != self.chain.provider() {
             return refuse(
                 RefusalKind::WrongProvider,
                 format!(
                     "the voucher is made out to {}, not to this provider {}",
-                    v.provider, self.chain.provider
+                    v.provider,
+                    self.chain.provider()
                 ),
             );
         }

@@ -195,7 +195,7 @@ pub(super) async fn serve_paid(
     let replay_key = replay::key(header.as_bytes(), request_hash);
     let request_id = ledger::request_id(replay_key);
     let ticket = match app
-        .admit(&payment, &priced.model, &priced.bound, request_id)
+        .admit(&payment, &priced.model, &priced.bound, &request_id)
         .await
     {
         Ok(ticket) => ticket,

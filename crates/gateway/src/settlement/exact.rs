@@ -22,7 +22,7 @@ use alloy::{
 use super::{fault, split::Fault, Report, SettleError};
 use crate::{
     ledger::{ExactRow, ExactStatus},
-    payment::{settlement_call, RefusalKind, Ticket},
+    payment::{settlement_call, ExactTicket, Ticket},
     App,
 };
 
@@ -272,7 +272,7 @@ impl App {
     /// cannot make the gateway pay for one failing transaction after
     /// another.
     pub async fn withhold(&self, ticket: &Ticket) {
-        if let Ticket::Exact { payment, .. } = ticket {
+        if let Ticket::Exact(ExactTicket { payment, .. }) = ticket {
             if self.chain.has_code(payment.payer).await.unwrap_or(true) {
                 tracing::warn!(payer = %payment.payer, "a smart account's payment did not pay: it is refused exact");
                 return;
@@ -286,37 +286,6 @@ impl App {
                 // operator clears it, the safe side.
                 tracing::error!(%err, "cannot record a withheld answer");
             }
-        }
-    }
-
-    /// Refuses `exact` to `payer` while a request of its that was served
-    /// did not pay.
-    ///
-    /// # Errors
-    ///
-    /// The refusal (kind `unpaid`), or the ledger failing (kind `ledger`).
-    pub(crate) async fn refuse_unpaid_exact(
-        &self,
-        payer: Address,
-    ) -> Result<(), crate::payment::Refusal> {
-        let unpaid =
-            self.ledger
-                .unpaid_exact(payer)
-                .await
-                .map_err(|e| crate::payment::Refusal {
-                    kind: RefusalKind::Ledger,
-                    reason: format!("the gateway cannot record payments right now: {e}"),
-                    shown: crate::payment::Shown::Nothing,
-                })?;
-        match unpaid {
-            None => Ok(()),
-            Some((n, reason)) => Err(crate::payment::Refusal {
-                kind: RefusalKind::Unpaid,
-                reason: format!(
-                    "{payer} has {n} exact payment(s) that did not pay ({reason}); it is not served with exact until the provider has been paid (aat-voucher is still accepted)"
-                ),
-                shown: crate::payment::Shown::Nothing,
-            }),
         }
     }
 }
