@@ -20,6 +20,7 @@ use crate::{
     config::ExactConfig,
     ledger::VoucherAdmission,
     payment::{refuse, Bound, Refusal, RefusalKind},
+    units::Units,
     App,
 };
 
@@ -66,9 +67,9 @@ impl<C: ChainView> App<C> {
             signature: signed.signature.clone(),
             max_cost: bound.max_cost,
             // Beyond what the ledger counts is beyond any request: capped.
-            cap: i64::try_from(cap).unwrap_or(i64::MAX),
+            cap: Units::capped(cap).ledger(),
             credit_limit: self.credit_limit(bound),
-            settled: i64::try_from(holdings.settled).unwrap_or(i64::MAX),
+            settled: Units::capped(holdings.settled).ledger(),
         })
     }
 

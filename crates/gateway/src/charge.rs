@@ -19,6 +19,7 @@ use crate::{
     payment::{hash, ExactScheme, ExactTicket, Model, PaymentScheme, Ticket, VoucherScheme},
     replay::Answer,
     settlement::ExactOutcome,
+    units::on_chain,
     upstream::Usage,
     App,
 };
@@ -107,8 +108,8 @@ impl<C: ChainView> App<C> {
             responseHash: record.response_hash,
             promptTokens: record.prompt_tokens.unsigned_abs(),
             completionTokens: record.completion_tokens.unsigned_abs(),
-            units: U256::from(record.units.unsigned_abs()),
-            cumulativeOwed: U256::from(owed.unsigned_abs()),
+            units: on_chain(record.units),
+            cumulativeOwed: on_chain(owed),
         }
     }
 

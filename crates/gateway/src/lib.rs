@@ -24,6 +24,7 @@ pub mod payment;
 pub mod replay;
 pub mod routes;
 pub mod settlement;
+pub mod units;
 pub mod upstream;
 pub mod upstream_stub;
 

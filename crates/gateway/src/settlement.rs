@@ -30,7 +30,7 @@ use aat_client::{
     ClientError,
 };
 use alloy::{
-    primitives::{FixedBytes, B256, U256},
+    primitives::{FixedBytes, B256},
     sol_types::SolStruct,
 };
 
@@ -39,6 +39,7 @@ use split::Fault;
 
 use crate::{
     ledger::{AccountRow, ExactStatus, LedgerError},
+    units::{on_chain, Units},
     App,
 };
 
@@ -174,7 +175,7 @@ impl App {
             BTreeMap::new();
         for row in rows {
             let holdings = self.chain.refresh(row.holder, row.id).await?;
-            let settled = i64::try_from(holdings.settled).unwrap_or(i64::MAX);
+            let settled = Units::capped(holdings.settled).ledger();
             if settled > row.settled {
                 self.ledger.set_settled(row.holder, row.id, settled).await?;
             }
@@ -249,7 +250,7 @@ impl App {
                         holder: row.holder,
                         provider: self.chain.provider,
                         id: row.id,
-                        cumulativeAmount: U256::from(row.voucher_amount.unsigned_abs()),
+                        cumulativeAmount: on_chain(row.voucher_amount),
                         deadline: row.voucher_deadline.unsigned_abs(),
                     },
                     signature: row.voucher_signature.clone()?,
@@ -297,7 +298,7 @@ impl App {
         report.gas = report.gas.saturating_add(outcome.receipt.gas_used);
         self.metrics.settlement_gas.inc_by(outcome.receipt.gas_used);
         for settled in &outcome.settled {
-            let amount = i64::try_from(settled.cumulativeAmount).unwrap_or(i64::MAX);
+            let amount = Units::capped(settled.cumulativeAmount).ledger();
             self.ledger
                 .set_settled(settled.holder, settled.id, amount)
                 .await?;

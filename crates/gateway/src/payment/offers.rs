@@ -5,10 +5,9 @@ use aat_client::{
     signing::{self, SignedVoucher},
     x402::{Account, PaymentRequirements, VoucherPayload, EXACT_SCHEME, VOUCHER_SCHEME},
 };
-use alloy::primitives::U256;
 use serde_json::json;
 
-use crate::{chain::ChainView, ledger::AccountRow, App};
+use crate::{chain::ChainView, ledger::AccountRow, units::on_chain, App};
 
 use super::{Bound, Model, Shown};
 
@@ -22,7 +21,7 @@ impl<C: ChainView> App<C> {
                     holder: row.holder,
                     provider: self.chain.provider(),
                     id: row.id,
-                    cumulativeAmount: U256::from(row.voucher_amount.unsigned_abs()),
+                    cumulativeAmount: on_chain(row.voucher_amount),
                     deadline: row.voucher_deadline.unsigned_abs(),
                 },
                 signature: signature.clone(),
@@ -31,8 +30,8 @@ impl<C: ChainView> App<C> {
         Account {
             holder: row.holder,
             id: row.id,
-            owed: U256::from(row.owed.unsigned_abs()),
-            settled: U256::from(row.settled.unsigned_abs()),
+            owed: on_chain(row.owed),
+            settled: on_chain(row.settled),
             last_voucher,
         }
     }

@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::{
     chain::ChainView,
     ledger::{LedgerError, ReceiptRecord, VoucherRefusal},
+    units::{on_chain, Units},
     upstream::Usage,
     App,
 };
@@ -138,7 +139,7 @@ impl PaymentScheme for VoucherScheme {
                 &record,
                 Box::new(move |owed| {
                     let mut r = unsigned.clone();
-                    r.cumulativeOwed = U256::from(owed.unsigned_abs());
+                    r.cumulativeOwed = on_chain(owed);
                     signer
                         .sign_hash_sync(&r.eip712_signing_hash(&domain))
                         .map(|s| Bytes::from(s.as_bytes().to_vec()))
@@ -204,8 +205,8 @@ impl<C: ChainView> App<C> {
             shown: Shown::Public(Box::new(Account {
                 holder: v.holder,
                 id: v.id,
-                owed: U256::from(settled.unsigned_abs()),
-                settled: U256::from(settled.unsigned_abs()),
+                owed: on_chain(settled),
+                settled: on_chain(settled),
                 last_voucher: None,
             })),
         }
@@ -241,15 +242,16 @@ impl<C: ChainView> App<C> {
         }
         // The ledger keeps both exactly as signed, or refuses them: a voucher
         // kept with another value than its signature covers never settles.
-        let cumulative = i64::try_from(v.cumulativeAmount).or_else(|_| {
-            refuse(
+        let Some(cumulative) = Units::exact(v.cumulativeAmount) else {
+            return refuse(
                 RefusalKind::Malformed,
                 format!(
                     "the voucher's cumulativeAmount is beyond what this gateway accounts ({})",
-                    i64::MAX
+                    Units::MAX.ledger()
                 ),
-            )
-        })?;
+            );
+        };
+        let cumulative = cumulative.ledger();
         let deadline = i64::try_from(v.deadline).or_else(|_| {
             refuse(
                 RefusalKind::Malformed,
@@ -325,7 +327,7 @@ impl<C: ChainView> App<C> {
             .await
             .map_err(|e| Self::chain_error(&e))?
             .settled;
-        let settled = i64::try_from(settled).unwrap_or(i64::MAX);
+        let settled = Units::capped(settled).ledger();
         // A copy of a published voucher records nothing new (what it pays
         // is settled or was refused) and learns nothing.
         if self.is_copy(digest, cumulative, settled).await {
