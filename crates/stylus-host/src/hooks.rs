@@ -26,7 +26,7 @@ use frame::*;
 pub(crate) use frame::{run, Frame};
 
 /// The linker with every `vm_hooks` function.
-#[allow(clippy::too_many_lines)]
+#[allow(clippy::too_many_lines)] // a dispatch table: one hook per host function
 pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
     let mut l = Linker::<Frame>::new(engine);
     let m = "vm_hooks";
