@@ -3,7 +3,7 @@
 //! `PAYMENT-SIGNATURE` and `PAYMENT-RESPONSE` headers), the payloads of the
 //! two schemes the gateway accepts (`exact` with TokenAI's EIP-3009, and
 //! `aat-voucher`, specified in `docs/x402-aat-voucher.md`), and [`Payer`], a
-//! client that answers a 402 by paying and retrying ([`payer`]).
+//! client that answers a 402 by paying and retrying (`payer`).
 //!
 //! Numbers that can exceed 2^53 travel as decimal strings, as x402 does.
 

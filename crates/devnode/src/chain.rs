@@ -1,8 +1,8 @@
 //! The chain: state, blocks, transactions and receipts, one block per
 //! transaction (automine), dev-time controls and snapshots.
 //!
-//! By part: this file the state and its reads, [`mining`] transactions
-//! checked, executed and mined into blocks, [`dev`] the dev-time controls
+//! By part: this file the state and its reads, `mining` transactions
+//! checked, executed and mined into blocks, `dev` the dev-time controls
 //! (impersonation, balances, the clock, snapshots).
 
 mod dev;

@@ -2,7 +2,7 @@
 //! [`EthApiServer`], what cargo-stylus, foundry's cast, alloy, viem and
 //! wallets call, and [`DevApiServer`], the dev controls test suites use
 //! (anvil's and hardhat's names). [`Rpc`] implements both over the chain's [`Handle`];
-//! what a method does beyond a read of the chain is in [`eth`] (calls,
+//! what a method does beyond a read of the chain is in `eth` (calls,
 //! estimates, sending, logs, fee history). Parameters are positional, and
 //! absent trailing optional ones read as null, as clients omit them.
 

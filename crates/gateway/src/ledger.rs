@@ -12,12 +12,12 @@
 //! its budget. Units are `BIGINT`: vouchers and budgets beyond 2^63 are
 //! refused or capped, never wrapped.
 //!
-//! By concern: [`accounts`] (what each holder owes and has settled),
-//! [`reservations`] (admission: budgets reserved by requests in flight),
-//! [`charges`] (a served request's charge and receipt), [`exact`] (EIP-3009
-//! payments), [`answers`] (answers kept for a resend), [`published`]
-//! (vouchers made public by settlement), [`lease`] (one settlement worker),
-//! and [`schema`] (the migrations).
+//! By concern: `accounts` (what each holder owes and has settled),
+//! `reservations` (admission: budgets reserved by requests in flight),
+//! `charges` (a served request's charge and receipt), `exact` (EIP-3009
+//! payments), `answers` (answers kept for a resend), `published`
+//! (vouchers made public by settlement), `lease` (one settlement worker),
+//! and `schema` (the migrations).
 
 mod accounts;
 mod answers;

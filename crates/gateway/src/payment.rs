@@ -7,8 +7,8 @@
 //! request path. Every refusal says why, and nothing is called upstream.
 //!
 //! Each scheme is a [`PaymentScheme`]: admitted, charged, released. By
-//! part: [`refusal`] (why a payment is refused, in words and labels),
-//! [`voucher`] and [`exact`] (each scheme), [`offers`] (what a 402 offers,
+//! part: `refusal` (why a payment is refused, in words and labels),
+//! `voucher` and `exact` (each scheme), `offers` (what a 402 offers,
 //! and an account as a payer may see it).
 
 mod exact;

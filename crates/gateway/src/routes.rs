@@ -4,8 +4,8 @@
 //! stream), `POST /aat/vouchers` to hand in a voucher without a request,
 //! and the operations routes `/healthz` and `/metrics`. Every refusal is
 //! an OpenAI-style error body with a reason ([`ApiError`]). A paid request
-//! goes through [`paid`] and [`answer`]; every request's count and log line
-//! are middleware ([`log_line`]), from what its handler noted ([`Logged`]).
+//! goes through `paid` and `answer`; every request's count and log line
+//! are middleware (`log_line`), from what its handler noted (`Logged`).
 
 mod answer;
 mod error;

@@ -1,6 +1,6 @@
 //! Following the chain: the relay reads the logs of the exchange, AAT and
 //! TokenAI since the last block it applied and works out what each changed
-//! for the orders it holds ([`Change`]): a fill or a cancel changes one
+//! for the orders it holds (`Change`): a fill or a cancel changes one
 //! order's `remaining`, a nonce floor voids a maker's orders below it, and a
 //! fill, a transfer or an approval changes what an account can give. Each
 //! touched maker's orders are then re-read once: its funds once per id it
@@ -227,7 +227,7 @@ pub async fn refresh(app: &App, stored: &StoredOrder) -> Result<bool, FollowErro
     record(app, stored, fillable.remaining, fillable.now).await
 }
 
-/// Applies the logs since the last block applied (at most [`MAX_RANGE`]
+/// Applies the logs since the last block applied (at most `MAX_RANGE`
 /// blocks of them) and forgets what has expired.
 ///
 /// # Errors
