@@ -61,12 +61,14 @@ impl App {
 impl<C: ChainView> App<C> {
     /// Records the charge of a served request, by its scheme
     /// ([`PaymentScheme::charge`]), with its receipt and the answer kept for
-    /// the payer to ask again; its settlement response.
+    /// the payer to ask again; its settlement response. It settles no
+    /// `exact` payment: an answer goes out after [`App::charge`], which
+    /// settles one first when the configuration says so.
     ///
     /// # Errors
     ///
     /// The ledger fails.
-    pub async fn record_charge(
+    pub(crate) async fn record_charge(
         &self,
         ticket: &Ticket,
         model: &Model,

@@ -29,6 +29,7 @@ use serde_json::{json, Value};
 pub use error::ApiError;
 
 use crate::App;
+use paid::PaymentSignature;
 
 /// The largest request body accepted.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -130,33 +131,42 @@ async fn log_line(State(app): State<Arc<App>>, request: Request, next: Next) -> 
 
 async fn chat_completions(
     State(app): State<Arc<App>>,
+    signature: PaymentSignature,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    serve(&app, "/v1/chat/completions", &headers, &body).await
+    serve(&app, "/v1/chat/completions", (&headers, signature), &body).await
 }
 
-async fn completions(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
-    serve(&app, "/v1/completions", &headers, &body).await
+async fn completions(
+    State(app): State<Arc<App>>,
+    signature: PaymentSignature,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    serve(&app, "/v1/completions", (&headers, signature), &body).await
 }
 
 /// A paid route's answer, with what its log line says.
-async fn serve(app: &Arc<App>, route: &'static str, headers: &HeaderMap, body: &Bytes) -> Response {
+async fn serve(
+    app: &Arc<App>,
+    route: &'static str,
+    request: (&HeaderMap, PaymentSignature),
+    body: &Bytes,
+) -> Response {
     let mut logged = Logged::default();
-    let mut response = paid::serve_paid(app, route, headers, body, &mut logged).await;
+    let mut response = paid::serve_paid(app, route, request, body, &mut logged).await;
     response.extensions_mut().insert(logged);
     response
 }
 
 /// `POST /aat/vouchers`: a voucher handed in without a request, kept when
 /// it covers what is owed.
-async fn vouchers(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
-    let payment = match paid::payment_signature(&headers) {
-        Ok(Some((_, payment))) => payment,
-        Ok(None) => {
-            return ApiError::invalid("PAYMENT-SIGNATURE header is required").into_response()
-        }
-        Err(e) => return ApiError::invalid(e.to_string()).into_response(),
+async fn vouchers(State(app): State<Arc<App>>, signature: PaymentSignature) -> Response {
+    let payment = match signature.0 {
+        Some(Ok((_, payment))) => payment,
+        None => return ApiError::invalid("PAYMENT-SIGNATURE header is required").into_response(),
+        Some(Err(e)) => return ApiError::invalid(e.to_string()).into_response(),
     };
     match app.record_voucher(&payment).await {
         Ok(account) => (StatusCode::OK, Json(json!({ "account": account }))).into_response(),

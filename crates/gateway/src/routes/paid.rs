@@ -1,10 +1,10 @@
 //! A paid request's way in: the body read, bounded and priced before any
-//! payment is looked at ([`price`]), the `PAYMENT-SIGNATURE` read
-//! ([`payment_signature`]), the payment admitted, or refused with a 402
+//! payment is looked at ([`price`]), the `PAYMENT-SIGNATURE` read (the
+//! [`PaymentSignature`] extractor), the payment admitted, or refused with a 402
 //! that offers the schemes ([`Terms::refuse`]), then the answer
 //! ([`super::answer`]).
 
-use std::sync::Arc;
+use std::{convert::Infallible, sync::Arc};
 
 use aat_client::x402::{
     self, decode_header, encode_header, HeaderError, PaymentPayload, PaymentRequired, Resource,
@@ -12,7 +12,8 @@ use aat_client::x402::{
 };
 use axum::{
     body::Bytes,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    extract::FromRequestParts,
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -94,20 +95,24 @@ fn price(
     })
 }
 
-/// The `PAYMENT-SIGNATURE` of a request, as sent and decoded; `None` when
-/// there is none.
-///
-/// # Errors
-///
-/// It is not text, base64 or an x402 payment.
-pub(super) fn payment_signature(
-    headers: &HeaderMap,
-) -> Result<Option<(&HeaderValue, PaymentPayload)>, HeaderError> {
-    let Some(header) = headers.get(PAYMENT_SIGNATURE) else {
-        return Ok(None);
-    };
-    let text = header.to_str().map_err(|_| HeaderError::NotText)?;
-    Ok(Some((header, decode_header(text)?)))
+/// The extractor of a request's `PAYMENT-SIGNATURE`: none, the payment
+/// (with the header as sent, which keys replays), or why it does not
+/// decode. It never rejects: the handler answers each case in its own
+/// terms (a 402 with offers on a paid route, a 400 on `/aat/vouchers`), and
+/// only after what it checks first (a paid route prices its body first).
+pub(super) struct PaymentSignature(pub Option<Result<(HeaderValue, PaymentPayload), HeaderError>>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PaymentSignature {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(PaymentSignature(parts.headers.get(PAYMENT_SIGNATURE).map(
+            |header| {
+                let text = header.to_str().map_err(|_| HeaderError::NotText)?;
+                Ok((header.clone(), decode_header(text)?))
+            },
+        )))
+    }
 }
 
 /// What a 402 offers for one request: the resource and the request's price.
@@ -154,7 +159,7 @@ impl Terms<'_> {
 pub(super) async fn serve_paid(
     app: &Arc<App>,
     route: &'static str,
-    headers: &HeaderMap,
+    (headers, signature): (&HeaderMap, PaymentSignature),
     body: &Bytes,
     logged: &mut Logged,
 ) -> Response {
@@ -176,15 +181,15 @@ pub(super) async fn serve_paid(
         model: &priced.model,
         bound: &priced.bound,
     };
-    let (header, payment) = match payment_signature(headers) {
-        Ok(Some(signed)) => signed,
-        Ok(None) => {
+    let (header, payment) = match signature.0 {
+        Some(Ok(signed)) => signed,
+        None => {
             let reason = "PAYMENT-SIGNATURE header is required";
             return terms
                 .refuse(app, "none", RefusalKind::Missing, reason, Shown::Nothing)
                 .await;
         }
-        Err(e) => {
+        Some(Err(e)) => {
             let reason = format!("the PAYMENT-SIGNATURE header does not decode: {e}");
             return terms
                 .refuse(app, "none", RefusalKind::Malformed, &reason, Shown::Nothing)
