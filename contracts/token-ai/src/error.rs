@@ -43,13 +43,11 @@ mod tests {
     /// `abi_core::access` raises are among them.
     #[test]
     fn every_spec_error_is_declared() {
-        abi_core::testing::assert_same_selectors(
+        abi_core::testing::assert_errors_are_the_specs(
             "ITokenAI errors",
-            &[super::ERROR_SELECTORS],
+            super::ERROR_SELECTORS,
             ITokenAIErrors::SELECTORS,
+            abi_core::access::ERROR_SELECTORS,
         );
-        for selector in abi_core::access::ERROR_SELECTORS {
-            assert!(super::ERROR_SELECTORS.contains(selector), "{selector:x?}");
-        }
     }
 }

@@ -91,6 +91,25 @@ pub fn assert_same_selectors<S: Ord + Copy + core::fmt::Debug>(
     );
 }
 
+/// Asserts that a contract's error encodings (`errors!`'s
+/// `ERROR_SELECTORS`) are exactly its spec's errors, and include those of
+/// `access` it raises.
+///
+/// # Panics
+///
+/// When they differ.
+pub fn assert_errors_are_the_specs(
+    what: &str,
+    listed: &[[u8; 4]],
+    spec: &[[u8; 4]],
+    access: &[[u8; 4]],
+) {
+    assert_same_selectors(what, &[listed], spec);
+    for selector in access {
+        assert!(listed.contains(selector), "{what}: {selector:x?}");
+    }
+}
+
 alloy_sol_types::sol! {
     /// EIP-2612's signed approval.
     #[derive(Debug)]

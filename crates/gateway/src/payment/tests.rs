@@ -235,6 +235,14 @@ async fn app(tag: &str, chain: Fixed, exact: Option<&str>) -> App<Fixed> {
     }
 }
 
+/// A holder with `locked` units in its channel, and an `App` serving it
+/// vouchers only, with a ledger named `tag`.
+async fn holder_app(tag: &str, locked: u64) -> (PrivateKeySigner, App<Fixed>) {
+    let holder = PrivateKeySigner::random();
+    let chain = Fixed::new().holding(holder.address(), locked);
+    (holder, app(tag, chain, None).await)
+}
+
 fn model(app: &App<Fixed>) -> Model {
     app.models["gpt-4o-mini"].clone()
 }
@@ -314,6 +322,21 @@ async fn voucher(
     .unwrap()
 }
 
+/// `holder`'s first voucher (0 units, valid two hours) signed by `key`.
+async fn voucher_by(app: &App<Fixed>, holder: Address, key: &PrivateKeySigner) -> SignedVoucher {
+    sign_voucher_for(
+        holder,
+        key,
+        &app.chain.aat_domain,
+        app.chain.provider(),
+        ID,
+        U256::ZERO,
+        NOW + 7_200,
+    )
+    .await
+    .unwrap()
+}
+
 fn answer() -> Answer {
     Answer {
         request_hash: B256::repeat_byte(1),
@@ -329,13 +352,7 @@ const USAGE: Usage = Usage {
 
 #[tokio::test]
 async fn a_voucher_is_admitted_then_charged_what_was_used_with_a_signed_receipt() {
-    let holder = PrivateKeySigner::random();
-    let app = app(
-        "voucher-charged",
-        Fixed::new().holding(holder.address(), 100_000),
-        None,
-    )
-    .await;
+    let (holder, app) = holder_app("voucher-charged", 100_000).await;
     let first = voucher(&app, &holder, 0, NOW + 7_200).await;
     let ticket = admit(&app, &voucher_payment(&first), "one").await.unwrap();
     assert_eq!(ticket.payer(), holder.address());
@@ -381,15 +398,9 @@ async fn a_voucher_is_admitted_then_charged_what_was_used_with_a_signed_receipt(
 
 #[tokio::test]
 async fn a_released_voucher_request_frees_what_it_reserved() {
-    let holder = PrivateKeySigner::random();
     // Enough for one request's 228 units with the fee the budget counts
     // (10%), not for two.
-    let app = app(
-        "voucher-released",
-        Fixed::new().holding(holder.address(), 300),
-        None,
-    )
-    .await;
+    let (holder, app) = holder_app("voucher-released", 300).await;
     let signed = voucher(&app, &holder, 0, NOW + 7_200).await;
     let payment = voucher_payment(&signed);
     let ticket = admit(&app, &payment, "one").await.unwrap();
@@ -422,17 +433,7 @@ async fn a_voucher_is_refused_by_each_rule_and_nothing_is_reserved() {
         );
     let app = app("voucher-refused", chain, None).await;
     let good = voucher(&app, &holder, 0, NOW + 7_200).await;
-    let by_another = sign_voucher_for(
-        holder.address(),
-        &other,
-        &app.chain.aat_domain,
-        app.chain.provider(),
-        ID,
-        U256::ZERO,
-        NOW + 7_200,
-    )
-    .await
-    .unwrap();
+    let by_another = voucher_by(&app, holder.address(), &other).await;
     let resigned = |id: U256, deadline: u64, provider: Address| {
         let holder = holder.clone();
         let domain = app.chain.aat_domain.clone();
@@ -493,13 +494,7 @@ async fn a_voucher_is_refused_by_each_rule_and_nothing_is_reserved() {
 
 #[tokio::test]
 async fn a_payment_that_is_no_voucher_of_this_chain_is_refused_as_such() {
-    let holder = PrivateKeySigner::random();
-    let app = app(
-        "voucher-envelope",
-        Fixed::new().holding(holder.address(), 100_000),
-        None,
-    )
-    .await;
+    let (holder, app) = holder_app("voucher-envelope", 100_000).await;
     let good = voucher(&app, &holder, 0, NOW + 7_200).await;
     let with = |change: fn(&mut PaymentPayload)| {
         let mut payment = voucher_payment(&good);
@@ -559,17 +554,7 @@ async fn a_session_keys_voucher_is_refused_when_its_channel_ends_too_soon() {
         },
     );
     let app = app("voucher-session", chain, None).await;
-    let signed = sign_voucher_for(
-        holder.address(),
-        &key,
-        &app.chain.aat_domain,
-        app.chain.provider(),
-        ID,
-        U256::ZERO,
-        NOW + 7_200,
-    )
-    .await
-    .unwrap();
+    let signed = voucher_by(&app, holder.address(), &key).await;
     assert_eq!(
         refused(&app, &voucher_payment(&signed)).await,
         RefusalKind::ChannelEnding
