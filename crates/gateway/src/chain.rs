@@ -129,11 +129,6 @@ impl Chain {
         Ok(chain)
     }
 
-    /// AAT's fee in basis points, as of the last poll.
-    pub fn fee_bps(&self) -> u16 {
-        lock(&self.state).fee_bps
-    }
-
     async fn head_block(&self) -> Result<(u64, u64), ClientError> {
         let block = self
             .rails
@@ -142,21 +137,6 @@ impl Chain {
             .await?
             .ok_or_else(|| ClientError::Decode("no latest block".into()))?;
         Ok((block.header.number, block.header.timestamp))
-    }
-
-    /// The chain's time: the latest block's timestamp plus the time since
-    /// it was read (a dev chain's clock can be moved; wall time would miss
-    /// that).
-    pub fn now(&self) -> u64 {
-        match lock(&self.state).time {
-            Some((timestamp, read)) => timestamp.saturating_add(read.elapsed().as_secs()),
-            None => 0,
-        }
-    }
-
-    /// The last block the poller has read.
-    pub fn head(&self) -> u64 {
-        lock(&self.state).head
     }
 
     async fn fetch_holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
@@ -172,113 +152,6 @@ impl Chain {
             channel_signer: channel.signer,
             settled,
         })
-    }
-
-    /// `holder`'s holdings of `id` with this provider.
-    ///
-    /// # Errors
-    ///
-    /// The first time, the node fails.
-    pub async fn holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
-        if let Some(h) = lock(&self.state).accounts.get(&(holder, id)) {
-            return Ok(*h);
-        }
-        let fetched = self.fetch_holdings(holder, id).await?;
-        lock(&self.state)
-            .accounts
-            .entry((holder, id))
-            .or_insert(fetched);
-        Ok(fetched)
-    }
-
-    /// Reads `holder`'s holdings again (after this gateway settled them).
-    ///
-    /// # Errors
-    ///
-    /// The node fails.
-    pub async fn refresh(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
-        let fetched = self.fetch_holdings(holder, id).await?;
-        lock(&self.state).accounts.insert((holder, id), fetched);
-        Ok(fetched)
-    }
-
-    /// `id`'s policy, or `None` when it was never minted.
-    ///
-    /// # Errors
-    ///
-    /// The node fails.
-    pub async fn policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
-        if let Some(p) = lock(&self.state).policies.get(&id) {
-            return Ok(Some(*p));
-        }
-        match self.rails.policy(id).await {
-            Ok(policy) => {
-                // Policies never change: cached for good.
-                lock(&self.state).policies.insert(id, policy);
-                Ok(Some(policy))
-            }
-            Err(err) if err.spec().is_some_and(|e| e.name() == "UnknownToken") => Ok(None),
-            Err(err) => Err(err),
-        }
-    }
-
-    /// `payer`'s TokenAI balance (followed through the logs once read).
-    ///
-    /// # Errors
-    ///
-    /// The first time, the node fails.
-    pub async fn token_balance(&self, payer: Address) -> Result<U256, ClientError> {
-        if let Some(b) = lock(&self.state).token_balances.get(&payer) {
-            return Ok(*b);
-        }
-        let balance = self.rails.token_balance(payer).await?;
-        lock(&self.state)
-            .token_balances
-            .entry(payer)
-            .or_insert(balance);
-        Ok(balance)
-    }
-
-    /// Whether `payer`'s `nonce` is used or canceled on-chain. A nonce the
-    /// logs since this gateway started show used is; any other is asked of
-    /// TokenAI (`authorizationState`), since it may have been used before
-    /// the gateway started or before it ever saw this payer, and the logs
-    /// of all time are not something every node will scan.
-    ///
-    /// # Errors
-    ///
-    /// The node fails.
-    pub async fn nonce_used(&self, payer: Address, nonce: B256) -> Result<bool, ClientError> {
-        if lock(&self.state).used_nonces.contains(&(payer, nonce)) {
-            return Ok(true);
-        }
-        let used = self
-            .rails
-            .read_token(TokenAI::authorizationStateCall {
-                authorizer: payer,
-                nonce,
-            })
-            .await?;
-        if used {
-            lock(&self.state).used_nonces.insert((payer, nonce));
-        }
-        Ok(used)
-    }
-
-    /// Whether `signature` over `digest` is `expected`'s, as the contracts
-    /// decide it ([`aat_client::signature::verify`]), and how: who has code
-    /// is cached, and only a smart account costs a call.
-    ///
-    /// # Errors
-    ///
-    /// The node fails (for a new signer or a smart account).
-    pub async fn verify(
-        &self,
-        expected: Expected,
-        digest: B256,
-        signature: &[u8],
-    ) -> Result<Verdict, ClientError> {
-        signature::verify(self, expected, digest, signature).await
     }
 
     /// Reads the logs since the last poll and re-reads every key they
@@ -444,16 +317,24 @@ impl ChainView for Chain {
         self.provider
     }
 
+    /// The chain's time: the latest block's timestamp plus the time since
+    /// it was read (a dev chain's clock can be moved; wall time would miss
+    /// that).
     fn now(&self) -> u64 {
-        Chain::now(self)
+        match lock(&self.state).time {
+            Some((timestamp, read)) => timestamp.saturating_add(read.elapsed().as_secs()),
+            None => 0,
+        }
     }
 
+    /// The last block the poller has read.
     fn head(&self) -> u64 {
-        Chain::head(self)
+        lock(&self.state).head
     }
 
+    /// AAT's fee in basis points, as of the last poll.
     fn fee_bps(&self) -> u16 {
-        Chain::fee_bps(self)
+        lock(&self.state).fee_bps
     }
 
     fn aat_domain(&self) -> &Eip712Domain {
@@ -472,33 +353,111 @@ impl ChainView for Chain {
         &self.signer
     }
 
+    /// `holder`'s holdings of `id` with this provider.
+    ///
+    /// # Errors
+    ///
+    /// The first time, the node fails.
     async fn holdings(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
-        Chain::holdings(self, holder, id).await
+        if let Some(h) = lock(&self.state).accounts.get(&(holder, id)) {
+            return Ok(*h);
+        }
+        let fetched = self.fetch_holdings(holder, id).await?;
+        lock(&self.state)
+            .accounts
+            .entry((holder, id))
+            .or_insert(fetched);
+        Ok(fetched)
     }
 
+    /// Reads `holder`'s holdings again (after this gateway settled them).
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
     async fn refresh(&self, holder: Address, id: U256) -> Result<Holdings, ClientError> {
-        Chain::refresh(self, holder, id).await
+        let fetched = self.fetch_holdings(holder, id).await?;
+        lock(&self.state).accounts.insert((holder, id), fetched);
+        Ok(fetched)
     }
 
+    /// `id`'s policy, or `None` when it was never minted.
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
     async fn policy(&self, id: U256) -> Result<Option<Policy>, ClientError> {
-        Chain::policy(self, id).await
+        if let Some(p) = lock(&self.state).policies.get(&id) {
+            return Ok(Some(*p));
+        }
+        match self.rails.policy(id).await {
+            Ok(policy) => {
+                // Policies never change: cached for good.
+                lock(&self.state).policies.insert(id, policy);
+                Ok(Some(policy))
+            }
+            Err(err) if err.spec().is_some_and(|e| e.name() == "UnknownToken") => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
+    /// `payer`'s TokenAI balance (followed through the logs once read).
+    ///
+    /// # Errors
+    ///
+    /// The first time, the node fails.
     async fn token_balance(&self, payer: Address) -> Result<U256, ClientError> {
-        Chain::token_balance(self, payer).await
+        if let Some(b) = lock(&self.state).token_balances.get(&payer) {
+            return Ok(*b);
+        }
+        let balance = self.rails.token_balance(payer).await?;
+        lock(&self.state)
+            .token_balances
+            .entry(payer)
+            .or_insert(balance);
+        Ok(balance)
     }
 
+    /// Whether `payer`'s `nonce` is used or canceled on-chain. A nonce the
+    /// logs since this gateway started show used is; any other is asked of
+    /// TokenAI (`authorizationState`), since it may have been used before
+    /// the gateway started or before it ever saw this payer, and the logs
+    /// of all time are not something every node will scan.
+    ///
+    /// # Errors
+    ///
+    /// The node fails.
     async fn nonce_used(&self, payer: Address, nonce: B256) -> Result<bool, ClientError> {
-        Chain::nonce_used(self, payer, nonce).await
+        if lock(&self.state).used_nonces.contains(&(payer, nonce)) {
+            return Ok(true);
+        }
+        let used = self
+            .rails
+            .read_token(TokenAI::authorizationStateCall {
+                authorizer: payer,
+                nonce,
+            })
+            .await?;
+        if used {
+            lock(&self.state).used_nonces.insert((payer, nonce));
+        }
+        Ok(used)
     }
 
+    /// Whether `signature` over `digest` is `expected`'s, as the contracts
+    /// decide it ([`aat_client::signature::verify`]), and how: who has code
+    /// is cached, and only a smart account costs a call.
+    ///
+    /// # Errors
+    ///
+    /// The node fails (for a new signer or a smart account).
     async fn verify(
         &self,
         expected: Expected,
         digest: B256,
         signature: &[u8],
     ) -> Result<Verdict, ClientError> {
-        Chain::verify(self, expected, digest, signature).await
+        signature::verify(self, expected, digest, signature).await
     }
 }
 

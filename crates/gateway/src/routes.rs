@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 
 pub use error::ApiError;
 
-use crate::App;
+use crate::{chain::ChainView, App};
 use paid::PaymentSignature;
 
 /// The largest request body accepted.

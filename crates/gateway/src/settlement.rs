@@ -38,6 +38,7 @@ pub use exact::ExactOutcome;
 use split::Fault;
 
 use crate::{
+    chain::ChainView,
     ledger::{AccountRow, ExactStatus, LedgerError},
     units::{on_chain, Units},
     App,

@@ -15,7 +15,7 @@ use aat_client::{
         VoucherPayload, PAYMENT_REQUIRED,
     },
 };
-use aat_gateway::budget;
+use aat_gateway::{budget, chain::ChainView};
 use alloy::{
     consensus::Transaction,
     primitives::{B256, U256},

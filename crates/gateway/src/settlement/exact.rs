@@ -21,6 +21,7 @@ use alloy::{
 
 use super::{fault, split::Fault, Report, SettleError};
 use crate::{
+    chain::ChainView,
     ledger::{ExactRow, ExactStatus},
     payment::{settlement_call, ExactTicket, Ticket},
     App,
