@@ -59,7 +59,7 @@ impl AAT {
             // vouchers: units out of the channel with no one paid.
             return Err(InvalidChannelProvider { provider }.into());
         }
-        let token = self.live_token_type(id)?;
+        let token = self.live_terms(id)?;
         let key = pay_key(holder, provider, id);
         let account = self.pay_account(key);
         let too_late = token.expiration != 0 && expires_at > token.expiration;

@@ -89,12 +89,12 @@ impl AAT {
             &[
                 IAAT::TokenTypeCreated::SIGNATURE_HASH,
                 id.word(),
-                token.origin_pool.word(),
+                token.terms.origin_pool.word(),
                 token.model.word(),
                 token.scope.word(),
-                token.expiration.word(),
-                token.reclaimable.word(),
-                token.tradable.word(),
+                token.terms.expiration.word(),
+                token.terms.reclaimable.word(),
+                token.terms.tradable.word(),
             ],
             3,
         );

@@ -50,6 +50,7 @@ pub mod router;
 pub mod vouchers;
 
 pub use error::Error;
+pub use policy::{Terms, TokenType};
 
 // The spec file is the single source of the ABI: the router dispatches the
 // selectors of the call types generated from it, and the contract emits and
@@ -94,24 +95,6 @@ pub mod interface_ids {
 
 /// `type(uint256).max` as a reclaim amount: the holder's whole balance.
 pub const RECLAIM_ALL: U256 = U256::MAX;
-
-/// A token type's policy, read out of storage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TokenType {
-    /// The AI model the id pays for, ASCII right-padded.
-    pub model: FixedBytes<16>,
-    /// The usage restriction; zero for none.
-    pub scope: FixedBytes<16>,
-    /// Unix seconds from which the id is expired; zero for never.
-    pub expiration: u64,
-    /// The issuing institution's pool: it may reclaim a reclaimable id, and a non-tradable id
-    /// still moves to and from it.
-    pub origin_pool: Address,
-    /// The origin pool may pull units back from holders (`reclaim`).
-    pub reclaimable: bool,
-    /// Holders may transfer and swap it among themselves.
-    pub tradable: bool,
-}
 
 /// State of the AAT contract.
 #[entrypoint]
@@ -300,7 +283,7 @@ impl AAT {
     /// `interface_ids::ERC5633`); an unknown id is not.
     #[must_use]
     pub fn is_soulbound(&self, id: U256) -> bool {
-        self.token_type(id).is_ok_and(|t| !t.tradable)
+        self.terms(id).is_ok_and(|t| !t.tradable)
     }
 
     // ---- token types ------------------------------------------------------------
@@ -322,7 +305,7 @@ impl AAT {
     /// Whether `id` has been minted, so that its policy is registered.
     #[must_use]
     pub fn exists(&self, id: U256) -> bool {
-        self.stored_type(&id).is_some()
+        self.stored_terms(&id).is_some()
     }
 
     /// `tokenConfig(id)`: the policy of `id`, in the spec's order (model, scope, expiration,
@@ -340,17 +323,17 @@ impl AAT {
         Ok((
             t.model,
             t.scope,
-            t.expiration,
-            t.origin_pool,
-            t.reclaimable,
-            t.tradable,
+            t.terms.expiration,
+            t.terms.origin_pool,
+            t.terms.reclaimable,
+            t.terms.tradable,
         ))
     }
 
     /// False for an unknown id.
     #[must_use]
     pub fn is_expired(&self, id: U256) -> bool {
-        self.token_type(id)
+        self.terms(id)
             .is_ok_and(|t| policy::is_expired(t.expiration, self.vm().block_timestamp()))
     }
 
@@ -381,10 +364,12 @@ impl AAT {
         let policy = TokenType {
             model,
             scope,
-            expiration,
-            origin_pool,
-            reclaimable,
-            tradable,
+            terms: Terms {
+                expiration,
+                origin_pool,
+                reclaimable,
+                tradable,
+            },
         };
         self.check_issue(to, &policy, amount)?;
         self.issue(operator, to, &policy, amount)
@@ -416,10 +401,12 @@ impl AAT {
         let policy = TokenType {
             model,
             scope,
-            expiration,
-            origin_pool: payer,
-            reclaimable,
-            tradable,
+            terms: Terms {
+                expiration,
+                origin_pool: payer,
+                reclaimable,
+                tradable,
+            },
         };
         self.check_issue(to, &policy, amount)?;
         let cost = self.quote_token_ai(model, amount)?;
@@ -495,7 +482,7 @@ impl AAT {
     pub fn reclaim(&mut self, holder: Address, id: U256, amount: U256) -> Result<U256, Error> {
         self.access.when_not_paused()?;
         let pool = self.vm().msg_sender();
-        let token = self.token_type(id)?;
+        let token = self.terms(id)?;
         if pool != token.origin_pool {
             return Err(NotOriginPool { caller: pool, id }.into());
         }
@@ -553,8 +540,8 @@ impl AAT {
         if amount_a.is_zero() || amount_b.is_zero() {
             return Err(ZeroAmount {}.into());
         }
-        let token_a = self.check_move(id_a, party_a, party_b)?;
-        let token_b = self.check_move(id_b, party_b, party_a)?;
+        self.check_move(id_a, party_a, party_b)?;
+        self.check_move(id_b, party_b, party_a)?;
         let fee_bps: u16 = self.fee_bps.get().to();
         let (fee_a, fee_b) = (
             policy::fee(amount_a, fee_bps),
@@ -563,8 +550,8 @@ impl AAT {
         let received_b = self.swap_leg(operator, id_a, party_a, party_b, amount_a, fee_a)?;
         let received_a = self.swap_leg(operator, id_b, party_b, party_a, amount_b, fee_b)?;
         self.emit_swapped(party_a, party_b, id_a, amount_a, id_b, amount_b);
-        self.collect_fee(id_a, token_a.model, fee_a)?;
-        self.collect_fee(id_b, token_b.model, fee_b)?;
+        self.collect_fee(id_a, self.stored_model(&id_a), fee_a)?;
+        self.collect_fee(id_b, self.stored_model(&id_b), fee_b)?;
         self.accept_single(operator, party_a, party_b, id_a, received_b, &[])?;
         self.accept_single(operator, party_b, party_a, id_b, received_a, &[])
     }

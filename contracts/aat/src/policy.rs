@@ -1,8 +1,35 @@
-//! The access-policy rules as pure functions of their inputs: token ids,
-//! expiry, the transfer rule and fee arithmetic. Taking `now` as an argument
+//! The access policy (`TokenType`, `Terms`) and its rules as pure functions
+//! of their inputs: token ids, expiry, the transfer rule and fee arithmetic. Taking `now` as an argument
 //! lets tests cover both sides of every time boundary.
 
 use alloy_primitives::{b256, keccak256, Address, FixedBytes, B256, U256};
+
+/// A token type's policy, read out of storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenType {
+    /// The AI model the id pays for, ASCII right-padded.
+    pub model: FixedBytes<16>,
+    /// The usage restriction; zero for none.
+    pub scope: FixedBytes<16>,
+    /// What moves, reclaims and channels check.
+    pub terms: Terms,
+}
+
+/// The part of a policy every move, reclaim and channel checks: stored in
+/// a slot of its own, so that they read one slot where the whole policy
+/// takes two (a cold slot is 2,100 gas).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Terms {
+    /// Unix seconds from which the id is expired; zero for never.
+    pub expiration: u64,
+    /// The issuing institution's pool: it may reclaim a reclaimable id, and a non-tradable id
+    /// still moves to and from it.
+    pub origin_pool: Address,
+    /// The origin pool may pull units back from holders (`reclaim`).
+    pub reclaimable: bool,
+    /// Holders may transfer and swap it among themselves.
+    pub tradable: bool,
+}
 
 /// `keccak256("AAT.v1")`: the domain every token id is derived under.
 pub const ID_DOMAIN: B256 =

@@ -9,7 +9,7 @@
 //! | `AAT.balances` | id ‖ holder | balance |
 //! | `AAT.supply` | id | total supply |
 //! | `AAT.approvals` | holder ‖ operator | 1 when approved |
-//! | `AAT.types` | id | model ‖ scope; then pool ‖ expiration ‖ reclaimable ‖ tradable |
+//! | `AAT.types` | id | model ‖ scope; then the terms: pool ‖ expiration ‖ reclaimable ‖ tradable |
 //! | `AAT.prices` | model | TokenAI per unit |
 //! | `AAT.pay` | holder ‖ provider ‖ id | `vouchers::PayAccount` |
 
@@ -19,7 +19,7 @@ use abi_core::{
 };
 use alloy_primitives::{Address, FixedBytes, B256, U256};
 
-use crate::{TokenType, AAT};
+use crate::{Terms, TokenType, AAT};
 
 const BALANCES: Map = Map::named(b"AAT.balances");
 const SUPPLY: Map = Map::named(b"AAT.supply");
@@ -41,6 +41,30 @@ fn approval_slot(holder: &Address, operator: &Address) -> B256 {
     key[..20].copy_from_slice(holder.as_slice());
     key[20..].copy_from_slice(operator.as_slice());
     APPROVALS.at(&key)
+}
+
+/// The first of an id's two policy slots: model ‖ scope; the terms are in
+/// the next.
+fn type_slot(id: &U256) -> B256 {
+    TYPES.at(id.word().as_slice())
+}
+
+/// The terms stored after the policy slot `first`, if the id exists: an
+/// existing id's pool is never zero.
+fn terms_at(first: &B256) -> Option<Terms> {
+    let terms = slot::load(&slot::next(first));
+    let origin_pool = Address::from_slice(&terms[..20]);
+    if abi_core::cmp::is_null(&origin_pool) {
+        return None;
+    }
+    let mut expiration = [0u8; 8];
+    expiration.copy_from_slice(&terms[20..28]);
+    Some(Terms {
+        expiration: u64::from_be_bytes(expiration),
+        origin_pool,
+        reclaimable: terms[28] == 1,
+        tradable: terms[29] == 1,
+    })
 }
 
 impl AAT {
@@ -84,37 +108,39 @@ impl AAT {
         slot::store_u256(&PRICES.at(model.as_slice()), price);
     }
 
-    /// The stored policy of `id`, if the id exists (its pool is never zero).
+    /// The stored policy of `id`, if the id exists.
     pub(crate) fn stored_type(&self, id: &U256) -> Option<TokenType> {
-        let first = TYPES.at(id.word().as_slice());
-        let policy = slot::load(&slot::next(&first));
-        let origin_pool = Address::from_slice(&policy[..20]);
-        if abi_core::cmp::is_null(&origin_pool) {
-            return None;
-        }
+        let first = type_slot(id);
+        let terms = terms_at(&first)?;
         let names = slot::load(&first);
-        let mut expiration = [0u8; 8];
-        expiration.copy_from_slice(&policy[20..28]);
         Some(TokenType {
             model: FixedBytes::from_slice(&names[..16]),
             scope: FixedBytes::from_slice(&names[16..]),
-            expiration: u64::from_be_bytes(expiration),
-            origin_pool,
-            reclaimable: policy[28] == 1,
-            tradable: policy[29] == 1,
+            terms,
         })
     }
 
+    /// The terms of `id` alone, if the id exists: one slot.
+    pub(crate) fn stored_terms(&self, id: &U256) -> Option<Terms> {
+        terms_at(&type_slot(id))
+    }
+
+    /// The model of an id (zero for an unknown one): the policy's first slot.
+    pub(crate) fn stored_model(&self, id: &U256) -> FixedBytes<16> {
+        FixedBytes::from_slice(&slot::load(&type_slot(id))[..16])
+    }
+
     pub(crate) fn store_type(&mut self, id: &U256, token: &TokenType) {
-        let first = TYPES.at(id.word().as_slice());
+        let first = type_slot(id);
         let mut names = B256::ZERO;
         names[..16].copy_from_slice(token.model.as_slice());
         names[16..].copy_from_slice(token.scope.as_slice());
+        let terms = &token.terms;
         let mut policy = B256::ZERO;
-        policy[..20].copy_from_slice(token.origin_pool.as_slice());
-        policy[20..28].copy_from_slice(&token.expiration.to_be_bytes());
-        policy[28] = u8::from(token.reclaimable);
-        policy[29] = u8::from(token.tradable);
+        policy[..20].copy_from_slice(terms.origin_pool.as_slice());
+        policy[20..28].copy_from_slice(&terms.expiration.to_be_bytes());
+        policy[28] = u8::from(terms.reclaimable);
+        policy[29] = u8::from(terms.tradable);
         slot::store(&first, &names);
         slot::store(&slot::next(&first), &policy);
     }

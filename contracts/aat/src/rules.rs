@@ -6,7 +6,7 @@ use abi_core::OrOverflow;
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::prelude::*;
 
-use crate::{erc1155, policy, Error, TokenType, AAT, IAAT, IAAT::*};
+use crate::{erc1155, policy, Error, Terms, TokenType, AAT, IAAT, IAAT::*};
 
 /// Issuance, policy checks and the fee hook.
 impl AAT {
@@ -16,17 +16,29 @@ impl AAT {
             .ok_or_else(|| UnknownToken { id }.into())
     }
 
-    /// The policy of an id that exists and has not expired.
-    pub(crate) fn live_token_type(&self, id: U256) -> Result<TokenType, Error> {
-        let token = self.token_type(id)?;
-        if policy::is_expired(token.expiration, self.vm().block_timestamp()) {
+    /// The terms of an id that exists, else `UnknownToken`.
+    pub(crate) fn terms(&self, id: U256) -> Result<Terms, Error> {
+        self.stored_terms(&id)
+            .ok_or_else(|| UnknownToken { id }.into())
+    }
+
+    /// The terms of an id that exists and has not expired.
+    pub(crate) fn live_terms(&self, id: U256) -> Result<Terms, Error> {
+        let terms = self.terms(id)?;
+        self.check_live(id, &terms)?;
+        Ok(terms)
+    }
+
+    /// `TokenExpired` once the id's expiration has come.
+    fn check_live(&self, id: U256, terms: &Terms) -> Result<(), Error> {
+        if policy::is_expired(terms.expiration, self.vm().block_timestamp()) {
             return Err(TokenExpired {
                 id,
-                expiration: token.expiration,
+                expiration: terms.expiration,
             }
             .into());
         }
-        Ok(token)
+        Ok(())
     }
 
     /// The policy of an id that may pay for a use of `model` within `scope`:
@@ -38,7 +50,8 @@ impl AAT {
         model: FixedBytes<16>,
         scope: FixedBytes<16>,
     ) -> Result<TokenType, Error> {
-        let token = self.live_token_type(id)?;
+        let token = self.token_type(id)?;
+        self.check_live(id, &token.terms)?;
         if token.model != model {
             return Err(ModelMismatch {
                 id,
@@ -59,17 +72,12 @@ impl AAT {
     }
 
     /// The transfer policy for one holder-to-holder move of `id`.
-    pub(crate) fn check_move(
-        &self,
-        id: U256,
-        from: Address,
-        to: Address,
-    ) -> Result<TokenType, Error> {
-        let token = self.live_token_type(id)?;
-        if !policy::may_move(token.tradable, token.origin_pool, from, to) {
+    pub(crate) fn check_move(&self, id: U256, from: Address, to: Address) -> Result<(), Error> {
+        let terms = self.live_terms(id)?;
+        if !policy::may_move(terms.tradable, terms.origin_pool, from, to) {
             return Err(IAAT::TokenNotTradable { id }.into());
         }
-        Ok(token)
+        Ok(())
     }
 
     /// Everything issuance rejects before any state changes.
@@ -80,15 +88,15 @@ impl AAT {
         amount: U256,
     ) -> Result<(), Error> {
         self.access.when_not_paused()?;
-        if to.is_zero() || token.origin_pool.is_zero() {
+        if to.is_zero() || token.terms.origin_pool.is_zero() {
             return Err(ZeroAddress {}.into());
         }
         if amount.is_zero() {
             return Err(ZeroAmount {}.into());
         }
-        if !policy::is_valid_new_expiration(token.expiration, self.vm().block_timestamp()) {
+        if !policy::is_valid_new_expiration(token.terms.expiration, self.vm().block_timestamp()) {
             return Err(InvalidExpiration {
-                expiration: token.expiration,
+                expiration: token.terms.expiration,
             }
             .into());
         }
@@ -105,12 +113,12 @@ impl AAT {
         amount: U256,
     ) -> Result<U256, Error> {
         let id = policy::token_id(
-            token.origin_pool,
+            token.terms.origin_pool,
             token.model,
             token.scope,
-            token.expiration,
-            token.reclaimable,
-            token.tradable,
+            token.terms.expiration,
+            token.terms.reclaimable,
+            token.terms.tradable,
         );
         if !self.exists(id) {
             self.store_type(&id, token);

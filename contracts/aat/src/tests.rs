@@ -155,7 +155,7 @@ pub(crate) fn issue(
 pub(crate) fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64) {
     let mut contract = aat.sender(Address::ZERO);
     let mut token = contract.stored_type(&id).expect("the id exists");
-    token.expiration = at;
+    token.terms.expiration = at;
     contract.store_type(&id, &token);
 }
 
