@@ -96,7 +96,7 @@ impl AATExchange {
         signature: &[u8],
         give_fill: U256,
     ) -> Result<U256, Error> {
-        self.access.when_not_paused()?;
+        self.when_not_paused()?;
         let taker = self.vm().msg_sender();
         let order_hash = order.digest(separator);
         let mut record = self.fillable_record(order, order_hash, taker)?;
@@ -257,7 +257,10 @@ impl AATExchange {
         // fee <= tokens: the rate is at most 10%.
         let proceeds = math::checked_sub(&tokens, &fee).or_overflow()?;
         self.transfer_token_ai(payer, seller, proceeds)?;
-        self.transfer_token_ai(payer, self.treasury.get(), fee)?;
+        // The treasury's slot is read only when there is a fee to pay it.
+        if !cmp::is_zero(&fee) {
+            self.transfer_token_ai(payer, self.treasury.get(), fee)?;
+        }
         Ok(fee)
     }
 

@@ -29,11 +29,15 @@
 )]
 extern crate alloc;
 
-use abi_core::{access::Access, signature::has_code};
+use abi_core::{
+    access::{self, Access},
+    signature::has_code,
+    Revert,
+};
 use alloy_primitives::Address;
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageAddress, StorageU16},
+    storage::{StorageAddress, StorageBool, StorageU16},
 };
 
 mod cancel;
@@ -78,20 +82,21 @@ pub const MAX_FEE_BPS: u16 = 1_000;
 ///
 /// | slot | contents |
 /// | --- | --- |
-/// | 0 | AAT |
+/// | 0 | AAT ‖ fee ‖ paused: every fill reads this slot, once |
 /// | 1 | TokenAI |
-/// | 2 | treasury ‖ fee (read together by every TokenAI fill) |
-/// | 3, 4 | owner; pending owner ‖ paused (`Access`) |
+/// | 2 | treasury (read only when there is a fee to pay) |
+/// | 3, 4 | owner; pending owner (`Access`; its pause flag and minter list stay unused) |
 ///
 /// Orders and nonce floors live in slots of their own (`records`).
 #[entrypoint]
 #[storage]
 pub struct AATExchange {
     aat: StorageAddress,
+    fee_bps: StorageU16,
+    paused: StorageBool,
     token_ai: StorageAddress,
     treasury: StorageAddress,
-    fee_bps: StorageU16,
-    /// Ownership and pause (its minter list stays unused).
+    /// Ownership (its pause flag is `paused` above, beside AAT's address).
     pub access: Access,
 }
 
@@ -186,6 +191,44 @@ impl AATExchange {
         }
         self.treasury.set(treasury);
         self.emit_treasury_set(treasury);
+        Ok(())
+    }
+
+    /// `paused()`: whether the emergency stop is on.
+    #[must_use]
+    pub fn paused(&self) -> bool {
+        self.paused.get()
+    }
+
+    /// # Errors
+    ///
+    /// `EnforcedPause()` while paused.
+    pub fn when_not_paused(&self) -> Result<(), Revert> {
+        access::when_not_paused(self.paused.get())
+    }
+
+    /// Owner only: stops fills (cancels stay open).
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `EnforcedPause()` when paused.
+    pub fn pause(&mut self) -> Result<(), Revert> {
+        self.switch_pause(true)
+    }
+
+    /// Owner only.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `ExpectedPause()` unless paused.
+    pub fn unpause(&mut self) -> Result<(), Revert> {
+        self.switch_pause(false)
+    }
+
+    fn switch_pause(&mut self, pause: bool) -> Result<(), Revert> {
+        self.access.only_owner()?;
+        access::switch_pause(self.paused.get(), pause, self.vm().msg_sender())?;
+        self.paused.set(pause);
         Ok(())
     }
 

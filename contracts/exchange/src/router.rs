@@ -1,11 +1,13 @@
 //! The exchange's selectors and its routing (`abi_core::router`): each
 //! selector is the spec's (`IAATExchange.sol`, through `sol!`); ownership
-//! and pause route through `abi_core::access`, without its minter
-//! functions, which the exchange does not declare.
+//! routes through `abi_core::access`, without its minter functions, which
+//! the exchange does not declare; pause is the exchange's own flag, with
+//! `access`'s rules.
 
 use alloc::vec::Vec;
 
 use abi_core::{
+    access,
     codec::{self, Args, Malformed},
     router::{done, word, Contract, Failure, Routed},
 };
@@ -88,6 +90,10 @@ impl Contract for AATExchange {
             MAX_FEE_BPS => word(AATExchange::max_fee_bps()),
             SET_TREASURY => done(self.set_treasury(a.address()?))?,
             TREASURY => word(self.treasury()),
+            // The pause flag is the exchange's own (beside AAT's address).
+            access::PAUSE => done(self.pause())?,
+            access::UNPAUSE => done(self.unpause())?,
+            access::PAUSED => word(self.paused()),
             _ => return self.access.route_owner_and_pause(selector, a),
         }))
     }

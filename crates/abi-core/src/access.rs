@@ -309,5 +309,45 @@ impl Access {
     }
 }
 
+/// `EnforcedPause()` while `paused`: the emergency stop's check over a flag
+/// kept outside `Access`. A contract whose every call reads some slot
+/// anyway keeps its flag there instead (the exchange, beside AAT's
+/// address), which saves a cold slot (2,100 gas) on every call. (`Access`
+/// keeps its own inlined copies of these rules: routing its methods
+/// through these functions moved AAT's program by 40 bytes.)
+///
+/// # Errors
+///
+/// `EnforcedPause()` while paused.
+pub fn when_not_paused(paused: bool) -> Result<(), Revert> {
+    if paused {
+        return Err(EnforcedPause {}.into());
+    }
+    Ok(())
+}
+
+/// Checks that the emergency stop, now `paused`, may be switched to
+/// `pause`, and logs `Paused` or `Unpaused` with `caller`; the contract
+/// checks the owner first and stores the flag after.
+///
+/// # Errors
+///
+/// `EnforcedPause()` to pause while paused; `ExpectedPause()` to unpause
+/// while not.
+pub fn switch_pause(paused: bool, pause: bool, caller: Address) -> Result<(), Revert> {
+    if pause {
+        when_not_paused(paused)?;
+    } else if !paused {
+        return Err(ExpectedPause {}.into());
+    }
+    let event = if pause {
+        Paused::SIGNATURE_HASH
+    } else {
+        Unpaused::SIGNATURE_HASH
+    };
+    log::emit_words(&[event, caller.word()], 1);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

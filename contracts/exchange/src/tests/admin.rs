@@ -27,7 +27,7 @@ fn the_constructor_wires_aat_token_ai_treasury_and_owner(
     assert_eq!(ex.treasury(), treasury);
     assert_eq!(ex.access.owner(), owner);
     assert_eq!(ex.access.pending_owner(), Address::ZERO);
-    assert!(!ex.access.paused());
+    assert!(!ex.paused());
     assert_eq!(AATExchange::max_fee_bps(), 1_000);
     drop(ex);
     exchange.assert_emitted(&TreasurySet { treasury });
@@ -174,24 +174,24 @@ fn the_owner_pauses_fills_and_unpauses(
     Market::deploy(&token, &aat, &exchange, owner, treasury);
     let unauthorized = || OwnableUnauthorizedAccount { account: mallory }.into();
     assert_eq!(
-        exchange.sender(mallory).access.pause().motsu_unwrap_err(),
+        exchange.sender(mallory).pause().motsu_unwrap_err(),
         unauthorized()
     );
-    exchange.sender(owner).access.pause().motsu_unwrap();
+    exchange.sender(owner).pause().motsu_unwrap();
     exchange.assert_emitted(&Paused { account: owner });
-    assert!(exchange.sender(owner).access.paused());
+    assert!(exchange.sender(owner).paused());
     assert_eq!(
-        exchange.sender(owner).access.pause().motsu_unwrap_err(),
+        exchange.sender(owner).pause().motsu_unwrap_err(),
         EnforcedPause {}.into()
     );
     assert_eq!(
-        exchange.sender(mallory).access.unpause().motsu_unwrap_err(),
+        exchange.sender(mallory).unpause().motsu_unwrap_err(),
         unauthorized()
     );
-    exchange.sender(owner).access.unpause().motsu_unwrap();
+    exchange.sender(owner).unpause().motsu_unwrap();
     exchange.assert_emitted(&Unpaused { account: owner });
     assert_eq!(
-        exchange.sender(owner).access.unpause().motsu_unwrap_err(),
+        exchange.sender(owner).unpause().motsu_unwrap_err(),
         ExpectedPause {}.into()
     );
 }

@@ -29,7 +29,7 @@ fn a_maker_cancels_its_orders_even_while_paused(
     let second = Order { nonce: 1, ..first };
     let signature = m.sign(&maker, &first);
     m.fill(taker, &first, &signature, 30).motsu_unwrap();
-    exchange.sender(owner).access.pause().motsu_unwrap();
+    exchange.sender(owner).pause().motsu_unwrap();
     exchange
         .sender(maker.address())
         .cancel(&[first, second])
@@ -49,7 +49,7 @@ fn a_maker_cancels_its_orders_even_while_paused(
         .sender(maker.address())
         .cancel(&[first])
         .motsu_unwrap();
-    exchange.sender(owner).access.unpause().motsu_unwrap();
+    exchange.sender(owner).unpause().motsu_unwrap();
     assert_eq!(
         m.fill(taker, &first, &signature, 1),
         Err(OrderIsCancelled {
@@ -106,12 +106,12 @@ fn the_nonce_floor_only_grows_and_voids_what_is_below(
     m.fund(taker);
     let maker_address = maker.address();
     assert_eq!(exchange.sender(taker).min_nonce(maker_address), 0);
-    exchange.sender(owner).access.pause().motsu_unwrap();
+    exchange.sender(owner).pause().motsu_unwrap();
     exchange
         .sender(maker_address)
         .cancel_up_to(3)
         .motsu_unwrap();
-    exchange.sender(owner).access.unpause().motsu_unwrap();
+    exchange.sender(owner).unpause().motsu_unwrap();
     exchange.assert_emitted(&MinNonceRaised {
         maker: maker_address,
         minNonce: 3,

@@ -58,10 +58,10 @@ fn checks_come_in_the_spec_order(
         nonce: 0,
         ..good
     };
-    exchange.sender(owner).access.pause().motsu_unwrap();
+    exchange.sender(owner).pause().motsu_unwrap();
     let fill = |o: &Order, signature: &[u8], give_fill| m.fill(taker, o, signature, give_fill);
     assert_eq!(fill(&o, &forged, 0), Err(EnforcedPause {}.into()));
-    exchange.sender(owner).access.unpause().motsu_unwrap();
+    exchange.sender(owner).unpause().motsu_unwrap();
     assert_eq!(
         fill(&o, &forged, 0),
         Err(InvalidOrder {
@@ -404,7 +404,7 @@ fn batch_arrays_must_have_one_length(
         batch(&[o], &[&signature, &signature], &[u(1)]),
         mismatch(1, 2)
     );
-    exchange.sender(owner).access.pause().motsu_unwrap();
+    exchange.sender(owner).pause().motsu_unwrap();
     assert_eq!(
         batch(&[o], &[&signature], &[u(1)]),
         Err(EnforcedPause {}.into())
@@ -435,4 +435,38 @@ fn a_price_that_overflows_reverts_with_panic_0x11(
         Err(Error::overflow())
     );
     assert_untouched(&m, &greedy, maker.address(), taker);
+}
+
+/// `pause()` and `unpause()` as a wallet sends them, through the router,
+/// switch the flag fills read (the exchange's own, beside AAT's address,
+/// not `Access`'s, which the exchange leaves unused).
+#[motsu::test]
+fn pausing_by_calldata_stops_fills_and_unpausing_resumes_them(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    exchange: Contract<AATExchange>,
+    owner: Address,
+    treasury: Address,
+    maker: Account,
+    taker: Address,
+) {
+    use abi_core::testing::call_router;
+    use alloy_sol_types::SolCall;
+
+    use crate::IAATExchange::{pauseCall, pausedCall, unpauseCall};
+
+    let m = Market::deploy(&token, &aat, &exchange, owner, treasury);
+    let (o, signature) = ask(&m, &maker, taker);
+    let send =
+        |calldata: Vec<u8>| call_router(&mut *exchange.sender(owner), &calldata).expect("routed");
+    send(pauseCall {}.abi_encode()).expect("the owner pauses");
+    let paused = send(pausedCall {}.abi_encode()).expect("a view");
+    assert!(pausedCall::abi_decode_returns(&paused, true).unwrap()._0);
+    assert_eq!(
+        m.fill(taker, &o, &signature, 10),
+        Err(EnforcedPause {}.into())
+    );
+    assert_untouched(&m, &o, maker.address(), taker);
+    send(unpauseCall {}.abi_encode()).expect("the owner unpauses");
+    assert_eq!(m.fill(taker, &o, &signature, 10), Ok(u(100)));
 }

@@ -329,7 +329,7 @@ fn invariants_hold_over_a_random_market(
     for step in 0..STEPS {
         // A pause lasts a few steps.
         if run.paused && run.rng.below(4) == 0 {
-            exchange.sender(owner).access.unpause().motsu_unwrap();
+            exchange.sender(owner).unpause().motsu_unwrap();
             run.paused = false;
         }
         match run.rng.below(100) {

@@ -149,6 +149,27 @@ pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
         fill(&ask, 100),
     )
     .await;
+    // Seaport's figure is for an order without fees: the same fill with
+    // the exchange fee off (AAT's transfer policy still applies).
+    send(
+        market.owner,
+        exchange,
+        AATExchange::setFeeBpsCall { feeBps: 0 },
+    )
+    .await;
+    m.run(
+        "AATExchange fill: ask, no fee",
+        market.taker,
+        exchange,
+        fill(&ask, 100),
+    )
+    .await;
+    send(
+        market.owner,
+        exchange,
+        AATExchange::setFeeBpsCall { feeBps: 100 },
+    )
+    .await;
     let bid = signed(
         taker.clone(),
         order(taker.address(), (tokens, 500_000), (credits, 500), 2),

@@ -152,7 +152,7 @@ impl Run<'_, '_> {
                 self.m.aat.sender(owner).set_fee_bps(bps).motsu_unwrap();
             }
             _ if !self.paused => {
-                self.m.exchange.sender(owner).access.pause().motsu_unwrap();
+                self.m.exchange.sender(owner).pause().motsu_unwrap();
                 self.paused = true;
             }
             _ => {}
