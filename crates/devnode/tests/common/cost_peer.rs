@@ -1,9 +1,11 @@
 //! The suite against OpenZeppelin's Solidity on the same chain: every
 //! operation TokenAI shares with an OpenZeppelin ERC-20 and AAT with an
-//! OpenZeppelin ERC-1155 (`tests/fixtures/peer`), run three times from the
-//! same starting state (fresh parties each time): on the suite before its
-//! programs are cached, on the suite cached (ArbWasmCache), and on the
-//! peer. Gas is the receipts' `gasUsed`, all in.
+//! OpenZeppelin ERC-1155 (`tests/fixtures/peer`), run from the same
+//! starting state (fresh parties each time): on the suite before its
+//! programs are cached, on the suite cached (ArbWasmCache), on the peer,
+//! and on the peer with an ERC-1155 that pauses as AAT does
+//! (`ERC1155Pausable`; the ERC-20 peer pauses already). Gas is the
+//! receipts' `gasUsed`, all in.
 #![allow(clippy::format_push_string)] // the report builds its table line by line
 #![allow(clippy::too_many_lines)] // one function per table of the report, row by row
 #![allow(clippy::cast_precision_loss)] // ratios printed to three places
@@ -306,6 +308,12 @@ pub async fn comparison() -> String {
         owner_address,
     )
     .await;
+    let pausable_1155 = deploy_peer(
+        &owner,
+        include_str!("../fixtures/peer/PeerERC1155Pausable.bin"),
+        owner_address,
+    )
+    .await;
     let ours = Side::Suite {
         token: suite.token,
         aat: suite.aat,
@@ -316,25 +324,45 @@ pub async fn comparison() -> String {
     }
     let cached = measure(&node, &owner, ours, "cached").await;
     let peer = measure(&node, &owner, Side::Peer { erc20, erc1155 }, "peer").await;
+    let pausable = Side::Peer {
+        erc20,
+        erc1155: pausable_1155,
+    };
+    let pausable = measure(&node, &owner, pausable, "peer pausable").await;
     node.stop().await;
 
     let mut table = format!(
-        "{:<40} {:>10} {:>10} {:>12} {:>7}\n",
-        "shared operation", "uncached", "cached", "OpenZeppelin", "cached/OZ"
+        "{:<40} {:>9} {:>9} {:>12} {:>9} {:>9} {:>15}\n",
+        "shared operation",
+        "uncached",
+        "cached",
+        "OpenZeppelin",
+        "cached/OZ",
+        "OZ+pause",
+        "cached/"
     );
     for (i, operation) in OPERATIONS.iter().enumerate() {
+        let ratio = |peer: &Run| cached[i] as f64 / peer[i] as f64;
+        // The ERC-20 peer pauses already: no second figure.
+        let paused_peer = if operation.starts_with("ERC-1155") {
+            format!("{:>9} {:>15.3}", pausable[i], ratio(&pausable))
+        } else {
+            format!("{:>9} {:>15}", "-", "-")
+        };
         table.push_str(&format!(
-            "{operation:<40} {:>10} {:>10} {:>12} {:>7.3}\n",
+            "{operation:<40} {:>9} {:>9} {:>12} {:>9.3} {paused_peer}\n",
             uncached[i],
             cached[i],
             peer[i],
-            cached[i] as f64 / peer[i] as f64
+            ratio(&peer),
         ));
     }
     table.push_str(
         "Suite (TokenAI, AAT; Stylus) before and after ArbWasmCache.cacheProgram, against OpenZeppelin 5.7\n\
          (ERC20 + Burnable + Pausable + Permit + Ownable; ERC1155 + Burnable + Supply + Ownable; solc 0.8.30\n\
-         via-IR, 200 runs) on the same devnode, each run from fresh parties; gasUsed of the receipts, all in.\n",
+         via-IR, 200 runs) on the same devnode, each run from fresh parties; gasUsed of the receipts, all in.\n\
+         OZ+pause: the ERC-1155 peer with ERC1155Pausable, which reads its paused flag on every move as AAT\n\
+         does (the ERC-20 peer has ERC20Pausable in both columns).\n",
     );
     table
 }
