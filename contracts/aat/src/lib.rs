@@ -550,8 +550,13 @@ impl AAT {
         let received_b = self.swap_leg(operator, id_a, party_a, party_b, amount_a, fee_a)?;
         let received_a = self.swap_leg(operator, id_b, party_b, party_a, amount_b, fee_b)?;
         self.emit_swapped(party_a, party_b, id_a, amount_a, id_b, amount_b);
-        self.collect_fee(id_a, self.stored_model(&id_a), fee_a)?;
-        self.collect_fee(id_b, self.stored_model(&id_b), fee_b)?;
+        // A leg's model prices its fee: without a fee its slot is not read.
+        if !fee_a.is_zero() {
+            self.collect_fee(id_a, self.stored_model(&id_a), fee_a)?;
+        }
+        if !fee_b.is_zero() {
+            self.collect_fee(id_b, self.stored_model(&id_b), fee_b)?;
+        }
         self.accept_single(operator, party_a, party_b, id_a, received_b, &[])?;
         self.accept_single(operator, party_b, party_a, id_b, received_a, &[])
     }

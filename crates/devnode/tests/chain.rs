@@ -739,7 +739,7 @@ async fn the_cost_report_runs_on_the_devnode() {
         .lines()
         .filter(|l| l.starts_with("AATExchange "))
         .count();
-    assert_eq!(exchange, 6, "{table}");
+    assert_eq!(exchange, 7, "{table}");
 }
 
 /// The owner prices the model, sets the 2% fee and may mint AAT and TokenAI.
