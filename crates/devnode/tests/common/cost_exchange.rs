@@ -15,6 +15,9 @@ use alloy::{
 };
 
 use super::{bytes16, u, Meter};
+
+/// The exchange fee the rows run with: 1%.
+const FEE_BPS: u16 = 100;
 use crate::common::*;
 
 /// The parties and contracts the rows need.
@@ -48,12 +51,14 @@ pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
     if market.cached {
         cache_program(market.owner, exchange).await;
     }
-    send(
-        market.owner,
-        exchange,
-        AATExchange::setFeeBpsCall { feeBps: 100 },
-    )
-    .await;
+    let set_fee = |bps: u16| {
+        send(
+            market.owner,
+            exchange,
+            AATExchange::setFeeBpsCall { feeBps: bps },
+        )
+    };
+    set_fee(FEE_BPS).await;
     // The maker's credits, and both parties' approvals of the exchange.
     let gpt = bytes16("GPT-4-turbo");
     let scope = bytes16("market");
@@ -151,12 +156,7 @@ pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
     .await;
     // Seaport's figure is for an order without fees: the same fill with
     // the exchange fee off (AAT's transfer policy still applies).
-    send(
-        market.owner,
-        exchange,
-        AATExchange::setFeeBpsCall { feeBps: 0 },
-    )
-    .await;
+    set_fee(0).await;
     m.run(
         "AATExchange fill: ask, no fee",
         market.taker,
@@ -164,12 +164,7 @@ pub(super) async fn rows(m: &mut Meter, market: Market<'_>) {
         fill(&ask, 100),
     )
     .await;
-    send(
-        market.owner,
-        exchange,
-        AATExchange::setFeeBpsCall { feeBps: 100 },
-    )
-    .await;
+    set_fee(FEE_BPS).await;
     let bid = signed(
         taker.clone(),
         order(taker.address(), (tokens, 500_000), (credits, 500), 2),
