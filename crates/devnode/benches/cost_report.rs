@@ -7,6 +7,12 @@ mod common;
 
 #[tokio::main]
 async fn main() {
+    // Where each row's gas goes, on request: see `docs/gas.md`.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     let mut table =
         String::from("With programs cached (ArbWasmCache), as programs in steady use are:\n\n");
     table.push_str(&common::cost::report(true).await);

@@ -79,6 +79,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                 .insert(key, Word { value, known });
             value
         };
+        trace!(contract = %c.data().msg.contract, %key, gas, warm = cached.is_some(), "sload");
         charge_gas(&mut c, gas)?;
         write(&mut c, dest, value.as_slice())
     });
@@ -126,6 +127,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
         }
         for (key, value) in dirty {
             let gas = env(&c)?.storage_store(contract, key, value);
+            trace!(%contract, %key, gas, "sstore");
             charge_gas(&mut c, gas)?;
         }
         Ok(())
@@ -275,10 +277,9 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                 .collect(),
             data: bytes[32 * topics..].to_vec(),
         };
-        charge_gas(
-            &mut c,
-            LOG_GAS + LOG_TOPIC_GAS * topics as u64 + LOG_DATA_GAS * log.data.len() as u64,
-        )?;
+        let gas = LOG_GAS + LOG_TOPIC_GAS * topics as u64 + LOG_DATA_GAS * log.data.len() as u64;
+        trace!(contract = %log.address, topics, data = log.data.len(), gas, "log");
+        charge_gas(&mut c, gas)?;
         env(&c)?.emit_log(log);
         Ok(())
     });

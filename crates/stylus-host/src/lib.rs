@@ -15,6 +15,15 @@
 //! The harness is a test harness, not a chain: it counts storage and host
 //! operations for cost estimates, and never claims gas equality with Nitro.
 
+/// A `tracing` event under the target `stylus_host::io`: a storage access,
+/// log or call a program made, with the gas it bought
+/// (`RUST_LOG=stylus_host::io=trace`; `docs/gas.md` shows the use).
+macro_rules! trace {
+    ($($field:tt)*) => {
+        tracing::trace!(target: "stylus_host::io", $($field)*)
+    };
+}
+
 mod check;
 mod harness;
 mod hooks;

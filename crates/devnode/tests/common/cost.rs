@@ -39,7 +39,13 @@ impl Meter {
             .iter()
             .map(|b| if *b == 0 { 4 } else { 16 })
             .sum();
+        // With `RUST_LOG=cost_report=debug,devnode::stylus=debug,stylus_host::io=trace`
+        // each row's programs, storage, logs and calls print between these
+        // two lines (`eth_estimateGas` runs the transaction first, several
+        // times; the last run is the one mined).
+        tracing::debug!(target: "cost_report", "{label}: sending");
         let receipt = send(from, to, call).await;
+        tracing::debug!(target: "cost_report", "{label}: mined, {} gas", receipt.gas_used);
         assert!(receipt.status(), "{label} reverted");
         self.rows.push(Row {
             label: label.to_owned(),

@@ -370,6 +370,12 @@ pub(super) fn call_out(
         gas,
         is_static,
     });
+    trace!(
+        contract = %caller.data().msg.contract,
+        callee = %code_address,
+        gas = result.gas_used,
+        "call"
+    );
     charge_gas(&mut caller, result.gas_used)?;
     write(
         &mut caller,
