@@ -1,6 +1,7 @@
 //! The access policy (`TokenType`, `Terms`) and its rules as pure functions
-//! of their inputs: token ids, expiry, the transfer rule and fee arithmetic. Taking `now` as an argument
-//! lets tests cover both sides of every time boundary.
+//! of their inputs: token ids, expiry, the transfer rule and fee
+//! arithmetic. Taking `now` as an argument lets tests cover both sides of
+//! every time boundary.
 
 use alloy_primitives::{b256, keccak256, Address, FixedBytes, B256, U256};
 

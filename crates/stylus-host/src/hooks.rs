@@ -79,7 +79,7 @@ pub(crate) fn linker(engine: &Engine) -> Linker<Frame> {
                 .insert(key, Word { value, known });
             value
         };
-        trace!(contract = %c.data().msg.contract, %key, gas, warm = cached.is_some(), "sload");
+        trace!(contract = %c.data().msg.contract, %key, gas, in_call_cache = cached.is_some(), "sload");
         charge_gas(&mut c, gas)?;
         write(&mut c, dest, value.as_slice())
     });
