@@ -14,6 +14,7 @@ use alloy_primitives::{Address, U256};
 
 use crate::{
     error::Error,
+    records::{balance_in, fits, record},
     AAT,
     IAAT::{
         ERC1155InsufficientBalance, ERC1155InvalidReceiver, ERC1155InvalidSender,
@@ -67,9 +68,11 @@ impl AAT {
         Self::check_sender(from)
     }
 
-    /// The only balance update: `from` zero mints, `to` zero burns, else
-    /// moves. Keeps `totalSupply(id)` equal to the sum of the id's balances,
-    /// so a recipient's balance cannot overflow once the supply did not.
+    /// Units leave `from` (not zero): to `to`, or burned when `to` is zero.
+    /// With `mint_tokens`, the only balance updates: they keep
+    /// `totalSupply(id)` equal to the sum of the id's balances and at most
+    /// 2^184 - 1 (`records::fits`), so no balance overflows its record. A record filled
+    /// here carries the sender's tag.
     pub(crate) fn move_tokens(
         &mut self,
         id: U256,
@@ -77,29 +80,54 @@ impl AAT {
         to: Address,
         value: U256,
     ) -> Result<(), Error> {
-        if from.is_zero() {
-            let total = self.total_supply(id).checked_add(value).or_overflow()?;
-            self.set_total_supply(&id, &total);
-        } else {
-            let balance = self.balance_of(from, id);
-            let Some(rest) = balance.checked_sub(value) else {
-                return Err(ERC1155InsufficientBalance {
-                    sender: from,
-                    balance,
-                    needed: value,
-                    tokenId: id,
-                }
-                .into());
-            };
-            self.set_balance(&id, &from, &rest);
-        }
+        let held = self.balance_record(&id, &from);
+        let balance = balance_in(held);
+        let Some(rest) = balance.checked_sub(value) else {
+            return Err(ERC1155InsufficientBalance {
+                sender: from,
+                balance,
+                needed: value,
+                tokenId: id,
+            }
+            .into());
+        };
+        self.set_balance_record(&id, &from, &record(rest, held));
         if to.is_zero() {
             let total = self.total_supply(id).checked_sub(value).or_overflow()?;
             self.set_total_supply(&id, &total);
-        } else {
-            let balance = self.balance_of(to, id).checked_add(value).or_overflow()?;
-            self.set_balance(&id, &to, &balance);
+            return Ok(());
         }
+        self.credit(id, to, value, held)
+    }
+
+    /// Issues `value` new units of `id` to `to` (not zero); `tag` is the
+    /// id's (`Terms::tag`).
+    pub(crate) fn mint_tokens(
+        &mut self,
+        id: U256,
+        to: Address,
+        value: U256,
+        tag: U256,
+    ) -> Result<(), Error> {
+        let total = self
+            .total_supply(id)
+            .checked_add(value)
+            .filter(fits)
+            .or_overflow()?;
+        self.set_total_supply(&id, &total);
+        self.credit(id, to, value, tag)
+    }
+
+    /// Adds `value` to `to`'s balance. Its record keeps its tag, or takes
+    /// `source`'s: every record's tag is the id's or, at worst, empty (a
+    /// sender with no record moving nothing), and an empty tag only sends
+    /// the next move to the policy's terms slot.
+    fn credit(&mut self, id: U256, to: Address, value: U256, source: U256) -> Result<(), Error> {
+        let held = self.balance_record(&id, &to);
+        // Cannot pass 2^184 - 1 (`fits`): the supply holds this balance and
+        // `value` apart.
+        let balance = balance_in(held).checked_add(value).or_overflow()?;
+        self.set_balance_record(&id, &to, &record(balance, held | source));
         Ok(())
     }
 

@@ -32,6 +32,21 @@ pub struct Terms {
     pub tradable: bool,
 }
 
+impl Terms {
+    /// The copy of these terms a balance record carries (`records`): the
+    /// tradable flag in the top byte, the expiration in the next eight.
+    #[must_use]
+    pub fn tag(&self) -> U256 {
+        let expiration = self.expiration;
+        U256::from_limbs([
+            0,
+            0,
+            expiration << 56,
+            (u64::from(self.tradable) << 56) | (expiration >> 8),
+        ])
+    }
+}
+
 /// `keccak256("AAT.v1")`: the domain every token id is derived under.
 pub const ID_DOMAIN: B256 =
     b256!("e2fefd6063eed71b18450a9e46943045a7ec4cfecc523a6b2f0f11cb73048442");

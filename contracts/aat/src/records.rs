@@ -6,12 +6,22 @@
 //!
 //! | mapping | key | record |
 //! | --- | --- | --- |
-//! | `AAT.balances` | id ‖ holder | balance |
+//! | `AAT.balances` | id ‖ holder | a balance record (below) |
 //! | `AAT.supply` | id | total supply |
 //! | `AAT.approvals` | holder ‖ operator | 1 when approved |
 //! | `AAT.types` | id | model ‖ scope; then the terms: pool ‖ expiration ‖ reclaimable ‖ tradable |
 //! | `AAT.prices` | model | TokenAI per unit |
 //! | `AAT.pay` | holder ‖ provider ‖ id | `vouchers::PayAccount` |
+//!
+//! A balance record holds the balance in its low 23 bytes and, while the
+//! balance is not zero, the id's tradable flag (top byte) and expiration
+//! (the next 8 bytes): a copy of the id's terms (`Terms::tag`), so that a
+//! move of a tradable id reads its sender's record and not the policy's
+//! terms slot (a cold slot, 2,100 gas). Ids are immutable (an id is the hash
+//! of its policy), so the copy cannot go stale. A zero balance is an empty
+//! slot, as in any ERC-1155, and clearing it earns the storage refund.
+//! Balances, and so supplies, stop at 2^184 - 1 (`fits`): a mint past
+//! it reverts `Panic(0x11)`, as an overflow does.
 
 use abi_core::{
     codec::Word,
@@ -28,6 +38,45 @@ const TYPES: Map = Map::named(b"AAT.types");
 const PRICES: Map = Map::named(b"AAT.prices");
 /// The pay accounts' mapping (`vouchers`).
 pub(crate) const PAY: Map = Map::named(b"AAT.pay");
+
+/// The part of a record's third limb that is balance; the rest is tag.
+const LOW_56: u64 = (1 << 56) - 1;
+
+/// Whether `value` fits a record's balance: at most 2^184 - 1.
+pub(crate) fn fits(value: &U256) -> bool {
+    let limbs = value.as_limbs();
+    limbs[3] == 0 && limbs[2] <= LOW_56
+}
+
+/// The record of `balance` (which `fits`), tagged as `source` is (a record
+/// or a tag): empty for a zero balance.
+#[inline(never)]
+pub(crate) fn record(balance: U256, source: U256) -> U256 {
+    if balance.is_zero() {
+        return U256::ZERO;
+    }
+    let [b0, b1, b2, _] = *balance.as_limbs();
+    let [_, _, s2, s3] = *source.as_limbs();
+    U256::from_limbs([b0, b1, b2 | (s2 & !LOW_56), s3])
+}
+
+/// The balance in a record.
+#[inline(never)]
+pub(crate) fn balance_in(record: U256) -> U256 {
+    let [r0, r1, r2, _] = *record.as_limbs();
+    U256::from_limbs([r0, r1, r2 & LOW_56, 0])
+}
+
+/// The expiration a record's tag copies.
+pub(crate) fn expiration_in(record: U256) -> u64 {
+    // The left shift drops the flag byte.
+    (record.as_limbs()[3] << 8) | (record.as_limbs()[2] >> 56)
+}
+
+/// Whether a record's tag says its id is tradable (an empty record: no).
+pub(crate) fn is_tradable_in(record: U256) -> bool {
+    record.as_limbs()[3] >> 56 == 1
+}
 
 fn balance_slot(id: &U256, holder: &Address) -> B256 {
     let mut key = [0u8; 52];
@@ -71,11 +120,18 @@ impl AAT {
     /// `balanceOf(account, id)`: the units of `id` `account` holds.
     #[must_use]
     pub fn balance_of(&self, account: Address, id: U256) -> U256 {
-        slot::load_u256(&balance_slot(&id, &account))
+        balance_in(self.balance_record(&id, &account))
     }
 
-    pub(crate) fn set_balance(&mut self, id: &U256, account: &Address, value: &U256) {
-        slot::store_u256(&balance_slot(id, account), value);
+    /// `account`'s balance record of `id` (the module doc).
+    #[inline(never)]
+    pub(crate) fn balance_record(&self, id: &U256, account: &Address) -> U256 {
+        slot::load_u256(&balance_slot(id, account))
+    }
+
+    #[inline(never)]
+    pub(crate) fn set_balance_record(&mut self, id: &U256, account: &Address, record: &U256) {
+        slot::store_u256(&balance_slot(id, account), record);
     }
 
     /// `totalSupply(id)`: the units of `id` in existence, channel escrow included.
@@ -145,3 +201,6 @@ impl AAT {
         slot::store(&slot::next(&first), &policy);
     }
 }
+
+#[cfg(test)]
+mod tests;

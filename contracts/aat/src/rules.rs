@@ -6,7 +6,7 @@ use abi_core::OrOverflow;
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::prelude::*;
 
-use crate::{erc1155, policy, Error, Terms, TokenType, AAT, IAAT, IAAT::*};
+use crate::{erc1155, policy, records, Error, Terms, TokenType, AAT, IAAT, IAAT::*};
 
 /// Issuance, policy checks and the fee hook.
 impl AAT {
@@ -25,18 +25,14 @@ impl AAT {
     /// The terms of an id that exists and has not expired.
     pub(crate) fn live_terms(&self, id: U256) -> Result<Terms, Error> {
         let terms = self.terms(id)?;
-        self.check_live(id, &terms)?;
+        self.check_live(id, terms.expiration)?;
         Ok(terms)
     }
 
     /// `TokenExpired` once the id's expiration has come.
-    fn check_live(&self, id: U256, terms: &Terms) -> Result<(), Error> {
-        if policy::is_expired(terms.expiration, self.vm().block_timestamp()) {
-            return Err(TokenExpired {
-                id,
-                expiration: terms.expiration,
-            }
-            .into());
+    fn check_live(&self, id: U256, expiration: u64) -> Result<(), Error> {
+        if policy::is_expired(expiration, self.vm().block_timestamp()) {
+            return Err(TokenExpired { id, expiration }.into());
         }
         Ok(())
     }
@@ -51,7 +47,7 @@ impl AAT {
         scope: FixedBytes<16>,
     ) -> Result<TokenType, Error> {
         let token = self.token_type(id)?;
-        self.check_live(id, &token.terms)?;
+        self.check_live(id, token.terms.expiration)?;
         if token.model != model {
             return Err(ModelMismatch {
                 id,
@@ -71,8 +67,16 @@ impl AAT {
         Ok(token)
     }
 
-    /// The transfer policy for one holder-to-holder move of `id`.
+    /// The transfer policy for one holder-to-holder move of `id`. A
+    /// tradable id's terms are in its sender's balance record (`records`),
+    /// which the move reads anyway; a non-tradable id's rule depends on its
+    /// pool, which only the policy holds. Either way the checks, and their
+    /// errors, are the same.
     pub(crate) fn check_move(&self, id: U256, from: Address, to: Address) -> Result<(), Error> {
+        let held = self.balance_record(&id, &from);
+        if records::is_tradable_in(held) {
+            return self.check_live(id, records::expiration_in(held));
+        }
         let terms = self.live_terms(id)?;
         if !policy::may_move(terms.tradable, terms.origin_pool, from, to) {
             return Err(IAAT::TokenNotTradable { id }.into());
@@ -120,11 +124,13 @@ impl AAT {
             token.terms.reclaimable,
             token.terms.tradable,
         );
-        if !self.exists(id) {
+        // A holder of the id proves it exists without a read of its policy.
+        // A holder of the id proves it exists without a read of its policy.
+        if self.balance_record(&id, &to).is_zero() && !self.exists(id) {
             self.store_type(&id, token);
             self.emit_token_type_created(id, token);
         }
-        self.move_tokens(id, Address::ZERO, to, amount)?;
+        self.mint_tokens(id, to, amount, token.terms.tag())?;
         self.emit_transfer_single(operator, Address::ZERO, to, id, amount);
         self.accept_single(operator, Address::ZERO, to, id, amount, &[])?;
         Ok(id)
@@ -143,8 +149,13 @@ impl AAT {
     ) -> Result<U256, Error> {
         // fee <= amount (at most 10%), so this cannot underflow.
         let received = amount - fee;
-        self.move_tokens(id, from, Address::ZERO, amount)?;
-        self.move_tokens(id, Address::ZERO, to, received)?;
+        // The whole amount moves, then the fee burns out of what `to` got:
+        // `from` is short exactly when it lacks `amount`, as the
+        // standard's error reports, and `to` holds at least the fee.
+        self.move_tokens(id, from, to, amount)?;
+        if !fee.is_zero() {
+            self.move_tokens(id, to, Address::ZERO, fee)?;
+        }
         self.emit_transfer_single(operator, from, to, id, received);
         if !fee.is_zero() {
             self.emit_transfer_single(operator, from, Address::ZERO, id, fee);

@@ -13,6 +13,7 @@ use stylus_sdk::{prelude::*, storage::StorageU8};
 use token_ai::{ITokenAI, TokenAI};
 
 use super::*;
+use crate::records;
 use crate::IAAT::{
     ApprovalForAll, Consumed, ERC1155InsufficientBalance, ERC1155InvalidReceiver,
     ERC1155MissingApprovalForAll, EnforcedPause, ExpectedPause, FeeBpsSet, FeeCollected,
@@ -151,12 +152,19 @@ pub(crate) fn issue(
 }
 
 /// Moves the stored expiration of `id` to `at`: motsu's clock cannot move,
-/// so the token's expiration is moved to the instant under test instead.
-pub(crate) fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64) {
+/// so the token's expiration is moved to the instant under test instead,
+/// in its policy and in the copy its `holders`' balance records carry (as
+/// if the id had been created so).
+pub(crate) fn set_expiration(aat: &Contract<AAT>, id: U256, at: u64, holders: &[Address]) {
     let mut contract = aat.sender(Address::ZERO);
     let mut token = contract.stored_type(&id).expect("the id exists");
     token.terms.expiration = at;
     contract.store_type(&id, &token);
+    for holder in holders {
+        let held = contract.balance_record(&id, holder);
+        let retagged = records::record(records::balance_in(held), token.terms.tag());
+        contract.set_balance_record(&id, holder, &retagged);
+    }
 }
 
 /// The revert data of a TokenAI error, as AAT passes it up.
@@ -414,11 +422,11 @@ fn expiry_is_reached_at_the_expiration_instant(
 ) {
     deploy(&token, &aat, owner, treasury);
     let id = issue(&aat, owner, uni, Kind::course(uni), 10);
-    set_expiration(&aat, id, NOW + 1);
+    set_expiration(&aat, id, NOW + 1, &[uni]);
     assert!(!aat.sender(owner).is_expired(id), "one second before");
-    set_expiration(&aat, id, NOW);
+    set_expiration(&aat, id, NOW, &[uni]);
     assert!(aat.sender(owner).is_expired(id), "at the instant");
-    set_expiration(&aat, id, NOW - 1);
+    set_expiration(&aat, id, NOW - 1, &[uni]);
     assert!(aat.sender(owner).is_expired(id), "after");
 }
 
@@ -625,7 +633,7 @@ fn transfer_reverts(
         .into()
     );
     assert_eq!(t(bob, u(5), 0), UnknownToken { id: u(5) }.into());
-    set_expiration(&aat, id, NOW);
+    set_expiration(&aat, id, NOW, &[alice]);
     assert_eq!(
         t(bob, id, 1),
         TokenExpired {
@@ -1079,7 +1087,7 @@ fn consume_checks_authority_amount_token_model_and_scope(
         .into(),
         "the fee is burned on top of the amount"
     );
-    set_expiration(&aat, id, NOW);
+    set_expiration(&aat, id, NOW, &[student]);
     assert_eq!(
         c(student, id, 1, gpt(), cs101()),
         TokenExpired {
@@ -1220,7 +1228,7 @@ fn the_pool_reclaims_expired_or_not(
         amount: u(30),
     });
 
-    set_expiration(&aat, id, NOW - 1);
+    set_expiration(&aat, id, NOW - 1, &[student, uni]);
     assert_eq!(
         aat.sender(uni)
             .reclaim(student, id, RECLAIM_ALL)
@@ -1563,7 +1571,7 @@ fn swap_is_all_or_nothing(
         }
         .into()
     );
-    set_expiration(&aat, free_b, NOW);
+    set_expiration(&aat, free_b, NOW, &[a, b]);
     assert_eq!(
         s(free_a, 1, free_b, 1),
         TokenExpired {

@@ -18,7 +18,7 @@ use alloy_primitives::{Address, FixedBytes, B256, U256};
 use stylus_sdk::{keccak_const::Keccak256, prelude::*};
 
 use crate::{
-    policy, Error, AAT,
+    policy, records, Error, AAT,
     IAAT::{
         ERC1155InsufficientBalance, ERC1155InvalidArrayLength, InvalidVoucherSignature,
         NotVoucherProvider, VoucherExpired,
@@ -156,9 +156,9 @@ struct Plan {
     burned: U256,
     from_channel: U256,
     from_balance: U256,
-    /// The holder's balance after the settlement, when it burns from it
-    /// (read once, by the plan).
-    balance_after: U256,
+    /// The holder's balance record after the settlement, when it burns
+    /// from it (read once, by the plan).
+    record_after: U256,
 }
 
 /// What one id's settlements in a run add up to.
@@ -402,7 +402,7 @@ impl AAT {
         };
         // Cannot borrow: from_channel <= burned.
         let (from_balance, _) = math::overflowing_sub(&burned, &from_channel);
-        let mut balance_after = U256::ZERO;
+        let mut record_after = U256::ZERO;
         if delegated && !cmp::is_zero(&from_balance) {
             // A session key spends the channel, never the holder's balance.
             return Err(ERC1155InsufficientBalance {
@@ -414,7 +414,8 @@ impl AAT {
             .into());
         }
         if !cmp::is_zero(&from_balance) {
-            let balance = self.balance_of(holder, id);
+            let held = self.balance_record(&id, &holder);
+            let balance = records::balance_in(held);
             if math::lt(&balance, &from_balance) {
                 return Err(ERC1155InsufficientBalance {
                     sender: holder,
@@ -425,7 +426,7 @@ impl AAT {
                 .into());
             }
             // Cannot borrow: checked just above.
-            balance_after = math::overflowing_sub(&balance, &from_balance).0;
+            record_after = records::record(math::overflowing_sub(&balance, &from_balance).0, held);
         }
         let after = PayAccount {
             settled: voucher.cumulative_amount,
@@ -442,7 +443,7 @@ impl AAT {
             burned,
             from_channel,
             from_balance,
-            balance_after,
+            record_after,
         }))
     }
 
@@ -454,7 +455,7 @@ impl AAT {
         let v = &plan.voucher;
         slot::store(&plan.key, &plan.account);
         if !cmp::is_zero(&plan.from_balance) {
-            self.set_balance(&v.id, &v.holder, &plan.balance_after);
+            self.set_balance_record(&v.id, &v.holder, &plan.record_after);
         }
         let contract = self.vm().contract_address();
         for (source, units) in [(contract, plan.from_channel), (v.holder, plan.from_balance)] {

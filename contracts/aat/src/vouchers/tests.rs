@@ -388,7 +388,7 @@ fn scoped_and_expiring_ids_are_checked(
         }
         .into()
     );
-    set_expiration(&aat, id, NOW);
+    set_expiration(&aat, id, NOW, &[student.address()]);
     assert_eq!(
         aat.sender(provider)
             .settle(v, &signature, gpt(), cs101())
@@ -399,7 +399,7 @@ fn scoped_and_expiring_ids_are_checked(
         }
         .into()
     );
-    set_expiration(&aat, id, NOW + 1);
+    set_expiration(&aat, id, NOW + 1, &[student.address()]);
     aat.sender(provider)
         .settle(v, &signature, gpt(), cs101())
         .motsu_unwrap();
@@ -871,7 +871,7 @@ fn opening_a_channel_checks_its_terms(
     aat.sender(holder)
         .open_channel(provider, course, u(10), expiration, Address::ZERO)
         .motsu_unwrap();
-    set_expiration(&aat, course, NOW);
+    set_expiration(&aat, course, NOW, &[holder]);
     assert_eq!(
         open(provider, course, u(1), NOW + 1),
         TokenExpired {
