@@ -51,7 +51,7 @@ fn authorization_slot(authorizer: Address, nonce: B256) -> B256 {
     let mut key = [0u8; 52];
     key[..20].copy_from_slice(authorizer.as_slice());
     key[20..].copy_from_slice(nonce.as_slice());
-    AUTHORIZATIONS.at_inlined(&key)
+    AUTHORIZATIONS.at(&key)
 }
 
 /// One signed transfer, as EIP-3009 types it.

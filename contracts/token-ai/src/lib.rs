@@ -101,11 +101,10 @@ const NONCES: Map = Map::named(b"TokenAI.nonces");
 /// EIP-3009: `authorizer ‖ nonce` → used or canceled (a non-zero word).
 pub(crate) const AUTHORIZATIONS: Map = Map::named(b"TokenAI.authorizations");
 
-/// The slot of `account`'s balance: one function, so that the mapping's
-/// domain is written out once (see `codec::inline_word`).
+/// The slot of `account`'s balance.
 #[inline(never)]
 fn balance_slot(account: Address) -> B256 {
-    BALANCES.at_inlined(account.as_slice())
+    BALANCES.at(account.as_slice())
 }
 
 /// The slot of `owner`'s allowance to `spender`.
@@ -114,7 +113,7 @@ fn allowance_slot(owner: Address, spender: Address) -> B256 {
     let mut key = [0u8; 40];
     key[..20].copy_from_slice(owner.as_slice());
     key[20..].copy_from_slice(spender.as_slice());
-    ALLOWANCES.at_inlined(&key)
+    ALLOWANCES.at(&key)
 }
 
 /// State of the TokenAI contract (besides the records above).

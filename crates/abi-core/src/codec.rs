@@ -49,18 +49,19 @@ const fn prefix_mask(n: usize) -> [u64; 4] {
     mask
 }
 
-/// An address's padding, an offset's or a length's, a `u64`'s, a `u16`'s,
-/// a `u8`'s or a `bool`'s.
-const ADDRESS: [u64; 4] = prefix_mask(12);
-const SMALL: [u64; 4] = prefix_mask(28);
-const U64: [u64; 4] = prefix_mask(24);
-const U16: [u64; 4] = prefix_mask(30);
-const U8: [u64; 4] = prefix_mask(31);
+/// The paddings the decoder checks, in bytes: an address's, an offset's or
+/// a length's, a `u64`'s, a `u16`'s, a `u8`'s or a `bool`'s.
+const ADDRESS: usize = 12;
+const SMALL: usize = 28;
+const U64: usize = 24;
+const U16: usize = 30;
+const U8: usize = 31;
 
 /// Whether the bytes of `word` under `mask` are zero: four masked reads
 /// and no branch, with no byte swap (zero is zero in either order). A byte
 /// loop, or a `match` on the padding's length (a `br_table`), would cost
 /// several times as much ink per word decoded.
+#[inline(always)]
 fn clean(word: &[u8; 32], mask: &[u64; 4]) -> bool {
     let piece = |i: usize| {
         // Safe: `8 * i + 8 <= 32`, and an unaligned read is allowed.
@@ -129,11 +130,12 @@ impl<'a> Args<'a> {
         Ok(word)
     }
 
-    /// The next head word, whose bytes under `mask` (its padding) must be
-    /// zero.
-    fn padded(&mut self, mask: &[u64; 4]) -> Result<&'a [u8; 32], Malformed> {
+    /// The next head word, whose first `PADDING` bytes must be zero. One
+    /// function per padding: its mask is in the code, not in the data
+    /// segments (which Nitro charges for on every call).
+    fn padded<const PADDING: usize>(&mut self) -> Result<&'a [u8; 32], Malformed> {
         let word = self.word()?;
-        if !clean(word, mask) {
+        if !clean(word, &const { prefix_mask(PADDING) }) {
             return Err(Malformed);
         }
         Ok(word)
@@ -163,7 +165,7 @@ impl<'a> Args<'a> {
     ///
     /// `Malformed` when the word is missing or its 12 high bytes are not zero.
     pub fn address(&mut self) -> Result<Address, Malformed> {
-        Ok(Address::from_slice(&self.padded(&ADDRESS)?[12..]))
+        Ok(Address::from_slice(&self.padded::<ADDRESS>()?[12..]))
     }
 
     /// A `bool`: a word that is 0 or 1.
@@ -172,7 +174,7 @@ impl<'a> Args<'a> {
     ///
     /// `Malformed` when the word is missing or is neither 0 nor 1.
     pub fn bool(&mut self) -> Result<bool, Malformed> {
-        let word = self.padded(&U8)?;
+        let word = self.padded::<U8>()?;
         match word[31] {
             0 => Ok(false),
             1 => Ok(true),
@@ -186,7 +188,7 @@ impl<'a> Args<'a> {
     ///
     /// `Malformed` when the word is missing or above 255.
     pub fn u8(&mut self) -> Result<u8, Malformed> {
-        Ok(self.padded(&U8)?[31])
+        Ok(self.padded::<U8>()?[31])
     }
 
     /// A `uint16`.
@@ -195,7 +197,7 @@ impl<'a> Args<'a> {
     ///
     /// `Malformed` when the word is missing or above 2^16 - 1.
     pub fn u16(&mut self) -> Result<u16, Malformed> {
-        let word = self.padded(&U16)?;
+        let word = self.padded::<U16>()?;
         Ok(u16::from_be_bytes([word[30], word[31]]))
     }
 
@@ -205,7 +207,7 @@ impl<'a> Args<'a> {
     ///
     /// `Malformed` when the word is missing or above 2^64 - 1.
     pub fn u64(&mut self) -> Result<u64, Malformed> {
-        Ok(read_u64(self.padded(&U64)?, 24))
+        Ok(read_u64(self.padded::<U64>()?, 24))
     }
 
     /// A `bytesN` value: left-aligned, the rest of the word zero.
@@ -240,7 +242,7 @@ impl<'a> Args<'a> {
     /// A word at `at` that must be a small number (an offset or length).
     fn small(&self, at: usize) -> Result<usize, Malformed> {
         let word = self.word_at(at)?;
-        if !clean(word, &SMALL) {
+        if !clean(word, &const { prefix_mask(SMALL) }) {
             return Err(Malformed);
         }
         Ok(u32::from_be_bytes([word[28], word[29], word[30], word[31]]) as usize)
