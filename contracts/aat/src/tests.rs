@@ -1187,7 +1187,7 @@ fn a_failed_fee_mint_reverts_the_whole_consume(
         .access
         .set_minter(aat.address(), true)
         .motsu_unwrap();
-    token.sender(owner).access.pause().motsu_unwrap();
+    token.sender(owner).pause().motsu_unwrap();
     let err = aat
         .sender(alice)
         .consume(alice, id, u(500), gpt(), FixedBytes::ZERO)

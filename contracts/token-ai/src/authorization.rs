@@ -85,7 +85,7 @@ impl TokenAI {
         authorization: Authorization,
         signature: &[u8],
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.when_not_paused()?;
         self.execute(
             inline_word(&TRANSFER_WITH_AUTHORIZATION_TYPEHASH),
             &authorization,
@@ -106,7 +106,7 @@ impl TokenAI {
         authorization: Authorization,
         signature: &[u8],
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.when_not_paused()?;
         let caller = self.vm().msg_sender();
         if caller != authorization.to {
             return Err(CallerMustBePayee {

@@ -47,6 +47,7 @@ use stylus_sdk::{
 pub mod authorization;
 pub mod error;
 pub mod router;
+mod supply;
 
 pub use error::Error;
 
@@ -120,12 +121,13 @@ fn allowance_slot(owner: Address, spender: Address) -> B256 {
 #[entrypoint]
 #[storage]
 pub struct TokenAI {
-    total_supply: StorageU256,
+    // The total supply and the pause flag (`supply`).
+    supply_and_pause: StorageU256,
     name: StoredBytes,
     symbol: StoredBytes,
     /// `keccak256(name)`, fixed at construction: the EIP-712 domain's name.
     hashed_name: StorageB256,
-    /// Ownership, pause and minters.
+    /// Ownership and minters (the pause flag is in the supply's slot).
     pub access: Access,
 }
 
@@ -168,12 +170,6 @@ impl TokenAI {
     #[must_use]
     pub fn decimals(&self) -> u8 {
         DECIMALS
-    }
-
-    /// The base units in existence: minted less burned.
-    #[must_use]
-    pub fn total_supply(&self) -> U256 {
-        self.total_supply.get()
     }
 
     /// The base units `account` holds.
@@ -353,11 +349,9 @@ impl TokenAI {
     /// Invariant: the sum of balances equals the total supply, so a
     /// recipient's balance cannot overflow once the supply did not.
     fn update(&mut self, from: Address, to: Address, value: U256) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        let supply = self.live_supply()?;
         if from.is_zero() {
-            let supply = self.total_supply.get();
-            self.total_supply
-                .set(supply.checked_add(value).or_overflow()?);
+            self.set_supply(supply.checked_add(value))?;
         } else {
             let from_slot = balance_slot(from);
             let balance = slot::load_u256(&from_slot);
@@ -372,9 +366,8 @@ impl TokenAI {
             slot::store_u256(&from_slot, &rest);
         }
         if to.is_zero() {
-            let supply = self.total_supply.get();
-            self.total_supply
-                .set(supply.checked_sub(value).or_overflow()?);
+            // `from` is not zero too: the supply is as read.
+            self.set_supply(supply.checked_sub(value))?;
         } else {
             let to_slot = balance_slot(to);
             let balance = slot::load_u256(&to_slot);

@@ -5,6 +5,7 @@
 use alloc::vec::Vec;
 
 use abi_core::{
+    access,
     codec::{encode_bytes, Args},
     router::{done, word, Contract, Routed},
     signature,
@@ -104,6 +105,10 @@ impl Contract for TokenAI {
             MINT => done(self.mint(a.address()?, a.u256()?))?,
             BURN => done(self.burn(a.u256()?))?,
             BURN_FROM => done(self.burn_from(a.address()?, a.u256()?))?,
+            // The pause flag is TokenAI's own (in the supply's slot).
+            access::PAUSE => done(self.pause())?,
+            access::UNPAUSE => done(self.unpause())?,
+            access::PAUSED => word(self.paused()),
             _ => return self.access.route(selector, a),
         }))
     }

@@ -514,7 +514,7 @@ fn pause_blocks_transfers_but_not_cancels(
 ) {
     deploy_funded(&token, owner, payer.address());
     let domain = domain(&token);
-    token.sender(owner).access.pause().motsu_unwrap();
+    token.sender(owner).pause().motsu_unwrap();
     let a = authorization(payer.address(), provider, U256::from(1), 70);
     let paused: Error = EnforcedPause {}.into();
     let signature = sign(&payer, transfer_hash(&a, &domain));
