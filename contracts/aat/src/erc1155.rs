@@ -124,9 +124,13 @@ impl AAT {
     /// the next move to the policy's terms slot.
     fn credit(&mut self, id: U256, to: Address, value: U256, source: U256) -> Result<(), Error> {
         let held = self.balance_record(&id, &to);
-        // Cannot pass 2^184 - 1 (`fits`): the supply holds this balance and
-        // `value` apart.
-        let balance = balance_in(held).checked_add(value).or_overflow()?;
+        // Cannot pass 2^184 - 1: the supply holds this balance and `value`
+        // apart. Checked all the same: a balance past it would spill into
+        // the tag, and with it into the transfer policy.
+        let balance = balance_in(held)
+            .checked_add(value)
+            .filter(fits)
+            .or_overflow()?;
         self.set_balance_record(&id, &to, &record(balance, held | source));
         Ok(())
     }

@@ -346,7 +346,7 @@ impl AAT {
     ///
     /// `UnauthorizedMinter` unless the caller is a minter; `EnforcedPause` while paused;
     /// `ZeroAddress` for a zero `to` or `origin_pool`; `ZeroAmount`; `InvalidExpiration` for a
-    /// non-zero expiration not in the future; `Panic(0x11)` when the supply overflows;
+    /// non-zero expiration not in the future; `Panic(0x11)` when the supply would pass 2^184 - 1 (`records`);
     /// `ERC1155InvalidReceiver`, or its own revert, when a contract recipient does not accept.
     #[allow(clippy::too_many_arguments)]
     pub fn mint(
@@ -384,8 +384,8 @@ impl AAT {
     /// `EnforcedPause` while paused; `ZeroAddress` for a zero `to`; `ZeroAmount`;
     /// `InvalidExpiration` for a non-zero expiration not in the future; `PriceNotSet` when
     /// `model` has no price; TokenAI's revert when the burn fails (allowance or balance
-    /// short); `Panic(0x11)` on overflow; `ERC1155InvalidReceiver`, or its own revert, when a
-    /// contract recipient does not accept.
+    /// short); `Panic(0x11)` on overflow or a supply past 2^184 - 1;
+    /// `ERC1155InvalidReceiver`, or its own revert, when a contract recipient does not accept.
     #[allow(clippy::too_many_arguments)]
     pub fn mint_with_token_ai(
         &mut self,

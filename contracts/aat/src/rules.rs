@@ -125,7 +125,6 @@ impl AAT {
             token.terms.tradable,
         );
         // A holder of the id proves it exists without a read of its policy.
-        // A holder of the id proves it exists without a read of its policy.
         if self.balance_record(&id, &to).is_zero() && !self.exists(id) {
             self.store_type(&id, token);
             self.emit_token_type_created(id, token);
