@@ -421,7 +421,7 @@ impl TokenAI {
     ) -> Result<(), Error> {
         let allowance_slot = allowance_slot(owner, spender);
         let allowance = slot::load_u256(&allowance_slot);
-        if allowance == U256::MAX {
+        if abi_core::cmp::is_max(&allowance) {
             return Ok(());
         }
         let Some(rest) = allowance.checked_sub(value) else {

@@ -14,6 +14,16 @@ pub fn is_zero(x: &U256) -> bool {
     a | b | c | d == 0
 }
 
+/// `x == type(uint256).max`: limbs against an immediate, where `==
+/// U256::MAX` also reads the constant out of the data segments (which
+/// Nitro charges every call for).
+#[must_use]
+#[allow(clippy::many_single_char_names)] // limbs
+pub fn is_max(x: &U256) -> bool {
+    let [a, b, c, d] = *x.as_limbs();
+    a & b & c & d == u64::MAX
+}
+
 /// `x == y`.
 #[must_use]
 #[allow(clippy::many_single_char_names)] // limbs
@@ -61,9 +71,12 @@ mod tests {
             U256::from(1) << 128,
             U256::from(1) << 255,
             U256::MAX,
+            U256::MAX - U256::from(1),
+            U256::MAX >> 1,
         ];
         for x in &values {
             assert_eq!(is_zero(x), x.is_zero());
+            assert_eq!(is_max(x), *x == U256::MAX);
             for y in &values {
                 assert_eq!(eq(x, y), x == y);
             }
