@@ -39,10 +39,7 @@ use abi_core::{
 };
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::{
-    prelude::*,
-    storage::{StorageB256, StorageU256},
-};
+use stylus_sdk::{prelude::*, storage::StorageB256};
 
 pub mod authorization;
 pub mod error;
@@ -122,7 +119,7 @@ fn allowance_slot(owner: Address, spender: Address) -> B256 {
 #[storage]
 pub struct TokenAI {
     // The total supply and the pause flag (`supply`).
-    supply_and_pause: StorageU256,
+    supply_and_pause: StorageB256,
     name: StoredBytes,
     symbol: StoredBytes,
     /// `keccak256(name)`, fixed at construction: the EIP-712 domain's name.

@@ -6,7 +6,11 @@
 //! While not paused the word is the supply itself. Supplies stop at
 //! 2^248 - 1 (`Panic(0x11)` past it). `Access`'s own pause flag is not used.
 
-use abi_core::{access, OrOverflow, Revert};
+use abi_core::{
+    access,
+    codec::{u256_of, Word},
+    OrOverflow, Revert,
+};
 use alloy_primitives::U256;
 use stylus_sdk::prelude::*;
 
@@ -28,16 +32,22 @@ fn with_pause(word: U256, paused: bool) -> U256 {
 }
 
 impl TokenAI {
+    /// The slot's word as a number, converted limb by limb (ruint's
+    /// conversion loops over the bytes, a metered basic block each).
+    fn supply_word(&self) -> U256 {
+        u256_of(&self.supply_and_pause.get().0)
+    }
+
     /// The base units in existence: minted less burned.
     #[must_use]
     pub fn total_supply(&self) -> U256 {
-        with_pause(self.supply_and_pause.get(), false)
+        with_pause(self.supply_word(), false)
     }
 
     /// `paused()`: whether the emergency stop is on.
     #[must_use]
     pub fn paused(&self) -> bool {
-        is_paused(self.supply_and_pause.get())
+        is_paused(self.supply_word())
     }
 
     /// # Errors
@@ -68,16 +78,16 @@ impl TokenAI {
 
     fn switch_pause(&mut self, pause: bool) -> Result<(), Revert> {
         self.access.only_owner()?;
-        let word = self.supply_and_pause.get();
+        let word = self.supply_word();
         access::switch_pause(is_paused(word), pause, self.vm().msg_sender())?;
-        self.supply_and_pause.set(with_pause(word, pause));
+        self.supply_and_pause.set(with_pause(word, pause).word());
         Ok(())
     }
 
     /// The supply, once the pause check passed; `EnforcedPause()` while
     /// paused.
     pub(crate) fn live_supply(&self) -> Result<U256, Revert> {
-        let word = self.supply_and_pause.get();
+        let word = self.supply_word();
         access::when_not_paused(is_paused(word))?;
         Ok(word)
     }
@@ -86,7 +96,7 @@ impl TokenAI {
     /// `Panic(0x11)` when it does not fit below the flag.
     pub(crate) fn set_supply(&mut self, supply: Option<U256>) -> Result<(), Revert> {
         let supply = supply.filter(|s| !is_paused(*s)).or_overflow()?;
-        self.supply_and_pause.set(supply);
+        self.supply_and_pause.set(supply.word());
         Ok(())
     }
 }
