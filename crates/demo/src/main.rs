@@ -124,24 +124,24 @@ async fn run(args: Args) -> Result<ExitCode, DemoError> {
         node.url(),
         node.chain_id()
     );
-    let data = std::env::temp_dir().join(format!("aat-demo-{}", std::process::id()));
-    std::fs::create_dir_all(&data).map_err(|source| DemoError::File {
-        path: data.clone(),
-        source,
-    })?;
+    // A directory no earlier run can have left behind: named after the
+    // process id, a later demo that got a reused id inherited a killed
+    // one's ledgers and settled vouchers of another chain's story.
+    let data_dir = tempfile::Builder::new()
+        .prefix("aat-demo-")
+        .tempdir()
+        .map_err(|source| DemoError::File {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let data = data_dir.path().to_path_buf();
     let options = story::Options {
         upstream: args.upstream.clone(),
         upstream_model: args.model.clone(),
         gateway_port: args.gateway_port,
     };
-    let outcome = Box::pin(story::run(&node, &args.artifacts, &data, &options)).await;
-    let outcome = match outcome {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            let _ = std::fs::remove_dir_all(&data);
-            return Err(err);
-        }
-    };
+    // On an error the directory goes with `data_dir`.
+    let outcome = Box::pin(story::run(&node, &args.artifacts, &data, &options)).await?;
     let drift = align_clock(&node).await?;
     println!(
         "\nThe chain's clock is at wall time ({drift:+} s): clients that sign from their own clock (x402's) are served."
@@ -162,7 +162,7 @@ async fn run(args: Args) -> Result<ExitCode, DemoError> {
     }
     outcome.services.stop().await;
     node.stop().await;
-    let _ = std::fs::remove_dir_all(&data);
+    drop(data_dir);
     Ok(if outcome.failures.is_empty() {
         ExitCode::SUCCESS
     } else {
