@@ -5,6 +5,7 @@
 //! the invariants over random operation sequences.
 #![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
 
+use abi_core::access::OwnPause;
 use abi_core::testing::{access_calls, assert_each_routed, call_router, Answer, Rng};
 use alloy_primitives::{uint, Address, FixedBytes, U256};
 use alloy_sol_types::SolError;

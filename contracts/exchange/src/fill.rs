@@ -7,6 +7,7 @@
 use alloc::vec::Vec;
 
 use abi_core::{
+    access::OwnPause,
     call::call,
     cmp,
     codec::{selector_and_words, size_word, Word},

@@ -32,7 +32,6 @@ extern crate alloc;
 use abi_core::{
     access::{self, Access},
     signature::has_code,
-    Revert,
 };
 use alloy_primitives::Address;
 use stylus_sdk::{
@@ -194,48 +193,26 @@ impl AATExchange {
         Ok(())
     }
 
-    /// `paused()`: whether the emergency stop is on.
-    #[must_use]
-    pub fn paused(&self) -> bool {
-        self.paused.get()
-    }
-
-    /// # Errors
-    ///
-    /// `EnforcedPause()` while paused.
-    pub fn when_not_paused(&self) -> Result<(), Revert> {
-        access::when_not_paused(self.paused.get())
-    }
-
-    /// Owner only: stops fills (cancels stay open).
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount(caller)`; `EnforcedPause()` when paused.
-    pub fn pause(&mut self) -> Result<(), Revert> {
-        self.switch_pause(true)
-    }
-
-    /// Owner only.
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount(caller)`; `ExpectedPause()` unless paused.
-    pub fn unpause(&mut self) -> Result<(), Revert> {
-        self.switch_pause(false)
-    }
-
-    fn switch_pause(&mut self, pause: bool) -> Result<(), Revert> {
-        self.access.only_owner()?;
-        access::switch_pause(self.paused.get(), pause, self.vm().msg_sender())?;
-        self.paused.set(pause);
-        Ok(())
-    }
-
     /// `treasury()`: the account the exchange fee goes to.
     #[must_use]
     pub fn treasury(&self) -> Address {
         self.treasury.get()
+    }
+}
+
+/// The stop is the exchange's own flag, beside AAT's address in slot 0,
+/// which every fill reads anyway.
+impl access::OwnPause for AATExchange {
+    fn owner_access(&self) -> &Access {
+        &self.access
+    }
+
+    fn pause_flag(&self) -> bool {
+        self.paused.get()
+    }
+
+    fn store_pause_flag(&mut self, paused: bool) {
+        self.paused.set(paused);
     }
 }
 

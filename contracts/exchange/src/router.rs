@@ -7,7 +7,7 @@
 use alloc::vec::Vec;
 
 use abi_core::{
-    access,
+    access::{self, OwnPause},
     codec::{self, Args, Malformed},
     router::{done, word, Contract, Failure, Routed},
 };

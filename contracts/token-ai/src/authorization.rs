@@ -7,6 +7,7 @@
 //! `AuthorizationUsed` and the transfer's `Transfer` are emitted.
 
 use abi_core::{
+    access::OwnPause,
     codec::{inline_word, Word},
     eip712, log, signature, slot,
 };

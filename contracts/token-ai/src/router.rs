@@ -5,7 +5,7 @@
 use alloc::vec::Vec;
 
 use abi_core::{
-    access,
+    access::{self, OwnPause},
     codec::{encode_bytes, Args},
     router::{done, word, Contract, Routed},
     signature,

@@ -1,10 +1,10 @@
 //! The supply slot: the total supply in its low 31 bytes and the pause flag
 //! in its top byte. A mint or a burn reads the supply and must check the
 //! pause, so the two share a slot: one cold read (2,100 gas) where they were
-//! two, as OpenZeppelin's Solidity shares one for its owner and pause flag.
-//! A transfer reads the slot for the flag alone, as it read the flag's own.
-//! While not paused the word is the supply itself. Supplies stop at
-//! 2^248 - 1 (`Panic(0x11)` past it). `Access`'s own pause flag is not used.
+//! two. A transfer reads the slot for the flag alone, as it read the flag's
+//! own. While not paused the word is the supply itself. Supplies stop at
+//! 2^248 - 1 (`Panic(0x11)` past it). The stop's rules are `OwnPause`'s;
+//! `Access`'s own pause flag is not used.
 
 use abi_core::{
     access,
@@ -12,7 +12,6 @@ use abi_core::{
     OrOverflow, Revert,
 };
 use alloy_primitives::U256;
-use stylus_sdk::prelude::*;
 
 use crate::TokenAI;
 
@@ -44,46 +43,6 @@ impl TokenAI {
         with_pause(self.supply_word(), false)
     }
 
-    /// `paused()`: whether the emergency stop is on.
-    #[must_use]
-    pub fn paused(&self) -> bool {
-        is_paused(self.supply_word())
-    }
-
-    /// # Errors
-    ///
-    /// `EnforcedPause()` while paused.
-    pub fn when_not_paused(&self) -> Result<(), Revert> {
-        access::when_not_paused(self.paused())
-    }
-
-    /// Owner only: stops transfers, mints and burns (approvals, permits
-    /// and cancellations of authorizations stay open).
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount(caller)`; `EnforcedPause()` when paused.
-    pub fn pause(&mut self) -> Result<(), Revert> {
-        self.switch_pause(true)
-    }
-
-    /// Owner only.
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount(caller)`; `ExpectedPause()` unless paused.
-    pub fn unpause(&mut self) -> Result<(), Revert> {
-        self.switch_pause(false)
-    }
-
-    fn switch_pause(&mut self, pause: bool) -> Result<(), Revert> {
-        self.access.only_owner()?;
-        let word = self.supply_word();
-        access::switch_pause(is_paused(word), pause, self.vm().msg_sender())?;
-        self.supply_and_pause.set(with_pause(word, pause).word());
-        Ok(())
-    }
-
     /// The supply, once the pause check passed; `EnforcedPause()` while
     /// paused.
     pub(crate) fn live_supply(&self) -> Result<U256, Revert> {
@@ -98,6 +57,22 @@ impl TokenAI {
         let supply = supply.filter(|s| !is_paused(*s)).or_overflow()?;
         self.supply_and_pause.set(supply.word());
         Ok(())
+    }
+}
+
+/// The stop is the supply word's top byte.
+impl access::OwnPause for TokenAI {
+    fn owner_access(&self) -> &access::Access {
+        &self.access
+    }
+
+    fn pause_flag(&self) -> bool {
+        is_paused(self.supply_word())
+    }
+
+    fn store_pause_flag(&mut self, paused: bool) {
+        let word = with_pause(self.supply_word(), paused);
+        self.supply_and_pause.set(word.word());
     }
 }
 

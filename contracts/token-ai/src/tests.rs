@@ -3,6 +3,7 @@
 //! invariant over random operation sequences.
 #![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
 
+use abi_core::access::OwnPause;
 use abi_core::testing::{
     access_calls, assert_each_routed, call_router, Answer, Permit, Rng, TransferWithAuthorization,
 };

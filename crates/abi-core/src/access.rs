@@ -310,11 +310,11 @@ impl Access {
 }
 
 /// `EnforcedPause()` while `paused`: the emergency stop's check over a flag
-/// kept outside `Access`. A contract whose every call reads some slot
-/// anyway keeps its flag there instead (the exchange, beside AAT's
-/// address), which saves a cold slot (2,100 gas) on every call. (`Access`
-/// keeps its own inlined copies of these rules: routing its methods
-/// through these functions moved AAT's program by 40 bytes.)
+/// kept outside `Access` (`OwnPause`). A contract whose every call reads
+/// some slot anyway keeps its flag there instead, which saves a cold slot
+/// (2,100 gas) on every call. (`Access` keeps its own inlined copies of
+/// these rules: routing its methods through these functions moved AAT's
+/// program by 40 bytes.)
 ///
 /// # Errors
 ///
@@ -326,15 +326,67 @@ pub fn when_not_paused(paused: bool) -> Result<(), Revert> {
     Ok(())
 }
 
-/// Checks that the emergency stop, now `paused`, may be switched to
-/// `pause`, and logs `Paused` or `Unpaused` with `caller`; the contract
-/// checks the owner first and stores the flag after.
-///
-/// # Errors
-///
-/// `EnforcedPause()` to pause while paused; `ExpectedPause()` to unpause
-/// while not.
-pub fn switch_pause(paused: bool, pause: bool, caller: Address) -> Result<(), Revert> {
+/// An emergency stop whose flag a contract keeps outside `Access`, in a
+/// slot its calls read anyway (the exchange's beside AAT's address,
+/// TokenAI's beside its supply): the contract reads and stores the flag;
+/// the owner check, the rules and the events are these provided methods,
+/// the same as `Access`'s own.
+pub trait OwnPause {
+    /// The contract's ownership.
+    fn owner_access(&self) -> &Access;
+
+    /// Whether the stop is on.
+    fn pause_flag(&self) -> bool;
+
+    /// Stores the stop's flag.
+    fn store_pause_flag(&mut self, paused: bool);
+
+    /// `paused()`: whether the emergency stop is on.
+    fn paused(&self) -> bool {
+        self.pause_flag()
+    }
+
+    /// # Errors
+    ///
+    /// `EnforcedPause()` while paused.
+    fn when_not_paused(&self) -> Result<(), Revert> {
+        when_not_paused(self.pause_flag())
+    }
+
+    /// Owner only.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `EnforcedPause()` when paused.
+    fn pause(&mut self) -> Result<(), Revert> {
+        switch_pause(self, true)
+    }
+
+    /// Owner only.
+    ///
+    /// # Errors
+    ///
+    /// `OwnableUnauthorizedAccount(caller)`; `ExpectedPause()` unless paused.
+    fn unpause(&mut self) -> Result<(), Revert> {
+        switch_pause(self, false)
+    }
+}
+
+/// The owner switches `contract`'s stop to `pause`: the owner first, then
+/// the rule and the event (`check_and_log_switch`), the flag stored last.
+fn switch_pause<C: OwnPause + ?Sized>(contract: &mut C, pause: bool) -> Result<(), Revert> {
+    let access = contract.owner_access();
+    access.only_owner()?;
+    check_and_log_switch(contract.pause_flag(), pause, access.vm().msg_sender())?;
+    contract.store_pause_flag(pause);
+    Ok(())
+}
+
+/// Checks that the stop, now `paused`, may be switched to `pause`
+/// (`EnforcedPause`, `ExpectedPause`), and logs `Paused` or `Unpaused` with
+/// `caller`. Not generic: one copy in a program, whichever contracts
+/// implement `OwnPause`.
+fn check_and_log_switch(paused: bool, pause: bool, caller: Address) -> Result<(), Revert> {
     if pause {
         when_not_paused(paused)?;
     } else if !paused {

@@ -2,6 +2,7 @@
 //! treasury, pause and two-step ownership, each with its access control and
 //! events.
 
+use abi_core::access::OwnPause;
 use alloy_primitives::Address;
 use motsu::prelude::*;
 

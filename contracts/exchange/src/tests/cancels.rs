@@ -2,6 +2,7 @@
 //! `remaining`, `filled`, `cancelled` and `minNonce` answer; the order
 //! hash and the domain as EIP-712 and ERC-5267 define them.
 
+use abi_core::access::OwnPause;
 use alloy_primitives::{keccak256, Address, FixedBytes, B256, U256};
 use alloy_sol_types::{SolCall, SolStruct};
 use motsu::prelude::*;

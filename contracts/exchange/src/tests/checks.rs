@@ -4,6 +4,7 @@
 //! TokenAI passed up unchanged, and ERC-1271 makers.
 
 use aat::IAAT::{ERC1155InsufficientBalance, ERC1155MissingApprovalForAll, TokenNotTradable};
+use abi_core::access::OwnPause;
 use abi_core::testing::SmartAccount;
 use alloy_primitives::{Address, U256};
 use motsu::prelude::*;

@@ -19,6 +19,7 @@
 //!   move.
 #![allow(clippy::cast_possible_truncation)] // random draws, reduced modulo small bounds
 
+use abi_core::access::OwnPause;
 use std::collections::{BTreeMap, HashMap};
 
 use abi_core::testing::Rng;

@@ -4,6 +4,7 @@
 //! contract, ERC-1271 smart accounts that accept, refuse or revert, and
 //! pause. Signatures come from alloy's own EIP-712 implementation.
 
+use abi_core::access::OwnPause;
 use abi_core::testing::{
     CancelAuthorization, ReceiveWithAuthorization, SmartAccount, TransferWithAuthorization,
 };

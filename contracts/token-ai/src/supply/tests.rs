@@ -1,6 +1,7 @@
 //! The supply slot: the pause flag and the supply share it without either
 //! disturbing the other, and the router reaches the flag the moves check.
 
+use abi_core::access::OwnPause;
 use abi_core::testing::call_router;
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::SolCall;

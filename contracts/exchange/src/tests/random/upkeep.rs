@@ -2,6 +2,7 @@
 //! order), nonce floors, makers emptied by transfers or refilled by mints,
 //! approvals withdrawn or limited, fee changes and pauses.
 
+use abi_core::access::OwnPause;
 use motsu::prelude::*;
 
 use super::Run;
