@@ -19,7 +19,6 @@
 //! alloy's ABI codec, OpenZeppelin's components) that costs kilobytes of
 //! wasm under the 24 KiB program limit; each module says which and why.
 #![cfg_attr(not(test), no_std)]
-#[macro_use]
 extern crate alloc;
 
 pub mod access;
@@ -29,6 +28,8 @@ pub mod codec;
 pub mod eip712;
 pub mod log;
 pub mod math;
+#[cfg(target_arch = "wasm32")]
+pub mod mem;
 pub mod revert;
 pub mod router;
 pub mod signature;
