@@ -37,16 +37,16 @@ fn deploy(
         .motsu_unwrap();
     token
         .sender(operator)
-        .access
+        .access()
         .set_minter(aat.address(), true)
         .motsu_unwrap();
     token
         .sender(operator)
-        .access
+        .access()
         .set_minter(gateway, true)
         .motsu_unwrap();
     aat.sender(operator)
-        .access
+        .access()
         .set_minter(gateway, true)
         .motsu_unwrap();
     aat.sender(operator)
@@ -364,7 +364,7 @@ fn failure_atomicity_when_the_fee_cannot_be_minted(
     // The operator revokes AAT's minter role on TokenAI: every fee-bearing call fails whole.
     token
         .sender(operator)
-        .access
+        .access()
         .set_minter(aat.address(), false)
         .motsu_unwrap();
     let expected = aat::Error::external(

@@ -46,7 +46,7 @@ impl AAT {
         expires_at: u64,
         signer: Address,
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         if amount.is_zero() {
             return Err(ZeroAmount {}.into());
         }

@@ -60,7 +60,7 @@ impl AAT {
         from: Address,
         to: Address,
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         self.check_authorized(from, operator)?;
         if to.is_zero() {
             return Err(ERC1155InvalidReceiver { receiver: to }.into());
@@ -218,7 +218,7 @@ impl AAT {
         account: Address,
         value: U256,
     ) -> Result<(), Error> {
-        let token_ai = self.token_ai.get();
+        let token_ai = self.token_ai();
         if !has_code(token_ai) {
             return Err(NotAContract { account: token_ai }.into());
         }

@@ -33,12 +33,11 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 
-use abi_core::{access::Access, signature::has_code, text::StoredBytes, OrOverflow};
-use alloy_primitives::{Address, FixedBytes, U256};
-use stylus_sdk::{
-    prelude::*,
-    storage::{StorageAddress, StorageU16},
+use abi_core::{
+    access::Access, codec::Word, signature::has_code, slot, text::StoredBytes, OrOverflow,
 };
+use alloy_primitives::{Address, FixedBytes, U256};
+use stylus_sdk::prelude::*;
 
 mod channels;
 mod erc1155;
@@ -96,21 +95,24 @@ pub mod interface_ids {
 /// `type(uint256).max` as a reclaim amount: the holder's whole balance.
 pub const RECLAIM_ALL: U256 = U256::MAX;
 
-/// State of the AAT contract.
+/// The EIP-1155 URI template.
+const URI: StoredBytes = StoredBytes::named(b"AAT.uri");
+/// Fixed slot: the treasury (low 20 bytes) and the fee in basis points
+/// (the two bytes above), which a fee-paying call reads together.
+const TREASURY_AND_FEE: u8 = 0;
+/// Fixed slot: the TokenAI contract.
+const TOKEN_AI: u8 = 1;
+/// Where the fee sits in its word.
+const FEE_BYTES: core::ops::Range<usize> = 10..12;
+
+/// The AAT contract. Its state is all in slots of its own: the two words
+/// above, `Access`'s, and the records (`records`: balances, supplies,
+/// approvals, token types, prices and pay accounts). No `#[storage]`
+/// fields, which stylus-sdk would lay out on every call.
 #[entrypoint]
 #[storage]
 #[allow(clippy::upper_case_acronyms)]
-pub struct AAT {
-    /// The EIP-1155 URI template.
-    uri: StoredBytes,
-    fee_bps: StorageU16,
-    treasury: StorageAddress,
-    token_ai: StorageAddress,
-    /// Ownership, pause and minters.
-    pub access: Access,
-    // Balances, supplies, approvals, token types, prices and pay accounts
-    // live in slots of their own (`records`).
-}
+pub struct AAT {}
 
 /// The external functions, in the order of `IAAT.sol`; `router` decodes
 /// calldata into these calls.
@@ -138,12 +140,18 @@ impl AAT {
         if !has_code(token_ai) {
             return Err(NotAContract { account: token_ai }.into());
         }
-        self.access.init(initial_owner)?;
-        self.token_ai.set(token_ai);
-        self.treasury.set(treasury);
+        self.access().init(initial_owner)?;
+        slot::store_fixed(TOKEN_AI, &token_ai.word());
+        slot::store_fixed(TREASURY_AND_FEE, &treasury.word());
         self.emit_treasury_set(treasury);
-        self.uri.set(uri);
+        URI.set(uri);
         Ok(())
+    }
+
+    /// Ownership, pause and minters.
+    #[must_use]
+    pub fn access(&self) -> Access {
+        Access
     }
 
     // ---- ERC-1155, metadata URI, ERC-165 --------------------------------------
@@ -262,7 +270,7 @@ impl AAT {
     /// `{id}`).
     #[must_use]
     pub fn uri(&self, _id: U256) -> Vec<u8> {
-        self.uri.get()
+        URI.get()
     }
 
     /// Owner only. Emits `URI(newUri, 0)`: id 0 stands for the template of
@@ -272,8 +280,8 @@ impl AAT {
     ///
     /// `OwnableUnauthorizedAccount` unless the caller is the owner.
     pub fn set_uri(&mut self, new_uri: &[u8]) -> Result<(), Error> {
-        self.access.only_owner()?;
-        self.uri.set(new_uri);
+        self.access().only_owner()?;
+        URI.set(new_uri);
         self.emit_uri(new_uri, U256::ZERO);
         Ok(())
     }
@@ -360,7 +368,7 @@ impl AAT {
         tradable: bool,
         amount: U256,
     ) -> Result<U256, Error> {
-        let operator = self.access.only_minter()?;
+        let operator = self.access().only_minter()?;
         let policy = TokenType {
             model,
             scope,
@@ -449,7 +457,7 @@ impl AAT {
         model: FixedBytes<16>,
         scope: FixedBytes<16>,
     ) -> Result<U256, Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         let operator = self.vm().msg_sender();
         Self::check_sender(holder)?;
         self.check_authorized(holder, operator)?;
@@ -457,7 +465,7 @@ impl AAT {
             return Err(ZeroAmount {}.into());
         }
         let token = self.usable_token_type(id, model, scope)?;
-        let fee = policy::fee(amount, self.fee_bps.get().to());
+        let fee = policy::fee(amount, self.fee_bps());
         let burned = amount.checked_add(fee).or_overflow()?;
         self.move_tokens(id, holder, Address::ZERO, burned)?;
         self.emit_transfer_single(operator, holder, Address::ZERO, id, burned);
@@ -480,7 +488,7 @@ impl AAT {
     /// the id's pool; `NotReclaimable`; `ERC1155InvalidSender` for a zero holder or this
     /// contract; `ZeroAmount` when nothing would move; `ERC1155InsufficientBalance`.
     pub fn reclaim(&mut self, holder: Address, id: U256, amount: U256) -> Result<U256, Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         let pool = self.vm().msg_sender();
         let token = self.terms(id)?;
         if pool != token.origin_pool {
@@ -531,7 +539,7 @@ impl AAT {
         id_b: U256,
         amount_b: U256,
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         let operator = self.vm().msg_sender();
         Self::check_sender(party_a)?;
         Self::check_sender(party_b)?;
@@ -542,7 +550,7 @@ impl AAT {
         }
         self.check_move(id_a, party_a, party_b)?;
         self.check_move(id_b, party_b, party_a)?;
-        let fee_bps: u16 = self.fee_bps.get().to();
+        let fee_bps: u16 = self.fee_bps();
         let (fee_a, fee_b) = (
             policy::fee(amount_a, fee_bps),
             policy::fee(amount_b, fee_bps),
@@ -574,7 +582,7 @@ impl AAT {
         model: FixedBytes<16>,
         token_ai_per_unit: U256,
     ) -> Result<(), Error> {
-        self.access.only_owner()?;
+        self.access().only_owner()?;
         self.set_price(&model, &token_ai_per_unit);
         self.emit_model_price_set(model, token_ai_per_unit);
         Ok(())
@@ -587,7 +595,7 @@ impl AAT {
     /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ExcessiveFee` above
     /// `MAX_FEE_BPS`.
     pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
-        self.access.only_owner()?;
+        self.access().only_owner()?;
         if fee_bps > policy::MAX_FEE_BPS {
             return Err(ExcessiveFee {
                 feeBps: fee_bps,
@@ -595,7 +603,9 @@ impl AAT {
             }
             .into());
         }
-        self.fee_bps.set(alloy_primitives::Uint::from(fee_bps));
+        let mut word = slot::load_fixed(TREASURY_AND_FEE);
+        word[FEE_BYTES].copy_from_slice(&fee_bps.to_be_bytes());
+        slot::store_fixed(TREASURY_AND_FEE, &word);
         self.emit_fee_bps_set(fee_bps);
         Ok(())
     }
@@ -603,7 +613,8 @@ impl AAT {
     /// The fee in basis points (1/10,000) of each consumed or swapped amount.
     #[must_use]
     pub fn fee_bps(&self) -> u16 {
-        self.fee_bps.get().to()
+        let word = slot::load_fixed(TREASURY_AND_FEE);
+        u16::from_be_bytes([word[FEE_BYTES.start], word[FEE_BYTES.start + 1]])
     }
 
     /// `MAX_FEE_BPS()`: the highest fee the owner may set, 1000 (10%).
@@ -618,11 +629,13 @@ impl AAT {
     ///
     /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ZeroAddress`.
     pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
-        self.access.only_owner()?;
+        self.access().only_owner()?;
         if treasury.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        self.treasury.set(treasury);
+        let mut word = slot::load_fixed(TREASURY_AND_FEE);
+        word[12..].copy_from_slice(treasury.as_slice());
+        slot::store_fixed(TREASURY_AND_FEE, &word);
         self.emit_treasury_set(treasury);
         Ok(())
     }
@@ -630,13 +643,13 @@ impl AAT {
     /// The account the fees' TokenAI value is minted to.
     #[must_use]
     pub fn treasury(&self) -> Address {
-        self.treasury.get()
+        slot::address_in(&slot::load_fixed(TREASURY_AND_FEE))
     }
 
     /// The TokenAI contract: burned for `mintWithTokenAI`, minted by the fee hook.
     #[must_use]
     pub fn token_ai(&self) -> Address {
-        self.token_ai.get()
+        slot::address_in(&slot::load_fixed(TOKEN_AI))
     }
 }
 

@@ -184,7 +184,7 @@ impl Contract for AAT {
             SET_TREASURY => done(self.set_treasury(a.address()?))?,
             TREASURY => word(self.treasury()),
             TOKEN_AI => word(self.token_ai()),
-            _ => return self.access.route(selector, a),
+            _ => return self.access().route(selector, a),
         }))
     }
 

@@ -91,7 +91,7 @@ impl AAT {
         token: &TokenType,
         amount: U256,
     ) -> Result<(), Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         if to.is_zero() || token.terms.origin_pool.is_zero() {
             return Err(ZeroAddress {}.into());
         }
@@ -176,7 +176,7 @@ impl AAT {
             return Ok(());
         }
         let value = fee.checked_mul(self.model_price(model)).or_overflow()?;
-        let treasury = self.treasury.get();
+        let treasury = self.treasury();
         if !value.is_zero() {
             self.call_token_ai(erc1155::TOKEN_AI_MINT, treasury, value)?;
         }

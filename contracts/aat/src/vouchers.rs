@@ -236,7 +236,7 @@ impl AAT {
         scope: FixedBytes<16>,
         strict: bool,
     ) -> Result<(U256, U256), Error> {
-        self.access.when_not_paused()?;
+        self.access().when_not_paused()?;
         if vouchers.len() != signatures.len() {
             return Err(ERC1155InvalidArrayLength {
                 idsLength: U256::from(vouchers.len()),
@@ -257,7 +257,7 @@ impl AAT {
         let mut run = Run {
             now: self.vm().block_timestamp(),
             separator: self.domain_separator(),
-            fee_bps: self.fee_bps.get().to(),
+            fee_bps: self.fee_bps(),
             checked: None,
             ids: Vec::new(),
         };
@@ -277,7 +277,7 @@ impl AAT {
         }
         let contract = self.vm().contract_address();
         let price = self.model_price(model);
-        let treasury = self.treasury.get();
+        let treasury = self.treasury();
         let value = fee.checked_mul(price).or_overflow()?;
         for totals in &run.ids {
             // Channels hold what they lock and a supply what its balances

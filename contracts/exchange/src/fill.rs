@@ -241,7 +241,7 @@ impl AATExchange {
     }
 
     fn call_aat(&mut self, calldata: &[u8]) -> Result<(), Error> {
-        call(self.aat.get(), calldata).map_err(Error::external)?;
+        call(self.aat(), calldata).map_err(Error::external)?;
         Ok(())
     }
 
@@ -260,7 +260,7 @@ impl AATExchange {
         self.transfer_token_ai(payer, seller, proceeds)?;
         // The treasury's slot is read only when there is a fee to pay it.
         if !cmp::is_zero(&fee) {
-            self.transfer_token_ai(payer, self.treasury.get(), fee)?;
+            self.transfer_token_ai(payer, self.treasury(), fee)?;
         }
         Ok(fee)
     }
@@ -275,7 +275,7 @@ impl AATExchange {
             ITokenAI::transferFromCall::SELECTOR,
             &[from.word(), to.word(), value.word()],
         );
-        call(self.token_ai.get(), &calldata).map_err(Error::external)?;
+        call(self.token_ai(), &calldata).map_err(Error::external)?;
         Ok(())
     }
 }

@@ -31,13 +31,12 @@ extern crate alloc;
 
 use abi_core::{
     access::{self, Access},
+    codec::Word,
     signature::has_code,
+    slot,
 };
 use alloy_primitives::Address;
-use stylus_sdk::{
-    prelude::*,
-    storage::{StorageAddress, StorageBool, StorageU16},
-};
+use stylus_sdk::prelude::*;
 
 mod cancel;
 pub mod error;
@@ -77,27 +76,26 @@ use IAATExchange::{ExcessiveFee, NotAContract, ZeroAddress};
 /// The highest exchange fee the owner may set: 10%.
 pub const MAX_FEE_BPS: u16 = 1_000;
 
-/// State of the exchange.
-///
-/// | slot | contents |
-/// | --- | --- |
-/// | 0 | AAT ‖ fee ‖ paused: every fill reads this slot, once |
-/// | 1 | TokenAI |
-/// | 2 | treasury (read only when there is a fee to pay) |
-/// | 3, 4 | owner; pending owner (`Access`; its pause flag and minter list stay unused) |
-///
-/// Orders and nonce floors live in slots of their own (`records`).
+/// Fixed slot: AAT's address (low 20 bytes), the fee in basis points
+/// (the two bytes above) and the pause flag (the byte above those): every
+/// fill reads this slot, once.
+const AAT_FEE_AND_PAUSE: u8 = 0;
+/// Fixed slot: TokenAI.
+const TOKEN_AI: u8 = 1;
+/// Fixed slot: the treasury (read only when there is a fee to pay).
+const TREASURY: u8 = 2;
+/// Where the fee sits in its word.
+const FEE_BYTES: core::ops::Range<usize> = 10..12;
+/// Where the pause flag sits in its word.
+const PAUSE_BYTE: usize = 9;
+
+/// The exchange. Its state is all in slots of its own: the three words
+/// above, the owner and pending owner (`Access`; its pause flag and minter
+/// list stay unused), and the orders and nonce floors (`records`). No
+/// `#[storage]` fields, which stylus-sdk would lay out on every call.
 #[entrypoint]
 #[storage]
-pub struct AATExchange {
-    aat: StorageAddress,
-    fee_bps: StorageU16,
-    paused: StorageBool,
-    token_ai: StorageAddress,
-    treasury: StorageAddress,
-    /// Ownership (its pause flag is `paused` above, beside AAT's address).
-    pub access: Access,
-}
+pub struct AATExchange {}
 
 /// Construction and administration, in the order of `IAATExchange.sol`;
 /// orders are `fill` and `cancel`.
@@ -125,24 +123,30 @@ impl AATExchange {
                 return Err(NotAContract { account }.into());
             }
         }
-        self.access.init(initial_owner)?;
-        self.aat.set(aat);
-        self.token_ai.set(token_ai);
-        self.treasury.set(treasury);
+        self.access().init(initial_owner)?;
+        slot::store_fixed(AAT_FEE_AND_PAUSE, &aat.word());
+        slot::store_fixed(TOKEN_AI, &token_ai.word());
+        slot::store_fixed(TREASURY, &treasury.word());
         self.emit_treasury_set(treasury);
         Ok(())
+    }
+
+    /// Ownership (its pause flag is the exchange's own, beside AAT's address).
+    #[must_use]
+    pub fn access(&self) -> Access {
+        Access
     }
 
     /// `aat()`: the AAT contract whose tokens the exchange moves.
     #[must_use]
     pub fn aat(&self) -> Address {
-        self.aat.get()
+        slot::address_in(&slot::load_fixed(AAT_FEE_AND_PAUSE))
     }
 
     /// `tokenAI()`: the TokenAI contract that settles an order's id-0 side.
     #[must_use]
     pub fn token_ai(&self) -> Address {
-        self.token_ai.get()
+        slot::address_in(&slot::load_fixed(TOKEN_AI))
     }
 
     /// Owner only. Emits `FeeBpsSet`.
@@ -152,7 +156,7 @@ impl AATExchange {
     /// `OwnableUnauthorizedAccount(caller)`; `ExcessiveFee` above
     /// `MAX_FEE_BPS`.
     pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
-        self.access.only_owner()?;
+        self.access().only_owner()?;
         if fee_bps > MAX_FEE_BPS {
             return Err(ExcessiveFee {
                 feeBps: fee_bps,
@@ -160,7 +164,9 @@ impl AATExchange {
             }
             .into());
         }
-        self.fee_bps.set(alloy_primitives::Uint::from(fee_bps));
+        let mut word = slot::load_fixed(AAT_FEE_AND_PAUSE);
+        word[FEE_BYTES].copy_from_slice(&fee_bps.to_be_bytes());
+        slot::store_fixed(AAT_FEE_AND_PAUSE, &word);
         self.emit_fee_bps_set(fee_bps);
         Ok(())
     }
@@ -169,7 +175,8 @@ impl AATExchange {
     /// receives.
     #[must_use]
     pub fn fee_bps(&self) -> u16 {
-        self.fee_bps.get().to()
+        let word = slot::load_fixed(AAT_FEE_AND_PAUSE);
+        u16::from_be_bytes([word[FEE_BYTES.start], word[FEE_BYTES.start + 1]])
     }
 
     /// `MAX_FEE_BPS()`: the highest fee `setFeeBps` accepts, [`MAX_FEE_BPS`].
@@ -184,11 +191,11 @@ impl AATExchange {
     ///
     /// `OwnableUnauthorizedAccount(caller)`; `ZeroAddress`.
     pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
-        self.access.only_owner()?;
+        self.access().only_owner()?;
         if treasury.is_zero() {
             return Err(ZeroAddress {}.into());
         }
-        self.treasury.set(treasury);
+        slot::store_fixed(TREASURY, &treasury.word());
         self.emit_treasury_set(treasury);
         Ok(())
     }
@@ -196,23 +203,21 @@ impl AATExchange {
     /// `treasury()`: the account the exchange fee goes to.
     #[must_use]
     pub fn treasury(&self) -> Address {
-        self.treasury.get()
+        slot::address_in(&slot::load_fixed(TREASURY))
     }
 }
 
 /// The stop is the exchange's own flag, beside AAT's address in slot 0,
 /// which every fill reads anyway.
 impl access::OwnPause for AATExchange {
-    fn owner_access(&self) -> &Access {
-        &self.access
-    }
-
     fn pause_flag(&self) -> bool {
-        self.paused.get()
+        slot::load_fixed(AAT_FEE_AND_PAUSE)[PAUSE_BYTE] == 1
     }
 
     fn store_pause_flag(&mut self, paused: bool) {
-        self.paused.set(paused);
+        let mut word = slot::load_fixed(AAT_FEE_AND_PAUSE);
+        word[PAUSE_BYTE] = u8::from(paused);
+        slot::store_fixed(AAT_FEE_AND_PAUSE, &word);
     }
 }
 

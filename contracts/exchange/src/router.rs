@@ -94,7 +94,7 @@ impl Contract for AATExchange {
             access::PAUSE => done(self.pause())?,
             access::UNPAUSE => done(self.unpause())?,
             access::PAUSED => word(self.paused()),
-            _ => return self.access.route_owner_and_pause(selector, a),
+            _ => return self.access().route_owner_and_pause(selector, a),
         }))
     }
 

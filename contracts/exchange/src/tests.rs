@@ -92,12 +92,12 @@ impl<'a> Market<'a> {
         for minter in [aat.address(), owner] {
             token
                 .sender(owner)
-                .access
+                .access()
                 .set_minter(minter, true)
                 .motsu_unwrap();
         }
         aat.sender(owner)
-            .access
+            .access()
             .set_minter(owner, true)
             .motsu_unwrap();
         aat.sender(owner)

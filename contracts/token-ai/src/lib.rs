@@ -31,6 +31,7 @@ use alloc::vec::Vec;
 
 use abi_core::{
     access::Access,
+    cmp,
     codec::{inline_word, Word},
     eip712, log, signature,
     slot::{self, Map},
@@ -39,7 +40,7 @@ use abi_core::{
 };
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEvent;
-use stylus_sdk::{prelude::*, storage::StorageB256};
+use stylus_sdk::prelude::*;
 
 pub mod authorization;
 pub mod error;
@@ -114,19 +115,21 @@ fn allowance_slot(owner: Address, spender: Address) -> B256 {
     ALLOWANCES.at(&key)
 }
 
-/// State of the TokenAI contract (besides the records above).
+/// The name, set at construction (also the EIP-712 domain's name).
+const NAME: StoredBytes = StoredBytes::named(b"TokenAI.name");
+/// The ticker symbol, set at construction.
+const SYMBOL: StoredBytes = StoredBytes::named(b"TokenAI.symbol");
+/// Fixed slot: the total supply and the pause flag (`supply`).
+pub(crate) const SUPPLY_AND_PAUSE: u8 = 0;
+/// Fixed slot: `keccak256(name)`, the EIP-712 domain's name.
+const HASHED_NAME: u8 = 1;
+
+/// The TokenAI contract. Its state is all in slots of its own (`slot`,
+/// the maps above, `Access`'s): no `#[storage]` fields, which stylus-sdk
+/// would lay out on every call.
 #[entrypoint]
 #[storage]
-pub struct TokenAI {
-    // The total supply and the pause flag (`supply`).
-    supply_and_pause: StorageB256,
-    name: StoredBytes,
-    symbol: StoredBytes,
-    /// `keccak256(name)`, fixed at construction: the EIP-712 domain's name.
-    hashed_name: StorageB256,
-    /// Ownership and minters (the pause flag is in the supply's slot).
-    pub access: Access,
-}
+pub struct TokenAI {}
 
 /// The external functions, in the order of `ITokenAI.sol` (EIP-3009 in
 /// `authorization`); `router` decodes calldata into these calls.
@@ -143,10 +146,16 @@ impl TokenAI {
         symbol: &[u8],
         initial_owner: Address,
     ) -> Result<(), Error> {
-        self.hashed_name.set(alloy_primitives::keccak256(name));
-        self.name.set(name);
-        self.symbol.set(symbol);
-        self.access.init(initial_owner)
+        slot::store_fixed(HASHED_NAME, &alloy_primitives::keccak256(name));
+        NAME.set(name);
+        SYMBOL.set(symbol);
+        self.access().init(initial_owner)
+    }
+
+    /// Ownership and minters (the pause flag is in the supply's slot).
+    #[must_use]
+    pub fn access(&self) -> Access {
+        Access
     }
 
     // ---- ERC-20 / ERC-20 metadata ----------------------------------------
@@ -154,13 +163,13 @@ impl TokenAI {
     /// The token's name, set at construction (also the EIP-712 domain's name).
     #[must_use]
     pub fn name(&self) -> Vec<u8> {
-        self.name.get()
+        NAME.get()
     }
 
     /// The token's ticker symbol, set at construction.
     #[must_use]
     pub fn symbol(&self) -> Vec<u8> {
-        self.symbol.get()
+        SYMBOL.get()
     }
 
     /// 18: one token is 10^18 base units.
@@ -258,7 +267,7 @@ impl TokenAI {
             deadline.word(),
         ]);
         let signer = signature::recover(self.digest(struct_hash), v, r, s);
-        if signer != owner {
+        if !cmp::same(&signer, &owner) {
             return Err(ERC2612InvalidSigner { signer, owner }.into());
         }
         self.set_allowance(owner, spender, value)
@@ -274,14 +283,18 @@ impl TokenAI {
     #[must_use]
     pub fn domain_separator(&self) -> B256 {
         let vm = self.vm();
-        eip712::domain_separator(self.hashed_name.get(), vm.chain_id(), vm.contract_address())
+        eip712::domain_separator(
+            slot::load_fixed(HASHED_NAME),
+            vm.chain_id(),
+            vm.contract_address(),
+        )
     }
 
     /// ERC-5267's `eip712Domain()`, ABI-encoded.
     #[must_use]
     pub fn eip712_domain(&self) -> Vec<u8> {
         let vm = self.vm();
-        eip712::domain_answer(&self.name.get(), vm.chain_id(), vm.contract_address())
+        eip712::domain_answer(&NAME.get(), vm.chain_id(), vm.contract_address())
     }
 
     // ---- controlled supply -------------------------------------------------
@@ -293,8 +306,8 @@ impl TokenAI {
     /// `UnauthorizedMinter(caller)`, `ERC20InvalidReceiver(0)`,
     /// `EnforcedPause()`, `Panic(0x11)` past `2**256 - 1`.
     pub fn mint(&mut self, to: Address, value: U256) -> Result<(), Error> {
-        self.access.only_minter()?;
-        if to.is_zero() {
+        self.access().only_minter()?;
+        if cmp::is_null(&to) {
             return Err(ERC20InvalidReceiver { receiver: to }.into());
         }
         self.update(Address::ZERO, to, value)
@@ -317,7 +330,7 @@ impl TokenAI {
     pub fn burn_from(&mut self, account: Address, value: U256) -> Result<(), Error> {
         let spender = self.vm().msg_sender();
         self.spend_allowance(account, spender, value)?;
-        if account.is_zero() {
+        if cmp::is_null(&account) {
             return Err(ERC20InvalidSender { sender: account }.into());
         }
         self.update(account, Address::ZERO, value)
@@ -332,10 +345,10 @@ impl TokenAI {
 
     /// A holder-to-holder move: neither end may be the zero address.
     fn transfer_between(&mut self, from: Address, to: Address, value: U256) -> Result<(), Error> {
-        if from.is_zero() {
+        if cmp::is_null(&from) {
             return Err(ERC20InvalidSender { sender: from }.into());
         }
-        if to.is_zero() {
+        if cmp::is_null(&to) {
             return Err(ERC20InvalidReceiver { receiver: to }.into());
         }
         self.update(from, to, value)
@@ -347,7 +360,7 @@ impl TokenAI {
     /// recipient's balance cannot overflow once the supply did not.
     fn update(&mut self, from: Address, to: Address, value: U256) -> Result<(), Error> {
         let supply = self.live_supply()?;
-        if from.is_zero() {
+        if cmp::is_null(&from) {
             self.set_supply(supply.checked_add(value))?;
         } else {
             let from_slot = balance_slot(from);
@@ -362,7 +375,7 @@ impl TokenAI {
             };
             slot::store_u256(&from_slot, &rest);
         }
-        if to.is_zero() {
+        if cmp::is_null(&to) {
             // `from` is not zero too: the supply is as read.
             self.set_supply(supply.checked_sub(value))?;
         } else {
@@ -388,10 +401,10 @@ impl TokenAI {
         spender: Address,
         value: U256,
     ) -> Result<(), Error> {
-        if owner.is_zero() {
+        if cmp::is_null(&owner) {
             return Err(ERC20InvalidApprover { approver: owner }.into());
         }
-        if spender.is_zero() {
+        if cmp::is_null(&spender) {
             return Err(ERC20InvalidSpender { spender }.into());
         }
         slot::store_u256(&allowance_slot(owner, spender), &value);
@@ -418,7 +431,7 @@ impl TokenAI {
     ) -> Result<(), Error> {
         let allowance_slot = allowance_slot(owner, spender);
         let allowance = slot::load_u256(&allowance_slot);
-        if abi_core::cmp::is_max(&allowance) {
+        if cmp::is_max(&allowance) {
             return Ok(());
         }
         let Some(rest) = allowance.checked_sub(value) else {

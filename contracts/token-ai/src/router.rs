@@ -109,7 +109,7 @@ impl Contract for TokenAI {
             access::PAUSE => done(self.pause())?,
             access::UNPAUSE => done(self.unpause())?,
             access::PAUSED => word(self.paused()),
-            _ => return self.access.route(selector, a),
+            _ => return self.access().route(selector, a),
         }))
     }
 

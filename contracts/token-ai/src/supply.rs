@@ -9,11 +9,11 @@
 use abi_core::{
     access,
     codec::{u256_of, Word},
-    OrOverflow, Revert,
+    slot, OrOverflow, Revert,
 };
 use alloy_primitives::U256;
 
-use crate::TokenAI;
+use crate::{TokenAI, SUPPLY_AND_PAUSE};
 
 /// The part of the word's top limb that is supply.
 const LOW_56: u64 = (1 << 56) - 1;
@@ -34,7 +34,7 @@ impl TokenAI {
     /// The slot's word as a number, converted limb by limb (ruint's
     /// conversion loops over the bytes, a metered basic block each).
     fn supply_word(&self) -> U256 {
-        u256_of(&self.supply_and_pause.get().0)
+        u256_of(&slot::load_fixed(SUPPLY_AND_PAUSE).0)
     }
 
     /// The base units in existence: minted less burned.
@@ -55,24 +55,20 @@ impl TokenAI {
     /// `Panic(0x11)` when it does not fit below the flag.
     pub(crate) fn set_supply(&mut self, supply: Option<U256>) -> Result<(), Revert> {
         let supply = supply.filter(|s| !is_paused(*s)).or_overflow()?;
-        self.supply_and_pause.set(supply.word());
+        slot::store_fixed(SUPPLY_AND_PAUSE, &supply.word());
         Ok(())
     }
 }
 
 /// The stop is the supply word's top byte.
 impl access::OwnPause for TokenAI {
-    fn owner_access(&self) -> &access::Access {
-        &self.access
-    }
-
     fn pause_flag(&self) -> bool {
         is_paused(self.supply_word())
     }
 
     fn store_pause_flag(&mut self, paused: bool) {
         let word = with_pause(self.supply_word(), paused);
-        self.supply_and_pause.set(word.word());
+        slot::store_fixed(SUPPLY_AND_PAUSE, &word.word());
     }
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn deploy_funded(
     deploy(token, owner);
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(owner, true)
         .motsu_unwrap();
     token.sender(owner).mint(holder, amount).motsu_unwrap();
@@ -57,11 +57,11 @@ fn constructor_sets_metadata_owner_and_zero_supply(token: Contract<TokenAI>, own
     assert_eq!(token.sender(owner).symbol(), b"TAI");
     assert_eq!(token.sender(owner).decimals(), 18);
     assert_eq!(token.sender(owner).total_supply(), U256::ZERO);
-    assert_eq!(token.sender(owner).access.owner(), owner);
-    assert_eq!(token.sender(owner).access.pending_owner(), Address::ZERO);
+    assert_eq!(token.sender(owner).access().owner(), owner);
+    assert_eq!(token.sender(owner).access().pending_owner(), Address::ZERO);
     assert!(!token.sender(owner).paused());
     assert!(
-        !token.sender(owner).access.is_minter(owner),
+        !token.sender(owner).access().is_minter(owner),
         "the owner is not implicitly a minter"
     );
     token.assert_emitted(&OwnershipTransferred {
@@ -105,14 +105,14 @@ fn minter_mints_and_emits_transfer(
     deploy(&token, owner);
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(minter, true)
         .motsu_unwrap();
     token.assert_emitted(&MinterSet {
         minter,
         enabled: true,
     });
-    assert!(token.sender(alice).access.is_minter(minter));
+    assert!(token.sender(alice).access().is_minter(minter));
 
     token.sender(minter).mint(alice, ONE).motsu_unwrap();
     assert_eq!(token.sender(alice).balance_of(alice), ONE);
@@ -129,19 +129,19 @@ fn disabled_minter_cannot_mint(token: Contract<TokenAI>, owner: Address, minter:
     deploy(&token, owner);
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(minter, true)
         .motsu_unwrap();
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(minter, false)
         .motsu_unwrap();
     token.assert_emitted(&MinterSet {
         minter,
         enabled: false,
     });
-    assert!(!token.sender(owner).access.is_minter(minter));
+    assert!(!token.sender(owner).access().is_minter(minter));
     let err = token.sender(minter).mint(minter, ONE).motsu_unwrap_err();
     assert_eq!(err, UnauthorizedMinter { account: minter }.into());
 }
@@ -151,11 +151,11 @@ fn only_owner_sets_minters(token: Contract<TokenAI>, owner: Address, mallory: Ad
     deploy(&token, owner);
     let err = token
         .sender(mallory)
-        .access
+        .access()
         .set_minter(mallory, true)
         .motsu_unwrap_err();
     assert_eq!(err, OwnableUnauthorizedAccount { account: mallory }.into());
-    assert!(!token.sender(owner).access.is_minter(mallory));
+    assert!(!token.sender(owner).access().is_minter(mallory));
 }
 
 #[motsu::test]
@@ -163,7 +163,7 @@ fn mint_to_zero_reverts(token: Contract<TokenAI>, owner: Address) {
     deploy(&token, owner);
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(owner, true)
         .motsu_unwrap();
     let err = token
@@ -559,21 +559,25 @@ fn the_owner_governs_the_token(
     deploy(&token, owner);
     token
         .sender(owner)
-        .access
+        .access()
         .transfer_ownership(heir)
         .motsu_unwrap();
-    token.sender(heir).access.accept_ownership().motsu_unwrap();
+    token
+        .sender(heir)
+        .access()
+        .accept_ownership()
+        .motsu_unwrap();
     assert_eq!(
         token
             .sender(owner)
-            .access
+            .access()
             .set_minter(minter, true)
             .motsu_unwrap_err(),
         OwnableUnauthorizedAccount { account: owner }.into()
     );
     token
         .sender(heir)
-        .access
+        .access()
         .set_minter(minter, true)
         .motsu_unwrap();
     token.sender(minter).mint(heir, ONE).motsu_unwrap();
@@ -584,7 +588,7 @@ fn the_owner_governs_the_token(
     );
     token
         .sender(heir)
-        .access
+        .access()
         .renounce_ownership()
         .motsu_unwrap();
     assert_eq!(
@@ -1202,7 +1206,7 @@ fn no_balance_moves_without_the_holders_consent(
         deploy(&token, owner);
         token
             .sender(owner)
-            .access
+            .access()
             .set_minter(owner, true)
             .motsu_unwrap();
         let accounts = [&a, &b, &c];

@@ -104,10 +104,20 @@ pub trait Contract: HostAccess {
     fn construct(&mut self, args: &mut Args<'_>) -> Result<(), Failure>;
 }
 
+/// Whether the call carries value: the host's word read limb by limb
+/// (stylus-sdk's `msg_value` converts it to a `U256` a byte at a time, and
+/// `is_zero` compares through `memcmp`: about 15 gas a call).
+fn value_sent() -> bool {
+    let mut value = [0u8; 32];
+    // Safe: the host writes 32 bytes.
+    unsafe { stylus_sdk::hostio::msg_value(value.as_mut_ptr()) };
+    (0..4).any(|limb| crate::codec::read_u64(&value, 8 * limb) != 0)
+}
+
 /// Entry of every call but the constructor. No function is payable: value
 /// reverts without data, as Solidity's non-payable functions do.
 pub fn route<C: Contract>(contract: &mut C, selector: u32, input: &[u8]) -> Option<ArbResult> {
-    if !contract.vm().msg_value().is_zero() {
+    if value_sent() {
         return Some(Err(Vec::new()));
     }
     match contract.call(selector, &mut Args::new(input)) {
@@ -125,7 +135,7 @@ pub fn route<C: Contract>(contract: &mut C, selector: u32, input: &[u8]) -> Opti
 /// Empty revert data when value is sent or the arguments are malformed; the constructor's
 /// revert data when it reverts.
 pub fn construct<C: Contract>(contract: &mut C, input: &[u8]) -> ArbResult {
-    if !contract.vm().msg_value().is_zero() {
+    if value_sent() {
         return Err(Vec::new());
     }
     contract

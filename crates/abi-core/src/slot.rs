@@ -1,12 +1,20 @@
-//! Raw storage slots, for a contract's hot records: a slot is addressed by
-//! a key already in bytes and read and written through the host functions
-//! directly. stylus-sdk's `StorageMap` converts its keys and slots through
+//! Raw storage slots, for all of a contract's state: a slot is addressed
+//! by a key already in bytes and read and written through the host
+//! functions directly. A contract's few single words sit at small fixed
+//! numbers (`fixed`); its records at `Map` slots, keccak outputs that never
+//! meet those.
+//!
+//! No `#[storage]` fields: stylus-sdk builds a contract's storage struct on
+//! every call, adding each field's slot to the root as a 256-bit number
+//! (ruint's limb loop, out of line: 54 gas a call for TokenAI's fields, 81
+//! for AAT's), and its `StorageAddress`-like fields convert their slot
+//! through `U256` byte by byte on each read. stylus-sdk's `StorageMap` converts its keys and slots through
 //! `U256` and concatenates them byte by byte, a metered basic block a byte,
 //! and its own host calls take `U256` keys too. Writes go to the host's
 //! storage cache, which the SDK's entrypoint flushes when the call ends, as
 //! it does for its own.
 
-use alloy_primitives::{keccak256, B256, U256};
+use alloy_primitives::{keccak256, Address, B256, U256};
 use stylus_sdk::{hostio, keccak_const::Keccak256};
 
 use crate::codec::{u256_of, Word};
@@ -60,11 +68,7 @@ pub fn store_u256(slot: &B256, value: &U256) {
     store(slot, &value.word());
 }
 
-/// The slot `keccak256(tag ‖ key)`. Apart from a contract's
-/// `#[storage]` layout: that uses small numbers, keccaks of 32-byte
-/// preimages (arrays, bytes) and of 64-byte ones (stylus-sdk's maps, whose
-/// keys are words); a tag and a key of at most 96 bytes never make 32 or 64
-/// bytes unless the key is 28 or 60 bytes long, which no record's is. Two
+/// The slot `keccak256(tag ‖ key)`: never a small number (`fixed`). Two
 /// mappings of a contract with keys of one length are told apart by their
 /// tags.
 /// Keys are laid out on the stack (an allocation per slot costs more ink
@@ -76,6 +80,34 @@ pub fn of(tag: &[u8; 4], key: &[u8]) -> B256 {
     preimage[..4].copy_from_slice(tag);
     preimage[4..4 + len].copy_from_slice(&key[..len]);
     keccak256(&preimage[..4 + len])
+}
+
+/// Slot `n` of a contract's fixed layout. Made in the code, not a constant:
+/// a 32-byte constant sits in the data segments, which Nitro charges every
+/// call for (0.75 gas a byte).
+#[must_use]
+#[inline(never)]
+pub fn fixed(n: u8) -> B256 {
+    let mut slot = B256::ZERO;
+    slot[31] = n;
+    slot
+}
+
+/// The word at fixed slot `n`.
+#[must_use]
+pub fn load_fixed(n: u8) -> B256 {
+    load(&fixed(n))
+}
+
+/// Stores `value` at fixed slot `n`.
+pub fn store_fixed(n: u8, value: &B256) {
+    store(&fixed(n), value);
+}
+
+/// The address in the low 20 bytes of `word` (where `Word` puts one).
+#[must_use]
+pub fn address_in(word: &B256) -> Address {
+    Address::from_slice(&word[12..])
 }
 
 /// The word stored at `slot`.
@@ -96,7 +128,7 @@ pub fn store(slot: &B256, value: &B256) {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::{keccak256, Address};
+    use alloy_primitives::keccak256;
 
     use super::*;
 
@@ -114,5 +146,13 @@ mod tests {
             Map::named(b"Example.names").at(&[1]),
             "one key, two mappings, two slots"
         );
+    }
+
+    #[test]
+    fn a_fixed_slot_is_its_number_and_an_address_is_the_low_20_bytes() {
+        assert_eq!(fixed(0), B256::ZERO);
+        assert_eq!(fixed(0xa1), B256::from(U256::from(0xa1)));
+        let owner = Address::repeat_byte(0xab);
+        assert_eq!(address_in(&owner.word()), owner);
     }
 }

@@ -158,7 +158,7 @@ alloy_sol_types::sol! {
 pub fn access_calls(owner: Address, minter: Address) -> Vec<Vec<u8>> {
     use crate::access::*;
     use alloy_sol_types::SolCall;
-    vec![
+    alloc::vec![
         setMinterCall {
             minter,
             enabled: false,

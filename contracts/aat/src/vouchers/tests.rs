@@ -455,7 +455,7 @@ fn a_failed_fee_mint_reverts_the_settlement_and_the_batch(
     let id = setup(&token, &aat, owner, treasury, holder.address());
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(aat.address(), false)
         .motsu_unwrap();
     let v = voucher(holder.address(), provider, id, 100);
@@ -619,7 +619,7 @@ fn a_batch_reverts_only_for_the_callers_faults(
         }
         .into()
     );
-    aat.sender(owner).access.pause().motsu_unwrap();
+    aat.sender(owner).access().pause().motsu_unwrap();
     let paused: Error = EnforcedPause {}.into();
     assert_eq!(
         aat.sender(provider)
@@ -628,7 +628,7 @@ fn a_batch_reverts_only_for_the_callers_faults(
         paused
     );
     assert_eq!(settle(&aat, provider, mine, &s1).unwrap_err(), paused);
-    aat.sender(owner).access.unpause().motsu_unwrap();
+    aat.sender(owner).access().unpause().motsu_unwrap();
     assert_eq!(
         aat.sender(provider)
             .settle_batch(&[], &[], gpt(), FixedBytes::ZERO)
@@ -880,7 +880,7 @@ fn opening_a_channel_checks_its_terms(
         }
         .into()
     );
-    aat.sender(owner).access.pause().motsu_unwrap();
+    aat.sender(owner).access().pause().motsu_unwrap();
     assert_eq!(open(provider, id, u(1), NOW + DAY), EnforcedPause {}.into());
 }
 
@@ -970,7 +970,7 @@ fn who_may_close_a_channel_and_when(
     settle(&aat, provider, v, &sign(&aat, &holder, &v)).unwrap();
 
     // The provider closes at any time, even while paused.
-    aat.sender(owner).access.pause().motsu_unwrap();
+    aat.sender(owner).access().pause().motsu_unwrap();
     assert_eq!(
         aat.sender(provider)
             .close_channel(h, provider, id)
@@ -1000,7 +1000,7 @@ fn who_may_close_a_channel_and_when(
         u(500),
         "what was settled stays settled"
     );
-    aat.sender(owner).access.unpause().motsu_unwrap();
+    aat.sender(owner).access().unpause().motsu_unwrap();
 
     // After expiry anyone may close it; an expired channel draws nothing.
     aat.sender(h)
@@ -1129,7 +1129,7 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                     let escrow = aat.address();
                     let result = aat.sender(caller).reclaim(escrow, id, crate::RECLAIM_ALL);
                     let refused = result.motsu_res().map(drop);
-                    if caller == kind.pool && !aat.sender(owner).access.paused() {
+                    if caller == kind.pool && !aat.sender(owner).access().paused() {
                         assert_eq!(
                             refused,
                             Err(IAAT::ERC1155InvalidSender { sender: escrow }.into()),
@@ -1164,7 +1164,7 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                         .sender(caller)
                         .open_channel(provider, id, amount, NOW + 1 + rng.below(3) * DAY, signer)
                         .motsu_res();
-                    if to_self && !amount.is_zero() && !aat.sender(owner).access.paused() {
+                    if to_self && !amount.is_zero() && !aat.sender(owner).access().paused() {
                         assert_eq!(
                             result,
                             Err(IAAT::InvalidChannelProvider { provider }.into()),
@@ -1229,7 +1229,7 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                             by_session
                         };
                         by_session_keys += usize::from(by_session && result.is_ok());
-                        let paused = aat.sender(owner).access.paused();
+                        let paused = aat.sender(owner).access().paused();
                         if wrong_key && submitter == provider && !paused {
                             assert_eq!(
                                 result,
@@ -1272,10 +1272,10 @@ fn pay_per_use_invariants_hold_over_random_sequences(
                     )
                     .motsu_res(),
                 _ => {
-                    let result = if aat.sender(owner).access.paused() {
-                        aat.sender(owner).access.unpause()
+                    let result = if aat.sender(owner).access().paused() {
+                        aat.sender(owner).access().unpause()
                     } else if rng.below(4) == 0 {
-                        aat.sender(owner).access.pause()
+                        aat.sender(owner).access().pause()
                     } else {
                         Ok(())
                     };

@@ -26,8 +26,8 @@ fn the_constructor_wires_aat_token_ai_treasury_and_owner(
     assert_eq!(ex.aat(), aat.address());
     assert_eq!(ex.token_ai(), token.address());
     assert_eq!(ex.treasury(), treasury);
-    assert_eq!(ex.access.owner(), owner);
-    assert_eq!(ex.access.pending_owner(), Address::ZERO);
+    assert_eq!(ex.access().owner(), owner);
+    assert_eq!(ex.access().pending_owner(), Address::ZERO);
     assert!(!ex.paused());
     assert_eq!(AATExchange::max_fee_bps(), 1_000);
     drop(ex);
@@ -102,7 +102,7 @@ fn the_constructor_refuses_zero_addresses_and_accounts_without_code(
             NotAContract { account: nobody }.into()
         );
     }
-    assert_eq!(exchange.sender(owner).access.owner(), Address::ZERO);
+    assert_eq!(exchange.sender(owner).access().owner(), Address::ZERO);
 }
 
 #[motsu::test]
@@ -211,32 +211,32 @@ fn ownership_moves_in_two_steps(
     assert_eq!(
         exchange
             .sender(mallory)
-            .access
+            .access()
             .transfer_ownership(mallory)
             .motsu_unwrap_err(),
         OwnableUnauthorizedAccount { account: mallory }.into()
     );
     exchange
         .sender(owner)
-        .access
+        .access()
         .transfer_ownership(heir)
         .motsu_unwrap();
     exchange.assert_emitted(&OwnershipTransferStarted {
         previousOwner: owner,
         newOwner: heir,
     });
-    assert_eq!(exchange.sender(owner).access.pending_owner(), heir);
+    assert_eq!(exchange.sender(owner).access().pending_owner(), heir);
     assert_eq!(
         exchange
             .sender(mallory)
-            .access
+            .access()
             .accept_ownership()
             .motsu_unwrap_err(),
         OwnableUnauthorizedAccount { account: mallory }.into()
     );
     exchange
         .sender(heir)
-        .access
+        .access()
         .accept_ownership()
         .motsu_unwrap();
     exchange.assert_emitted(&OwnershipTransferred {
@@ -250,10 +250,10 @@ fn ownership_moves_in_two_steps(
     exchange.sender(heir).set_fee_bps(1).motsu_unwrap();
     exchange
         .sender(heir)
-        .access
+        .access()
         .renounce_ownership()
         .motsu_unwrap();
-    assert_eq!(exchange.sender(heir).access.owner(), Address::ZERO);
+    assert_eq!(exchange.sender(heir).access().owner(), Address::ZERO);
     assert_eq!(
         exchange.sender(heir).set_fee_bps(2).motsu_unwrap_err(),
         OwnableUnauthorizedAccount { account: heir }.into()

@@ -333,7 +333,7 @@ fn errors_of_aat_and_token_ai_pass_up_unchanged(
     );
 
     // AAT paused: its own EnforcedPause.
-    aat.sender(owner).access.pause().motsu_unwrap();
+    aat.sender(owner).access().pause().motsu_unwrap();
     let bid = order(maker_address, U256::ZERO, 100, m.gpt, 10);
     let bid_signature = m.sign(&maker, &bid);
     assert_eq!(

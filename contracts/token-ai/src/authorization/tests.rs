@@ -46,7 +46,7 @@ fn deploy_funded(token: &Contract<TokenAI>, owner: Address, holder: Address) {
         .motsu_unwrap();
     token
         .sender(owner)
-        .access
+        .access()
         .set_minter(owner, true)
         .motsu_unwrap();
     token.sender(owner).mint(holder, ONE).motsu_unwrap();

@@ -16,26 +16,30 @@ use crate::{
 
 /// A contract with nothing but `Access`.
 #[storage]
-struct Probe {
-    access: Access,
+struct Probe {}
+
+impl Probe {
+    fn access(&self) -> Access {
+        Access
+    }
 }
 
 unsafe impl TopLevelStorage for Probe {}
 
 impl Routed for Probe {
     fn call(&mut self, selector: u32, a: &mut Args<'_>) -> crate::router::Routed {
-        self.access.route(selector, a)
+        self.access().route(selector, a)
     }
 
     fn construct(&mut self, a: &mut Args<'_>) -> Result<(), Failure> {
-        Ok(self.access.init(a.address()?)?)
+        Ok(self.access().init(a.address()?)?)
     }
 }
 
 crate::entrypoint!(Probe);
 
 fn deploy(probe: &Contract<Probe>, owner: Address) {
-    probe.sender(owner).access.init(owner).motsu_unwrap();
+    probe.sender(owner).access().init(owner).motsu_unwrap();
 }
 
 fn unauthorized(account: Address) -> Revert {
@@ -47,7 +51,7 @@ fn init_names_the_owner_and_refuses_zero(probe: Contract<Probe>, owner: Address)
     assert_eq!(
         probe
             .sender(owner)
-            .access
+            .access()
             .init(Address::ZERO)
             .motsu_unwrap_err(),
         OwnableInvalidOwner {
@@ -60,11 +64,11 @@ fn init_names_the_owner_and_refuses_zero(probe: Contract<Probe>, owner: Address)
         previousOwner: Address::ZERO,
         newOwner: owner,
     });
-    assert_eq!(probe.sender(owner).access.owner(), owner);
-    assert_eq!(probe.sender(owner).access.pending_owner(), Address::ZERO);
-    assert!(!probe.sender(owner).access.paused());
+    assert_eq!(probe.sender(owner).access().owner(), owner);
+    assert_eq!(probe.sender(owner).access().pending_owner(), Address::ZERO);
+    assert!(!probe.sender(owner).access().paused());
     assert!(
-        !probe.sender(owner).access.is_minter(owner),
+        !probe.sender(owner).access().is_minter(owner),
         "the owner is no minter"
     );
 }
@@ -80,63 +84,67 @@ fn ownership_moves_in_two_steps(
     deploy(&probe, owner);
     probe
         .sender(owner)
-        .access
+        .access()
         .transfer_ownership(other)
         .motsu_unwrap();
     // A second transfer replaces the pending owner; the first cannot accept.
     probe
         .sender(owner)
-        .access
+        .access()
         .transfer_ownership(heir)
         .motsu_unwrap();
     probe.assert_emitted(&OwnershipTransferStarted {
         previousOwner: owner,
         newOwner: heir,
     });
-    assert_eq!(probe.sender(owner).access.pending_owner(), heir);
+    assert_eq!(probe.sender(owner).access().pending_owner(), heir);
     for stranger in [other, mallory, owner] {
         assert_eq!(
             probe
                 .sender(stranger)
-                .access
+                .access()
                 .accept_ownership()
                 .motsu_unwrap_err(),
             unauthorized(stranger)
         );
     }
     assert_eq!(
-        probe.sender(owner).access.owner(),
+        probe.sender(owner).access().owner(),
         owner,
         "nothing moved yet"
     );
-    probe.sender(heir).access.accept_ownership().motsu_unwrap();
+    probe
+        .sender(heir)
+        .access()
+        .accept_ownership()
+        .motsu_unwrap();
     probe.assert_emitted(&OwnershipTransferred {
         previousOwner: owner,
         newOwner: heir,
     });
-    assert_eq!(probe.sender(heir).access.owner(), heir);
-    assert_eq!(probe.sender(heir).access.pending_owner(), Address::ZERO);
+    assert_eq!(probe.sender(heir).access().owner(), heir);
+    assert_eq!(probe.sender(heir).access().pending_owner(), Address::ZERO);
     assert_eq!(
-        probe.sender(owner).access.only_owner().motsu_unwrap_err(),
+        probe.sender(owner).access().only_owner().motsu_unwrap_err(),
         unauthorized(owner)
     );
-    probe.sender(heir).access.only_owner().motsu_unwrap();
+    probe.sender(heir).access().only_owner().motsu_unwrap();
 
     // Naming the zero address pending cancels a transfer.
     probe
         .sender(heir)
-        .access
+        .access()
         .transfer_ownership(mallory)
         .motsu_unwrap();
     probe
         .sender(heir)
-        .access
+        .access()
         .transfer_ownership(Address::ZERO)
         .motsu_unwrap();
     assert_eq!(
         probe
             .sender(mallory)
-            .access
+            .access()
             .accept_ownership()
             .motsu_unwrap_err(),
         unauthorized(mallory)
@@ -149,7 +157,7 @@ fn only_the_owner_transfers_or_renounces(probe: Contract<Probe>, owner: Address,
     assert_eq!(
         probe
             .sender(mallory)
-            .access
+            .access()
             .transfer_ownership(mallory)
             .motsu_unwrap_err(),
         unauthorized(mallory)
@@ -157,37 +165,37 @@ fn only_the_owner_transfers_or_renounces(probe: Contract<Probe>, owner: Address,
     assert_eq!(
         probe
             .sender(mallory)
-            .access
+            .access()
             .renounce_ownership()
             .motsu_unwrap_err(),
         unauthorized(mallory)
     );
     probe
         .sender(owner)
-        .access
+        .access()
         .transfer_ownership(mallory)
         .motsu_unwrap();
     probe
         .sender(owner)
-        .access
+        .access()
         .renounce_ownership()
         .motsu_unwrap();
     probe.assert_emitted(&OwnershipTransferred {
         previousOwner: owner,
         newOwner: Address::ZERO,
     });
-    assert_eq!(probe.sender(owner).access.owner(), Address::ZERO);
+    assert_eq!(probe.sender(owner).access().owner(), Address::ZERO);
     assert_eq!(
         probe
             .sender(mallory)
-            .access
+            .access()
             .accept_ownership()
             .motsu_unwrap_err(),
         unauthorized(mallory),
         "renouncing clears the pending owner"
     );
     assert_eq!(
-        probe.sender(owner).access.pause().motsu_unwrap_err(),
+        probe.sender(owner).access().pause().motsu_unwrap_err(),
         unauthorized(owner),
         "nobody administers a renounced contract"
     );
@@ -200,37 +208,41 @@ fn pause_and_unpause_are_the_owners_and_alternate(
     mallory: Address,
 ) {
     deploy(&probe, owner);
-    probe.sender(owner).access.when_not_paused().motsu_unwrap();
+    probe
+        .sender(owner)
+        .access()
+        .when_not_paused()
+        .motsu_unwrap();
     assert_eq!(
-        probe.sender(owner).access.unpause().motsu_unwrap_err(),
+        probe.sender(owner).access().unpause().motsu_unwrap_err(),
         ExpectedPause {}.into()
     );
     assert_eq!(
-        probe.sender(mallory).access.pause().motsu_unwrap_err(),
+        probe.sender(mallory).access().pause().motsu_unwrap_err(),
         unauthorized(mallory)
     );
-    probe.sender(owner).access.pause().motsu_unwrap();
+    probe.sender(owner).access().pause().motsu_unwrap();
     probe.assert_emitted(&Paused { account: owner });
-    assert!(probe.sender(owner).access.paused());
+    assert!(probe.sender(owner).access().paused());
     assert_eq!(
         probe
             .sender(owner)
-            .access
+            .access()
             .when_not_paused()
             .motsu_unwrap_err(),
         EnforcedPause {}.into()
     );
     assert_eq!(
-        probe.sender(owner).access.pause().motsu_unwrap_err(),
+        probe.sender(owner).access().pause().motsu_unwrap_err(),
         EnforcedPause {}.into()
     );
     assert_eq!(
-        probe.sender(mallory).access.unpause().motsu_unwrap_err(),
+        probe.sender(mallory).access().unpause().motsu_unwrap_err(),
         unauthorized(mallory)
     );
-    probe.sender(owner).access.unpause().motsu_unwrap();
+    probe.sender(owner).access().unpause().motsu_unwrap();
     probe.assert_emitted(&Unpaused { account: owner });
-    assert!(!probe.sender(owner).access.paused());
+    assert!(!probe.sender(owner).access().paused());
 }
 
 #[motsu::test]
@@ -242,34 +254,38 @@ fn minters_are_the_owners_to_name(
 ) {
     deploy(&probe, owner);
     assert_eq!(
-        probe.sender(minter).access.only_minter().motsu_unwrap_err(),
+        probe
+            .sender(minter)
+            .access()
+            .only_minter()
+            .motsu_unwrap_err(),
         UnauthorizedMinter { account: minter }.into()
     );
     assert_eq!(
         probe
             .sender(mallory)
-            .access
+            .access()
             .set_minter(mallory, true)
             .motsu_unwrap_err(),
         unauthorized(mallory)
     );
     probe
         .sender(owner)
-        .access
+        .access()
         .set_minter(minter, true)
         .motsu_unwrap();
     probe.assert_emitted(&MinterSet {
         minter,
         enabled: true,
     });
-    assert!(probe.sender(owner).access.is_minter(minter));
+    assert!(probe.sender(owner).access().is_minter(minter));
     assert_eq!(
-        probe.sender(minter).access.only_minter().motsu_unwrap(),
+        probe.sender(minter).access().only_minter().motsu_unwrap(),
         minter
     );
     probe
         .sender(owner)
-        .access
+        .access()
         .set_minter(minter, false)
         .motsu_unwrap();
     probe.assert_emitted(&MinterSet {
@@ -277,7 +293,11 @@ fn minters_are_the_owners_to_name(
         enabled: false,
     });
     assert_eq!(
-        probe.sender(minter).access.only_minter().motsu_unwrap_err(),
+        probe
+            .sender(minter)
+            .access()
+            .only_minter()
+            .motsu_unwrap_err(),
         UnauthorizedMinter { account: minter }.into()
     );
 }
@@ -344,15 +364,15 @@ fn without_minters_their_selectors_are_unknown(probe: Contract<Probe>, owner: Ad
         let selector = u32::from_be_bytes(calldata[..4].try_into().unwrap());
         let routed = probe
             .sender(owner)
-            .access
+            .access()
             .route_owner_and_pause(selector, &mut args);
         assert_eq!(routed, Ok(None));
     }
-    assert!(!probe.sender(owner).access.is_minter(owner));
+    assert!(!probe.sender(owner).access().is_minter(owner));
     let mut args = Args::new(&[]);
     let paused = probe
         .sender(owner)
-        .access
+        .access()
         .route_owner_and_pause(PAUSED, &mut args);
     assert_eq!(paused, Ok(Some(vec![0; 32])));
 }
