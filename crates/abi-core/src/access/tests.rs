@@ -245,6 +245,57 @@ fn pause_and_unpause_are_the_owners_and_alternate(
     assert!(!probe.sender(owner).access().paused());
 }
 
+/// The owner and the pause flag share one word: each write keeps the other.
+#[motsu::test]
+fn the_owner_and_the_pause_flag_share_a_word_and_keep_each_other(
+    probe: Contract<Probe>,
+    owner: Address,
+    heir: Address,
+) {
+    deploy(&probe, owner);
+    probe.sender(owner).access().pause().motsu_unwrap();
+    assert_eq!(
+        probe.sender(owner).access().owner(),
+        owner,
+        "pausing keeps the owner"
+    );
+    probe
+        .sender(owner)
+        .access()
+        .transfer_ownership(heir)
+        .motsu_unwrap();
+    probe
+        .sender(heir)
+        .access()
+        .accept_ownership()
+        .motsu_unwrap();
+    assert!(
+        probe.sender(heir).access().paused(),
+        "a new owner takes over the stop as it is"
+    );
+    assert_eq!(
+        probe.sender(owner).access().unpause().motsu_unwrap_err(),
+        unauthorized(owner)
+    );
+    probe.sender(heir).access().unpause().motsu_unwrap();
+    assert_eq!(
+        probe.sender(heir).access().owner(),
+        heir,
+        "unpausing keeps the owner"
+    );
+    probe.sender(heir).access().pause().motsu_unwrap();
+    probe
+        .sender(heir)
+        .access()
+        .renounce_ownership()
+        .motsu_unwrap();
+    assert!(
+        probe.sender(heir).access().paused(),
+        "renouncing keeps the stop"
+    );
+    assert_eq!(probe.sender(heir).access().owner(), Address::ZERO);
+}
+
 #[motsu::test]
 fn minters_are_the_owners_to_name(
     probe: Contract<Probe>,
