@@ -30,6 +30,30 @@ fn token_ai_answers_its_metadata() {
     assert_eq!(s.token_balance(addr(1)), U256::ZERO);
 }
 
+/// A deployed program runs its constructor once: a second construction
+/// call, which would name a new owner, reverts without data and changes
+/// nothing (the constructor guard, `abi_core::router::first_construction`).
+#[test]
+fn a_deployed_program_refuses_a_second_construction() {
+    let mut s = Suite::new();
+    let mallory = addr(0x66);
+    let again = |args: Vec<u8>| {
+        let mut calldata = stylus_host::constructor_selector().to_vec();
+        calldata.extend_from_slice(&args);
+        calldata
+    };
+    let token_args = ("Mallory".to_string(), "MAL".to_string(), mallory).abi_encode_params();
+    let out = s.host.call(mallory, s.token, &again(token_args));
+    assert_eq!(out.result, Err(Vec::new()));
+    assert_eq!(s.ok(addr(1), s.token, ITokenAI::ownerCall {})._0, OPERATOR);
+    assert_eq!(s.ok(addr(1), s.token, ITokenAI::nameCall {})._0, "TokenAI");
+    let aat_args = (s.token, mallory, String::new(), mallory).abi_encode_params();
+    let out = s.host.call(mallory, s.aat, &again(aat_args));
+    assert_eq!(out.result, Err(Vec::new()));
+    assert_eq!(s.ok(addr(1), s.aat, IAAT::ownerCall {})._0, OPERATOR);
+    assert_eq!(s.ok(addr(1), s.aat, IAAT::treasuryCall {})._0, TREASURY);
+}
+
 #[test]
 fn institution_flow_on_the_artifacts() {
     let mut s = Suite::new();

@@ -30,7 +30,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::TransferSingle::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::TransferSingle::SIGNATURE_HASH),
                 operator.word(),
                 from.word(),
                 to.word(),
@@ -51,7 +51,7 @@ impl AAT {
     ) {
         self.emit(
             &[
-                IAAT::TransferBatch::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::TransferBatch::SIGNATURE_HASH),
                 operator.word(),
                 from.word(),
                 to.word(),
@@ -68,7 +68,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::ApprovalForAll::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::ApprovalForAll::SIGNATURE_HASH),
                 account.word(),
                 operator.word(),
                 approved.word(),
@@ -79,7 +79,7 @@ impl AAT {
 
     pub(crate) fn emit_uri(&self, value: &[u8], id: U256) {
         self.emit(
-            &[IAAT::URI::SIGNATURE_HASH, id.word()],
+            &[abi_core::code_word!(IAAT::URI::SIGNATURE_HASH), id.word()],
             &codec::encode_bytes(value),
         );
     }
@@ -87,7 +87,7 @@ impl AAT {
     pub(crate) fn emit_token_type_created(&self, id: U256, token: &crate::TokenType) {
         self.emit_words(
             &[
-                IAAT::TokenTypeCreated::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::TokenTypeCreated::SIGNATURE_HASH),
                 id.word(),
                 token.terms.origin_pool.word(),
                 token.model.word(),
@@ -110,7 +110,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::Consumed::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::Consumed::SIGNATURE_HASH),
                 holder.word(),
                 id.word(),
                 operator.word(),
@@ -124,7 +124,7 @@ impl AAT {
     pub(crate) fn emit_fee_collected(&self, id: U256, fee: U256, minted: U256, treasury: Address) {
         self.emit_words(
             &[
-                IAAT::FeeCollected::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::FeeCollected::SIGNATURE_HASH),
                 id.word(),
                 treasury.word(),
                 fee.word(),
@@ -137,7 +137,7 @@ impl AAT {
     pub(crate) fn emit_reclaimed(&self, pool: Address, holder: Address, id: U256, amount: U256) {
         self.emit_words(
             &[
-                IAAT::Reclaimed::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::Reclaimed::SIGNATURE_HASH),
                 pool.word(),
                 holder.word(),
                 id.word(),
@@ -159,7 +159,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::Swapped::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::Swapped::SIGNATURE_HASH),
                 party_a.word(),
                 party_b.word(),
                 id_a.word(),
@@ -174,7 +174,7 @@ impl AAT {
     pub(crate) fn emit_model_price_set(&self, model: FixedBytes<16>, price: U256) {
         self.emit_words(
             &[
-                IAAT::ModelPriceSet::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::ModelPriceSet::SIGNATURE_HASH),
                 model.word(),
                 price.word(),
             ],
@@ -183,11 +183,23 @@ impl AAT {
     }
 
     pub(crate) fn emit_fee_bps_set(&self, fee_bps: u16) {
-        self.emit_words(&[IAAT::FeeBpsSet::SIGNATURE_HASH, fee_bps.word()], 1);
+        self.emit_words(
+            &[
+                abi_core::code_word!(IAAT::FeeBpsSet::SIGNATURE_HASH),
+                fee_bps.word(),
+            ],
+            1,
+        );
     }
 
     pub(crate) fn emit_treasury_set(&self, treasury: Address) {
-        self.emit_words(&[IAAT::TreasurySet::SIGNATURE_HASH, treasury.word()], 2);
+        self.emit_words(
+            &[
+                abi_core::code_word!(IAAT::TreasurySet::SIGNATURE_HASH),
+                treasury.word(),
+            ],
+            2,
+        );
     }
 
     pub(crate) fn emit_voucher_settled(
@@ -198,7 +210,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::VoucherSettled::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::VoucherSettled::SIGNATURE_HASH),
                 voucher.holder.word(),
                 voucher.provider.word(),
                 voucher.id.word(),
@@ -213,7 +225,7 @@ impl AAT {
     pub(crate) fn emit_voucher_rejected(&self, voucher: &crate::vouchers::Voucher, reason: &[u8]) {
         self.emit(
             &[
-                IAAT::VoucherRejected::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::VoucherRejected::SIGNATURE_HASH),
                 voucher.holder.word(),
                 voucher.provider.word(),
                 voucher.id.word(),
@@ -233,7 +245,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::ChannelOpened::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::ChannelOpened::SIGNATURE_HASH),
                 holder.word(),
                 provider.word(),
                 id.word(),
@@ -254,7 +266,7 @@ impl AAT {
     ) {
         self.emit_words(
             &[
-                IAAT::ChannelClosed::SIGNATURE_HASH,
+                abi_core::code_word!(IAAT::ChannelClosed::SIGNATURE_HASH),
                 holder.word(),
                 provider.word(),
                 id.word(),

@@ -502,7 +502,7 @@ impl AAT {
         if holder.is_zero() || holder == self.vm().contract_address() {
             return Err(ERC1155InvalidSender { sender: holder }.into());
         }
-        let amount = if amount == RECLAIM_ALL {
+        let amount = if abi_core::cmp::is_max(&amount) {
             self.balance_of(holder, id)
         } else {
             amount

@@ -70,7 +70,7 @@ pub fn token_id(
     tradable: bool,
 ) -> U256 {
     let mut words = [0u8; 224];
-    words[..32].copy_from_slice(ID_DOMAIN.as_slice());
+    words[..32].copy_from_slice(abi_core::code_word!(ID_DOMAIN).as_slice());
     words[44..64].copy_from_slice(origin_pool.as_slice());
     words[64..80].copy_from_slice(model.as_slice());
     words[96..112].copy_from_slice(scope.as_slice());

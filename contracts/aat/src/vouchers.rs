@@ -134,7 +134,7 @@ pub fn pay_key(holder: Address, provider: Address, id: U256) -> B256 {
 /// The EIP-712 digest of `voucher` in the domain `separator`.
 fn voucher_digest(separator: B256, voucher: &Voucher) -> B256 {
     let struct_hash = eip712::hash_words(&[
-        VOUCHER_TYPEHASH,
+        abi_core::code_word!(VOUCHER_TYPEHASH),
         voucher.holder.word(),
         voucher.provider.word(),
         voucher.id.word(),
@@ -333,7 +333,11 @@ impl AAT {
     #[must_use]
     pub fn domain_separator(&self) -> B256 {
         let vm = self.vm();
-        eip712::domain_separator(DOMAIN_NAME_HASH, vm.chain_id(), vm.contract_address())
+        eip712::domain_separator(
+            abi_core::code_word!(DOMAIN_NAME_HASH),
+            vm.chain_id(),
+            vm.contract_address(),
+        )
     }
 
     /// ERC-5267's `eip712Domain()`, ABI-encoded.

@@ -114,7 +114,7 @@ impl AATExchange {
     pub fn domain_separator(&self) -> B256 {
         let vm = self.vm();
         eip712::domain_separator(
-            order::DOMAIN_NAME_HASH,
+            abi_core::code_word!(order::DOMAIN_NAME_HASH),
             vm.chain_id(),
             vm.contract_address(),
         )

@@ -26,7 +26,7 @@ impl AATExchange {
     pub(crate) fn emit_order_filled(&self, filled: &Filled) {
         log::emit_words(
             &[
-                IAATExchange::OrderFilled::SIGNATURE_HASH,
+                abi_core::code_word!(IAATExchange::OrderFilled::SIGNATURE_HASH),
                 filled.order_hash,
                 filled.maker.word(),
                 filled.taker.word(),
@@ -43,7 +43,7 @@ impl AATExchange {
     pub(crate) fn emit_order_cancelled(&self, order_hash: B256, maker: Address) {
         log::emit_words(
             &[
-                IAATExchange::OrderCancelled::SIGNATURE_HASH,
+                abi_core::code_word!(IAATExchange::OrderCancelled::SIGNATURE_HASH),
                 order_hash,
                 maker.word(),
             ],
@@ -54,7 +54,7 @@ impl AATExchange {
     pub(crate) fn emit_min_nonce_raised(&self, maker: Address, min_nonce: u64) {
         log::emit_words(
             &[
-                IAATExchange::MinNonceRaised::SIGNATURE_HASH,
+                abi_core::code_word!(IAATExchange::MinNonceRaised::SIGNATURE_HASH),
                 maker.word(),
                 min_nonce.word(),
             ],
@@ -64,14 +64,20 @@ impl AATExchange {
 
     pub(crate) fn emit_fee_bps_set(&self, fee_bps: u16) {
         log::emit_words(
-            &[IAATExchange::FeeBpsSet::SIGNATURE_HASH, fee_bps.word()],
+            &[
+                abi_core::code_word!(IAATExchange::FeeBpsSet::SIGNATURE_HASH),
+                fee_bps.word(),
+            ],
             1,
         );
     }
 
     pub(crate) fn emit_treasury_set(&self, treasury: Address) {
         log::emit_words(
-            &[IAATExchange::TreasurySet::SIGNATURE_HASH, treasury.word()],
+            &[
+                abi_core::code_word!(IAATExchange::TreasurySet::SIGNATURE_HASH),
+                treasury.word(),
+            ],
             2,
         );
     }

@@ -65,7 +65,7 @@ impl Order {
     #[must_use]
     pub fn digest(&self, separator: B256) -> B256 {
         let struct_hash = eip712::hash_words(&[
-            ORDER_TYPEHASH,
+            abi_core::code_word!(ORDER_TYPEHASH),
             self.maker.word(),
             self.taker.word(),
             self.give_id.word(),

@@ -195,7 +195,7 @@ impl Access {
         slot::store_fixed(PENDING_OWNER_SLOT, &new_owner.word());
         log::emit_words(
             &[
-                OwnershipTransferStarted::SIGNATURE_HASH,
+                crate::code_word!(OwnershipTransferStarted::SIGNATURE_HASH),
                 self.owner().word(),
                 new_owner.word(),
             ],
@@ -239,7 +239,7 @@ impl Access {
         slot::store_fixed(PENDING_OWNER_SLOT, &B256::ZERO);
         log::emit_words(
             &[
-                OwnershipTransferred::SIGNATURE_HASH,
+                crate::code_word!(OwnershipTransferred::SIGNATURE_HASH),
                 previous.word(),
                 owner.word(),
             ],
@@ -271,7 +271,7 @@ impl Access {
     pub fn pause(&mut self) -> Result<(), Revert> {
         self.only_owner()?;
         self.when_not_paused()?;
-        self.set_paused(true, Paused::SIGNATURE_HASH);
+        self.set_paused(true, crate::code_word!(Paused::SIGNATURE_HASH));
         Ok(())
     }
 
@@ -285,7 +285,7 @@ impl Access {
         if !self.paused() {
             return Err(ExpectedPause {}.into());
         }
-        self.set_paused(false, Unpaused::SIGNATURE_HASH);
+        self.set_paused(false, crate::code_word!(Unpaused::SIGNATURE_HASH));
         Ok(())
     }
 
@@ -306,7 +306,11 @@ impl Access {
         self.only_owner()?;
         slot::store(&MINTERS.at(minter.as_slice()), &enabled.word());
         log::emit_words(
-            &[MinterSet::SIGNATURE_HASH, minter.word(), enabled.word()],
+            &[
+                crate::code_word!(MinterSet::SIGNATURE_HASH),
+                minter.word(),
+                enabled.word(),
+            ],
             2,
         );
         Ok(())
@@ -412,9 +416,9 @@ fn check_and_log_switch(paused: bool, pause: bool, caller: Address) -> Result<()
         return Err(ExpectedPause {}.into());
     }
     let event = if pause {
-        Paused::SIGNATURE_HASH
+        crate::code_word!(Paused::SIGNATURE_HASH)
     } else {
-        Unpaused::SIGNATURE_HASH
+        crate::code_word!(Unpaused::SIGNATURE_HASH)
     };
     log::emit_words(&[event, caller.word()], 1);
     Ok(())

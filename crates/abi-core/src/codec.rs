@@ -89,6 +89,54 @@ pub fn inline_word(word: &B256) -> B256 {
     B256::new(out)
 }
 
+/// A word's four 8-byte pieces in the wasm's own (little-endian) order:
+/// what `code_word!` turns into immediates, at compile time.
+#[must_use]
+pub const fn pieces(word: &B256) -> [u64; 4] {
+    let mut pieces = [0u64; 4];
+    let mut i = 0;
+    while i < 32 {
+        pieces[i / 8] |= (word.0[i] as u64) << (8 * (i % 8));
+        i += 1;
+    }
+    pieces
+}
+
+/// The word made of `pieces` (as `pieces` splits one).
+#[inline(always)]
+#[must_use]
+pub fn of_pieces(pieces: [u64; 4]) -> B256 {
+    // Safe: [u64; 4] and [u8; 32] have one size and every bit pattern;
+    // `to_le` puts each piece's bytes in the order `pieces` took them.
+    // (No `map`: at opt-level "z" it stays a call, 28 gas a word.)
+    let [a, b, c, d] = pieces;
+    B256::new(unsafe {
+        core::mem::transmute::<[u64; 4], [u8; 32]>([a.to_le(), b.to_le(), c.to_le(), d.to_le()])
+    })
+}
+
+/// A constant word (an event's signature hash, a type hash) made of four
+/// 8-byte immediates in the code, not copied out of the data segments.
+/// Nitro charges every call of a program 0.75 gas for each byte of its
+/// data, 24 gas a call for a 32-byte constant whether or not the call uses
+/// it; LLVM lowers the stores of a known word into an array to such a copy
+/// (`inline_word` avoids it only where its reads fold, at `opt-level` 3).
+/// Each piece is combined by XOR with a zero `black_box` hides, which keeps the four
+/// from that merging, at well under a gas of ink where the word is used.
+#[macro_export]
+macro_rules! code_word {
+    ($word:expr) => {{
+        const PIECES: [u64; 4] = $crate::codec::pieces(&$word);
+        let zero = ::core::hint::black_box(0u64);
+        $crate::codec::of_pieces([
+            PIECES[0] ^ zero,
+            PIECES[1] ^ zero,
+            PIECES[2] ^ zero,
+            PIECES[3] ^ zero,
+        ])
+    }};
+}
+
 #[inline(always)]
 fn read_u64_ne(word: &B256, at: usize) -> u64 {
     let mut limb = [0u8; 8];

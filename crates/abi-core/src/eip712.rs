@@ -26,9 +26,9 @@ pub const FIELDS: u8 = 0x0f;
 #[must_use]
 pub fn domain_separator(name_hash: B256, chain_id: u64, contract: Address) -> B256 {
     hash_words(&[
-        DOMAIN_TYPEHASH,
+        crate::code_word!(DOMAIN_TYPEHASH),
         name_hash,
-        VERSION_HASH,
+        crate::code_word!(VERSION_HASH),
         chain_id.word(),
         contract.word(),
     ])

@@ -8,7 +8,8 @@
 
 use alloc::vec::Vec;
 
-use stylus_sdk::{prelude::*, ArbResult};
+use alloy_primitives::B256;
+use stylus_sdk::{keccak_const::Keccak256, prelude::*, ArbResult};
 
 use crate::{
     codec::{Args, Malformed, Word},
@@ -144,9 +145,31 @@ pub fn construct<C: Contract>(contract: &mut C, input: &[u8]) -> ArbResult {
         .map_err(Into::into)
 }
 
+/// The slot of stylus-sdk's constructor guard (its
+/// `CONSTRUCTOR_EXECUTED_SLOT`, `keccak256("stylus_constructor")`).
+pub const CONSTRUCTOR_GUARD_SLOT: B256 =
+    B256::new(Keccak256::new().update(b"stylus_constructor").finalize());
+
+/// stylus-sdk's constructor guard, as its `check_constructor_slot` keeps
+/// it (a flag in the low byte of `CONSTRUCTOR_GUARD_SLOT`): whether this is
+/// the first construction, which sets the flag. Written here so that the
+/// slot is made in the code: the SDK's is a 32-byte constant in the data
+/// segments, which Nitro charges every call for.
+#[must_use]
+pub fn first_construction() -> bool {
+    let slot = crate::code_word!(CONSTRUCTOR_GUARD_SLOT);
+    let mut flag = crate::slot::load(&slot);
+    if flag[31] != 0 {
+        return false;
+    }
+    flag[31] = 1;
+    crate::slot::store(&slot, &flag);
+    true
+}
+
 /// Implements stylus-sdk's `Router` for a [`Contract`], for `#[entrypoint]`:
 /// calls go through [`route`], deployment through [`construct`] once the
-/// SDK's constructor guard passed; no receive, no fallback.
+/// constructor guard passed (`first_construction`); no receive, no fallback.
 #[macro_export]
 macro_rules! entrypoint {
     ($contract:ty) => {
@@ -176,8 +199,8 @@ macro_rules! entrypoint {
             }
 
             fn constructor(storage: &mut S, input: &[u8]) -> Option<$crate::stylus_sdk::ArbResult> {
-                if let Err(err) = storage.check_constructor_slot() {
-                    return Some(Err(err));
+                if !$crate::router::first_construction() {
+                    return Some(Err($crate::__private::Vec::new()));
                 }
                 Some($crate::router::construct(storage.borrow_mut(), input))
             }
@@ -231,4 +254,18 @@ macro_rules! export_abi_main {
             });
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, U256};
+
+    #[test]
+    fn the_constructor_guard_is_the_sdks_slot() {
+        assert_eq!(
+            super::CONSTRUCTOR_GUARD_SLOT,
+            B256::from(stylus_sdk::abi::internal::CONSTRUCTOR_EXECUTED_SLOT)
+        );
+        assert_ne!(super::CONSTRUCTOR_GUARD_SLOT, B256::from(U256::ZERO));
+    }
 }

@@ -36,7 +36,8 @@ pub const EMPTY_CODE_HASH: B256 =
 /// a signature that is accepted, so no second form can replay it.
 #[must_use]
 pub fn is_canonical(v: u8, s: B256) -> bool {
-    (v == 27 || v == 28) && crate::codec::u256_of(&s.0) <= crate::codec::u256_of(&HALF_ORDER.0)
+    (v == 27 || v == 28)
+        && crate::codec::u256_of(&s.0) <= crate::codec::u256_of(&crate::code_word!(HALF_ORDER).0)
 }
 
 /// Whether `account` has code (a contract, or a smart account).
