@@ -206,6 +206,30 @@ impl AAT {
     }
 }
 
+/// The treasury and the fee share slot 0: each write keeps the other.
+#[motsu::test]
+fn the_treasury_and_the_fee_share_a_word_and_keep_each_other(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    owner: Address,
+    treasury: Address,
+    heir: Address,
+) {
+    deploy(&token, &aat, owner, treasury);
+    let mut a = aat.sender(owner);
+    a.set_fee_bps(1_000).motsu_unwrap();
+    assert_eq!(a.treasury(), treasury, "setting the fee keeps the treasury");
+    a.set_treasury(heir).motsu_unwrap();
+    assert_eq!(
+        (a.treasury(), a.fee_bps()),
+        (heir, 1_000),
+        "setting the treasury keeps the fee"
+    );
+    a.set_fee_bps(7).motsu_unwrap();
+    assert_eq!((a.treasury(), a.fee_bps()), (heir, 7));
+    assert_eq!(a.token_ai(), token.address());
+}
+
 /// A TokenAI address without code would make `mintWithTokenAI` free (a
 /// call to it "succeeds") and fees vanish: refused at construction, and
 /// every call to TokenAI checks it again.

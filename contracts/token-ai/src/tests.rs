@@ -1168,14 +1168,21 @@ fn malformed_calldata_and_value_revert_without_data(
     );
     assert_eq!(token.sender(alice).balance_of(alice), ONE);
 
-    alice.fund(U256::from(10));
+    // Value in any of the four limbs of the word is refused.
+    alice.fund(U256::MAX);
     let paused = pausedCall {}.abi_encode();
-    let out = abi_core::router::route(
-        &mut *token.sender_and_value(alice, U256::from(1)),
-        u32::from_be_bytes(paused[..4].try_into().unwrap()),
-        &[],
-    );
-    assert_eq!(out, Some(Err(vec![])), "no function is payable");
+    for bit in [0, 63, 64, 127, 128, 191, 192, 255] {
+        let out = abi_core::router::route(
+            &mut *token.sender_and_value(alice, U256::from(1) << bit),
+            u32::from_be_bytes(paused[..4].try_into().unwrap()),
+            &[],
+        );
+        assert_eq!(
+            out,
+            Some(Err(vec![])),
+            "no function is payable (2^{bit} wei)"
+        );
+    }
 }
 
 // ---- invariants over random operation sequences ----------------------------

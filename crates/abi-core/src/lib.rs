@@ -28,7 +28,6 @@ pub mod codec;
 pub mod eip712;
 pub mod log;
 pub mod math;
-#[cfg(target_arch = "wasm32")]
 pub mod mem;
 pub mod revert;
 pub mod router;

@@ -13,6 +13,39 @@ use crate::IAATExchange::{
     TreasurySet, Unpaused, ZeroAddress,
 };
 
+/// AAT's address, the fee and the pause flag share slot 0: each write keeps
+/// the other two.
+#[motsu::test]
+fn aat_the_fee_and_the_pause_share_a_word_and_keep_each_other(
+    token: Contract<TokenAI>,
+    aat: Contract<AAT>,
+    exchange: Contract<AATExchange>,
+    owner: Address,
+    treasury: Address,
+) {
+    let m = Market::deploy(&token, &aat, &exchange, owner, treasury);
+    let mut ex = m.exchange.sender(owner);
+    ex.set_fee_bps(250).motsu_unwrap();
+    ex.pause().motsu_unwrap();
+    assert_eq!(
+        (ex.aat(), ex.fee_bps()),
+        (aat.address(), 250),
+        "pausing keeps both"
+    );
+    ex.set_fee_bps(1_000).motsu_unwrap();
+    assert!(ex.paused(), "setting the fee keeps the pause");
+    assert_eq!(ex.aat(), aat.address(), "setting the fee keeps AAT");
+    ex.unpause().motsu_unwrap();
+    assert_eq!(
+        (ex.aat(), ex.fee_bps()),
+        (aat.address(), 1_000),
+        "unpausing keeps both"
+    );
+    ex.set_fee_bps(0).motsu_unwrap();
+    assert!(!ex.paused());
+    assert_eq!(ex.aat(), aat.address());
+}
+
 #[motsu::test]
 fn the_constructor_wires_aat_token_ai_treasury_and_owner(
     token: Contract<TokenAI>,
