@@ -112,7 +112,20 @@ fn value_sent() -> bool {
     let mut value = [0u8; 32];
     // Safe: the host writes 32 bytes.
     unsafe { stylus_sdk::hostio::msg_value(value.as_mut_ptr()) };
-    (0..4).any(|limb| crate::codec::read_u64(&value, 8 * limb) != 0)
+    // Zero is zero in either byte order: no swap, no loop.
+    let piece = |at: usize| {
+        u64::from_ne_bytes([
+            value[at],
+            value[at + 1],
+            value[at + 2],
+            value[at + 3],
+            value[at + 4],
+            value[at + 5],
+            value[at + 6],
+            value[at + 7],
+        ])
+    };
+    piece(0) | piece(8) | piece(16) | piece(24) != 0
 }
 
 /// Entry of every call but the constructor. No function is payable: value
