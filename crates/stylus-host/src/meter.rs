@@ -9,6 +9,12 @@
 //! them. The prices are Nitro's `pricing_v1` table (the published "Gas and
 //! ink costs" opcode table); the host functions charge their own ink through
 //! the same global.
+//!
+//! For profiling (`Runtime::profiling`), each defined function also gets a
+//! counter global (`PROFILE_PREFIX` and its index among the defined
+//! functions) to which every block header adds the ink it charges: which
+//! functions of a program spend its instruction gas. The counters charge
+//! nothing: a profiled program uses the same ink as one that is not.
 
 use wasm_encoder::{
     reencode::{self, Reencode},
@@ -21,6 +27,9 @@ use wasmparser::{FunctionBody, Operator, Parser, Payload, TypeRef};
 pub(crate) const INK_LEFT: &str = "stylus_ink_left";
 /// The exported global set to 1 when a block ran out of ink.
 pub(crate) const INK_STATUS: &str = "stylus_ink_status";
+/// The exported globals of a profiled program: `PROFILE_PREFIX` and a
+/// defined function's index count the ink its blocks charged.
+pub(crate) const PROFILE_PREFIX: &str = "stylus_ink_profile_";
 
 /// The ink price of `op` (Nitro's `pricing_v1`); `params` gives the number
 /// of parameters of a type, for `call_indirect`. Operators Stylus does not
@@ -130,6 +139,12 @@ struct Meter {
     scratch: u32,
     /// Parameter count of each type, for `call_indirect`'s price.
     params: Vec<u64>,
+    /// When profiling: the global index of the first function's counter.
+    profile: Option<u32>,
+    /// The number of defined functions (and of counters when profiling).
+    functions: u32,
+    /// The defined function being rewritten.
+    function: u32,
 }
 
 impl Meter {
@@ -151,7 +166,18 @@ impl Meter {
                 Instruction::GlobalSet(self.ink),
             ]
         };
-        header(cost.saturating_add(HEADER_INK))
+        let cost = cost.saturating_add(HEADER_INK);
+        let mut instructions = header(cost);
+        if let Some(first) = self.profile {
+            let counter = first + self.function;
+            instructions.extend([
+                Instruction::GlobalGet(counter),
+                Instruction::I64Const(cost.cast_signed()),
+                Instruction::I64Add,
+                Instruction::GlobalSet(counter),
+            ]);
+        }
+        instructions
     }
 
     /// What Nitro's dynamic meter puts before `memory.fill` and
@@ -206,6 +232,11 @@ impl Reencode for Meter {
         globals.global(mutable(ValType::I64), &ConstExpr::i64_const(0));
         globals.global(mutable(ValType::I32), &ConstExpr::i32_const(0));
         globals.global(mutable(ValType::I32), &ConstExpr::i32_const(0));
+        if self.profile.is_some() {
+            for _ in 0..self.functions {
+                globals.global(mutable(ValType::I64), &ConstExpr::i64_const(0));
+            }
+        }
         Ok(())
     }
 
@@ -217,6 +248,12 @@ impl Reencode for Meter {
         reencode::utils::parse_export_section(self, exports, section)?;
         exports.export(INK_LEFT, ExportKind::Global, self.ink);
         exports.export(INK_STATUS, ExportKind::Global, self.status);
+        if let Some(first) = self.profile {
+            for function in 0..self.functions {
+                let name = format!("{PROFILE_PREFIX}{function}");
+                exports.export(&name, ExportKind::Global, first + function);
+            }
+        }
         Ok(())
     }
 
@@ -255,21 +292,24 @@ impl Reencode for Meter {
             function.instruction(&instruction);
         }
         code.function(&function);
+        self.function += 1;
         Ok(())
     }
 }
 
-/// `wasm` with ink metering. The program must have a global section (every
-/// program the Stylus SDK builds has its stack pointer there).
+/// `wasm` with ink metering, and per-function ink counters when `profile`.
+/// The program must have a global section (every program the Stylus SDK
+/// builds has its stack pointer there).
 ///
 /// # Errors
 ///
 /// A module that does not parse, or has no globals or exports to extend.
-pub(crate) fn instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn instrument(wasm: &[u8], profile: bool) -> Result<Vec<u8>, String> {
     let mut imported_globals = 0u32;
     let mut defined_globals = None;
     let mut has_exports = false;
     let mut params = Vec::new();
+    let mut functions = 0;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| e.to_string())? {
             Payload::TypeSection(types) => {
@@ -285,6 +325,7 @@ pub(crate) fn instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
                 }
             }
             Payload::GlobalSection(globals) => defined_globals = Some(globals.count()),
+            Payload::FunctionSection(section) => functions = section.count(),
             Payload::ExportSection(_) => has_exports = true,
             _ => {}
         }
@@ -299,6 +340,9 @@ pub(crate) fn instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
         status: ink + 1,
         scratch: ink + 2,
         params,
+        profile: profile.then_some(ink + 3),
+        functions,
+        function: 0,
     };
     let mut module = wasm_encoder::Module::new();
     meter
@@ -424,6 +468,25 @@ mod tests {
         };
         // The same instructions; 400 more bytes filled at 100 ink each.
         assert_eq!(ink(&mut host, 500) - ink(&mut host, 100), 400 * 100);
+    }
+
+    #[test]
+    fn a_profile_counts_every_block_of_its_function_and_changes_no_ink() {
+        let message = || Message {
+            args: vec![0; 10],
+            gas_limit: 10_000_000,
+            ..Message::default()
+        };
+        let run = |runtime: Runtime| {
+            let module = runtime.load(&countdown()).expect("it loads");
+            runtime.run(&module, &mut Host::new(), message())
+        };
+        let plain = run(Runtime::new().profiling(false));
+        let profiled = run(Runtime::new().profiling(true));
+        assert_eq!(plain.profile, Vec::new());
+        assert_eq!((profiled.exit, profiled.ink), (Exit::Success, plain.ink));
+        // One function, and all of the call's instruction ink is its blocks'.
+        assert_eq!(profiled.profile, vec![(0, plain.ink)]);
     }
 
     #[test]

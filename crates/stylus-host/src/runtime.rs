@@ -178,6 +178,11 @@ pub struct RunOutcome {
     pub ink: u64,
     /// Host functions this call invoked (callees not included).
     pub host_calls: u64,
+    /// For a program loaded while profiling: the ink each of its defined
+    /// functions' blocks charged in this call, by the function's index
+    /// among the defined functions, most first (the functions that
+    /// charged none left out). Empty otherwise.
+    pub profile: Vec<(u32, u64)>,
 }
 
 impl RunOutcome {
@@ -219,6 +224,8 @@ impl std::error::Error for LoadError {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<hooks::Frame>,
+    /// Whether programs loaded from now on count their ink per function.
+    profiling: bool,
 }
 
 impl Default for Runtime {
@@ -228,13 +235,29 @@ impl Default for Runtime {
 }
 
 impl Runtime {
-    /// A wasmi engine with every `vm_hooks` host function linked.
+    /// A wasmi engine with every `vm_hooks` host function linked; profiling
+    /// (`profiling`) when the environment sets `STYLUS_INK_PROFILE`.
     #[must_use]
     pub fn new() -> Self {
         // Ink is metered in the program itself (`meter`), not by wasmi's fuel.
         let engine = Engine::new(&Config::default());
         let linker = hooks::linker(&engine);
-        Runtime { engine, linker }
+        Runtime {
+            engine,
+            linker,
+            profiling: std::env::var_os("STYLUS_INK_PROFILE").is_some(),
+        }
+    }
+
+    /// The runtime, with programs loaded from now on counting the ink each
+    /// of their functions' blocks charge: every call's `RunOutcome::profile`
+    /// and a `stylus_host::profile` debug event say which functions spent
+    /// its instruction gas (`scripts/ink-profile` names them). The ink used
+    /// is the same.
+    #[must_use]
+    pub fn profiling(mut self, on: bool) -> Self {
+        self.profiling = on;
+        self
     }
 
     /// Checks a program as activation does, instruments it for ink metering
@@ -246,7 +269,7 @@ impl Runtime {
     /// A failed pre-activation check or a module wasmi rejects.
     pub fn load(&self, wasm: &[u8]) -> Result<Module, LoadError> {
         check(wasm).map_err(LoadError::Check)?;
-        let metered = meter::instrument(wasm).map_err(LoadError::Load)?;
+        let metered = meter::instrument(wasm, self.profiling).map_err(LoadError::Load)?;
         let module =
             Module::new(&self.engine, &metered).map_err(|e| LoadError::Load(e.to_string()))?;
         let mut store = Store::new(&self.engine, hooks::Frame::detached());

@@ -175,11 +175,12 @@ pub(crate) fn run(
     // instead of taking the node's memory.
     store.limiter(|frame| &mut frame.limits);
     let mut globals = None;
+    let mut instance = None;
     let outcome = linker
         .instantiate_and_start(&mut store, module)
-        .and_then(|instance| {
+        .and_then(|started| {
             let global = |name| {
-                instance
+                started
                     .get_global(&store, name)
                     .ok_or_else(|| Error::new("the program is not metered"))
             };
@@ -188,7 +189,8 @@ pub(crate) fn run(
                 .map_err(|e| Error::new(e.to_string()))?;
             store.data_mut().ink = Some(ink);
             globals = Some((ink, status));
-            instance.get_typed_func::<i32, i32>(&store, "user_entrypoint")
+            instance = Some(started);
+            started.get_typed_func::<i32, i32>(&store, "user_entrypoint")
         })
         .and_then(|entry| entry.call(&mut store, wasm_len(len)));
     let (left, exhausted) = match globals {
@@ -198,7 +200,23 @@ pub(crate) fn run(
         ),
         None => (budget, false),
     };
+    let (profile, functions) = instance
+        .map(|instance| profile(&instance, &store))
+        .unwrap_or_default();
     let frame = store.into_data();
+    if functions > 0 {
+        let ink: Vec<String> = profile
+            .iter()
+            .map(|(f, ink)| format!("{f}:{ink}"))
+            .collect();
+        tracing::debug!(
+            target: "stylus_host::profile",
+            contract = %frame.msg.contract,
+            functions,
+            ink = %ink.join(" "),
+            "ink by function"
+        );
+    }
     let used = budget.saturating_sub(left);
     let mut exit = match outcome {
         Ok(0) => Exit::Success,
@@ -227,7 +245,28 @@ pub(crate) fn run(
         gas_used: gas_used.min(frame.msg.gas_limit),
         ink: used.saturating_sub(frame.charged),
         host_calls: frame.host_calls,
+        profile,
     }
+}
+
+/// A profiled program's per-function ink (`RunOutcome::profile`): its
+/// counters, most first, and how many functions it has; nothing for a
+/// program loaded without them.
+fn profile(instance: &wasmi::Instance, store: &Store<Frame>) -> (Vec<(u32, u64)>, u32) {
+    let counters: Vec<(u32, u64)> = (0..)
+        .map_while(|function| {
+            let name = format!("{}{function}", meter::PROFILE_PREFIX);
+            let counter = instance.get_global(store, &name)?;
+            Some((
+                function,
+                counter.get(store).i64().unwrap_or(0).cast_unsigned(),
+            ))
+        })
+        .collect();
+    let functions = u32::try_from(counters.len()).unwrap_or(u32::MAX);
+    let mut profile: Vec<(u32, u64)> = counters.into_iter().filter(|(_, ink)| *ink > 0).collect();
+    profile.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    (profile, functions)
 }
 
 pub(super) fn env<'a>(caller: &Caller<'_, Frame>) -> Result<&'a mut dyn Env> {
