@@ -201,7 +201,7 @@ pub(crate) fn run(
         None => (budget, false),
     };
     let (profile, functions) = instance
-        .map(|instance| profile(&instance, &store))
+        .map(|instance| profile(instance, &store))
         .unwrap_or_default();
     let frame = store.into_data();
     if functions > 0 {
@@ -252,7 +252,7 @@ pub(crate) fn run(
 /// A profiled program's per-function ink (`RunOutcome::profile`): its
 /// counters, most first, and how many functions it has; nothing for a
 /// program loaded without them.
-fn profile(instance: &wasmi::Instance, store: &Store<Frame>) -> (Vec<(u32, u64)>, u32) {
+fn profile(instance: wasmi::Instance, store: &Store<Frame>) -> (Vec<(u32, u64)>, u32) {
     let counters: Vec<(u32, u64)> = (0..)
         .map_while(|function| {
             let name = format!("{}{function}", meter::PROFILE_PREFIX);
