@@ -11,6 +11,7 @@
 //! channel, and a smart account gives its provider a guarantee that does
 //! not depend on what its `isValidSignature` answers at settlement.
 
+use abi_core::cmp;
 use abi_core::{codec::Word, slot, OrOverflow};
 use alloy_primitives::{Address, B256, U256};
 use stylus_sdk::prelude::*;
@@ -47,14 +48,14 @@ impl AAT {
         signer: Address,
     ) -> Result<(), Error> {
         self.access().when_not_paused()?;
-        if amount.is_zero() {
+        if cmp::is_zero(&amount) {
             return Err(ZeroAmount {}.into());
         }
-        if provider.is_zero() {
+        if cmp::is_null(&provider) {
             return Err(ZeroAddress {}.into());
         }
         let holder = self.vm().msg_sender();
-        if provider == holder {
+        if cmp::same(&provider, &holder) {
             // A channel to oneself would let the holder settle its own
             // vouchers: units out of the channel with no one paid.
             return Err(InvalidChannelProvider { provider }.into());
@@ -72,14 +73,14 @@ impl AAT {
         }
         if account.expires_at != 0 {
             let expected = self.channel_signer(key, &account);
-            if expected != signer {
+            if !cmp::same(&expected, &signer) {
                 return Err(ChannelSignerMismatch {
                     expected,
                     given: signer,
                 }
                 .into());
             }
-        } else if !signer.is_zero() {
+        } else if !cmp::is_null(&signer) {
             slot::store(&signer_slot(key), &signer.word());
         }
         let locked = account.locked.checked_add(amount).or_overflow()?;
@@ -87,7 +88,7 @@ impl AAT {
             key,
             &PayAccount {
                 locked,
-                delegated: !signer.is_zero(),
+                delegated: !cmp::is_null(&signer),
                 expires_at,
                 ..account
             },
@@ -126,7 +127,7 @@ impl AAT {
             .into());
         }
         let caller = self.vm().msg_sender();
-        if caller != provider && self.vm().block_timestamp() < expires_at {
+        if !cmp::same(&caller, &provider) && self.vm().block_timestamp() < expires_at {
             return Err(ChannelNotClosable {
                 caller,
                 expiresAt: expires_at,
@@ -144,7 +145,7 @@ impl AAT {
                 ..PayAccount::default()
             },
         )?;
-        if !returned.is_zero() {
+        if !cmp::is_zero(&returned) {
             let contract = self.vm().contract_address();
             self.move_tokens(id, contract, holder, returned)?;
             self.emit_transfer_single(caller, contract, holder, id, returned);

@@ -4,6 +4,7 @@
 //! the two calls AAT makes to TokenAI. Calldata is laid out by hand
 //! (`abi_core::codec`) for the same size reason as the router.
 
+use abi_core::cmp;
 use abi_core::{
     call::call,
     codec::{push_bytes, push_u256_array, selector_and_words, words, Word},
@@ -36,7 +37,7 @@ const ACCEPT_BATCH: [u8; 4] = [0xbc, 0x19, 0x7c, 0x81];
 impl AAT {
     /// `operator` may move `owner`'s tokens: it is the owner or approved.
     pub(crate) fn check_authorized(&self, owner: Address, operator: Address) -> Result<(), Error> {
-        if owner != operator && !self.is_approved_for_all(owner, operator) {
+        if !cmp::same(&owner, &operator) && !self.is_approved_for_all(owner, operator) {
             return Err(ERC1155MissingApprovalForAll { operator, owner }.into());
         }
         Ok(())
@@ -46,7 +47,7 @@ impl AAT {
     /// cannot sign or call, and authorization alone would let an
     /// `eth_call` from address zero "consume" or "swap" its empty balance).
     pub(crate) fn check_sender(sender: Address) -> Result<(), Error> {
-        if sender.is_zero() {
+        if cmp::is_null(&sender) {
             return Err(ERC1155InvalidSender { sender }.into());
         }
         Ok(())
@@ -62,7 +63,7 @@ impl AAT {
     ) -> Result<(), Error> {
         self.access().when_not_paused()?;
         self.check_authorized(from, operator)?;
-        if to.is_zero() {
+        if cmp::is_null(&to) {
             return Err(ERC1155InvalidReceiver { receiver: to }.into());
         }
         Self::check_sender(from)
@@ -92,7 +93,7 @@ impl AAT {
             .into());
         };
         self.set_balance_record(&id, &from, &record(rest, held));
-        if to.is_zero() {
+        if cmp::is_null(&to) {
             let total = self.total_supply(id).checked_sub(value).or_overflow()?;
             self.set_total_supply(&id, &total);
             return Ok(());

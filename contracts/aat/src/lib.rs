@@ -31,6 +31,7 @@
 )]
 extern crate alloc;
 
+use abi_core::cmp;
 use alloc::vec::Vec;
 
 use abi_core::{
@@ -131,7 +132,7 @@ impl AAT {
         uri: &[u8],
         initial_owner: Address,
     ) -> Result<(), Error> {
-        if token_ai.is_zero() || treasury.is_zero() {
+        if cmp::is_null(&token_ai) || cmp::is_null(&treasury) {
             return Err(ZeroAddress {}.into());
         }
         // A call to an account without code succeeds and returns nothing: a
@@ -187,7 +188,7 @@ impl AAT {
     ///
     /// `ERC1155InvalidOperator(0)` for a zero operator.
     pub fn set_approval_for_all(&mut self, operator: Address, approved: bool) -> Result<(), Error> {
-        if operator.is_zero() {
+        if cmp::is_null(&operator) {
             return Err(ERC1155InvalidOperator { operator }.into());
         }
         let account = self.vm().msg_sender();
@@ -430,7 +431,7 @@ impl AAT {
     /// overflows.
     pub fn quote_token_ai(&self, model: FixedBytes<16>, amount: U256) -> Result<U256, Error> {
         let price = self.model_price(model);
-        if price.is_zero() {
+        if cmp::is_zero(&price) {
             return Err(PriceNotSet { model }.into());
         }
         amount.checked_mul(price).or_overflow()
@@ -461,7 +462,7 @@ impl AAT {
         let operator = self.vm().msg_sender();
         Self::check_sender(holder)?;
         self.check_authorized(holder, operator)?;
-        if amount.is_zero() {
+        if cmp::is_zero(&amount) {
             return Err(ZeroAmount {}.into());
         }
         let token = self.usable_token_type(id, model, scope)?;
@@ -491,7 +492,7 @@ impl AAT {
         self.access().when_not_paused()?;
         let pool = self.vm().msg_sender();
         let token = self.terms(id)?;
-        if pool != token.origin_pool {
+        if !cmp::same(&pool, &token.origin_pool) {
             return Err(NotOriginPool { caller: pool, id }.into());
         }
         if !token.reclaimable {
@@ -499,15 +500,15 @@ impl AAT {
         }
         // What this contract holds is channel escrow, its holders' units:
         // reclaiming it would empty channels that still promise them.
-        if holder.is_zero() || holder == self.vm().contract_address() {
+        if cmp::is_null(&holder) || cmp::same(&holder, &self.vm().contract_address()) {
             return Err(ERC1155InvalidSender { sender: holder }.into());
         }
-        let amount = if abi_core::cmp::is_max(&amount) {
+        let amount = if cmp::is_max(&amount) {
             self.balance_of(holder, id)
         } else {
             amount
         };
-        if amount.is_zero() {
+        if cmp::is_zero(&amount) {
             return Err(ZeroAmount {}.into());
         }
         self.move_tokens(id, holder, pool, amount)?;
@@ -545,7 +546,7 @@ impl AAT {
         Self::check_sender(party_b)?;
         self.check_authorized(party_a, operator)?;
         self.check_authorized(party_b, operator)?;
-        if amount_a.is_zero() || amount_b.is_zero() {
+        if cmp::is_zero(&amount_a) || cmp::is_zero(&amount_b) {
             return Err(ZeroAmount {}.into());
         }
         self.check_move(id_a, party_a, party_b)?;
@@ -559,10 +560,10 @@ impl AAT {
         let received_a = self.swap_leg(operator, id_b, party_b, party_a, amount_b, fee_b)?;
         self.emit_swapped(party_a, party_b, id_a, amount_a, id_b, amount_b);
         // A leg's model prices its fee: without a fee its slot is not read.
-        if !fee_a.is_zero() {
+        if !cmp::is_zero(&fee_a) {
             self.collect_fee(id_a, self.stored_model(&id_a), fee_a)?;
         }
-        if !fee_b.is_zero() {
+        if !cmp::is_zero(&fee_b) {
             self.collect_fee(id_b, self.stored_model(&id_b), fee_b)?;
         }
         self.accept_single(operator, party_a, party_b, id_a, received_b, &[])?;
@@ -630,7 +631,7 @@ impl AAT {
     /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ZeroAddress`.
     pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
         self.access().only_owner()?;
-        if treasury.is_zero() {
+        if cmp::is_null(&treasury) {
             return Err(ZeroAddress {}.into());
         }
         let mut word = slot::load_fixed(TREASURY_AND_FEE);

@@ -3,6 +3,7 @@
 //! arithmetic. Taking `now` as an argument lets tests cover both sides of
 //! every time boundary.
 
+use abi_core::cmp;
 use alloy_primitives::{b256, keccak256, Address, FixedBytes, B256, U256};
 
 /// A token type's policy, read out of storage.
@@ -98,7 +99,7 @@ pub fn is_valid_new_expiration(expiration: u64, now: u64) -> bool {
 /// pool (distribution) or back into it (return).
 #[must_use]
 pub fn may_move(tradable: bool, origin_pool: Address, from: Address, to: Address) -> bool {
-    tradable || from == origin_pool || to == origin_pool
+    tradable || cmp::same(&from, &origin_pool) || cmp::same(&to, &origin_pool)
 }
 
 /// `ceil(amount * fee_bps / 10_000)`, exact for every `amount`: rounded up,

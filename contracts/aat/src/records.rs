@@ -23,6 +23,7 @@
 //! Balances, and so supplies, stop at 2^184 - 1 (`fits`): a mint past
 //! it reverts `Panic(0x11)`, as an overflow does.
 
+use abi_core::cmp;
 use abi_core::{
     codec::Word,
     slot::{self, Map},
@@ -54,7 +55,7 @@ pub(crate) fn fits(value: &U256) -> bool {
 // inlined at their dozen uses, AAT came out 84 bytes larger.
 #[inline(never)]
 pub(crate) fn record(balance: U256, source: U256) -> U256 {
-    if balance.is_zero() {
+    if cmp::is_zero(&balance) {
         return U256::ZERO;
     }
     let [b0, b1, b2, _] = *balance.as_limbs();
@@ -81,17 +82,11 @@ pub(crate) fn is_tradable_in(record: U256) -> bool {
 }
 
 fn balance_slot(id: &U256, holder: &Address) -> B256 {
-    let mut key = [0u8; 52];
-    key[..32].copy_from_slice(id.word().as_slice());
-    key[32..].copy_from_slice(holder.as_slice());
-    BALANCES.at(&key)
+    BALANCES.at_parts(&[id.word().as_slice(), holder.as_slice()])
 }
 
 fn approval_slot(holder: &Address, operator: &Address) -> B256 {
-    let mut key = [0u8; 40];
-    key[..20].copy_from_slice(holder.as_slice());
-    key[20..].copy_from_slice(operator.as_slice());
-    APPROVALS.at(&key)
+    APPROVALS.at_parts(&[holder.as_slice(), operator.as_slice()])
 }
 
 /// The first of an id's two policy slots: model ‖ scope; the terms are in

@@ -2,6 +2,7 @@
 //! or moved, may be issued to whom) and the fee hook: the rules every
 //! external function of AAT applies through one path.
 
+use abi_core::cmp;
 use abi_core::OrOverflow;
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::prelude::*;
@@ -48,7 +49,7 @@ impl AAT {
     ) -> Result<TokenType, Error> {
         let token = self.token_type(id)?;
         self.check_live(id, token.terms.expiration)?;
-        if token.model != model {
+        if !cmp::same16(&token.model, &model) {
             return Err(ModelMismatch {
                 id,
                 expected: token.model,
@@ -56,7 +57,7 @@ impl AAT {
             }
             .into());
         }
-        if !token.scope.is_zero() && token.scope != scope {
+        if !cmp::is_zero16(&token.scope) && !cmp::same16(&token.scope, &scope) {
             return Err(ScopeMismatch {
                 id,
                 expected: token.scope,
@@ -92,10 +93,10 @@ impl AAT {
         amount: U256,
     ) -> Result<(), Error> {
         self.access().when_not_paused()?;
-        if to.is_zero() || token.terms.origin_pool.is_zero() {
+        if cmp::is_null(&to) || cmp::is_null(&token.terms.origin_pool) {
             return Err(ZeroAddress {}.into());
         }
-        if amount.is_zero() {
+        if cmp::is_zero(&amount) {
             return Err(ZeroAmount {}.into());
         }
         if !policy::is_valid_new_expiration(token.terms.expiration, self.vm().block_timestamp()) {
@@ -125,7 +126,7 @@ impl AAT {
             token.terms.tradable,
         );
         // A holder of the id proves it exists without a read of its policy.
-        if self.balance_record(&id, &to).is_zero() && !self.exists(id) {
+        if cmp::is_zero(&self.balance_record(&id, &to)) && !self.exists(id) {
             self.store_type(&id, token);
             self.emit_token_type_created(id, token);
         }
@@ -152,11 +153,11 @@ impl AAT {
         // `from` is short exactly when it lacks `amount`, as the
         // standard's error reports, and `to` holds at least the fee.
         self.move_tokens(id, from, to, amount)?;
-        if !fee.is_zero() {
+        if !cmp::is_zero(&fee) {
             self.move_tokens(id, to, Address::ZERO, fee)?;
         }
         self.emit_transfer_single(operator, from, to, id, received);
-        if !fee.is_zero() {
+        if !cmp::is_zero(&fee) {
             self.emit_transfer_single(operator, from, Address::ZERO, id, fee);
         }
         Ok(received)
@@ -172,12 +173,12 @@ impl AAT {
         model: FixedBytes<16>,
         fee: U256,
     ) -> Result<(), Error> {
-        if fee.is_zero() {
+        if cmp::is_zero(&fee) {
             return Ok(());
         }
         let value = fee.checked_mul(self.model_price(model)).or_overflow()?;
         let treasury = self.treasury();
-        if !value.is_zero() {
+        if !cmp::is_zero(&value) {
             self.call_token_ai(erc1155::TOKEN_AI_MINT, treasury, value)?;
         }
         self.emit_fee_collected(id, fee, value, treasury);

@@ -124,11 +124,7 @@ pub struct Voucher {
 /// (`records`).
 #[must_use]
 pub fn pay_key(holder: Address, provider: Address, id: U256) -> B256 {
-    let mut packed = [0u8; 72];
-    packed[..20].copy_from_slice(holder.as_slice());
-    packed[20..40].copy_from_slice(provider.as_slice());
-    packed[40..].copy_from_slice(id.word().as_slice());
-    crate::records::PAY.at(&packed)
+    crate::records::PAY.at_parts(&[holder.as_slice(), provider.as_slice(), id.word().as_slice()])
 }
 
 /// The EIP-712 digest of `voucher` in the domain `separator`.

@@ -49,10 +49,7 @@ const USED: B256 = B256::with_last_byte(1);
 /// The slot of `authorizer`'s `nonce`.
 #[inline(never)]
 fn authorization_slot(authorizer: Address, nonce: B256) -> B256 {
-    let mut key = [0u8; 52];
-    key[..20].copy_from_slice(authorizer.as_slice());
-    key[20..].copy_from_slice(nonce.as_slice());
-    AUTHORIZATIONS.at(&key)
+    AUTHORIZATIONS.at_parts(&[authorizer.as_slice(), nonce.as_slice()])
 }
 
 /// One signed transfer, as EIP-3009 types it.

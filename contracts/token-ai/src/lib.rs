@@ -109,10 +109,7 @@ fn balance_slot(account: Address) -> B256 {
 /// The slot of `owner`'s allowance to `spender`.
 #[inline(never)]
 fn allowance_slot(owner: Address, spender: Address) -> B256 {
-    let mut key = [0u8; 40];
-    key[..20].copy_from_slice(owner.as_slice());
-    key[20..].copy_from_slice(spender.as_slice());
-    ALLOWANCES.at(&key)
+    ALLOWANCES.at_parts(&[owner.as_slice(), spender.as_slice()])
 }
 
 /// The name, set at construction (also the EIP-712 domain's name).

@@ -4,7 +4,7 @@
 //! byte, about 90,000 ink to compare two words. These compare 8 bytes at a
 //! time. Use them where a contract compares per item of a batch.
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, FixedBytes, U256};
 
 /// `x == 0`.
 #[must_use]
@@ -52,6 +52,30 @@ pub fn same(a: &Address, b: &Address) -> bool {
     parts(a) == parts(b)
 }
 
+/// `a == b` for two `bytes16` (a model, a scope).
+#[must_use]
+pub fn same16(a: &FixedBytes<16>, b: &FixedBytes<16>) -> bool {
+    halves(a) == halves(b)
+}
+
+/// `a == bytes16(0)`.
+#[must_use]
+pub fn is_zero16(a: &FixedBytes<16>) -> bool {
+    halves(a) == (0, 0)
+}
+
+/// A `bytes16` as two `u64`s (native order: only compared).
+fn halves(bytes: &FixedBytes<16>) -> (u64, u64) {
+    let at = bytes.0.as_ptr();
+    // Safe: two 8-byte reads of a 16-byte array; unaligned reads are allowed.
+    unsafe {
+        (
+            at.cast::<u64>().read_unaligned(),
+            at.add(8).cast::<u64>().read_unaligned(),
+        )
+    }
+}
+
 /// `a == address(0)`.
 #[must_use]
 pub fn is_null(a: &Address) -> bool {
@@ -86,6 +110,18 @@ mod tests {
             let mut a = [0u8; 20];
             a[byte] = 1;
             addresses.push(Address::from(a));
+        }
+        let mut sixteens = vec![FixedBytes::<16>::ZERO];
+        for byte in [0, 7, 8, 15] {
+            let mut a = [0u8; 16];
+            a[byte] = 1;
+            sixteens.push(FixedBytes::from(a));
+        }
+        for a in &sixteens {
+            assert_eq!(is_zero16(a), a.is_zero());
+            for b in &sixteens {
+                assert_eq!(same16(a, b), a == b);
+            }
         }
         for a in &addresses {
             assert_eq!(is_null(a), a.is_zero());

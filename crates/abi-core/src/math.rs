@@ -132,7 +132,7 @@ fn div_rem_is_zero(n: &U256, d: &U256) -> Option<(U256, bool)> {
             quotient.set_bit(bit, true);
         }
     }
-    Some((quotient, rest.is_zero()))
+    Some((quotient, crate::cmp::is_zero(&rest)))
 }
 
 #[cfg(test)]

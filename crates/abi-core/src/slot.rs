@@ -14,6 +14,8 @@
 //! storage cache, which the SDK's entrypoint flushes when the call ends, as
 //! it does for its own.
 
+use core::mem::MaybeUninit;
+
 use alloy_primitives::{keccak256, Address, B256, U256};
 use stylus_sdk::{hostio, keccak_const::Keccak256};
 
@@ -44,7 +46,15 @@ impl Map {
     /// The slot of `key`'s record.
     #[must_use]
     pub fn at(&self, key: &[u8]) -> B256 {
-        of(&self.tag, key)
+        of(&self.tag, &[key])
+    }
+
+    /// The slot of the record keyed by `parts` one after the other (a
+    /// holder and an id, an owner and a spender), hashed where they are
+    /// laid out: no key array to fill first.
+    #[must_use]
+    pub fn at_parts(&self, parts: &[&[u8]]) -> B256 {
+        of(&self.tag, parts)
     }
 }
 
@@ -71,15 +81,28 @@ pub fn store_u256(slot: &B256, value: &U256) {
 /// The slot `keccak256(tag ‖ key)`: never a small number (`fixed`). Two
 /// mappings of a contract with keys of one length are told apart by their
 /// tags.
-/// Keys are laid out on the stack (an allocation per slot costs more ink
-/// than the hash).
+/// The key is the `parts` one after the other, at most 96 bytes (a longer
+/// one is cut there; no record's is). They are laid out on the stack (an
+/// allocation per slot costs more ink than the hash) with bulk copies: the
+/// slice copies' bounds checks and the buffer's zeroing were out-of-line
+/// calls that cost more than the hash.
 #[must_use]
-pub fn of(tag: &[u8; 4], key: &[u8]) -> B256 {
-    let mut preimage = [0u8; 100];
-    let len = key.len().min(96);
-    preimage[..4].copy_from_slice(tag);
-    preimage[4..4 + len].copy_from_slice(&key[..len]);
-    keccak256(&preimage[..4 + len])
+#[inline(never)]
+pub fn of(tag: &[u8; 4], parts: &[&[u8]]) -> B256 {
+    let mut preimage = MaybeUninit::<[u8; 100]>::uninit();
+    let start = preimage.as_mut_ptr().cast::<u8>();
+    let mut len = 4;
+    // Safe: every copy stays within the 100 bytes (4 for the tag, then at
+    // most 96 of the parts), and the hash reads only the `len` bytes written.
+    unsafe {
+        core::ptr::copy_nonoverlapping(tag.as_ptr(), start, 4);
+        for part in parts {
+            let take = part.len().min(100 - len);
+            core::ptr::copy_nonoverlapping(part.as_ptr(), start.add(len), take);
+            len += take;
+        }
+        keccak256(core::slice::from_raw_parts(start, len))
+    }
 }
 
 /// Slot `n` of a contract's fixed layout. Made in the code, not a constant:
@@ -141,6 +164,20 @@ mod tests {
         preimage.extend_from_slice(key.as_slice());
         assert_eq!(OWNERS.at(key.as_slice()), keccak256(&preimage));
         assert_eq!(OWNERS.at(&[]), keccak256(&tag[..4]));
+        let id = B256::repeat_byte(0x5a);
+        let mut joined = key.to_vec();
+        joined.extend_from_slice(id.as_slice());
+        assert_eq!(
+            OWNERS.at_parts(&[key.as_slice(), id.as_slice()]),
+            OWNERS.at(&joined),
+            "parts hash as their concatenation"
+        );
+        let long = [7u8; 120];
+        assert_eq!(
+            OWNERS.at_parts(&[&long[..50], &long[50..]]),
+            OWNERS.at(&long[..96]),
+            "a key stops at 96 bytes"
+        );
         assert_ne!(
             Map::named(b"Example.owners").at(&[1]),
             Map::named(b"Example.names").at(&[1]),
