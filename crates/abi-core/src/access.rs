@@ -83,8 +83,8 @@ pub const OWNER_AND_PAUSE_ERROR_SELECTORS: &[[u8; 4]] = ERROR_SELECTORS.split_at
 
 /// Owner, pending owner, the paused flag and the minters, in slots of
 /// their own (`slot`): the owner's address and the flag share one word (the
-/// flag in its top byte), as OpenZeppelin's Solidity packs `Pausable`
-/// beside `Ownable`: pausing then rewrites a word that is already non-zero
+/// flag in its top byte), as Solidity packs a `bool` beside an address:
+/// pausing then rewrites a word that is already non-zero
 /// (2,900 gas) rather than filling an empty one (20,000). A handle, not a
 /// `#[storage]` field: a contract gets it from `access()`.
 #[derive(Clone, Copy, Debug, Default)]
