@@ -34,9 +34,7 @@ extern crate alloc;
 use abi_core::cmp;
 use alloc::vec::Vec;
 
-use abi_core::{
-    access::Access, codec::Word, signature::has_code, slot, text::StoredBytes, OrOverflow,
-};
+use abi_core::{access::Access, signature::has_code, text::StoredBytes, OrOverflow};
 use alloy_primitives::{Address, FixedBytes, U256};
 use stylus_sdk::prelude::*;
 
@@ -98,14 +96,6 @@ pub const RECLAIM_ALL: U256 = U256::MAX;
 
 /// The EIP-1155 URI template.
 const URI: StoredBytes = StoredBytes::named(b"AAT.uri");
-/// Fixed slot: the treasury (low 20 bytes) and the fee in basis points
-/// (the two bytes above), which a fee-paying call reads together.
-const TREASURY_AND_FEE: u8 = 0;
-/// Fixed slot: the TokenAI contract.
-const TOKEN_AI: u8 = 1;
-/// Where the fee sits in its word.
-const FEE_BYTES: core::ops::Range<usize> = 10..12;
-
 /// The AAT contract. Its state is all in slots of its own: the two words
 /// above, `Access`'s, and the records (`records`: balances, supplies,
 /// approvals, token types, prices and pay accounts). No `#[storage]`
@@ -142,8 +132,7 @@ impl AAT {
             return Err(NotAContract { account: token_ai }.into());
         }
         self.access().init(initial_owner)?;
-        slot::store_fixed(TOKEN_AI, &token_ai.word());
-        slot::store_fixed(TREASURY_AND_FEE, &treasury.word());
+        admin::init(token_ai, treasury);
         self.emit_treasury_set(treasury);
         URI.set(uri);
         Ok(())
@@ -569,91 +558,9 @@ impl AAT {
         self.accept_single(operator, party_a, party_b, id_a, received_b, &[])?;
         self.accept_single(operator, party_b, party_a, id_b, received_a, &[])
     }
-
-    // ---- administration ----------------------------------------------------------
-
-    /// Owner only. A price of 0 unsets it (conversion then reverts
-    /// `PriceNotSet`, and fees of that model mint nothing).
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount` unless the caller is the owner.
-    pub fn set_model_price(
-        &mut self,
-        model: FixedBytes<16>,
-        token_ai_per_unit: U256,
-    ) -> Result<(), Error> {
-        self.access().only_owner()?;
-        self.set_price(&model, &token_ai_per_unit);
-        self.emit_model_price_set(model, token_ai_per_unit);
-        Ok(())
-    }
-
-    /// Owner only: sets the fee consumption and swaps burn, in basis points of the amount.
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ExcessiveFee` above
-    /// `MAX_FEE_BPS`.
-    pub fn set_fee_bps(&mut self, fee_bps: u16) -> Result<(), Error> {
-        self.access().only_owner()?;
-        if fee_bps > policy::MAX_FEE_BPS {
-            return Err(ExcessiveFee {
-                feeBps: fee_bps,
-                maxFeeBps: policy::MAX_FEE_BPS,
-            }
-            .into());
-        }
-        let mut word = slot::load_fixed(TREASURY_AND_FEE);
-        word[FEE_BYTES].copy_from_slice(&fee_bps.to_be_bytes());
-        slot::store_fixed(TREASURY_AND_FEE, &word);
-        self.emit_fee_bps_set(fee_bps);
-        Ok(())
-    }
-
-    /// The fee in basis points (1/10,000) of each consumed or swapped amount.
-    #[must_use]
-    pub fn fee_bps(&self) -> u16 {
-        let word = slot::load_fixed(TREASURY_AND_FEE);
-        u16::from_be_bytes([word[FEE_BYTES.start], word[FEE_BYTES.start + 1]])
-    }
-
-    /// `MAX_FEE_BPS()`: the highest fee the owner may set, 1000 (10%).
-    #[must_use]
-    pub fn max_fee_bps() -> u16 {
-        policy::MAX_FEE_BPS
-    }
-
-    /// Owner only: sets the account the fees' TokenAI value is minted to.
-    ///
-    /// # Errors
-    ///
-    /// `OwnableUnauthorizedAccount` unless the caller is the owner; `ZeroAddress`.
-    pub fn set_treasury(&mut self, treasury: Address) -> Result<(), Error> {
-        self.access().only_owner()?;
-        if cmp::is_null(&treasury) {
-            return Err(ZeroAddress {}.into());
-        }
-        let mut word = slot::load_fixed(TREASURY_AND_FEE);
-        word[12..].copy_from_slice(treasury.as_slice());
-        slot::store_fixed(TREASURY_AND_FEE, &word);
-        self.emit_treasury_set(treasury);
-        Ok(())
-    }
-
-    /// The account the fees' TokenAI value is minted to.
-    #[must_use]
-    pub fn treasury(&self) -> Address {
-        slot::address_in(&slot::load_fixed(TREASURY_AND_FEE))
-    }
-
-    /// The TokenAI contract: burned for `mintWithTokenAI`, minted by the fee hook.
-    #[must_use]
-    pub fn token_ai(&self) -> Address {
-        slot::address_in(&slot::load_fixed(TOKEN_AI))
-    }
 }
 
+mod admin;
 // Declared last: the rules' functions keep their place in the program,
 // after the external functions (the wasm compresses 27 bytes smaller).
 mod rules;

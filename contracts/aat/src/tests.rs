@@ -202,7 +202,10 @@ impl AAT {
     /// Points AAT at another TokenAI, as no function can: for the checks
     /// that guard each call to it.
     fn overwrite_token_ai(&self, token_ai: Address) {
-        abi_core::slot::store_fixed(super::TOKEN_AI, &abi_core::codec::Word::word(&token_ai));
+        abi_core::slot::store_fixed(
+            crate::admin::TOKEN_AI,
+            &abi_core::codec::Word::word(&token_ai),
+        );
     }
 }
 
