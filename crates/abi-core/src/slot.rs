@@ -186,6 +186,16 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "share a tag")]
+    fn two_maps_of_one_name_share_a_tag_and_the_check_says_so() {
+        crate::testing::assert_distinct_tags(&[
+            b"Example.owners",
+            b"Example.names",
+            b"Example.owners",
+        ]);
+    }
+
+    #[test]
     fn a_fixed_slot_is_its_number_and_an_address_is_the_low_20_bytes() {
         assert_eq!(fixed(0), B256::ZERO);
         assert_eq!(fixed(0xa1), B256::from(U256::from(0xa1)));

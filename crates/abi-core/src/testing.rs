@@ -151,6 +151,28 @@ alloy_sol_types::sol! {
     }
 }
 
+/// Panics unless the mappings `names` (a contract's, `Access.minters` and
+/// its strings' included) have distinct 4-byte tags (`slot::Map`), none of
+/// them `styl`: a map slot is `keccak256(tag ‖ key)`, so only a shared tag
+/// could let two records, or a record and stylus-sdk's constructor guard
+/// (`keccak256("stylus_constructor")`), meet.
+///
+/// # Panics
+///
+/// When two names share a tag, or one's tag is `styl`.
+pub fn assert_distinct_tags(names: &[&[u8]]) {
+    let tag = |name: &[u8]| {
+        let hash = alloy_primitives::keccak256(name);
+        [hash[0], hash[1], hash[2], hash[3]]
+    };
+    for (i, a) in names.iter().enumerate() {
+        assert_ne!(tag(a), *b"styl", "{a:?} could meet the constructor guard");
+        for b in &names[i + 1..] {
+            assert_ne!(tag(a), tag(b), "{a:?} and {b:?} share a tag");
+        }
+    }
+}
+
 /// One spec-encoded call of each administration function of `access`,
 /// for `assert_each_routed`: `owner` stays the owner and `minter` loses its
 /// minter role.

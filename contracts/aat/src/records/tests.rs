@@ -215,3 +215,17 @@ fn supplies_stop_below_the_tag_so_no_balance_reaches_it(
         record(MAX_BALANCE, terms(0, true).tag())
     );
 }
+
+#[test]
+fn every_mapping_of_aat_has_a_tag_of_its_own() {
+    abi_core::testing::assert_distinct_tags(&[
+        b"AAT.balances",
+        b"AAT.supply",
+        b"AAT.approvals",
+        b"AAT.types",
+        b"AAT.prices",
+        b"AAT.pay",
+        b"AAT.uri",
+        b"Access.minters",
+    ]);
+}

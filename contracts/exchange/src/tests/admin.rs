@@ -292,3 +292,12 @@ fn ownership_moves_in_two_steps(
         OwnableUnauthorizedAccount { account: heir }.into()
     );
 }
+
+#[test]
+fn every_mapping_of_the_exchange_has_a_tag_of_its_own() {
+    abi_core::testing::assert_distinct_tags(&[
+        b"AATExchange.orders",
+        b"AATExchange.minNonce",
+        b"Access.minters",
+    ]);
+}

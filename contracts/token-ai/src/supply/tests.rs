@@ -85,3 +85,16 @@ fn supplies_stop_below_the_pause_flag(token: Contract<TokenAI>, owner: Address, 
     assert_eq!(token.sender(owner).total_supply(), U256::ZERO);
     assert!(!token.sender(owner).paused());
 }
+
+#[test]
+fn every_mapping_of_token_ai_has_a_tag_of_its_own() {
+    abi_core::testing::assert_distinct_tags(&[
+        b"TokenAI.balances",
+        b"TokenAI.allowances",
+        b"TokenAI.nonces",
+        b"TokenAI.authorizations",
+        b"TokenAI.name",
+        b"TokenAI.symbol",
+        b"Access.minters",
+    ]);
+}
