@@ -12,8 +12,8 @@ use crate::{policy, Error, ExcessiveFee, ZeroAddress, AAT};
 const TREASURY_AND_FEE: u8 = 0;
 /// Fixed slot: the TokenAI contract.
 pub(crate) const TOKEN_AI: u8 = 1;
-/// Where the fee sits in its word.
-const FEE_BYTES: core::ops::Range<usize> = 10..12;
+/// Where the fee's two bytes start in its word.
+const FEE_AT: usize = 10;
 
 /// Writes the construction's TokenAI and treasury (the fee starts at zero).
 pub(crate) fn init(token_ai: Address, treasury: Address) {
@@ -54,9 +54,7 @@ impl AAT {
             }
             .into());
         }
-        let mut word = slot::load_fixed(TREASURY_AND_FEE);
-        word[FEE_BYTES].copy_from_slice(&fee_bps.to_be_bytes());
-        slot::store_fixed(TREASURY_AND_FEE, &word);
+        slot::store_fixed_bytes(TREASURY_AND_FEE, FEE_AT, &fee_bps.to_be_bytes());
         self.emit_fee_bps_set(fee_bps);
         Ok(())
     }
@@ -64,8 +62,7 @@ impl AAT {
     /// The fee in basis points (1/10,000) of each consumed or swapped amount.
     #[must_use]
     pub fn fee_bps(&self) -> u16 {
-        let word = slot::load_fixed(TREASURY_AND_FEE);
-        u16::from_be_bytes([word[FEE_BYTES.start], word[FEE_BYTES.start + 1]])
+        slot::u16_at(&slot::load_fixed(TREASURY_AND_FEE), FEE_AT)
     }
 
     /// `MAX_FEE_BPS()`: the highest fee the owner may set, 1000 (10%).
@@ -84,9 +81,7 @@ impl AAT {
         if cmp::is_null(&treasury) {
             return Err(ZeroAddress {}.into());
         }
-        let mut word = slot::load_fixed(TREASURY_AND_FEE);
-        word[12..].copy_from_slice(treasury.as_slice());
-        slot::store_fixed(TREASURY_AND_FEE, &word);
+        slot::store_fixed_bytes(TREASURY_AND_FEE, 12, treasury.as_slice());
         self.emit_treasury_set(treasury);
         Ok(())
     }

@@ -84,8 +84,8 @@ const AAT_FEE_AND_PAUSE: u8 = 0;
 const TOKEN_AI: u8 = 1;
 /// Fixed slot: the treasury (read only when there is a fee to pay).
 const TREASURY: u8 = 2;
-/// Where the fee sits in its word.
-const FEE_BYTES: core::ops::Range<usize> = 10..12;
+/// Where the fee's two bytes start in its word.
+const FEE_AT: usize = 10;
 /// Where the pause flag sits in its word.
 const PAUSE_BYTE: usize = 9;
 
@@ -164,9 +164,7 @@ impl AATExchange {
             }
             .into());
         }
-        let mut word = slot::load_fixed(AAT_FEE_AND_PAUSE);
-        word[FEE_BYTES].copy_from_slice(&fee_bps.to_be_bytes());
-        slot::store_fixed(AAT_FEE_AND_PAUSE, &word);
+        slot::store_fixed_bytes(AAT_FEE_AND_PAUSE, FEE_AT, &fee_bps.to_be_bytes());
         self.emit_fee_bps_set(fee_bps);
         Ok(())
     }
@@ -175,8 +173,7 @@ impl AATExchange {
     /// receives.
     #[must_use]
     pub fn fee_bps(&self) -> u16 {
-        let word = slot::load_fixed(AAT_FEE_AND_PAUSE);
-        u16::from_be_bytes([word[FEE_BYTES.start], word[FEE_BYTES.start + 1]])
+        slot::u16_at(&slot::load_fixed(AAT_FEE_AND_PAUSE), FEE_AT)
     }
 
     /// `MAX_FEE_BPS()`: the highest fee `setFeeBps` accepts, [`MAX_FEE_BPS`].
@@ -215,9 +212,7 @@ impl access::OwnPause for AATExchange {
     }
 
     fn store_pause_flag(&mut self, paused: bool) {
-        let mut word = slot::load_fixed(AAT_FEE_AND_PAUSE);
-        word[PAUSE_BYTE] = u8::from(paused);
-        slot::store_fixed(AAT_FEE_AND_PAUSE, &word);
+        slot::store_fixed_bytes(AAT_FEE_AND_PAUSE, PAUSE_BYTE, &[u8::from(paused)]);
     }
 }
 

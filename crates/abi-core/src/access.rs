@@ -232,6 +232,7 @@ impl Access {
     /// Replaces the owner (keeping the flag beside it) and clears the
     /// pending owner.
     fn set_owner(&mut self, owner: Address) {
+        // One read for the previous owner and the flag kept beside it.
         let mut word = slot::load_fixed(OWNER_AND_PAUSE_SLOT);
         let previous = slot::address_in(&word);
         word[12..].copy_from_slice(owner.as_slice());
@@ -290,9 +291,7 @@ impl Access {
     }
 
     fn set_paused(&mut self, paused: bool, event: B256) {
-        let mut word = slot::load_fixed(OWNER_AND_PAUSE_SLOT);
-        word[PAUSE_BYTE] = u8::from(paused);
-        slot::store_fixed(OWNER_AND_PAUSE_SLOT, &word);
+        slot::store_fixed_bytes(OWNER_AND_PAUSE_SLOT, PAUSE_BYTE, &[u8::from(paused)]);
         log::emit_words(&[event, caller().word()], 1);
     }
 

@@ -8,9 +8,9 @@
 //! every call, adding each field's slot to the root as a 256-bit number
 //! (ruint's limb loop, out of line: 54 gas a call for TokenAI's fields, 81
 //! for AAT's), and its `StorageAddress`-like fields convert their slot
-//! through `U256` byte by byte on each read. stylus-sdk's `StorageMap` converts its keys and slots through
-//! `U256` and concatenates them byte by byte, a metered basic block a byte,
-//! and its own host calls take `U256` keys too. Writes go to the host's
+//! through `U256` byte by byte on each read; its `StorageMap` converts keys
+//! and slots through `U256` and concatenates them byte by byte, a metered
+//! basic block a byte. Writes go to the host's
 //! storage cache, which the SDK's entrypoint flushes when the call ends, as
 //! it does for its own.
 
@@ -127,6 +127,26 @@ pub fn store_fixed(n: u8, value: &B256) {
     store(&fixed(n), value);
 }
 
+/// Rewrites the bytes at `at` of fixed slot `n` with `bytes`, keeping the
+/// rest of the word: for values packed into one slot (an address, a fee, a
+/// flag). Bytes that would fall past the word are not written. A copy,
+/// not a bounds-checked slice: the checks' out-of-line panic paths made
+/// each program that uses it larger.
+pub fn store_fixed_bytes(n: u8, at: usize, bytes: &[u8]) {
+    let mut word = load_fixed(n);
+    let at = at.min(32);
+    let len = bytes.len().min(32 - at);
+    // Safe: `at + len <= 32`, the word's size, and `bytes` has `len` bytes.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), word.as_mut_ptr().add(at), len) };
+    store_fixed(n, &word);
+}
+
+/// The big-endian `u16` at `at` of `word` (a fee packed beside an address).
+#[must_use]
+pub fn u16_at(word: &B256, at: usize) -> u16 {
+    u16::from_be_bytes([word[at], word[at + 1]])
+}
+
 /// The address in the low 20 bytes of `word` (where `Word` puts one).
 #[must_use]
 pub fn address_in(word: &B256) -> Address {
@@ -201,5 +221,8 @@ mod tests {
         assert_eq!(fixed(0xa1), B256::from(U256::from(0xa1)));
         let owner = Address::repeat_byte(0xab);
         assert_eq!(address_in(&owner.word()), owner);
+        let mut word = owner.word();
+        word[10..12].copy_from_slice(&513u16.to_be_bytes());
+        assert_eq!((u16_at(&word, 10), address_in(&word)), (513, owner));
     }
 }
