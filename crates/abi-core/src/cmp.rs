@@ -14,6 +14,17 @@ pub fn is_zero(x: &U256) -> bool {
     a | b | c | d == 0
 }
 
+/// A 32-byte word (a host's value or code hash, as bytes) is zero: four
+/// 8-byte reads, no byte swap (zero is zero in either order), no `memcmp`.
+#[must_use]
+pub fn is_zero_word(word: &[u8; 32]) -> bool {
+    let piece = |at: usize| {
+        // Safe: `at + 8 <= 32`, and an unaligned read is allowed.
+        unsafe { word.as_ptr().add(at).cast::<u64>().read_unaligned() }
+    };
+    piece(0) | piece(8) | piece(16) | piece(24) == 0
+}
+
 /// `x == type(uint256).max`: limbs against an immediate, where `==
 /// U256::MAX` also reads the constant out of the data segments (which
 /// Nitro charges every call for).
@@ -100,6 +111,7 @@ mod tests {
         ];
         for x in &values {
             assert_eq!(is_zero(x), x.is_zero());
+            assert_eq!(is_zero_word(&x.to_be_bytes::<32>()), x.is_zero());
             assert_eq!(is_max(x), *x == U256::MAX);
             for y in &values {
                 assert_eq!(eq(x, y), x == y);

@@ -105,27 +105,14 @@ pub trait Contract: HostAccess {
     fn construct(&mut self, args: &mut Args<'_>) -> Result<(), Failure>;
 }
 
-/// Whether the call carries value: the host's word read limb by limb
-/// (stylus-sdk's `msg_value` converts it to a `U256` a byte at a time, and
-/// `is_zero` compares through `memcmp`: about 15 gas a call).
+/// Whether the call carries value: the host's word checked 8 bytes at a
+/// time (stylus-sdk's `msg_value` converts it to a `U256` a byte at a time,
+/// and `is_zero` compares through `memcmp`: about 15 gas a call).
 fn value_sent() -> bool {
     let mut value = [0u8; 32];
     // Safe: the host writes 32 bytes.
     unsafe { stylus_sdk::hostio::msg_value(value.as_mut_ptr()) };
-    // Zero is zero in either byte order: no swap, no loop.
-    let piece = |at: usize| {
-        u64::from_ne_bytes([
-            value[at],
-            value[at + 1],
-            value[at + 2],
-            value[at + 3],
-            value[at + 4],
-            value[at + 5],
-            value[at + 6],
-            value[at + 7],
-        ])
-    };
-    piece(0) | piece(8) | piece(16) | piece(24) != 0
+    !crate::cmp::is_zero_word(&value)
 }
 
 /// Entry of every call but the constructor. No function is payable: value

@@ -46,7 +46,7 @@ pub fn is_canonical(v: u8, s: B256) -> bool {
 #[must_use]
 pub fn has_code(account: Address) -> bool {
     let hash = stylus_sdk::host::WasmVM {}.code_hash(account);
-    !crate::cmp::is_zero(&crate::codec::u256_of(&hash.0)) && !is_empty_code_hash(&hash)
+    !crate::cmp::is_zero_word(&hash.0) && !is_empty_code_hash(&hash)
 }
 
 /// `hash == EMPTY_CODE_HASH`, 8 bytes at a time against immediates: the
