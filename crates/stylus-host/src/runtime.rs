@@ -281,6 +281,13 @@ impl Runtime {
 
     /// Runs one call of `module` in a fresh instance, as a chain does.
     pub fn run(&self, module: &Module, env: &mut dyn Env, message: Message) -> RunOutcome {
-        hooks::run(&self.engine, &self.linker, module, env, message)
+        hooks::run(
+            &self.engine,
+            &self.linker,
+            module,
+            env,
+            message,
+            self.profiling,
+        )
     }
 }

@@ -145,13 +145,15 @@ impl Frame {
     }
 }
 
-/// Runs one call of `module` in a fresh instance.
+/// Runs one call of `module` in a fresh instance; when `profiling`, reads
+/// its ink counters after it (a module loaded without them has none).
 pub(crate) fn run(
     engine: &Engine,
     linker: &Linker<Frame>,
     module: &Module,
     env: &mut dyn Env,
     message: Message,
+    profiling: bool,
 ) -> RunOutcome {
     let budget = message
         .gas_limit
@@ -201,6 +203,7 @@ pub(crate) fn run(
         None => (budget, false),
     };
     let (profile, functions) = instance
+        .filter(|_| profiling)
         .map(|instance| profile(instance, &store))
         .unwrap_or_default();
     let frame = store.into_data();
