@@ -1,8 +1,9 @@
 //! The checks a Stylus chain applies to a program before activation that can
 //! be made locally (Nitro's published limits): one memory of at most 128
 //! pages, `user_entrypoint: (i32) -> i32` and `memory` exported, no start
-//! function, imports only from the host's `vm_hooks`, no floating point, and
-//! the section and size limits. Not a substitute for `cargo stylus check`
+//! function, imports only from the host's `vm_hooks` (`pay_for_memory_grow`
+//! among them when the memory may grow), no floating point, and the section
+//! and size limits. Not a substitute for `cargo stylus check`
 //! against a node: it cannot know the chain's own current parameters.
 
 use wasmparser::{CompositeInnerType, ExternalKind, Operator, Parser, Payload, TypeRef, ValType};
@@ -131,6 +132,10 @@ pub enum CheckError {
     EntrypointNotAFunction,
     /// `user_entrypoint` is not `(i32) -> i32`.
     EntrypointType(String),
+    /// A memory that may grow without `vm_hooks::pay_for_memory_grow`
+    /// imported as `(i32) -> ()`, through which the chain prices the pages
+    /// (Nitro's heap bound refuses it).
+    MemoryGrowUnpriced,
 }
 
 impl core::fmt::Display for CheckError {
@@ -162,6 +167,9 @@ impl core::fmt::Display for CheckError {
             CheckError::EntrypointType(ty) => {
                 write!(f, "user_entrypoint has type {ty}, not (i32) -> i32")
             }
+            CheckError::MemoryGrowUnpriced => f.write_str(
+                "the memory may grow but vm_hooks::pay_for_memory_grow (i32) -> () is not imported",
+            ),
         }
     }
 }
@@ -187,6 +195,8 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
     let mut functions: Vec<u32> = Vec::new();
     let mut imported_functions = 0u32;
     let mut entrypoint_index = None;
+    let mut memory_grows = false;
+    let mut pay_for_memory_grow = None;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(malformed)? {
             Payload::TypeSection(reader) => {
@@ -201,7 +211,11 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
             }
             Payload::ImportSection(reader) => {
                 for import in reader {
-                    check_import(&import.map_err(malformed)?)?;
+                    let import = import.map_err(malformed)?;
+                    check_import(&import)?;
+                    if let ("pay_for_memory_grow", TypeRef::Func(ty)) = (import.name, import.ty) {
+                        pay_for_memory_grow = Some(ty);
+                    }
                     imported_functions += 1;
                 }
             }
@@ -214,6 +228,7 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
                 for memory in reader {
                     let memory = memory.map_err(malformed)?;
                     memories += 1;
+                    memory_grows = memory.maximum != Some(memory.initial);
                     if memory.initial > PAGE_LIMIT as u64 {
                         return Err(CheckError::MemoryTooLarge {
                             pages: memory.initial,
@@ -254,6 +269,12 @@ pub fn check(wasm: &[u8]) -> Result<(), CheckError> {
         .ok_or(CheckError::EntrypointNotAFunction)?;
     if ty.params() != [ValType::I32] || ty.results() != [ValType::I32] {
         return Err(CheckError::EntrypointType(format!("{ty:?}")));
+    }
+    let pay_type = pay_for_memory_grow.and_then(|t| function_types.get(t as usize));
+    if memory_grows
+        && !pay_type.is_some_and(|ty| ty.params() == [ValType::I32] && ty.results().is_empty())
+    {
+        return Err(CheckError::MemoryGrowUnpriced);
     }
     Ok(())
 }

@@ -6,8 +6,10 @@
 //! charges the block's ink (its opcodes' prices plus Nitro's 2,450 for the
 //! header) and traps when too little is left; `memory.fill` and
 //! `memory.copy` also pay 100 ink per byte, as Nitro's dynamic meter charges
-//! them. The prices are Nitro's `pricing_v1` table (the published "Gas and
-//! ink costs" opcode table); the host functions charge their own ink through
+//! them, and `memory.grow` first calls the host's `pay_for_memory_grow`
+//! with its page count, as Nitro's heap bound makes it. The prices are
+//! Nitro's `pricing_v1` table (the published "Gas and ink costs" opcode
+//! table); the host functions charge their own ink through
 //! the same global.
 //!
 //! For profiling (`Runtime::profiling`), each defined function also gets a
@@ -106,28 +108,23 @@ fn price(op: &Operator<'_>, params: &[u64]) -> u64 {
     }
 }
 
-/// Whether `op` ends a basic block (control flow leaves or may leave).
+/// Whether `op` ends a basic block, as Nitro's meter splits a function
+/// (`OperatorInfo::ends_basic_block`): where control leaves or may leave,
+/// and at `end`, `else` and `loop`, where it may arrive. Not at `block`
+/// (control only falls into it) nor at `unreachable` (nothing follows).
 fn ends_block(op: &Operator<'_>) -> bool {
-    use Operator::{
-        Block, Br, BrIf, BrTable, Call, CallIndirect, Else, End, If, Loop, Return, ReturnCall,
-        ReturnCallIndirect, Unreachable,
-    };
+    use Operator::{Br, BrIf, BrTable, Call, CallIndirect, Else, End, If, Loop, Return};
     matches!(
         op,
-        Unreachable
-            | Block { .. }
-            | Loop { .. }
-            | If { .. }
-            | Else
-            | End
-            | Br { .. }
-            | BrIf { .. }
-            | BrTable { .. }
+        End | Else
             | Return
+            | Loop { .. }
+            | Br { .. }
+            | BrTable { .. }
+            | BrIf { .. }
+            | If { .. }
             | Call { .. }
             | CallIndirect { .. }
-            | ReturnCall { .. }
-            | ReturnCallIndirect { .. }
     )
 }
 
@@ -145,6 +142,8 @@ struct Meter {
     functions: u32,
     /// The defined function being rewritten.
     function: u32,
+    /// The import `pay_for_memory_grow`, called before each `memory.grow`.
+    pay_for_memory_grow: Option<u32>,
 }
 
 impl Meter {
@@ -204,6 +203,21 @@ impl Meter {
             Instruction::Unreachable,
             Instruction::End,
             Instruction::GlobalGet(self.scratch),
+        ]
+    }
+}
+
+impl Meter {
+    /// What Nitro's heap bound puts before `memory.grow`: the page count on
+    /// the stack is handed to the host's `pay_for_memory_grow` (the chain's
+    /// memory model prices the pages) and put back. Added after metering,
+    /// as Nitro's middlewares run: these instructions are not priced.
+    fn pay_pages(&self, pay: u32) -> [Instruction<'static>; 4] {
+        [
+            Instruction::GlobalSet(self.scratch),
+            Instruction::GlobalGet(self.scratch),
+            Instruction::GlobalGet(self.scratch),
+            Instruction::Call(pay),
         ]
     }
 }
@@ -276,6 +290,9 @@ impl Reencode for Meter {
             ) {
                 block.extend(self.per_byte());
             }
+            if let (Operator::MemoryGrow { .. }, Some(pay)) = (&op, self.pay_for_memory_grow) {
+                block.extend(self.pay_pages(pay));
+            }
             block.push(self.instruction(op)?);
             if end {
                 for instruction in self.header(cost) {
@@ -310,6 +327,9 @@ pub(crate) fn instrument(wasm: &[u8], profile: bool) -> Result<Vec<u8>, String> 
     let mut has_exports = false;
     let mut params = Vec::new();
     let mut functions = 0;
+    let mut imported_functions = 0u32;
+    let mut pay_for_memory_grow = None;
+    let mut fixed_memory = false;
     for payload in Parser::new(0).parse_all(wasm) {
         match payload.map_err(|e| e.to_string())? {
             Payload::TypeSection(types) => {
@@ -319,9 +339,25 @@ pub(crate) fn instrument(wasm: &[u8], profile: bool) -> Result<Vec<u8>, String> 
             }
             Payload::ImportSection(imports) => {
                 for import in imports {
-                    if matches!(import.map_err(|e| e.to_string())?.ty, TypeRef::Global(_)) {
-                        imported_globals += 1;
+                    let import = import.map_err(|e| e.to_string())?;
+                    match import.ty {
+                        TypeRef::Global(_) => imported_globals += 1,
+                        TypeRef::Func(_) => {
+                            if (import.module, import.name) == ("vm_hooks", "pay_for_memory_grow") {
+                                pay_for_memory_grow = Some(imported_functions);
+                            }
+                            imported_functions += 1;
+                        }
+                        _ => {}
                     }
+                }
+            }
+            // Nitro's heap bound instruments `memory.grow` only where the
+            // memory may grow (activation requires the import there).
+            Payload::MemorySection(memories) => {
+                for memory in memories {
+                    let memory = memory.map_err(|e| e.to_string())?;
+                    fixed_memory = memory.maximum == Some(memory.initial);
                 }
             }
             Payload::GlobalSection(globals) => defined_globals = Some(globals.count()),
@@ -343,6 +379,7 @@ pub(crate) fn instrument(wasm: &[u8], profile: bool) -> Result<Vec<u8>, String> 
         profile: profile.then_some(ink + 3),
         functions,
         function: 0,
+        pay_for_memory_grow: pay_for_memory_grow.filter(|_| !fixed_memory),
     };
     let mut module = wasm_encoder::Module::new();
     meter
@@ -354,27 +391,45 @@ pub(crate) fn instrument(wasm: &[u8], profile: bool) -> Result<Vec<u8>, String> 
 #[cfg(test)]
 mod tests {
     use wasm_encoder::{
-        BlockType, CodeSection, ConstExpr, ExportKind, ExportSection, Function, FunctionSection,
-        GlobalSection, GlobalType, Instruction as I, MemorySection, MemoryType, Module,
-        TypeSection, ValType,
+        BlockType, CodeSection, ConstExpr, EntityType, ExportKind, ExportSection, Function,
+        FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction as I, MemorySection,
+        MemoryType, Module, TypeSection, ValType,
     };
 
     use crate::{Exit, Host, Message, Runtime, INK_PER_GAS};
 
     /// A program of one function, its entrypoint `(i32) -> i32` with
-    /// `body`, a page of memory and a stack-pointer global.
+    /// `body`, a page of memory that cannot grow and a stack-pointer global.
     fn program(body: &[I<'_>]) -> Vec<u8> {
+        module(body, false, None)
+    }
+
+    /// `program`, but its memory may grow and it imports
+    /// `pay_for_memory_grow` (function 0; the entrypoint is function 1).
+    fn growing_program(body: &[I<'_>]) -> Vec<u8> {
+        module(body, true, Some(1))
+    }
+
+    /// A program whose memory may grow or not, importing
+    /// `pay_for_memory_grow` as type `pay` (1: `(i32) -> ()`) or not.
+    fn module(body: &[I<'_>], grows: bool, pay: Option<u32>) -> Vec<u8> {
         let mut module = Module::new();
         let mut types = TypeSection::new();
         types.ty().function([ValType::I32], [ValType::I32]);
+        types.ty().function([ValType::I32], []);
         module.section(&types);
+        if let Some(ty) = pay {
+            let mut imports = ImportSection::new();
+            imports.import("vm_hooks", "pay_for_memory_grow", EntityType::Function(ty));
+            module.section(&imports);
+        }
         let mut functions = FunctionSection::new();
         functions.function(0);
         module.section(&functions);
         let mut memories = MemorySection::new();
         memories.memory(MemoryType {
             minimum: 1,
-            maximum: None,
+            maximum: (!grows).then_some(1),
             memory64: false,
             shared: false,
             page_size_log2: None,
@@ -389,7 +444,11 @@ mod tests {
         globals.global(ty, &ConstExpr::i32_const(1024));
         module.section(&globals);
         let mut exports = ExportSection::new();
-        exports.export("user_entrypoint", ExportKind::Func, 0);
+        exports.export(
+            "user_entrypoint",
+            ExportKind::Func,
+            u32::from(pay.is_some()),
+        );
         exports.export("memory", ExportKind::Memory, 0);
         module.section(&exports);
         let mut function = Function::new([]);
@@ -440,6 +499,90 @@ mod tests {
         assert_eq!(
             twenty - ten,
             10 * ((75 + 170 + 765) + (75 + 1 + 70 + 210 + 765) + 2 * 2_450)
+        );
+    }
+
+    #[test]
+    fn a_block_starts_no_basic_block_of_its_own() {
+        let mut host = Host::new();
+        let ink = |host: &mut Host, body: &[I<'_>]| {
+            let program = host
+                .deploy(&program(body), crate::Address::ZERO, &[])
+                .expect("it deploys");
+            let outcome = host.call(crate::Address::ZERO, program, &[]);
+            assert_eq!(outcome.result, Ok(Vec::new()));
+            outcome.stats.ink
+        };
+        let plain = ink(&mut host, &[I::I32Const(0), I::End]);
+        let nested = ink(
+            &mut host,
+            &[
+                I::Block(BlockType::Empty),
+                I::Block(BlockType::Empty),
+                I::Block(BlockType::Empty),
+                I::End,
+                I::End,
+                I::End,
+                I::I32Const(0),
+                I::End,
+            ],
+        );
+        // Three `block`s (1 ink each) in the first basic block; each `end`
+        // (1 ink) closes a basic block, which pays Nitro's header.
+        assert_eq!(nested - plain, 3 + 3 * (1 + 2_450));
+    }
+
+    #[test]
+    fn memory_grow_pays_its_pages_through_the_host_as_nitros_heap_bound_makes_it() {
+        // Grows by as many pages as its argument has bytes.
+        let grower = growing_program(&[
+            I::LocalGet(0),
+            I::MemoryGrow(0),
+            I::Drop,
+            I::I32Const(0),
+            I::End,
+        ]);
+        let runtime = Runtime::new();
+        let module = runtime.load(&grower).expect("it loads");
+        let run = |pages: usize| {
+            let message = Message {
+                args: vec![0; pages],
+                gas_limit: 10_000_000,
+                ..Message::default()
+            };
+            let outcome = runtime.run(&module, &mut Host::new(), message);
+            assert_eq!(outcome.exit, Exit::Success);
+            outcome.gas_used
+        };
+        // The same instructions; the host prices pages at 1,000 gas each
+        // (`Env::open_pages`' default), and growing by none costs a host
+        // call's ink.
+        assert_eq!(run(3) - run(1), 2_000);
+        assert_eq!(
+            run(1) - run(0),
+            1_000 - 1,
+            "growing by none pays a host call's ink, 8,400"
+        );
+    }
+
+    #[test]
+    fn a_memory_that_may_grow_needs_the_pay_for_memory_grow_import() {
+        use crate::check::{check, CheckError};
+        let body = [I::I32Const(0), I::End];
+        assert_eq!(
+            check(&module(&body, false, None)),
+            Ok(()),
+            "a fixed memory needs none"
+        );
+        assert_eq!(check(&module(&body, true, Some(1))), Ok(()));
+        assert_eq!(
+            check(&module(&body, true, None)),
+            Err(CheckError::MemoryGrowUnpriced)
+        );
+        assert_eq!(
+            check(&module(&body, true, Some(0))),
+            Err(CheckError::MemoryGrowUnpriced),
+            "imported as (i32) -> i32"
         );
     }
 
