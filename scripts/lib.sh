@@ -93,6 +93,14 @@ compressed_size() {
   "$ROOT/target/debug/stylus-program" size "$1"
 }
 
+# Drops the panic locations a program links but never reads (Nitro charges
+# every call 0.75 gas for each byte of its data segments): crates/wasm-trim,
+# which proves nothing refers to them. Rewrites the wasm in place.
+trim_wasm() {
+  (cd "$ROOT" && cargo +"$TOOLCHAIN" build --locked -q -p wasm-trim --bin wasm-trim >&2)
+  "$ROOT/target/debug/wasm-trim" "$1" "$1"
+}
+
 # Unpacks the services workspace's pinned sources, stylus-tools included
 # (crates/devnode/build.rs reads StylusDeployer's bytes from it).
 fetch_services() {
