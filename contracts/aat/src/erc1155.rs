@@ -154,7 +154,8 @@ impl AAT {
         if !has_code(to) {
             return Ok(());
         }
-        let mut calldata = ACCEPT_SINGLE.to_vec();
+        let accept = abi_core::codec::in_code(ACCEPT_SINGLE);
+        let mut calldata = accept.to_vec();
         calldata.extend(words(&[
             operator.word(),
             from.word(),
@@ -163,7 +164,7 @@ impl AAT {
             U256::from(160).word(),
         ]));
         push_bytes(&mut calldata, data);
-        self.ask_receiver(to, &calldata, ACCEPT_SINGLE)
+        self.ask_receiver(to, &calldata, accept)
     }
 
     /// Asks a contract recipient to accept a batch transfer.
@@ -181,7 +182,8 @@ impl AAT {
         }
         let values_at = 160 + 32 * (1 + ids.len());
         let data_at = values_at + 32 * (1 + values.len());
-        let mut calldata = ACCEPT_BATCH.to_vec();
+        let accept = abi_core::codec::in_code(ACCEPT_BATCH);
+        let mut calldata = accept.to_vec();
         calldata.extend(words(&[
             operator.word(),
             from.word(),
@@ -192,7 +194,7 @@ impl AAT {
         push_u256_array(&mut calldata, ids);
         push_u256_array(&mut calldata, values);
         push_bytes(&mut calldata, data);
-        self.ask_receiver(to, &calldata, ACCEPT_BATCH)
+        self.ask_receiver(to, &calldata, accept)
     }
 
     fn ask_receiver(&mut self, to: Address, calldata: &[u8], accept: [u8; 4]) -> Result<(), Error> {

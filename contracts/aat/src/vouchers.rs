@@ -340,7 +340,14 @@ impl AAT {
     #[must_use]
     pub fn eip712_domain(&self) -> Vec<u8> {
         let vm = self.vm();
-        eip712::domain_answer(DOMAIN_NAME, vm.chain_id(), vm.contract_address())
+        // The name made in the code: a constant string would sit in
+        // the data segments.
+        let name = abi_core::code_word!(abi_core::codec::left_aligned(DOMAIN_NAME));
+        eip712::domain_answer(
+            &name[..DOMAIN_NAME.len()],
+            vm.chain_id(),
+            vm.contract_address(),
+        )
     }
 
     /// Everything settling `voucher` checks, in order, before it writes:

@@ -124,6 +124,13 @@ impl AATExchange {
     #[must_use]
     pub fn eip712_domain(&self) -> Vec<u8> {
         let vm = self.vm();
-        eip712::domain_answer(order::DOMAIN_NAME, vm.chain_id(), vm.contract_address())
+        // The name made in the code: a constant string would sit in
+        // the data segments.
+        let name = abi_core::code_word!(abi_core::codec::left_aligned(order::DOMAIN_NAME));
+        eip712::domain_answer(
+            &name[..order::DOMAIN_NAME.len()],
+            vm.chain_id(),
+            vm.contract_address(),
+        )
     }
 }

@@ -137,6 +137,36 @@ macro_rules! code_word {
     }};
 }
 
+/// A constant of at most 8 bytes (a selector, a version string) made in
+/// the code, as an immediate: `black_box` keeps LLVM from turning it into a
+/// static, which would sit in the data segments Nitro charges every call
+/// for. Longer constants: `code_word!` over [`left_aligned`].
+#[inline(always)]
+#[must_use]
+pub fn in_code<const N: usize>(bytes: [u8; N]) -> [u8; N] {
+    const { assert!(N <= 8, "an immediate holds at most 8 bytes") };
+    core::hint::black_box(bytes)
+}
+
+/// `bytes` (at most 32) at the start of a zero word: a constant string
+/// for `code_word!`, which makes it in the code; the string is the word's
+/// first `bytes.len()` bytes.
+///
+/// # Panics
+///
+/// At compile time, for more than 32 bytes.
+#[must_use]
+pub const fn left_aligned(bytes: &[u8]) -> B256 {
+    assert!(bytes.len() <= 32, "a word holds at most 32 bytes");
+    let mut word = [0u8; 32];
+    let mut i = 0;
+    while i < bytes.len() {
+        word[i] = bytes[i];
+        i += 1;
+    }
+    B256::new(word)
+}
+
 #[inline(always)]
 fn read_u64_ne(word: &B256, at: usize) -> u64 {
     let mut limb = [0u8; 8];

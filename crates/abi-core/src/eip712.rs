@@ -13,7 +13,7 @@ pub const DOMAIN_TYPEHASH: B256 =
     b256!("8b73c3c69bb8fe3d512ecc4cf759cc79239f7b179b0ffacaa9a75d522b39400f");
 
 /// The domain version of both contracts.
-pub const VERSION: &[u8] = b"1";
+pub const VERSION: [u8; 1] = *b"1";
 
 /// `keccak256("1")`.
 pub const VERSION_HASH: B256 =
@@ -75,7 +75,7 @@ pub fn domain_answer(name: &[u8], chain_id: u64, contract: Address) -> Vec<u8> {
         size_word(extensions_at),
     ]);
     push_bytes(&mut out, name);
-    push_bytes(&mut out, VERSION);
+    push_bytes(&mut out, &crate::codec::in_code(VERSION));
     out.extend_from_slice(size_word(0).as_slice());
     out
 }

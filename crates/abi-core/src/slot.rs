@@ -29,8 +29,13 @@ use crate::codec::{u256_of, Word};
 /// sits there (or, written into the code, costs more bytes than it saves);
 /// 4 bytes are an immediate in the code. The preimage is 28 bytes shorter
 /// to hash too.
+///
+/// The tag is kept as a `u32` whose little-endian bytes are the tag's, and
+/// handed to `of` by value: a reference to it would make each `Map` constant
+/// a static in the data segments.
+#[derive(Clone, Copy)]
 pub struct Map {
-    tag: [u8; 4],
+    tag: u32,
 }
 
 impl Map {
@@ -39,22 +44,22 @@ impl Map {
     pub const fn named(name: &[u8]) -> Self {
         let hash = Keccak256::new().update(name).finalize();
         Map {
-            tag: [hash[0], hash[1], hash[2], hash[3]],
+            tag: u32::from_le_bytes([hash[0], hash[1], hash[2], hash[3]]),
         }
     }
 
     /// The slot of `key`'s record.
     #[must_use]
-    pub fn at(&self, key: &[u8]) -> B256 {
-        of(&self.tag, &[key])
+    pub fn at(self, key: &[u8]) -> B256 {
+        of(self.tag, &[key])
     }
 
     /// The slot of the record keyed by `parts` one after the other (a
     /// holder and an id, an owner and a spender), hashed where they are
     /// laid out: no key array to fill first.
     #[must_use]
-    pub fn at_parts(&self, parts: &[&[u8]]) -> B256 {
-        of(&self.tag, parts)
+    pub fn at_parts(self, parts: &[&[u8]]) -> B256 {
+        of(self.tag, parts)
     }
 }
 
@@ -78,7 +83,8 @@ pub fn store_u256(slot: &B256, value: &U256) {
     store(slot, &value.word());
 }
 
-/// The slot `keccak256(tag ‖ key)`: never a small number (`fixed`). Two
+/// The slot `keccak256(tag ‖ key)`, the tag's bytes those of `tag` in
+/// little-endian order (`Map`): never a small number (`fixed`). Two
 /// mappings of a contract with keys of one length are told apart by their
 /// tags.
 /// The key is the `parts` one after the other, at most 96 bytes (a longer
@@ -88,14 +94,14 @@ pub fn store_u256(slot: &B256, value: &U256) {
 /// calls that cost more than the hash.
 #[must_use]
 #[inline(never)]
-pub fn of(tag: &[u8; 4], parts: &[&[u8]]) -> B256 {
+pub fn of(tag: u32, parts: &[&[u8]]) -> B256 {
     let mut preimage = MaybeUninit::<[u8; 100]>::uninit();
     let start = preimage.as_mut_ptr().cast::<u8>();
     let mut len = 4;
     // Safe: every copy stays within the 100 bytes (4 for the tag, then at
     // most 96 of the parts), and the hash reads only the `len` bytes written.
     unsafe {
-        core::ptr::copy_nonoverlapping(tag.as_ptr(), start, 4);
+        start.cast::<[u8; 4]>().write(tag.to_le_bytes());
         for part in parts {
             let take = part.len().min(100 - len);
             core::ptr::copy_nonoverlapping(part.as_ptr(), start.add(len), take);

@@ -11,7 +11,9 @@ use crate::{codec::read_u64, slot};
 
 /// Stored bytes (a name, a symbol, a URI template): the length at the
 /// map's slot of the empty key, word `i` at the slot of `i` (4 bytes, big
-/// endian).
+/// endian). Taken by value (`Copy`): a method on a reference to a
+/// constant would put the constant in the data segments.
+#[derive(Clone, Copy)]
 pub struct StoredBytes {
     map: slot::Map,
 }
@@ -27,7 +29,7 @@ impl StoredBytes {
 
     /// The stored value, as many bytes as were last set.
     #[must_use]
-    pub fn get(&self) -> Vec<u8> {
+    pub fn get(self) -> Vec<u8> {
         let len = read_u64(&slot::load(&self.map.at(&[])).0, 24);
         // Only `set` writes the length, from a slice's: it fits in usize.
         #[allow(clippy::cast_possible_truncation)]
@@ -45,7 +47,7 @@ impl StoredBytes {
 
     /// Replaces the value. Words past the new length may keep old bytes;
     /// `get` never reads them.
-    pub fn set(&self, bytes: &[u8]) {
+    pub fn set(self, bytes: &[u8]) {
         let mut len = B256::ZERO;
         len[24..].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
         slot::store(&self.map.at(&[]), &len);
