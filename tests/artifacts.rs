@@ -933,6 +933,52 @@ fn unknown_selectors_revert_without_data() {
     }
 }
 
+/// The entry point reads calldata of up to 2 KiB into a static buffer and
+/// longer calldata onto the heap (`abi_core::router::enter`): calls on
+/// either side of that answer alike (ABI decoding ignores trailing bytes),
+/// writes land, and calldata too short for a selector reverts without data.
+#[test]
+fn calldata_of_any_length_reaches_the_router() {
+    let mut s = Suite::new();
+    let reads = [
+        ITokenAI::nameCall {}.abi_encode(),
+        ITokenAI::isMinterCall { account: s.aat }.abi_encode(),
+    ];
+    for call in reads {
+        let expected = s.host.call(addr(1), s.token, &call).result;
+        assert!(expected.is_ok());
+        for len in [2_047, 2_048, 2_049, 4_096, 40_000] {
+            let mut padded = call.clone();
+            padded.resize(len, 0xab);
+            let answer = s.host.call(addr(1), s.token, &padded).result;
+            assert_eq!(answer, expected, "{len} bytes");
+        }
+    }
+    for (len, value) in [(2_048, 7u64), (2_049, 8), (9_000, 9)] {
+        let mut approve = ITokenAI::approveCall {
+            spender: addr(2),
+            value: u(value),
+        }
+        .abi_encode();
+        approve.resize(len, 0xcd);
+        assert!(s.host.call(addr(1), s.token, &approve).result.is_ok());
+        let allowance = ITokenAI::allowanceCall {
+            owner: addr(1),
+            spender: addr(2),
+        };
+        assert_eq!(
+            s.ok(addr(1), s.token, allowance)._0,
+            u(value),
+            "{len} bytes"
+        );
+    }
+    for short in [&[0x06][..], &[0x06, 0xfd], &[0x06, 0xfd, 0xde]] {
+        for to in [s.token, s.aat] {
+            assert_eq!(s.host.call(addr(1), to, short).result, Err(Vec::new()));
+        }
+    }
+}
+
 /// A bounded fuzz loop: random calldata, mostly behind real selectors, never
 /// traps either program (a trap would be a panic: no reason, no revert data).
 #[test]

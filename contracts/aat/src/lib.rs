@@ -22,13 +22,6 @@
 //! selector table is also what the ABI export prints, so the exported ABI is
 //! exactly what the program answers.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-// stylus-sdk's `#[entrypoint]` generates the program's exported entry point,
-// which only the wasm, ABI-export and rustdoc builds see, undocumented; the
-// host build, which clippy checks, documents every public item.
-#![cfg_attr(
-    any(target_arch = "wasm32", doc, feature = "export-abi"),
-    allow(missing_docs)
-)]
 extern crate alloc;
 
 use abi_core::cmp;
@@ -100,7 +93,6 @@ const URI: StoredBytes = StoredBytes::named(b"AAT.uri");
 /// above, `Access`'s, and the records (`records`: balances, supplies,
 /// approvals, token types, prices and pay accounts). No `#[storage]`
 /// fields, which stylus-sdk would lay out on every call.
-#[entrypoint]
 #[storage]
 #[allow(clippy::upper_case_acronyms)]
 pub struct AAT {}
@@ -248,12 +240,12 @@ impl AAT {
     /// ERC-165: true for ERC-165, ERC-1155 and ERC-1155 metadata URI; not ERC-5633.
     #[must_use]
     pub fn supports_interface(&self, interface_id: FixedBytes<4>) -> bool {
-        [
-            interface_ids::ERC165,
-            interface_ids::ERC1155,
-            interface_ids::ERC1155_METADATA_URI,
-        ]
-        .contains(&interface_id.0)
+        // Compared as numbers, immediates in the code: a list of the ids
+        // would be a constant in the data segments.
+        let id = u32::from_be_bytes(interface_id.0);
+        id == u32::from_be_bytes(interface_ids::ERC165)
+            || id == u32::from_be_bytes(interface_ids::ERC1155)
+            || id == u32::from_be_bytes(interface_ids::ERC1155_METADATA_URI)
     }
 
     /// The EIP-1155 URI template, the same for every id (clients substitute

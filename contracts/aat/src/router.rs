@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use abi_core::{
     codec::{self, words, Args, Word},
-    router::{done, word, Contract, Failure, Routed},
+    router::{data, done, word, Contract, Failure, Routed},
 };
 
 use crate::{vouchers::Voucher, AAT, IAAT};
@@ -71,26 +71,28 @@ pub const CONSTRUCTOR: &str =
 impl Contract for AAT {
     #[allow(clippy::too_many_lines)] // a dispatch table: one arm per function
     fn call(&mut self, selector: u32, a: &mut Args<'_>) -> Routed {
-        Ok(Some(match selector {
+        match selector {
             BALANCE_OF => word(self.balance_of(a.address()?, a.u256()?)),
             BALANCE_OF_BATCH => {
                 let accounts = a.address_array()?;
-                codec::encode_array(&self.balance_of_batch(accounts, a.u256_array()?)?)
+                data(codec::encode_array(
+                    &self.balance_of_batch(accounts, a.u256_array()?)?,
+                ))
             }
-            SET_APPROVAL_FOR_ALL => done(self.set_approval_for_all(a.address()?, a.bool()?))?,
+            SET_APPROVAL_FOR_ALL => done(self.set_approval_for_all(a.address()?, a.bool()?)),
             IS_APPROVED_FOR_ALL => word(self.is_approved_for_all(a.address()?, a.address()?)),
             SAFE_TRANSFER_FROM => {
                 let (from, to, id, value) = (a.address()?, a.address()?, a.u256()?, a.u256()?);
-                done(self.safe_transfer_from(from, to, id, value, a.bytes()?))?
+                done(self.safe_transfer_from(from, to, id, value, a.bytes()?))
             }
             SAFE_BATCH_TRANSFER_FROM => {
                 let (from, to) = (a.address()?, a.address()?);
                 let (ids, values) = (a.u256_array()?, a.u256_array()?);
-                done(self.safe_batch_transfer_from(from, to, ids, values, a.bytes()?))?
+                done(self.safe_batch_transfer_from(from, to, ids, values, a.bytes()?))
             }
             SUPPORTS_INTERFACE => word(self.supports_interface(a.fixed::<4>()?)),
-            URI => codec::encode_bytes(&self.uri(a.u256()?)),
-            SET_URI => done(self.set_uri(a.bytes()?))?,
+            URI => data(codec::encode_bytes(&self.uri(a.u256()?))),
+            SET_URI => done(self.set_uri(a.bytes()?)),
             TOTAL_SUPPLY => word(self.total_supply(a.u256()?)),
             IS_SOULBOUND => word(self.is_soulbound(a.u256()?)),
             COMPUTE_TOKEN_ID => word(AAT::compute_token_id(
@@ -105,14 +107,14 @@ impl Contract for AAT {
             TOKEN_CONFIG => {
                 let (model, scope, expiration, pool, reclaimable, tradable) =
                     self.token_config(a.u256()?)?;
-                words(&[
+                data(words(&[
                     model.word(),
                     scope.word(),
                     expiration.word(),
                     pool.word(),
                     reclaimable.word(),
                     tradable.word(),
-                ])
+                ]))
             }
             IS_EXPIRED => word(self.is_expired(a.u256()?)),
             MINT => word(self.mint(
@@ -142,7 +144,7 @@ impl Contract for AAT {
             SWAP => {
                 let (party_a, id_a, amount_a) = (a.address()?, a.u256()?, a.u256()?);
                 let (party_b, id_b, amount_b) = (a.address()?, a.u256()?, a.u256()?);
-                done(self.swap(party_a, id_a, amount_a, party_b, id_b, amount_b))?
+                done(self.swap(party_a, id_a, amount_a, party_b, id_b, amount_b))
             }
             SETTLE | SETTLE_BATCH => {
                 // One voucher inline, or arrays of them and their signatures.
@@ -160,32 +162,32 @@ impl Contract for AAT {
                 let (model, scope) = (a.fixed()?, a.fixed()?);
                 let (consumed, fee) =
                     self.settle_all(&vouchers, &signatures, model, scope, single)?;
-                words(&[consumed.word(), fee.word()])
+                data(words(&[consumed.word(), fee.word()]))
             }
             SETTLED_AMOUNT => word(self.settled_amount(a.address()?, a.address()?, a.u256()?)),
             HASH_VOUCHER => word(self.hash_voucher(&voucher(a)?)),
             DOMAIN_SEPARATOR => word(self.domain_separator()),
-            EIP712_DOMAIN => self.eip712_domain(),
+            EIP712_DOMAIN => data(self.eip712_domain()),
             OPEN_CHANNEL => {
                 let (provider, id, amount) = (a.address()?, a.u256()?, a.u256()?);
-                done(self.open_channel(provider, id, amount, a.u64()?, a.address()?))?
+                done(self.open_channel(provider, id, amount, a.u64()?, a.address()?))
             }
             CLOSE_CHANNEL => word(self.close_channel(a.address()?, a.address()?, a.u256()?)?),
             CHANNEL_OF => {
                 let (locked, expires_at, signer) =
                     self.channel_of(a.address()?, a.address()?, a.u256()?);
-                words(&[locked.word(), expires_at.word(), signer.word()])
+                data(words(&[locked.word(), expires_at.word(), signer.word()]))
             }
-            SET_MODEL_PRICE => done(self.set_model_price(a.fixed()?, a.u256()?))?,
+            SET_MODEL_PRICE => done(self.set_model_price(a.fixed()?, a.u256()?)),
             MODEL_PRICE => word(self.model_price(a.fixed()?)),
-            SET_FEE_BPS => done(self.set_fee_bps(a.u16()?))?,
+            SET_FEE_BPS => done(self.set_fee_bps(a.u16()?)),
             FEE_BPS => word(self.fee_bps()),
             MAX_FEE_BPS => word(AAT::max_fee_bps()),
-            SET_TREASURY => done(self.set_treasury(a.address()?))?,
+            SET_TREASURY => done(self.set_treasury(a.address()?)),
             TREASURY => word(self.treasury()),
             TOKEN_AI => word(self.token_ai()),
-            _ => return self.access().route(selector, a),
-        }))
+            _ => self.access().route(selector, a),
+        }
     }
 
     /// `constructor(tokenAI, treasury, uri, initialOwner)`.

@@ -784,8 +784,6 @@ struct Receiver {
     mode: StorageU8,
 }
 
-unsafe impl TopLevelStorage for Receiver {}
-
 /// `Receiver`'s answers, by mode.
 mod answer {
     /// The acceptance selector in a word of its own, exactly 32 bytes.
@@ -832,7 +830,7 @@ impl abi_core::router::Contract for Receiver {
                 word.to_vec()
             }
         };
-        Ok(Some(answer))
+        Ok(Some(answer.into()))
     }
 
     fn construct(

@@ -20,13 +20,6 @@
 //! `onERC1155Received`. A contract maker or taker receiving AAT must accept
 //! it itself, as AAT asks every contract recipient to.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
-// stylus-sdk's `#[entrypoint]` generates the program's exported entry point,
-// which only the wasm, ABI-export and rustdoc builds see, undocumented; the
-// host build, which clippy checks, documents every public item.
-#![cfg_attr(
-    any(target_arch = "wasm32", doc, feature = "export-abi"),
-    allow(missing_docs)
-)]
 extern crate alloc;
 
 use abi_core::{
@@ -93,7 +86,6 @@ const PAUSE_BYTE: usize = 9;
 /// above, the owner and pending owner (`Access`; its pause flag and minter
 /// list stay unused), and the orders and nonce floors (`records`). No
 /// `#[storage]` fields, which stylus-sdk would lay out on every call.
-#[entrypoint]
 #[storage]
 pub struct AATExchange {}
 

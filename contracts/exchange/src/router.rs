@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use abi_core::{
     access::{self, OwnPause},
     codec::{self, Args, Malformed},
-    router::{done, word, Contract, Failure, Routed},
+    router::{data, done, word, Contract, Failure, Routed},
 };
 
 use crate::{AATExchange, IAATExchange, Order};
@@ -64,7 +64,7 @@ pub const CONSTRUCTOR: &str =
 
 impl Contract for AATExchange {
     fn call(&mut self, selector: u32, a: &mut Args<'_>) -> Routed {
-        Ok(Some(match selector {
+        match selector {
             FILL => {
                 let order = order(a)?;
                 let signature = a.bytes()?;
@@ -72,30 +72,34 @@ impl Contract for AATExchange {
             }
             FILL_BATCH => {
                 let (orders, signatures) = (orders(a)?, a.bytes_array()?);
-                codec::encode_array(&self.fill_batch(&orders, &signatures, &a.u256_array()?)?)
+                data(codec::encode_array(&self.fill_batch(
+                    &orders,
+                    &signatures,
+                    &a.u256_array()?,
+                )?))
             }
-            CANCEL => done(self.cancel(&orders(a)?))?,
-            CANCEL_UP_TO => done(self.cancel_up_to(a.u64()?))?,
+            CANCEL => done(self.cancel(&orders(a)?)),
+            CANCEL_UP_TO => done(self.cancel_up_to(a.u64()?)),
             FILLED => word(self.filled(a.b256()?)),
             CANCELLED => word(self.cancelled(a.b256()?)),
             MIN_NONCE => word(self.min_nonce(a.address()?)),
             REMAINING => word(self.remaining(&order(a)?)),
             HASH_ORDER => word(self.hash_order(&order(a)?)),
             DOMAIN_SEPARATOR => word(self.domain_separator()),
-            EIP712_DOMAIN => self.eip712_domain(),
+            EIP712_DOMAIN => data(self.eip712_domain()),
             AAT => word(self.aat()),
             TOKEN_AI => word(self.token_ai()),
-            SET_FEE_BPS => done(self.set_fee_bps(a.u16()?))?,
+            SET_FEE_BPS => done(self.set_fee_bps(a.u16()?)),
             FEE_BPS => word(self.fee_bps()),
             MAX_FEE_BPS => word(AATExchange::max_fee_bps()),
-            SET_TREASURY => done(self.set_treasury(a.address()?))?,
+            SET_TREASURY => done(self.set_treasury(a.address()?)),
             TREASURY => word(self.treasury()),
             // The pause flag is the exchange's own (beside AAT's address).
-            access::PAUSE => done(self.pause())?,
-            access::UNPAUSE => done(self.unpause())?,
+            access::PAUSE => done(self.pause()),
+            access::UNPAUSE => done(self.unpause()),
             access::PAUSED => word(self.paused()),
-            _ => return self.access().route_owner_and_pause(selector, a),
-        }))
+            _ => self.access().route_owner_and_pause(selector, a),
+        }
     }
 
     /// `constructor(aat, tokenAI, treasury, initialOwner)`.

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use abi_core::{
     access::{self, OwnPause},
     codec::{encode_bytes, Args},
-    router::{done, word, Contract, Routed},
+    router::{data, done, word, Contract, Routed},
     signature,
 };
 
@@ -67,50 +67,50 @@ fn authorization(a: &mut Args<'_>) -> Result<Authorization, abi_core::codec::Mal
 
 impl Contract for TokenAI {
     fn call(&mut self, selector: u32, a: &mut Args<'_>) -> Routed {
-        Ok(Some(match selector {
-            NAME => encode_bytes(&self.name()),
-            SYMBOL => encode_bytes(&self.symbol()),
+        match selector {
+            NAME => data(encode_bytes(&self.name())),
+            SYMBOL => data(encode_bytes(&self.symbol())),
             DECIMALS => word(self.decimals()),
             TOTAL_SUPPLY => word(self.total_supply()),
             BALANCE_OF => word(self.balance_of(a.address()?)),
             TRANSFER => word(self.transfer(a.address()?, a.u256()?)?),
             ALLOWANCE => word(self.allowance(a.address()?, a.address()?)),
-            APPROVE => word(self.approve(a.address()?, a.u256()?)?),
+            APPROVE => word(self.approve_word(a.address()?, &a.b256()?)?),
             TRANSFER_FROM => word(self.transfer_from(a.address()?, a.address()?, a.u256()?)?),
             PERMIT => {
                 let (owner, spender, value, deadline) =
                     (a.address()?, a.address()?, a.u256()?, a.u256()?);
                 let (v, r, s) = (a.u8()?, a.b256()?, a.b256()?);
-                done(self.permit(owner, spender, value, deadline, v, r, s))?
+                done(self.permit(owner, spender, value, deadline, v, r, s))
             }
             NONCES => word(self.nonces(a.address()?)),
             DOMAIN_SEPARATOR => word(self.domain_separator()),
-            EIP712_DOMAIN => self.eip712_domain(),
+            EIP712_DOMAIN => data(self.eip712_domain()),
             TRANSFER_WITH_AUTHORIZATION_VRS | TRANSFER_WITH_AUTHORIZATION => {
                 let authorization = authorization(a)?;
                 let signature = signature_arg(a, selector == TRANSFER_WITH_AUTHORIZATION_VRS)?;
-                done(self.transfer_with_authorization(authorization, &signature))?
+                done(self.transfer_with_authorization(authorization, &signature))
             }
             RECEIVE_WITH_AUTHORIZATION_VRS | RECEIVE_WITH_AUTHORIZATION => {
                 let authorization = authorization(a)?;
                 let signature = signature_arg(a, selector == RECEIVE_WITH_AUTHORIZATION_VRS)?;
-                done(self.receive_with_authorization(authorization, &signature))?
+                done(self.receive_with_authorization(authorization, &signature))
             }
             CANCEL_AUTHORIZATION_VRS | CANCEL_AUTHORIZATION => {
                 let (authorizer, nonce) = (a.address()?, a.b256()?);
                 let signature = signature_arg(a, selector == CANCEL_AUTHORIZATION_VRS)?;
-                done(self.cancel_authorization(authorizer, nonce, &signature))?
+                done(self.cancel_authorization(authorizer, nonce, &signature))
             }
             AUTHORIZATION_STATE => word(self.authorization_state(a.address()?, a.b256()?)),
-            MINT => done(self.mint(a.address()?, a.u256()?))?,
-            BURN => done(self.burn(a.u256()?))?,
-            BURN_FROM => done(self.burn_from(a.address()?, a.u256()?))?,
+            MINT => done(self.mint(a.address()?, a.u256()?)),
+            BURN => done(self.burn(a.u256()?)),
+            BURN_FROM => done(self.burn_from(a.address()?, a.u256()?)),
             // The pause flag is TokenAI's own (in the supply's slot).
-            access::PAUSE => done(self.pause())?,
-            access::UNPAUSE => done(self.unpause())?,
+            access::PAUSE => done(self.pause()),
+            access::UNPAUSE => done(self.unpause()),
             access::PAUSED => word(self.paused()),
-            _ => return self.access().route(selector, a),
-        }))
+            _ => self.access().route(selector, a),
+        }
     }
 
     fn construct(&mut self, a: &mut Args<'_>) -> Result<(), abi_core::router::Failure> {

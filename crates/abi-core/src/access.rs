@@ -7,8 +7,6 @@
 //! native keccak by a software one for every storage-mapping slot of the
 //! whole program, which costs gas on every call and kilobytes of wasm.
 
-use alloc::vec::Vec;
-
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::SolEvent;
 use stylus_sdk::hostio;
@@ -17,7 +15,7 @@ use crate::{
     cmp,
     codec::{Args, Word},
     log,
-    router::{done, word, Failure},
+    router::{done, word, Routed},
     slot::{self, Map},
     Revert,
 };
@@ -128,20 +126,20 @@ impl Access {
     /// # Errors
     ///
     /// Malformed calldata, or the function's revert.
-    pub fn route(&mut self, selector: u32, a: &mut Args<'_>) -> Result<Option<Vec<u8>>, Failure> {
-        Ok(Some(match selector {
-            SET_MINTER => done(self.set_minter(a.address()?, a.bool()?))?,
+    pub fn route(&mut self, selector: u32, a: &mut Args<'_>) -> Routed {
+        match selector {
+            SET_MINTER => done(self.set_minter(a.address()?, a.bool()?)),
             IS_MINTER => word(self.is_minter(a.address()?)),
-            PAUSE => done(self.pause())?,
-            UNPAUSE => done(self.unpause())?,
+            PAUSE => done(self.pause()),
+            UNPAUSE => done(self.unpause()),
             PAUSED => word(self.paused()),
             OWNER => word(self.owner()),
             PENDING_OWNER => word(self.pending_owner()),
-            TRANSFER_OWNERSHIP => done(self.transfer_ownership(a.address()?))?,
-            ACCEPT_OWNERSHIP => done(self.accept_ownership())?,
-            RENOUNCE_OWNERSHIP => done(self.renounce_ownership())?,
-            _ => return Ok(None),
-        }))
+            TRANSFER_OWNERSHIP => done(self.transfer_ownership(a.address()?)),
+            ACCEPT_OWNERSHIP => done(self.accept_ownership()),
+            RENOUNCE_OWNERSHIP => done(self.renounce_ownership()),
+            _ => Ok(None),
+        }
     }
 
     /// `route` for a contract without minters: `setMinter` and `isMinter`
@@ -151,11 +149,7 @@ impl Access {
     /// # Errors
     ///
     /// Malformed calldata, or the function's revert.
-    pub fn route_owner_and_pause(
-        &mut self,
-        selector: u32,
-        a: &mut Args<'_>,
-    ) -> Result<Option<Vec<u8>>, Failure> {
+    pub fn route_owner_and_pause(&mut self, selector: u32, a: &mut Args<'_>) -> Routed {
         match selector {
             SET_MINTER | IS_MINTER => Ok(None),
             _ => self.route(selector, a),

@@ -1,10 +1,13 @@
 //! The hand-written router: a contract names its functions' selectors once
 //! with `selectors!` (each from the call type `sol!` generates from the
 //! spec file, which is also the ABI the export prints), implements [`Contract`]
-//! with one `match` from selector to Rust call, and `entrypoint!` plugs that
-//! into stylus-sdk's `#[entrypoint]`. This replaces stylus-sdk's `#[public]`,
-//! whose generated router and alloy's generic ABI codec cost tens of
-//! kilobytes of wasm (AAT measured 37.7 KB compressed with it).
+//! with one `match` from selector to Rust call, and `entrypoint!` exports
+//! the program's entry point ([`enter`]) and plugs the contract into
+//! stylus-sdk's `Router` for the host tests. This replaces stylus-sdk's
+//! `#[public]`, whose generated router and alloy's generic ABI codec cost
+//! tens of kilobytes of wasm (AAT measured 37.7 KB compressed with it), and
+//! its `#[entrypoint]`, whose calldata and return vectors were two heap
+//! allocations a call.
 
 use alloc::vec::Vec;
 
@@ -67,24 +70,79 @@ impl From<Failure> for Vec<u8> {
     }
 }
 
-/// What a routed call returns: its return data, or `None` for a selector
-/// the routing step does not know.
-pub type Routed = Result<Option<Vec<u8>>, Failure>;
-
-/// The return data of a function returning one static value.
-#[allow(clippy::needless_pass_by_value)] // callers hand over fresh values
-pub fn word(value: impl Word) -> Vec<u8> {
-    value.word().to_vec()
+/// A function's return data.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Output {
+    /// One static value, the common case: held inline, so that returning it
+    /// allocates nothing.
+    Word(B256),
+    /// Anything else, encoded; empty for a function returning nothing.
+    Data(Vec<u8>),
 }
 
-/// The return data of a function returning nothing, once it succeeded.
+impl Output {
+    /// The bytes returned.
+    #[must_use]
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            Output::Word(word) => word.as_slice(),
+            Output::Data(data) => data,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Output {
+    fn from(data: Vec<u8>) -> Self {
+        Output::Data(data)
+    }
+}
+
+impl From<Output> for Vec<u8> {
+    fn from(output: Output) -> Self {
+        match output {
+            Output::Word(word) => word.to_vec(),
+            Output::Data(data) => data,
+        }
+    }
+}
+
+/// What a routed call returns: its return data, or `None` for a selector
+/// the routing step does not know.
+pub type Routed = Result<Option<Output>, Failure>;
+
+/// The answer of a function returning one static value. Out of line, and
+/// returning the whole `Routed`: a router arm's tail call then writes the
+/// answer where the router returns it, with no copy and no conversion in
+/// each arm.
+///
+/// # Errors
+///
+/// None: every router arm answers a `Routed`.
+#[allow(clippy::needless_pass_by_value)] // callers hand over fresh values
+#[allow(clippy::unnecessary_wraps)]
+#[inline(never)]
+pub fn word(value: impl Word) -> Routed {
+    Ok(Some(Output::Word(value.word())))
+}
+
+/// The answer of a function returning encoded data.
+///
+/// # Errors
+///
+/// None: every router arm answers a `Routed`.
+#[allow(clippy::unnecessary_wraps)]
+pub fn data(data: Vec<u8>) -> Routed {
+    Ok(Some(Output::Data(data)))
+}
+
+/// The answer of a function returning nothing, once it succeeded.
 ///
 /// # Errors
 ///
 /// The function's revert.
-pub fn done(result: Result<(), Revert>) -> Result<Vec<u8>, Failure> {
+pub fn done(result: Result<(), Revert>) -> Routed {
     result?;
-    Ok(Vec::new())
+    Ok(Some(Output::Data(Vec::new())))
 }
 
 /// A contract with a hand-written router.
@@ -118,6 +176,15 @@ fn value_sent() -> bool {
 /// Entry of every call but the constructor. No function is payable: value
 /// reverts without data, as Solidity's non-payable functions do.
 pub fn route<C: Contract>(contract: &mut C, selector: u32, input: &[u8]) -> Option<ArbResult> {
+    routed(contract, selector, input).map(|result| result.map(Into::into))
+}
+
+/// [`route`], keeping a single word's return data inline.
+fn routed<C: Contract>(
+    contract: &mut C,
+    selector: u32,
+    input: &[u8],
+) -> Option<Result<Output, Vec<u8>>> {
     if value_sent() {
         return Some(Err(Vec::new()));
     }
@@ -126,6 +193,109 @@ pub fn route<C: Contract>(contract: &mut C, selector: u32, input: &[u8]) -> Opti
         Ok(None) => None,
         Err(failure) => Some(Err(failure.into())),
     }
+}
+
+/// A call's outcome, as the entry point answers it: the constructor once
+/// (the guard refuses a second), a known selector, and nothing else (no
+/// receive, no fallback: empty calldata, short calldata and unknown
+/// selectors revert without data), as stylus-sdk's `router_entrypoint`
+/// routes a `Router` without them.
+///
+/// # Errors
+///
+/// The revert data: empty for calldata the router refuses, the function's
+/// error otherwise.
+pub fn dispatch<C: Contract>(contract: &mut C, input: &[u8]) -> Result<Output, Vec<u8>> {
+    let Some((selector, args)) = input.split_first_chunk::<4>() else {
+        return Err(Vec::new());
+    };
+    let selector = u32::from_be_bytes(*selector);
+    if selector == stylus_sdk::abi::CONSTRUCTOR_SELECTOR {
+        if !first_construction() {
+            return Err(Vec::new());
+        }
+        keep_memory_grow_import();
+        return construct(contract, args).map(Output::Data);
+    }
+    routed(contract, selector, args).unwrap_or(Err(Vec::new()))
+}
+
+/// Nitro activates a program whose memory may grow only if it imports
+/// `pay_for_memory_grow`, which the chain then calls on each `memory.grow`
+/// (Nitro's heap bound). The import exists only if code calls it:
+/// stylus-sdk's entry point calls it with 0 on every call (a host call's
+/// ink each time); this one does on construction, once.
+fn keep_memory_grow_import() {
+    #[cfg(target_arch = "wasm32")]
+    // Safe: growing by nothing only pays a host call.
+    unsafe {
+        stylus_sdk::hostio::pay_for_memory_grow(0);
+    }
+}
+
+/// Calldata up to this many bytes is read into a static buffer (zeroed
+/// memory, not a data segment); longer calldata goes to the heap.
+#[cfg(target_arch = "wasm32")]
+const CALLDATA_BUFFER: usize = 2048;
+
+/// The calldata of this call, read from the host.
+#[cfg(target_arch = "wasm32")]
+fn calldata(len: usize) -> &'static [u8] {
+    static mut BUFFER: [u8; CALLDATA_BUFFER] = [0; CALLDATA_BUFFER];
+    let dest = if len <= CALLDATA_BUFFER {
+        core::ptr::addr_of_mut!(BUFFER).cast::<u8>()
+    } else {
+        // Kept to the end of the call, which ends the program's memory.
+        Vec::<u8>::with_capacity(len)
+            .leak()
+            .as_mut_ptr()
+            .cast::<u8>()
+    };
+    // Safe: the host writes `len` bytes, which `dest` has room for; the
+    // entry point runs once per instance, so nothing else refers to the
+    // buffer.
+    unsafe {
+        stylus_sdk::hostio::read_args(dest);
+        core::slice::from_raw_parts(dest, len)
+    }
+}
+
+/// The program's entry point, which `entrypoint!` exports as
+/// `user_entrypoint`: what stylus-sdk's `#[entrypoint]` does, without its
+/// two heap allocations (calldata is read into a static buffer, a word's
+/// return data stays inline) and without its host call on every entry to
+/// `pay_for_memory_grow` (`keep_memory_grow_import`).
+/// A reentrant call reverts, as stylus-sdk's entry point makes it without
+/// its `reentrant` feature; writes go through the host's storage cache,
+/// flushed before the return data is written.
+#[cfg(target_arch = "wasm32")]
+pub fn enter<C: Contract + stylus_sdk::storage::StorageType>(len: usize) -> usize {
+    use stylus_sdk::hostio;
+    // Safe: host calls without arguments to check.
+    if unsafe { hostio::msg_reentrant() } {
+        return 1;
+    }
+    let input = calldata(len);
+    // Safe: a contract's storage starts at slot 0, as stylus-sdk's entry
+    // point makes it; these contracts have no storage fields.
+    let mut contract = unsafe {
+        C::new(
+            alloy_primitives::U256::ZERO,
+            0,
+            stylus_sdk::host::VM(stylus_sdk::host::WasmVM {}),
+        )
+    };
+    let result = dispatch(&mut contract, input);
+    let (data, status) = match &result {
+        Ok(output) => (output.as_slice(), 0),
+        Err(revert) => (revert.as_slice(), 1),
+    };
+    // Safe: `data` is `len` readable bytes.
+    unsafe {
+        hostio::storage_flush_cache(false);
+        hostio::write_result(data.as_ptr(), data.len());
+    }
+    status
 }
 
 /// Entry of the deployment call (once; the caller checks the constructor
@@ -167,12 +337,26 @@ pub fn first_construction() -> bool {
     true
 }
 
-/// Implements stylus-sdk's `Router` for a [`Contract`], for `#[entrypoint]`:
-/// calls go through [`route`], deployment through [`construct`] once the
-/// constructor guard passed (`first_construction`); no receive, no fallback.
+/// Makes a [`Contract`] a program: exports its entry point (`enter`, as
+/// `user_entrypoint`, in the wasm build only), marks it top-level storage
+/// (what stylus-sdk's `#[entrypoint]` did) and implements stylus-sdk's
+/// `Router` for it, through which the host tests (motsu) call it: calls go
+/// through [`route`], deployment through [`construct`] once the constructor
+/// guard passed (`first_construction`); no receive, no fallback.
 #[macro_export]
 macro_rules! entrypoint {
     ($contract:ty) => {
+        /// The program's entry point (`abi_core::router::enter`).
+        #[cfg(target_arch = "wasm32")]
+        #[no_mangle]
+        pub extern "C" fn user_entrypoint(len: usize) -> usize {
+            $crate::router::enter::<$contract>(len)
+        }
+
+        // Safe: the contract is the program's whole storage, as
+        // `#[entrypoint]` declares it.
+        unsafe impl $crate::stylus_sdk::stylus_core::storage::TopLevelStorage for $contract {}
+
         impl<S> $crate::stylus_sdk::abi::Router<S> for $contract
         where
             S: $crate::stylus_sdk::stylus_core::storage::TopLevelStorage
@@ -204,13 +388,6 @@ macro_rules! entrypoint {
                 }
                 Some($crate::router::construct(storage.borrow_mut(), input))
             }
-        }
-
-        impl $contract {
-            /// Required by `#[entrypoint]`, which asserts through it that
-            /// `#[public]` overrides are sound; this router has none.
-            #[doc(hidden)]
-            pub const fn __stylus_assert_overrides() {}
         }
     };
 }
