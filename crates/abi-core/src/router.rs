@@ -239,21 +239,25 @@ fn keep_memory_grow_import() {
 const CALLDATA_BUFFER: usize = 2048;
 
 /// The calldata of this call, read from the host.
+///
+/// # Safety
+///
+/// Called once per program instance (by `enter`): a second call would
+/// rewrite the static buffer under the first one's slice.
 #[cfg(target_arch = "wasm32")]
-fn calldata(len: usize) -> &'static [u8] {
+unsafe fn calldata(len: usize) -> &'static [u8] {
     static mut BUFFER: [u8; CALLDATA_BUFFER] = [0; CALLDATA_BUFFER];
     let dest = if len <= CALLDATA_BUFFER {
         core::ptr::addr_of_mut!(BUFFER).cast::<u8>()
     } else {
         // Kept to the end of the call, which ends the program's memory.
-        Vec::<u8>::with_capacity(len)
-            .leak()
-            .as_mut_ptr()
-            .cast::<u8>()
+        let mut heap = Vec::<u8>::with_capacity(len);
+        let dest = heap.as_mut_ptr();
+        core::mem::forget(heap);
+        dest
     };
-    // Safe: the host writes `len` bytes, which `dest` has room for; the
-    // entry point runs once per instance, so nothing else refers to the
-    // buffer.
+    // Safe: the host writes `len` bytes, which `dest` has room for, and
+    // (the caller's promise) nothing else refers to the buffer.
     unsafe {
         stylus_sdk::hostio::read_args(dest);
         core::slice::from_raw_parts(dest, len)
@@ -268,14 +272,20 @@ fn calldata(len: usize) -> &'static [u8] {
 /// A reentrant call reverts, as stylus-sdk's entry point makes it without
 /// its `reentrant` feature; writes go through the host's storage cache,
 /// flushed before the return data is written.
+///
+/// # Safety
+///
+/// Called once per program instance, as its exported entry point: the
+/// calldata sits in a static buffer for the rest of the call.
 #[cfg(target_arch = "wasm32")]
-pub fn enter<C: Contract + stylus_sdk::storage::StorageType>(len: usize) -> usize {
+pub unsafe fn enter<C: Contract + stylus_sdk::storage::StorageType>(len: usize) -> usize {
     use stylus_sdk::hostio;
     // Safe: host calls without arguments to check.
     if unsafe { hostio::msg_reentrant() } {
         return 1;
     }
-    let input = calldata(len);
+    // Safe: the caller's promise, once per instance.
+    let input = unsafe { calldata(len) };
     // Safe: a contract's storage starts at slot 0, as stylus-sdk's entry
     // point makes it; these contracts have no storage fields.
     let mut contract = unsafe {
@@ -350,7 +360,8 @@ macro_rules! entrypoint {
         #[cfg(target_arch = "wasm32")]
         #[no_mangle]
         pub extern "C" fn user_entrypoint(len: usize) -> usize {
-            $crate::router::enter::<$contract>(len)
+            // Safe: the host calls the entry point once per instance.
+            unsafe { $crate::router::enter::<$contract>(len) }
         }
 
         // Safe: the contract is the program's whole storage, as

@@ -143,8 +143,9 @@ async fn hostile_inputs_are_refused_and_the_node_keeps_serving() {
 async fn programs_that_recurse_forever_fail_alone() {
     let node = start(NodeConfig::default()).await;
     let provider = client(&node, 0);
+    // Memories of one page that cannot grow: no `pay_for_memory_grow`.
     let within = r#"(module
-        (memory (export "memory") 1)
+        (memory (export "memory") 1 1)
         (global $stack_pointer (mut i32) (i32.const 1024))
         (func $deeper (param i32) (result i32)
             (call $deeper (i32.add (local.get 0) (i32.const 1))))
@@ -155,7 +156,7 @@ async fn programs_that_recurse_forever_fail_alone() {
         (import "vm_hooks" "contract_address" (func $address (param i32)))
         (import "vm_hooks" "call_contract"
             (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
-        (memory (export "memory") 1)
+        (memory (export "memory") 1 1)
         (global $stack_pointer (mut i32) (i32.const 1024))
         (func (export "user_entrypoint") (param i32) (result i32)
             (call $address (i32.const 0))
@@ -163,7 +164,7 @@ async fn programs_that_recurse_forever_fail_alone() {
                 (i32.const 32) (i64.const -1) (i32.const 96)))
             (i32.const 1)))"#;
     let looping = r#"(module
-        (memory (export "memory") 1)
+        (memory (export "memory") 1 1)
         (global $stack_pointer (mut i32) (i32.const 1024))
         (func (export "user_entrypoint") (param i32) (result i32)
             (loop $forever (br $forever))
@@ -188,17 +189,22 @@ async fn programs_that_recurse_forever_fail_alone() {
     node.stop().await;
 }
 
-/// A program may grow its memory to Nitro's 128 pages and no further: a
-/// `memory.grow` past them fails (-1) instead of taking the node's memory
-/// (one that grew to 16,383 pages took a gigabyte for a 100,000-gas call).
+/// A program's memory grows only as far as its gas pays: each `memory.grow`
+/// pays for its pages first (Nitro's heap bound), 128 pages in all cost
+/// more than 30,000,000 gas, and pages past Nitro's 128 more than any gas,
+/// so no call takes the node's memory (one that grew to 16,383 pages took a
+/// gigabyte for a 100,000-gas call). `stylus-host` checks that a paid grow
+/// past the limit fails.
 #[tokio::test(flavor = "multi_thread")]
-async fn memory_grows_to_the_page_limit_and_no_further() {
+async fn memory_grows_only_as_far_as_its_gas_pays() {
     let node = start(NodeConfig::default()).await;
     let provider = client(&node, 0);
     // Grows by the pages its calldata's length says (from 1); returns 0
-    // when the grow failed, else reverts.
+    // when the grow failed, else reverts. Each `memory.grow` first pays for
+    // its pages through `pay_for_memory_grow`, as Nitro's heap bound makes it.
     let wasm = wat::parse_str(
         r#"(module
+            (import "vm_hooks" "pay_for_memory_grow" (func $pay (param i32)))
             (memory (export "memory") 1)
             (global $stack_pointer (mut i32) (i32.const 1024))
             (func (export "user_entrypoint") (param $len i32) (result i32)
@@ -210,17 +216,26 @@ async fn memory_grows_to_the_page_limit_and_no_further() {
         TransactionRequest::default()
             .with_to(program)
             .with_input(vec![0u8; pages])
-            .with_gas_limit(1_000_000)
+            .with_gas_limit(30_000_000)
     };
-    assert!(
-        provider.call(grow(127)).await.is_err(),
-        "127 more pages (128 in all) grow: the program reverts"
+    let grown = provider
+        .call(grow(10))
+        .await
+        .expect_err("10 more pages grow");
+    assert_eq!(
+        answer(&grown).0,
+        3,
+        "the program reverts once grown: {grown}"
     );
-    for pages in [128, 16_383] {
-        provider
-            .call(grow(pages))
-            .await
-            .unwrap_or_else(|err| panic!("{pages} pages: the grow must fail, not {err}"));
+    // 128 pages in all cost the exponential's top, 31,874,000 gas; past
+    // the page limit, more than any gas.
+    for pages in [127, 128, 16_383] {
+        let err = provider.call(grow(pages)).await.expect_err("unaffordable");
+        assert_eq!(
+            answer(&err).0,
+            -32_000,
+            "{pages} pages: out of gas, not grown"
+        );
     }
     node.stop().await;
 }

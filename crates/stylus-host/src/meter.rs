@@ -566,6 +566,31 @@ mod tests {
     }
 
     #[test]
+    fn memory_grows_to_the_page_limit_and_no_further() {
+        // Returns 1 (a revert) when it grew by as many pages as its
+        // argument has bytes, 0 when the grow failed.
+        let grower = growing_program(&[
+            I::LocalGet(0),
+            I::MemoryGrow(0),
+            I::I32Const(-1),
+            I::I32Ne,
+            I::End,
+        ]);
+        let runtime = Runtime::new();
+        let module = runtime.load(&grower).expect("it loads");
+        let grow = |pages: usize| {
+            let message = Message {
+                args: vec![0; pages],
+                gas_limit: 10_000_000,
+                ..Message::default()
+            };
+            runtime.run(&module, &mut Host::new(), message).exit
+        };
+        assert_eq!(grow(127), Exit::Revert, "127 more pages, 128 in all");
+        assert_eq!(grow(128), Exit::Success, "paid for, then refused");
+    }
+
+    #[test]
     fn a_memory_that_may_grow_needs_the_pay_for_memory_grow_import() {
         use crate::check::{check, CheckError};
         let body = [I::I32Const(0), I::End];

@@ -212,6 +212,47 @@ fn keeps_what_a_global_or_a_data_word_points_into() {
     let (_, trimmed) = trim(&wasm).unwrap();
     assert_eq!(trimmed.locations, 2);
     assert!(!trimmed.file_name, "the code reads the file name itself");
+
+    // A pointer whose high zero bytes memory packing cut off its segment.
+    let mut data = program_data();
+    data.push((0x2080, vec![0x60, 0x20]));
+    let wasm = module(&data, &reads(0x2040), None);
+    let (_, trimmed) = trim(&wasm).unwrap();
+    assert_eq!(
+        trimmed.locations, 1,
+        "the trimmed pointer keeps the one at 0x2060"
+    );
+}
+
+#[test]
+fn keeps_the_file_name_bytes_inside_a_longer_string() {
+    // "id <redacted>!" at 0x2000, read by the code from its start: the
+    // bytes match, but no location names them and they are not a string
+    // of their own.
+    let mut text = b"id ".to_vec();
+    text.extend_from_slice(REDACTED);
+    text.push(b'!');
+    let wasm = module(&[(FILE, text.clone())], &reads(0x2000), None);
+    let (out, trimmed) = trim(&wasm).unwrap();
+    assert!(!trimmed.file_name);
+    assert_eq!(&memory(&out)[..text.len()], &text[..]);
+
+    // Named by a location this time (at 0x2040, dead), still inside the
+    // longer string: the location goes, the string stays whole.
+    let named = FILE + 3;
+    let location: Vec<u8> = [named, 10, 0, 0]
+        .iter()
+        .flat_map(|word| word.to_le_bytes())
+        .collect();
+    let wasm = module(
+        &[(FILE, text.clone()), (0x2040, location[..8].to_vec())],
+        &reads(0x2000),
+        None,
+    );
+    let (out, trimmed) = trim(&wasm).unwrap();
+    assert_eq!(trimmed.locations, 1);
+    assert!(!trimmed.file_name);
+    assert_eq!(&memory(&out)[..text.len()], &text[..]);
 }
 
 #[test]
