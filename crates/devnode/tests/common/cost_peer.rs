@@ -345,12 +345,12 @@ pub async fn comparison() -> String {
         let ratio = |peer: &Run| cached[i] as f64 / peer[i] as f64;
         // The ERC-20 peer pauses already: no second figure.
         let paused_peer = if operation.starts_with("ERC-1155") {
-            format!("{:>9} {:>15.3}", pausable[i], ratio(&pausable))
+            format!("{:>9} {:>15.4}", pausable[i], ratio(&pausable))
         } else {
             format!("{:>9} {:>15}", "-", "-")
         };
         table.push_str(&format!(
-            "{operation:<40} {:>9} {:>9} {:>12} {:>9.3} {paused_peer}\n",
+            "{operation:<40} {:>9} {:>9} {:>12} {:>9.4} {paused_peer}\n",
             uncached[i],
             cached[i],
             peer[i],
