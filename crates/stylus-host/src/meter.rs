@@ -532,43 +532,10 @@ mod tests {
         assert_eq!(nested - plain, 3 + 3 * (1 + 2_450));
     }
 
-    #[test]
-    fn memory_grow_pays_its_pages_through_the_host_as_nitros_heap_bound_makes_it() {
-        // Grows by as many pages as its argument has bytes.
-        let grower = growing_program(&[
-            I::LocalGet(0),
-            I::MemoryGrow(0),
-            I::Drop,
-            I::I32Const(0),
-            I::End,
-        ]);
-        let runtime = Runtime::new();
-        let module = runtime.load(&grower).expect("it loads");
-        let run = |pages: usize| {
-            let message = Message {
-                args: vec![0; pages],
-                gas_limit: 10_000_000,
-                ..Message::default()
-            };
-            let outcome = runtime.run(&module, &mut Host::new(), message);
-            assert_eq!(outcome.exit, Exit::Success);
-            outcome.gas_used
-        };
-        // The same instructions; the host prices pages at 1,000 gas each
-        // (`Env::open_pages`' default), and growing by none costs a host
-        // call's ink.
-        assert_eq!(run(3) - run(1), 2_000);
-        assert_eq!(
-            run(1) - run(0),
-            1_000 - 1,
-            "growing by none pays a host call's ink, 8,400"
-        );
-    }
-
-    #[test]
-    fn memory_grows_to_the_page_limit_and_no_further() {
-        // Returns 1 (a revert) when it grew by as many pages as its
-        // argument has bytes, 0 when the grow failed.
+    /// Runs a program that grows its memory by as many pages as its
+    /// argument has bytes: it reverts when the grow succeeded, and returns
+    /// 0 when it failed.
+    fn grow(pages: usize) -> crate::RunOutcome {
         let grower = growing_program(&[
             I::LocalGet(0),
             I::MemoryGrow(0),
@@ -578,16 +545,36 @@ mod tests {
         ]);
         let runtime = Runtime::new();
         let module = runtime.load(&grower).expect("it loads");
-        let grow = |pages: usize| {
-            let message = Message {
-                args: vec![0; pages],
-                gas_limit: 10_000_000,
-                ..Message::default()
-            };
-            runtime.run(&module, &mut Host::new(), message).exit
+        let message = Message {
+            args: vec![0; pages],
+            gas_limit: 10_000_000,
+            ..Message::default()
         };
-        assert_eq!(grow(127), Exit::Revert, "127 more pages, 128 in all");
-        assert_eq!(grow(128), Exit::Success, "paid for, then refused");
+        runtime.run(&module, &mut Host::new(), message)
+    }
+
+    #[test]
+    fn memory_grow_pays_its_pages_through_the_host_as_nitros_heap_bound_makes_it() {
+        let gas = |pages| {
+            let outcome = grow(pages);
+            assert_eq!(outcome.exit, Exit::Revert, "{pages} pages grew");
+            outcome.gas_used
+        };
+        // The same instructions; the host prices pages at 1,000 gas each
+        // (`Env::open_pages`' default), and growing by none costs a host
+        // call's ink.
+        assert_eq!(gas(3) - gas(1), 2_000);
+        assert_eq!(
+            gas(1) - gas(0),
+            1_000 - 1,
+            "growing by none pays a host call's ink, 8,400"
+        );
+    }
+
+    #[test]
+    fn memory_grows_to_the_page_limit_and_no_further() {
+        assert_eq!(grow(127).exit, Exit::Revert, "127 more pages, 128 in all");
+        assert_eq!(grow(128).exit, Exit::Success, "paid for, then refused");
     }
 
     #[test]
