@@ -211,10 +211,6 @@ pub fn dispatch<C: Contract>(contract: &mut C, input: &[u8]) -> Result<Output, V
     };
     let selector = u32::from_be_bytes(*selector);
     if selector == stylus_sdk::abi::CONSTRUCTOR_SELECTOR {
-        if !first_construction() {
-            return Err(Vec::new());
-        }
-        keep_memory_grow_import();
         return construct(contract, args).map(Output::Data);
     }
     routed(contract, selector, args).unwrap_or(Err(Vec::new()))
@@ -308,14 +304,19 @@ pub unsafe fn enter<C: Contract + stylus_sdk::storage::StorageType>(len: usize) 
     status
 }
 
-/// Entry of the deployment call (once; the caller checks the constructor
-/// guard). The constructor is not payable either.
+/// Entry of the deployment call, for the entry point and the host tests'
+/// `Router` alike: once (the constructor guard, `first_construction`,
+/// refuses a second), and not payable either.
 ///
 /// # Errors
 ///
-/// Empty revert data when value is sent or the arguments are malformed; the constructor's
-/// revert data when it reverts.
+/// Empty revert data on a second construction, when value is sent or the
+/// arguments are malformed; the constructor's revert data when it reverts.
 pub fn construct<C: Contract>(contract: &mut C, input: &[u8]) -> ArbResult {
+    if !first_construction() {
+        return Err(Vec::new());
+    }
+    keep_memory_grow_import();
     if value_sent() {
         return Err(Vec::new());
     }
@@ -351,8 +352,8 @@ pub fn first_construction() -> bool {
 /// `user_entrypoint`, in the wasm build only), marks it top-level storage
 /// (what stylus-sdk's `#[entrypoint]` did) and implements stylus-sdk's
 /// `Router` for it, through which the host tests (motsu) call it: calls go
-/// through [`route`], deployment through [`construct`] once the constructor
-/// guard passed (`first_construction`); no receive, no fallback.
+/// through [`route`], deployment through [`construct`]; no receive, no
+/// fallback.
 #[macro_export]
 macro_rules! entrypoint {
     ($contract:ty) => {
@@ -394,9 +395,6 @@ macro_rules! entrypoint {
             }
 
             fn constructor(storage: &mut S, input: &[u8]) -> Option<$crate::stylus_sdk::ArbResult> {
-                if !$crate::router::first_construction() {
-                    return Some(Err($crate::__private::Vec::new()));
-                }
                 Some($crate::router::construct(storage.borrow_mut(), input))
             }
         }

@@ -205,9 +205,7 @@ impl Meter {
             Instruction::GlobalGet(self.scratch),
         ]
     }
-}
 
-impl Meter {
     /// What Nitro's heap bound puts before `memory.grow`: the page count on
     /// the stack is handed to the host's `pay_for_memory_grow` (the chain's
     /// memory model prices the pages) and put back. Added after metering,

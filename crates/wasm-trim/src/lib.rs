@@ -25,7 +25,7 @@
 //! heap after the data; nothing in a Stylus program reads them (its
 //! allocator links the symbols as addresses), so they go too.
 
-use wasm_encoder::{ConstExpr, DataSection, Module, RawSection};
+use wasm_encoder::{ConstExpr, DataSection, Encode, Module, RawSection};
 use wasmparser::{DataKind, Operator, Parser, Payload};
 
 /// The file name of every location under `-Zlocation-detail=none`.
@@ -156,7 +156,7 @@ pub fn trim(wasm: &[u8]) -> Result<(Vec<u8>, Trimmed), TrimError> {
                     .map_or(range.end, |(start, _)| *start);
                 let first = program.globals.first().map_or(end, |(start, _)| *start);
                 let mut payload = Vec::new();
-                leb128(&mut payload, kept_globals);
+                kept_globals.encode(&mut payload);
                 payload.extend_from_slice(&wasm[first..end]);
                 module.section(&RawSection {
                     id: 6,
@@ -386,18 +386,6 @@ fn export_kind(kind: wasmparser::ExternalKind) -> wasm_encoder::ExportKind {
         From::Memory => To::Memory,
         From::Global => To::Global,
         From::Tag => To::Tag,
-    }
-}
-
-fn leb128(out: &mut Vec<u8>, mut value: usize) {
-    loop {
-        let byte = u8::try_from(value & 0x7f).unwrap_or_default();
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
     }
 }
 
